@@ -1,0 +1,1 @@
+"""Storyboard Studio's core: models, catalog, pricing, compile, providers, jobs, store. No Streamlit here."""

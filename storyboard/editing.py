@@ -1,0 +1,96 @@
+"""Edits the editor makes to a storyboard, each keeping the 15-second budget.
+
+Pure functions returning a new Storyboard, so the UI, the tests and hypothesis drive the same code.
+The slider for a shot runs from the minimum shot length to what the other shots leave over.
+"""
+
+from __future__ import annotations
+
+from storyboard.catalog import DEFAULT_SHOT_SECONDS, EDITOR_LIMITS
+from storyboard.models import Shot, Storyboard
+
+LIMITS = EDITOR_LIMITS
+
+
+def remaining_seconds(storyboard: Storyboard) -> int:
+    return max(0, LIMITS.max_total_seconds - storyboard.total_seconds)
+
+
+def slider_range(storyboard: Storyboard, index: int) -> tuple[int, int]:
+    """(min, max) whole seconds shot `index` may take without the total passing the limit."""
+    others = storyboard.total_seconds - storyboard.shots[index].duration
+    high = max(LIMITS.min_shot_seconds, LIMITS.max_total_seconds - others)
+    return LIMITS.min_shot_seconds, high
+
+
+def add_shot_blocker(storyboard: Storyboard) -> str | None:
+    """Why "Add shot" is disabled, in words, or None when a shot can be added."""
+    if len(storyboard.shots) >= LIMITS.max_shots:
+        return f"A storyboard has at most {LIMITS.max_shots} shots."
+    if remaining_seconds(storyboard) < LIMITS.min_shot_seconds:
+        return f"All {LIMITS.max_total_seconds} s are used. Shorten a shot to make room."
+    return None
+
+
+def _with_shots(storyboard: Storyboard, shots: list[Shot]) -> Storyboard:
+    return storyboard.model_copy(update={"shots": shots})
+
+
+def add_shot(storyboard: Storyboard, prompt: str = "") -> Storyboard:
+    if add_shot_blocker(storyboard):
+        return storyboard
+    seconds = min(DEFAULT_SHOT_SECONDS, remaining_seconds(storyboard))
+    return _with_shots(storyboard, [*storyboard.shots, Shot(prompt=prompt, duration=seconds)])
+
+
+def duplicate_shot(storyboard: Storyboard, index: int) -> Storyboard:
+    if add_shot_blocker(storyboard):
+        return storyboard
+    source = storyboard.shots[index]
+    copy = Shot(prompt=source.prompt, duration=min(source.duration, remaining_seconds(storyboard)))
+    shots = list(storyboard.shots)
+    shots.insert(index + 1, copy)
+    return _with_shots(storyboard, shots)
+
+
+def delete_shot(storyboard: Storyboard, index: int) -> Storyboard:
+    if len(storyboard.shots) <= LIMITS.min_shots:
+        return storyboard
+    return _with_shots(storyboard, [s for i, s in enumerate(storyboard.shots) if i != index])
+
+
+def move_shot(storyboard: Storyboard, index: int, offset: int) -> Storyboard:
+    target = index + offset
+    if not 0 <= target < len(storyboard.shots) or offset == 0:
+        return storyboard
+    shots = list(storyboard.shots)
+    shots[index], shots[target] = shots[target], shots[index]
+    return _with_shots(storyboard, shots)
+
+
+def set_duration(storyboard: Storyboard, index: int, seconds: int) -> Storyboard:
+    low, high = slider_range(storyboard, index)
+    clamped = max(low, min(int(seconds), high))
+    shots = list(storyboard.shots)
+    shots[index] = shots[index].model_copy(update={"duration": clamped})
+    return _with_shots(storyboard, shots)
+
+
+def set_prompt(storyboard: Storyboard, index: int, prompt: str) -> Storyboard:
+    shots = list(storyboard.shots)
+    shots[index] = shots[index].model_copy(update={"prompt": prompt})
+    return _with_shots(storyboard, shots)
+
+
+def fit_to_budget(storyboard: Storyboard) -> Storyboard:
+    """Bring a loaded storyboard (an old draft, an import) inside the limits, trimming from the end."""
+    shots = [
+        s.model_copy(update={"duration": max(LIMITS.min_shot_seconds, s.duration)}) for s in storyboard.shots
+    ]
+    shots = shots[: LIMITS.max_shots] or [Shot(duration=DEFAULT_SHOT_SECONDS)]
+    while sum(s.duration for s in shots) > LIMITS.max_total_seconds:
+        over = sum(s.duration for s in shots) - LIMITS.max_total_seconds
+        last = max(range(len(shots)), key=lambda i: shots[i].duration)
+        cut = min(over, shots[last].duration - LIMITS.min_shot_seconds)
+        shots[last] = shots[last].model_copy(update={"duration": shots[last].duration - cut})
+    return _with_shots(storyboard, shots)

@@ -1,0 +1,198 @@
+"""The vocabulary every layer shares: shots, storyboards, first frames, offers, quotes, jobs.
+
+Models hold data and nothing that needs a provider's rules; checking a storyboard against an offer
+lives in `validate.py`, prices in `pricing.py`, request bodies in `compile.py`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+AspectRatio = Literal["16:9", "9:16", "1:1"]
+Resolution = Literal["720p", "1080p"]
+ShotType = Literal["customize", "intelligent"]
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ModelId(StrEnum):
+    TURBO_PRO_T2V = "kling-v3-turbo-pro-t2v"
+    TURBO_PRO_I2V = "kling-v3-turbo-pro-i2v"
+    V3_PRO_T2V = "kling-v3.0-pro-t2v"
+
+
+class ProviderId(StrEnum):
+    PREVIEW = "preview"
+    WAVESPEED = "wavespeed"
+    FAL = "fal"
+    EVOLINK = "evolink"
+
+
+class Shot(BaseModel):
+    """One shot: what happens, and for how many whole seconds."""
+
+    id: str = Field(default_factory=new_id)
+    prompt: str = ""
+    duration: int = 5
+
+
+class FirstFrame(BaseModel):
+    """An uploaded first frame after checking and normalising (see media.py).
+
+    `path` is relative to the data directory so a moved data dir keeps working.
+    """
+
+    path: str
+    width: int
+    height: int
+    format: Literal["JPEG", "PNG"]
+    size_bytes: int
+    sha256: str
+    original_name: str = ""
+    notes: list[str] = Field(default_factory=list)
+
+    @property
+    def aspect(self) -> float:
+        return self.width / self.height
+
+
+class Options(BaseModel):
+    """Every option any offer has; an offer sends only those it lists in the catalog."""
+
+    aspect_ratio: AspectRatio = "16:9"
+    resolution: Resolution = "1080p"
+    negative_prompt: str = ""
+    cfg_scale: float = Field(0.5, ge=0.0, le=1.0)
+    sound: bool = False
+    shot_type: ShotType = "customize"
+
+
+class Storyboard(BaseModel):
+    model_config = ConfigDict(validate_assignment=True)
+
+    id: str = Field(default_factory=new_id)
+    name: str = "Untitled storyboard"
+    shots: list[Shot] = Field(default_factory=lambda: [Shot()])
+    model: ModelId = ModelId.TURBO_PRO_T2V
+    provider: ProviderId = ProviderId.PREVIEW
+    options: Options = Field(default_factory=Options)
+    first_frame: FirstFrame | None = None
+
+    @property
+    def total_seconds(self) -> int:
+        return sum(s.duration for s in self.shots)
+
+    @property
+    def is_multi_shot(self) -> bool:
+        return len(self.shots) > 1
+
+
+class ImageRules(BaseModel):
+    """What a provider accepts as a first frame."""
+
+    formats: tuple[str, ...] = ("JPEG", "PNG")
+    min_side: int = 300
+    max_bytes: int = 50 * 1024 * 1024
+    min_aspect: float = 1 / 2.5
+    max_aspect: float = 2.5
+
+
+class Limits(BaseModel):
+    """Storyboard limits of one offer. Written in catalog.py only."""
+
+    min_shots: int = 1
+    max_shots: int = 6
+    min_total_seconds: int = 3
+    max_total_seconds: int = 15
+    min_shot_seconds: int = 1
+    max_prompt_chars: int = 2500
+    max_shot_prompt_chars: int = 512
+    max_negative_prompt_chars: int = 2500
+
+
+class Rate(BaseModel):
+    """A published price per second, with where and when it was read."""
+
+    usd_per_second: Decimal
+    source: str
+    as_of: str
+    verified: bool = True
+    note: str = ""
+
+
+class LineItem(BaseModel):
+    label: str
+    seconds: int
+    usd_per_second: Decimal
+    amount: Decimal
+    source: str
+
+
+class Quote(BaseModel):
+    provider: ProviderId
+    model: ModelId
+    items: list[LineItem]
+    total: Decimal
+    verified: bool = True
+    note: str = ""
+
+    def label(self) -> str:
+        return format_usd(self.total)
+
+
+def format_usd(amount: Decimal) -> str:
+    """$1.40, $0.504, $0: cents always, a third decimal only when the rate has one."""
+    q = amount.quantize(Decimal("0.001"))
+    if q == 0:
+        return "$0.00"
+    text = f"{q:.3f}"
+    if text.endswith("0"):
+        text = text[:-1]
+    return f"${text}"
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"  # row written, nothing sent yet
+    UPLOADING = "uploading"  # first frame going to the provider's storage
+    SUBMITTING = "submitting"  # the paid POST is being sent: never re-sent automatically
+    RUNNING = "running"  # the provider has it (remote id stored)
+    DOWNLOADING = "downloading"  # result ready, copying it into the data dir
+    DONE = "done"
+    FAILED = "failed"
+    UNKNOWN = "unknown"  # the submit may or may not have reached the provider
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobState.DONE, JobState.FAILED, JobState.UNKNOWN, JobState.CANCELLED)
+
+
+class Job(BaseModel):
+    id: str = Field(default_factory=new_id)
+    idempotency_key: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    storyboard: Storyboard
+    provider: ProviderId
+    model: ModelId
+    quote: Quote
+    state: JobState = JobState.QUEUED
+    progress: float = 0.0  # 0..1
+    message: str = ""  # one plain sentence for the user
+    remote_id: str | None = None
+    remote_url: str | None = None
+    video_path: str | None = None  # relative to the data dir
+    poster_path: str | None = None
+    duration_seconds: float | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

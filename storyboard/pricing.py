@@ -1,0 +1,87 @@
+"""What a storyboard costs on an offer, line by line, under that provider's real billing rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from storyboard.catalog import OFFERS, Offer, RateRule
+from storyboard.models import LineItem, ModelId, ProviderId, Quote, Rate, Storyboard
+from storyboard.validate import Problem, validate
+
+
+def applicable_rate(storyboard: Storyboard, offer: Offer) -> Rate:
+    resolution = storyboard.options.resolution if offer.has("resolution") else None
+    sound = storyboard.options.sound if offer.has("sound") else False
+
+    def matches(rule: RateRule) -> bool:
+        return (rule.resolution is None or rule.resolution == resolution) and (
+            rule.sound is None or rule.sound == sound
+        )
+
+    for rule in offer.rates:
+        if matches(rule):
+            return rule.rate
+    raise LookupError(f"no rate for {offer.provider}/{offer.model} at {resolution}, sound={sound}")
+
+
+def _item(label: str, seconds: int, rate: Rate) -> LineItem:
+    return LineItem(
+        label=label,
+        seconds=seconds,
+        usd_per_second=rate.usd_per_second,
+        amount=rate.usd_per_second * seconds,
+        source=rate.source,
+    )
+
+
+def quote(storyboard: Storyboard, offer: Offer) -> Quote:
+    rate = applicable_rate(storyboard, offer)
+    total = storyboard.total_seconds
+    sound = " with sound" if offer.has("sound") and storyboard.options.sound else ""
+    if storyboard.is_multi_shot:
+        durations = " + ".join(str(s.duration) for s in storyboard.shots)
+        items = [_item(f"{len(storyboard.shots)} shots ({durations} s){sound}", total, rate)]
+    else:
+        items = [_item(f"{total} s of video{sound}", total, rate)]
+    if storyboard.is_multi_shot and offer.billing == "duration_plus_shots" and offer.multi_prompt_duration:
+        # WaveSpeed bills `duration` on top of the shots when multi_prompt is sent [Seed 000/001].
+        items.append(
+            _item(
+                f"Multi-shot surcharge: WaveSpeed also bills the {offer.multi_prompt_duration} s `duration` field",
+                offer.multi_prompt_duration,
+                rate,
+            )
+        )
+    return Quote(
+        provider=offer.provider,
+        model=offer.model,
+        items=items,
+        total=sum((i.amount for i in items), Decimal(0)),
+        verified=rate.verified,
+        note=rate.note,
+    )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One row of the 'same storyboard on every provider' table."""
+
+    provider: ProviderId
+    quote: Quote
+    problems: list[Problem]
+
+    @property
+    def available(self) -> bool:
+        return not self.problems
+
+
+def compare(storyboard: Storyboard, model: ModelId | None = None, paid_only: bool = True) -> list[Comparison]:
+    """Every provider for the model, usable ones cheapest first, then the ones that refuse it."""
+    model = model or storyboard.model
+    rows = [
+        Comparison(provider=p, quote=quote(storyboard, o), problems=validate(storyboard, o))
+        for (p, m), o in OFFERS.items()
+        if m == model and not (paid_only and p == ProviderId.PREVIEW)
+    ]
+    return sorted(rows, key=lambda r: (not r.available, r.quote.total, r.provider.value))

@@ -1,0 +1,147 @@
+"""Check a storyboard against one offer's limits, before any money moves.
+
+Every problem is one plain sentence that says which shot, which limit and what to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storyboard.catalog import MODELS, PROVIDERS, Offer
+from storyboard.models import ImageRules, Storyboard
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    shot: int | None = None  # 1-based shot number the problem is about, if any
+
+
+def aspect_range(rules: ImageRules) -> str:
+    """'1:2.5 to 2.5:1' from the rules, for messages."""
+    return f"1:{1 / rules.min_aspect:g} to {rules.max_aspect:g}:1"
+
+
+def shot_prompt_limit(storyboard: Storyboard, offer: Offer) -> int:
+    """A lone shot's prompt is the whole prompt; in a multi-shot storyboard each shot has its own cap."""
+    limits = offer.limits
+    return limits.max_shot_prompt_chars if storyboard.is_multi_shot else limits.max_prompt_chars
+
+
+def prompt_syntax(storyboard: Storyboard) -> str:
+    """EvoLink Turbo's multi-shot form: `镜头 n, m, words;` for every shot, inside one prompt [Seed 003]."""
+    return " ".join(f"镜头 {i}, {s.duration}, {s.prompt.strip()};" for i, s in enumerate(storyboard.shots, 1))
+
+
+def validate(storyboard: Storyboard, offer: Offer) -> list[Problem]:
+    limits = offer.limits
+    where = PROVIDERS[offer.provider].label
+    problems: list[Problem] = []
+    shots = storyboard.shots
+    n = len(shots)
+
+    if n < limits.min_shots:
+        problems.append(Problem("Add a shot: a storyboard needs at least one."))
+    if n > limits.max_shots:
+        problems.append(
+            Problem(
+                f"This storyboard has {n} shots; {where} takes at most {limits.max_shots}. Delete a shot."
+            )
+        )
+
+    total = storyboard.total_seconds
+    if total > limits.max_total_seconds:
+        problems.append(
+            Problem(
+                f"The shots add up to {total} s; the limit is {limits.max_total_seconds} s. "
+                "Shorten a shot or delete one."
+            )
+        )
+    elif total < limits.min_total_seconds:
+        problems.append(
+            Problem(
+                f"The video is {total} s long; it must be at least {limits.min_total_seconds} s. "
+                "Make a shot longer."
+            )
+        )
+
+    image_to_video = offer.takes_image
+    for i, shot in enumerate(shots, 1):
+        if shot.duration < 1:
+            problems.append(Problem(f"Shot {i} has no length. Give it at least 1 s or delete it.", i))
+        elif n > 1 and shot.duration < limits.min_shot_seconds:
+            problems.append(
+                Problem(
+                    f"Shot {i} is {shot.duration} s; {where} needs at least {limits.min_shot_seconds} s per shot. "
+                    "Make it longer or merge it with another shot.",
+                    i,
+                )
+            )
+        text = shot.prompt.strip()
+        if not text and not (image_to_video and n == 1):
+            problems.append(Problem(f"Shot {i} has no prompt. Describe what happens in it.", i))
+        cap = shot_prompt_limit(storyboard, offer)
+        if len(shot.prompt) > cap:
+            problems.append(
+                Problem(
+                    f"Shot {i}'s prompt is {len(shot.prompt)} characters; the limit is {cap}. Shorten it.",
+                    i,
+                )
+            )
+
+    if n > 1 and offer.multi_shot_form == "prompt_syntax":
+        combined = len(prompt_syntax(storyboard))
+        if combined > limits.max_prompt_chars:
+            problems.append(
+                Problem(
+                    f"{where} sends all shots as one prompt of {combined} characters; the limit is "
+                    f"{limits.max_prompt_chars}. Shorten some shot prompts."
+                )
+            )
+
+    opts = storyboard.options
+    if offer.has("negative_prompt") and len(opts.negative_prompt) > limits.max_negative_prompt_chars:
+        problems.append(
+            Problem(
+                f"The negative prompt is {len(opts.negative_prompt)} characters; the limit is "
+                f"{limits.max_negative_prompt_chars}. Shorten it."
+            )
+        )
+    if offer.has("resolution") and opts.resolution not in offer.resolutions:
+        problems.append(Problem(f"{where} offers {', '.join(offer.resolutions)}; pick one of those."))
+
+    if offer.image_rules is not None:
+        problems.extend(_first_frame_problems(storyboard, offer))
+    return problems
+
+
+def _first_frame_problems(storyboard: Storyboard, offer: Offer) -> list[Problem]:
+    rules = offer.image_rules
+    assert rules is not None
+    frame = storyboard.first_frame
+    model = MODELS[offer.model].label
+    if frame is None:
+        return [
+            Problem(f"{model} starts from a picture: add a first-frame image, or pick a text-to-video model.")
+        ]
+    problems = []
+    if frame.format not in rules.formats:
+        problems.append(Problem("The first frame must be a JPG or PNG. Upload it again to convert it."))
+    if min(frame.width, frame.height) < rules.min_side:
+        problems.append(
+            Problem(
+                f"The first frame is {frame.width}×{frame.height} px; it needs at least {rules.min_side} px "
+                "on each side. Upload a larger image."
+            )
+        )
+    if not rules.min_aspect <= frame.aspect <= rules.max_aspect:
+        problems.append(
+            Problem(
+                f"The first frame is too wide or too tall (allowed {aspect_range(rules)}). Use Crop or Pad to fix it."
+            )
+        )
+    if frame.size_bytes > rules.max_bytes:
+        problems.append(
+            Problem("The first frame is larger than the provider accepts. Upload a smaller image.")
+        )
+    return problems
