@@ -136,11 +136,8 @@ def _evolink(storyboard: Storyboard, offer: Offer) -> dict[str, Any]:
 
 
 def _preview(storyboard: Storyboard, offer: Offer) -> dict[str, Any]:
-    """What the local animatic renders: the storyboard itself."""
-    body: dict[str, Any] = {
-        "shots": [{"prompt": s.prompt.strip(), "duration": s.duration} for s in storyboard.shots],
-        "duration": storyboard.total_seconds,
+    """What the local animatic renders: the storyboard itself, at the chosen size."""
+    return {
+        "storyboard": storyboard.model_dump(mode="json", exclude={"first_frame"}),
         "resolution": storyboard.options.resolution,
     }
-    body.update(_common_options(storyboard, offer))
-    return body

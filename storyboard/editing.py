@@ -17,10 +17,11 @@ def remaining_seconds(storyboard: Storyboard) -> int:
 
 
 def slider_range(storyboard: Storyboard, index: int) -> tuple[int, int]:
-    """(min, max) whole seconds shot `index` may take without the total passing the limit."""
+    """(min, max) whole seconds shot `index` may take: the total stays within the video's limits."""
     others = storyboard.total_seconds - storyboard.shots[index].duration
-    high = max(LIMITS.min_shot_seconds, LIMITS.max_total_seconds - others)
-    return LIMITS.min_shot_seconds, high
+    low = max(LIMITS.min_shot_seconds, LIMITS.min_total_seconds - others)
+    high = max(low, LIMITS.max_total_seconds - others)
+    return low, high
 
 
 def add_shot_blocker(storyboard: Storyboard) -> str | None:

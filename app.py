@@ -1,0 +1,21 @@
+"""Storyboard Studio: the router. Page config, navigation and the shared sidebar; nothing else."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.runtime import runtime
+from components.sidebar import sidebar
+
+st.set_page_config(page_title="Storyboard Studio", page_icon="🎬", layout="wide")
+runtime()  # opens the store and resumes unfinished takes before any page draws
+
+page = st.navigation(
+    [
+        st.Page("pages/editor.py", title="Storyboard", icon="🎬", default=True),
+        st.Page("pages/takes.py", title="Takes", icon="🎞️", url_path="takes"),
+        st.Page("pages/settings.py", title="Settings", icon="⚙️", url_path="settings"),
+    ]
+)
+sidebar()
+page.run()

@@ -1,0 +1,1 @@
+"""Reusable Streamlit pieces. Streamlit lives here and in pages/, nowhere in storyboard/."""

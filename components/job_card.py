@@ -1,0 +1,79 @@
+"""A take: progress while it runs, then the video in the page and a download button.
+
+The card is a fragment that re-reads the store every second while the job runs, so only the
+card reruns, not the page. When the job finishes, one full rerun stops the timer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from components.runtime import runtime
+from storyboard.catalog import MODELS, PROVIDERS
+from storyboard.models import Job, JobState, format_usd
+
+REFRESH_SECONDS = 1.0
+
+
+def _file_reader(path: Path):  # noqa: ANN202 - a zero-argument callable for st.download_button
+    return lambda: path.read_bytes()
+
+
+def player(job: Job, key: str) -> None:
+    """The finished video, playable in the page, and its download."""
+    data_dir = runtime().data_dir
+    assert job.video_path is not None
+    path = data_dir / job.video_path
+    if not path.exists():
+        st.error("The video file is missing from the data folder.")
+        return
+    st.video(str(path))
+    st.download_button(
+        "Download MP4",
+        data=_file_reader(path),
+        file_name=f"{job.storyboard.name or 'storyboard'}-{job.id}.mp4".replace(" ", "_"),
+        mime="video/mp4",
+        key=f"{key}:download",
+        on_click="ignore",
+        icon="⬇️",
+    )
+
+
+def _cancel(job_id: str) -> None:
+    runtime().runner.cancel(job_id)
+
+
+def status_line(job: Job) -> str:
+    return (
+        f"{PROVIDERS[job.provider].label} · {MODELS[job.model].label} · "
+        f"{format_usd(job.quote.total)} · {job.storyboard.total_seconds} s"
+    )
+
+
+def job_card(job_id: str, key: str = "job") -> None:
+    job = runtime().store.get_job(job_id)
+    if job is None:
+        return
+    running = not job.state.finished
+
+    @st.fragment(run_every=REFRESH_SECONDS if running else None)
+    def card() -> None:
+        current = runtime().store.get_job(job_id)
+        if current is None:
+            return
+        with st.container(border=True, key=f"{key}-card"):
+            st.caption(status_line(current))
+            if current.state == JobState.DONE:
+                player(current, key)
+            elif current.state.finished:
+                show = st.info if current.state == JobState.CANCELLED else st.error
+                show(current.message or "This take did not finish.")
+            else:
+                st.progress(min(1.0, max(0.0, current.progress)), text=current.message or "Working…")
+                st.button("Cancel", key=f"{key}:cancel", on_click=_cancel, args=(current.id,))
+        if running and current.state.finished:
+            st.rerun()  # the whole page: re-enables Generate and stops this timer
+
+    card()

@@ -1,0 +1,126 @@
+"""Model and provider pickers, and the options of the chosen offer (only those it has)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from components.runtime import commit, current
+from storyboard.catalog import MODELS, PROVIDERS, Offer, offer
+from storyboard.models import ModelId, ProviderId, Storyboard, format_usd
+from storyboard.pricing import Comparison
+
+
+def _set(field: str, key: str) -> None:
+    commit(current().model_copy(update={field: st.session_state[key]}))
+
+
+def _set_option(field: str, key: str) -> None:
+    sb = current()
+    commit(sb.model_copy(update={"options": sb.options.model_copy(update={field: st.session_state[key]})}))
+
+
+def _bind(key: str, value: Any) -> str:
+    st.session_state[key] = value
+    return key
+
+
+def model_and_provider(sb: Storyboard, comparisons: list[Comparison]) -> Offer:
+    st.selectbox(
+        "Model",
+        options=list(MODELS),
+        format_func=lambda m: MODELS[ModelId(m)].label,
+        key=_bind("w:model", sb.model),
+        on_change=_set,
+        args=("model", "w:model"),
+        help=MODELS[sb.model].blurb,
+    )
+    prices = {c.provider: c for c in comparisons}
+
+    def label(p: ProviderId) -> str:
+        name = PROVIDERS[p].label
+        row = prices.get(p)
+        if row is None:
+            return name
+        price = format_usd(row.quote.total)
+        return f"{name} · {price}" if row.available else f"{name} · {price} (can't take this storyboard)"
+
+    st.radio(
+        "Provider",
+        options=list(PROVIDERS),
+        format_func=lambda p: label(ProviderId(p)),
+        key=_bind("w:provider", sb.provider),
+        on_change=_set,
+        args=("provider", "w:provider"),
+    )
+    return offer(sb.provider, sb.model)
+
+
+def options_form(sb: Storyboard, chosen: Offer) -> None:
+    o = sb.options
+    if chosen.has("aspect_ratio"):
+        st.radio(
+            "Aspect ratio",
+            options=list(chosen.aspect_ratios),
+            horizontal=True,
+            key=_bind("w:aspect", o.aspect_ratio),
+            on_change=_set_option,
+            args=("aspect_ratio", "w:aspect"),
+        )
+    elif chosen.takes_image:
+        st.caption("Aspect ratio: taken from the first frame.")
+    if chosen.has("resolution"):
+        st.radio(
+            "Resolution",
+            options=list(chosen.resolutions),
+            horizontal=True,
+            key=_bind(
+                "w:resolution", o.resolution if o.resolution in chosen.resolutions else chosen.resolutions[-1]
+            ),
+            on_change=_set_option,
+            args=("resolution", "w:resolution"),
+        )
+    if chosen.has("sound"):
+        st.toggle(
+            "Generate sound",
+            key=_bind("w:sound", o.sound),
+            on_change=_set_option,
+            args=("sound", "w:sound"),
+            help="Sound costs more: the price updates below.",
+        )
+    if chosen.has("shot_type"):
+        multi = sb.is_multi_shot
+        st.radio(
+            "Shot type",
+            options=["customize", "intelligent"],
+            format_func=lambda t: {
+                "customize": "Customize: my shots",
+                "intelligent": "Intelligent: model decides",
+            }[t],
+            horizontal=True,
+            key=_bind("w:shot-type", "customize" if multi else o.shot_type),
+            on_change=_set_option,
+            args=("shot_type", "w:shot-type"),
+            disabled=multi,
+            help="Several shots are always sent as 'customize'." if multi else None,
+        )
+    if chosen.has("negative_prompt"):
+        st.text_input(
+            "Negative prompt",
+            key=_bind("w:negative", o.negative_prompt),
+            on_change=_set_option,
+            args=("negative_prompt", "w:negative"),
+            placeholder="What you do not want: blur, distortion, text…",
+        )
+    if chosen.has("cfg_scale"):
+        st.slider(
+            "Prompt strength (cfg_scale)",
+            min_value=0.0,
+            max_value=1.0,
+            step=0.05,
+            key=_bind("w:cfg", o.cfg_scale),
+            on_change=_set_option,
+            args=("cfg_scale", "w:cfg"),
+            help="Higher follows your words more closely; lower lets the model improvise.",
+        )

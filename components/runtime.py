@@ -1,0 +1,88 @@
+"""The process-wide pieces (store, job runner) and this browser session's storyboard.
+
+The store and runner are shared by every session (`st.cache_resource`); both are thread-safe.
+The storyboard being edited lives in `st.session_state` and is saved to the store on every edit,
+with its id in the URL (`?draft=`), so a refresh or a restart brings it back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from storyboard import editing, settings
+from storyboard.jobs import JobRunner
+from storyboard.models import ProviderId, Storyboard
+from storyboard.providers import build_clients
+from storyboard.store import Store
+
+STORYBOARD = "storyboard"
+SESSION_KEYS = "session_keys"
+
+
+@dataclass(frozen=True)
+class Runtime:
+    data_dir: Path
+    store: Store
+    runner: JobRunner
+
+
+_made: list[Runtime] = []
+
+
+@st.cache_resource(show_spinner=False)
+def _runtime(data_dir: str) -> Runtime:
+    path = Path(data_dir)
+    store = Store(path / "studio.db")
+    runner = JobRunner(store, path, build_clients(path))
+    runner.resume_unfinished()
+    rt = Runtime(path, store, runner)
+    _made.append(rt)
+    return rt
+
+
+def shutdown() -> None:
+    """Stop every runner this process started and forget them (between tests)."""
+    while _made:
+        _made.pop().runner.shutdown(timeout=10)
+    _runtime.clear()
+
+
+def runtime() -> Runtime:
+    # Keyed by the data dir, so tests (and anyone who moves it) get their own store and runner.
+    return _runtime(str(settings.data_dir()))
+
+
+def session_keys() -> dict[ProviderId, str]:
+    """Keys typed on the Settings page: this browser session only, never stored."""
+    return st.session_state.setdefault(SESSION_KEYS, {})
+
+
+def current() -> Storyboard:
+    """The storyboard this session is editing: from the URL, else the last edited, else a new one."""
+    sb = st.session_state.get(STORYBOARD)
+    if sb is None:
+        store = runtime().store
+        wanted = st.query_params.get("draft")
+        sb = (store.load_draft(wanted) if wanted else None) or store.latest_draft() or Storyboard()
+        sb = editing.fit_to_budget(sb)
+        st.session_state[STORYBOARD] = sb
+    if st.query_params.get("draft") != sb.id:
+        st.query_params["draft"] = sb.id
+    return sb
+
+
+def commit(sb: Storyboard) -> None:
+    """Make `sb` the storyboard being edited and save it as the draft."""
+    st.session_state[STORYBOARD] = sb
+    runtime().store.save_draft(sb)
+    st.query_params["draft"] = sb.id
+
+
+def open_storyboard(sb: Storyboard) -> None:
+    """Load a storyboard (a take's, a new one) into the editor, dropping the old widgets' state."""
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith("w:")]:
+        del st.session_state[key]
+    commit(editing.fit_to_budget(sb))

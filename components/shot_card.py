@@ -1,0 +1,111 @@
+"""One shot: its prompt with a character counter, its duration slider, and move/duplicate/delete.
+
+The slider's options run from the shortest allowed shot to what the other shots leave over, so no
+move can push the total past the limit. The pattern (design.md): never pass `value=`; write the
+shot's current length into the widget's key before creating it; the callback writes it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from components.runtime import commit, current
+from storyboard import editing
+from storyboard.catalog import Offer
+from storyboard.models import Storyboard
+from storyboard.validate import shot_prompt_limit
+
+
+def prompt_key(shot_id: str) -> str:
+    return f"w:prompt:{shot_id}"
+
+
+def duration_key(shot_id: str) -> str:
+    return f"w:dur:{shot_id}"
+
+
+def _index(sb: Storyboard, shot_id: str) -> int | None:
+    return next((i for i, s in enumerate(sb.shots) if s.id == shot_id), None)
+
+
+def _edit(shot_id: str, change: Callable[[Storyboard, int], Storyboard]) -> Callable[[], None]:
+    """A callback that applies an editing function to the shot, wherever it has moved to."""
+
+    def callback() -> None:
+        sb = current()
+        index = _index(sb, shot_id)
+        if index is not None:
+            commit(change(sb, index))
+
+    return callback
+
+
+def _counter(length: int, limit: int) -> str:
+    if length > limit:
+        return f":red[**{length} / {limit} characters** · {length - limit} over: shorten this prompt]"
+    return f"{length} / {limit} characters"
+
+
+def shot_card(sb: Storyboard, index: int, offer: Offer) -> None:
+    shot = sb.shots[index]
+    n = len(sb.shots)
+    with st.container(border=True, key=f"shot-{index + 1}"):
+        head, up, down, dup, delete = st.columns([6, 1, 1, 1, 1], vertical_alignment="center")
+        head.markdown(f"**Shot {index + 1}** · {shot.duration} s")
+        up.button(
+            "↑",
+            key=f"w:up:{shot.id}",
+            help="Move this shot earlier",
+            disabled=index == 0,
+            on_click=_edit(shot.id, lambda s, i: editing.move_shot(s, i, -1)),
+        )
+        down.button(
+            "↓",
+            key=f"w:down:{shot.id}",
+            help="Move this shot later",
+            disabled=index == n - 1,
+            on_click=_edit(shot.id, lambda s, i: editing.move_shot(s, i, 1)),
+        )
+        blocker = editing.add_shot_blocker(sb)
+        dup.button(
+            "⧉",
+            key=f"w:dup:{shot.id}",
+            help=blocker or "Duplicate this shot",
+            disabled=blocker is not None,
+            on_click=_edit(shot.id, editing.duplicate_shot),
+        )
+        delete.button(
+            "✕",
+            key=f"w:del:{shot.id}",
+            help="Delete this shot" if n > 1 else "A storyboard keeps at least one shot",
+            disabled=n <= 1,
+            on_click=_edit(shot.id, editing.delete_shot),
+        )
+
+        pkey = prompt_key(shot.id)
+        st.session_state[pkey] = shot.prompt
+        st.text_area(
+            f"What happens in shot {index + 1}",
+            key=pkey,
+            height=90,
+            placeholder="Subject, action, camera, light. E.g. 'Close-up of the bottle on wet sand, waves roll in, golden hour.'",
+            on_change=lambda: _edit(shot.id, lambda s, i: editing.set_prompt(s, i, st.session_state[pkey]))(),
+        )
+        st.caption(_counter(len(shot.prompt), shot_prompt_limit(sb, offer)))
+
+        low, high = editing.slider_range(sb, index)
+        dkey = duration_key(shot.id)
+        st.session_state[dkey] = max(low, min(shot.duration, high))
+        st.select_slider(
+            f"Length of shot {index + 1}",
+            options=list(range(low, high + 1)),
+            key=dkey,
+            format_func=lambda s: f"{s} s",
+            disabled=low == high,
+            help=None if low < high else "No seconds left: shorten another shot first.",
+            on_change=lambda: _edit(
+                shot.id, lambda s, i: editing.set_duration(s, i, st.session_state[dkey])
+            )(),
+        )

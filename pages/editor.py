@@ -1,0 +1,100 @@
+"""Storyboard: write the shots, set their lengths, add a first frame, see the price, generate."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.cost_panel import comparison_table, quote_lines
+from components.first_frame import first_frame_input
+from components.job_card import job_card
+from components.offer_picker import model_and_provider, options_form
+from components.runtime import commit, current, open_storyboard, runtime
+from components.shot_card import shot_card
+from components.timeline import timeline
+from storyboard import editing
+from storyboard.catalog import PROVIDERS
+from storyboard.jobs import GenerateRefused
+from storyboard.models import Storyboard, format_usd
+from storyboard.pricing import compare, quote
+from storyboard.validate import validate
+
+GENERATE_ERROR = "generate_error"
+
+
+def _rename() -> None:
+    commit(current().model_copy(update={"name": st.session_state["w:name"].strip() or "Untitled storyboard"}))
+
+
+def _add_shot() -> None:
+    commit(editing.add_shot(current()))
+
+
+def _new_storyboard() -> None:
+    open_storyboard(Storyboard())
+
+
+def _generate() -> None:
+    st.session_state.pop(GENERATE_ERROR, None)
+    try:
+        runtime().runner.generate(current())
+    except GenerateRefused as refused:
+        st.session_state[GENERATE_ERROR] = str(refused)
+
+
+sb = current()
+rt = runtime()
+
+title, new = st.columns([5, 1], vertical_alignment="bottom")
+st.session_state["w:name"] = sb.name
+title.text_input("Storyboard name", key="w:name", on_change=_rename)
+new.button("New storyboard", on_click=_new_storyboard, width="stretch")
+
+shots_col, side_col = st.columns([3, 2], gap="large")
+
+with side_col:
+    comparisons = compare(sb)
+    chosen = model_and_provider(sb, comparisons)
+    options_form(sb, chosen)
+
+with shots_col:
+    timeline(sb)
+    for index in range(len(sb.shots)):
+        shot_card(sb, index, chosen)
+    blocker = editing.add_shot_blocker(sb)
+    st.button("＋ Add shot", on_click=_add_shot, disabled=blocker is not None, help=blocker, key="w:add-shot")
+    if blocker:
+        st.caption(blocker)
+    st.divider()
+    first_frame_input(chosen)
+
+with side_col:
+    st.subheader("Cost")
+    price = quote(sb, chosen)
+    quote_lines(price)
+    with st.expander("The same storyboard on every provider, cheapest first", expanded=True):
+        comparison_table(comparisons)
+
+    problems = validate(sb, chosen)
+    for problem in problems:
+        st.warning(problem.message, icon="✋")
+    unavailable = rt.runner.can_generate(sb.provider)
+    if unavailable:
+        st.info(unavailable, icon="🔌")
+
+    latest = rt.store.list_jobs(storyboard_id=sb.id, limit=1)
+    busy = bool(latest) and not latest[0].state.finished
+    label = "Generate preview · free" if price.total == 0 else f"Generate · {format_usd(price.total)}"
+    st.button(
+        "Generating…" if busy else label,
+        type="primary",
+        on_click=_generate,
+        disabled=bool(problems) or unavailable is not None or busy,
+        width="stretch",
+        key="w:generate",
+        help=f"Sends this storyboard to {PROVIDERS[sb.provider].label}.",
+    )
+    if st.session_state.get(GENERATE_ERROR):
+        st.error(st.session_state[GENERATE_ERROR])
+    if latest:
+        st.subheader("Latest take")
+        job_card(latest[0].id, key="latest")

@@ -1,0 +1,59 @@
+"""Settings: which providers are ready, where each key comes from, and where data lives.
+
+A key typed here lives in this browser session only: it is never written to disk, the store or
+the logs, and it is never shown again (the field is a password field).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.runtime import runtime, session_keys
+from storyboard.catalog import PROVIDERS
+from storyboard.models import ProviderId
+from storyboard.settings import DATA_DIR_ENV, SECRETS_FILE, resolve_key
+
+
+def _keep_key(provider: ProviderId, widget: str) -> None:
+    value = st.session_state.get(widget, "").strip()
+    keys = session_keys()
+    if value:
+        keys[provider] = value
+    else:
+        keys.pop(provider, None)
+    st.session_state[widget] = ""  # the field never shows the key again
+
+
+st.title("Settings")
+st.subheader("Providers")
+runner = runtime().runner
+for provider, info in PROVIDERS.items():
+    _, status = resolve_key(provider, session_keys())
+    with st.container(border=True, key=f"provider-{provider.value}"):
+        name, state = st.columns([2, 3])
+        name.markdown(f"**{info.label}**")
+        if status.env_name is None:
+            state.markdown("✅ Ready: free and offline, no key needed.")
+            continue
+        if status.source is None:
+            state.markdown(f"⚪ No key. Set `{status.env_name}` or type one below.")
+        else:
+            state.markdown(f"🔑 Key found in the {status.source}.")
+        blocked = runner.can_generate(provider)
+        if blocked:
+            st.caption(blocked)
+        widget = f"key:{provider.value}"
+        st.text_input(
+            f"{info.label} API key for this session",
+            type="password",
+            key=widget,
+            on_change=_keep_key,
+            args=(provider, widget),
+            placeholder="Paste a key (kept in this browser tab only)",
+        )
+
+st.subheader("Where things are kept")
+st.markdown(
+    f"- Data folder: `{runtime().data_dir}` (change it with `{DATA_DIR_ENV}`): drafts, takes, videos, posters.\n"
+    f"- Keys: the environment or `{SECRETS_FILE}`, never the data folder."
+)

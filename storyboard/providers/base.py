@@ -1,0 +1,71 @@
+"""What every provider client offers the JobRunner, and the errors it may raise.
+
+The runner drives each client the same way: upload the first frame, submit once, follow the
+status, download the result. A client never touches the store; the runner writes every answer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+from storyboard.compile import CompiledRequest
+from storyboard.models import ProviderId
+
+
+class ProviderError(Exception):
+    """A provider problem, as one plain sentence for the user.
+
+    `sent` says whether a submit reached the provider: False means nothing was charged and it may
+    be retried, None means nobody knows (never resend), True means it was received.
+    `retryable` says whether the same call may simply be tried again later (429, 5xx, timeouts).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool = False,
+        sent: bool | None = True,
+        status_code: int | None = None,
+        raw: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retryable = retryable
+        self.sent = sent
+        self.status_code = status_code
+        self.raw = raw
+
+
+class Submission(BaseModel):
+    """What the provider answered to the submit: its id and whatever it needs to follow the job."""
+
+    remote_id: str
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class RemoteStatus(BaseModel):
+    state: Literal["queued", "running", "completed", "failed", "cancelled"]
+    progress: float | None = None  # 0..1 where the provider says
+    video_url: str | None = None
+    error: str | None = None  # one plain sentence when failed
+    raw: dict[str, Any] = Field(default_factory=dict)
+
+
+class ProviderClient(Protocol):
+    provider: ProviderId
+    free: bool  # a free provider may safely be re-submitted after a crash
+    poll_interval: float  # seconds between status calls to start with
+
+    def upload_image(self, path: Path) -> str: ...
+
+    def submit(self, request: CompiledRequest, idempotency_key: str) -> Submission: ...
+
+    def status(self, submission: Submission) -> RemoteStatus: ...
+
+    def download(self, url: str, dest: Path) -> None: ...
+
+    def cancel(self, submission: Submission) -> bool: ...

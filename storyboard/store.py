@@ -1,0 +1,198 @@
+"""SQLite: drafts and jobs (spend is derived from jobs). The only module that writes SQL.
+
+Safe to share between the UI and worker threads: each thread gets its own connection, WAL mode
+lets readers run while a worker writes. No key is ever stored: jobs hold the storyboard, the quote
+and the provider's answers, never request headers.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from storyboard.models import Job, JobState, ProviderId, Storyboard, utcnow
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS drafts (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    body TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    storyboard_id TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    model TEXT NOT NULL,
+    state TEXT NOT NULL,
+    cost TEXT NOT NULL,
+    body TEXT NOT NULL,
+    details TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
+CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at);
+"""
+
+# States in which money may have been spent: the quote counts towards spend.
+BILLABLE = (JobState.RUNNING, JobState.DOWNLOADING, JobState.DONE, JobState.UNKNOWN)
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        with self._write_lock:
+            self._conn().executescript(SCHEMA)  # executescript manages its own transaction
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.row_factory = sqlite3.Row
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    # ---- drafts --------------------------------------------------------------------------------
+
+    def save_draft(self, storyboard: Storyboard) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO drafts(id, name, body, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET name=excluded.name, body=excluded.body, updated_at=excluded.updated_at",
+                (storyboard.id, storyboard.name, storyboard.model_dump_json(), utcnow().isoformat()),
+            )
+
+    def load_draft(self, draft_id: str) -> Storyboard | None:
+        row = self._conn().execute("SELECT body FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+        return Storyboard.model_validate_json(row["body"]) if row else None
+
+    def latest_draft(self) -> Storyboard | None:
+        row = self._conn().execute("SELECT body FROM drafts ORDER BY updated_at DESC LIMIT 1").fetchone()
+        return Storyboard.model_validate_json(row["body"]) if row else None
+
+    # ---- jobs ----------------------------------------------------------------------------------
+
+    def create_job(self, job: Job) -> tuple[Job, bool]:
+        """Insert the job before anything is sent. Returns (job, created); an existing row with
+        the same idempotency key is returned instead of a second one."""
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO jobs(id, idempotency_key, storyboard_id, provider, model, state, cost,"
+                " body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    job.id,
+                    job.idempotency_key,
+                    job.storyboard.id,
+                    job.provider.value,
+                    job.model.value,
+                    job.state.value,
+                    str(job.quote.total),
+                    job.model_dump_json(),
+                    job.created_at.isoformat(),
+                    job.updated_at.isoformat(),
+                ),
+            )
+            created = cur.rowcount == 1
+        if created:
+            return job, True
+        existing = self.job_by_key(job.idempotency_key)
+        assert existing is not None
+        return existing, False
+
+    def update_job(self, job_id: str, **changes: Any) -> Job:
+        """Write fields of a job at once (state, remote_id, progress ...) and return it."""
+        with self._tx() as db:
+            row = db.execute("SELECT body FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            if row is None:
+                raise KeyError(job_id)
+            job = Job.model_validate_json(row["body"])
+            job = job.model_copy(update={**changes, "updated_at": utcnow()})
+            job = Job.model_validate(job.model_dump())  # re-validate the changed fields
+            db.execute(
+                "UPDATE jobs SET state = ?, body = ?, updated_at = ? WHERE id = ?",
+                (job.state.value, job.model_dump_json(), job.updated_at.isoformat(), job_id),
+            )
+        return job
+
+    def add_details(self, job_id: str, **details: Any) -> None:
+        """Provider answers and other raw facts about a job, for its details panel (never keys)."""
+        with self._tx() as db:
+            row = db.execute("SELECT details FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            merged = {**json.loads(row["details"]), **details}
+            db.execute("UPDATE jobs SET details = ? WHERE id = ?", (json.dumps(merged, default=str), job_id))
+
+    def details(self, job_id: str) -> dict[str, Any]:
+        row = self._conn().execute("SELECT details FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return json.loads(row["details"]) if row else {}
+
+    def get_job(self, job_id: str) -> Job | None:
+        row = self._conn().execute("SELECT body FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return Job.model_validate_json(row["body"]) if row else None
+
+    def job_by_key(self, key: str) -> Job | None:
+        row = self._conn().execute("SELECT body FROM jobs WHERE idempotency_key = ?", (key,)).fetchone()
+        return Job.model_validate_json(row["body"]) if row else None
+
+    def jobs_with_key_prefix(self, prefix: str) -> list[Job]:
+        rows = self._conn().execute(
+            "SELECT body FROM jobs WHERE substr(idempotency_key, 1, ?) = ? ORDER BY created_at",
+            (len(prefix), prefix),
+        )
+        return [Job.model_validate_json(r["body"]) for r in rows]
+
+    def list_jobs(self, storyboard_id: str | None = None, limit: int = 200) -> list[Job]:
+        if storyboard_id:
+            rows = self._conn().execute(
+                "SELECT body FROM jobs WHERE storyboard_id = ? ORDER BY created_at DESC LIMIT ?",
+                (storyboard_id, limit),
+            )
+        else:
+            rows = self._conn().execute("SELECT body FROM jobs ORDER BY created_at DESC LIMIT ?", (limit,))
+        return [Job.model_validate_json(r["body"]) for r in rows]
+
+    def unfinished_jobs(self) -> list[Job]:
+        finished = tuple(s.value for s in JobState if s.finished)
+        marks = ",".join("?" * len(finished))
+        rows = self._conn().execute(
+            f"SELECT body FROM jobs WHERE state NOT IN ({marks}) ORDER BY created_at", finished
+        )
+        return [Job.model_validate_json(r["body"]) for r in rows]
+
+    def spend_by_provider(self, since: datetime | None = None) -> dict[ProviderId, Decimal]:
+        marks = ",".join("?" * len(BILLABLE))
+        sql = f"SELECT provider, cost FROM jobs WHERE state IN ({marks})"
+        args: list[Any] = [s.value for s in BILLABLE]
+        if since is not None:
+            sql += " AND created_at >= ?"
+            args.append(since.isoformat())
+        totals: dict[ProviderId, Decimal] = {}
+        for row in self._conn().execute(sql, args):
+            provider = ProviderId(row["provider"])
+            totals[provider] = totals.get(provider, Decimal(0)) + Decimal(row["cost"])
+        return totals

@@ -1,0 +1,212 @@
+"""The editor driven through the real app (AppTest): what a user clicks, drags and sees."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from components.runtime import STORYBOARD
+from storyboard.catalog import EDITOR_LIMITS, MODELS
+from storyboard.models import ModelId, ProviderId, Storyboard
+
+
+def storyboard(at: AppTest) -> Storyboard:
+    return at.session_state[STORYBOARD]
+
+
+def shot_ids(at: AppTest) -> list[str]:
+    return [s.id for s in storyboard(at).shots]
+
+
+def set_duration(at: AppTest, index: int, seconds: int) -> None:
+    at.select_slider(key=f"w:dur:{shot_ids(at)[index]}").set_value(seconds).run()
+    assert not at.exception, at.exception
+
+
+def set_prompt(at: AppTest, index: int, text: str) -> None:
+    at.text_area(key=f"w:prompt:{shot_ids(at)[index]}").input(text).run()
+    assert not at.exception, at.exception
+
+
+def add_shot(at: AppTest) -> None:
+    at.button(key="w:add-shot").click().run()
+    assert not at.exception, at.exception
+
+
+def build(at: AppTest, durations: list[int]) -> None:
+    """Make the storyboard have these shot lengths, the way a user would: shorten, add, repeat."""
+    for i, seconds in enumerate(durations):
+        if i > 0:
+            add_shot(at)
+        set_duration(at, i, seconds)
+        set_prompt(at, i, f"Shot {i + 1}: the bottle on the sand, wave {i + 1}")
+
+
+def photo(size: tuple[int, int] = (1280, 720)) -> bytes:
+    buf = io.BytesIO()
+    Image.radial_gradient("L").resize(size).convert("RGB").save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def test_six_shots_then_add_shot_is_disabled_with_the_reason(app: AppTest) -> None:
+    build(app, [2, 2, 2, 2, 2, 2])
+    assert len(storyboard(app).shots) == EDITOR_LIMITS.max_shots
+    add = app.button(key="w:add-shot")
+    assert add.disabled
+    assert any(f"at most {EDITOR_LIMITS.max_shots} shots" in c.value for c in app.caption)
+
+
+def test_add_shot_is_disabled_when_no_seconds_are_left(app: AppTest) -> None:
+    build(app, [10, 5])
+    assert storyboard(app).total_seconds == EDITOR_LIMITS.max_total_seconds
+    assert app.button(key="w:add-shot").disabled
+    assert any("All 15 s are used" in c.value for c in app.caption)
+
+
+def test_moving_a_slider_keeps_the_others_and_the_total_within_budget(app: AppTest) -> None:
+    build(app, [4, 4, 4])
+    first, second, third = shot_ids(app)
+    slider = app.select_slider(key=f"w:dur:{second}")
+    assert (
+        max(slider.options) == str(EDITOR_LIMITS.max_total_seconds - 8)
+        or max(int(o) for o in slider.options) == EDITOR_LIMITS.max_total_seconds - 8
+    )
+    set_duration(app, 1, 7)
+    durations = [s.duration for s in storyboard(app).shots]
+    assert durations == [4, 7, 4]
+    # the others' sliders kept their values, and now offer only what is left
+    assert app.select_slider(key=f"w:dur:{first}").value == 4
+    assert app.select_slider(key=f"w:dur:{third}").value == 4
+    assert max(int(o) for o in app.select_slider(key=f"w:dur:{third}").options) == 4
+    assert storyboard(app).total_seconds <= EDITOR_LIMITS.max_total_seconds
+
+
+def test_reordering_and_deleting_shots(app: AppTest) -> None:
+    build(app, [3, 4, 5])
+    ids = shot_ids(app)
+    app.button(key=f"w:down:{ids[0]}").click().run()
+    assert shot_ids(app) == [ids[1], ids[0], ids[2]]
+    app.button(key=f"w:del:{ids[1]}").click().run()
+    assert [s.duration for s in storyboard(app).shots] == [3, 5]
+    app.button(key=f"w:dup:{ids[2]}").click().run()
+    assert [s.duration for s in storyboard(app).shots] == [3, 5, 5]
+
+
+def test_the_cost_follows_the_durations(app: AppTest) -> None:
+    build(app, [5])
+    app.radio(key="w:provider").set_value(ProviderId.FAL).run()
+    assert app.button(key="w:generate").label == "Generate · $0.70"
+    set_duration(app, 0, 10)
+    assert app.button(key="w:generate").label == "Generate · $1.40"
+
+
+def test_wavespeed_multi_shot_surcharge_is_shown_as_its_own_line(app: AppTest) -> None:
+    build(app, [5, 5])
+    app.radio(key="w:provider").set_value(ProviderId.WAVESPEED).run()
+    table = "\n".join(m.value for m in app.markdown)
+    assert "Multi-shot surcharge" in table
+    assert "$1.82" in table  # 10 s of shots + the 3 s duration field, at $0.14/s
+
+
+def test_every_provider_is_priced_side_by_side_cheapest_first(app: AppTest) -> None:
+    build(app, [5, 5])
+    table = next(m.value for m in app.markdown if m.value.startswith("| provider"))
+    rows = [line for line in table.splitlines()[2:]]
+    assert [r.split("|")[1].strip() for r in rows] == ["EvoLink", "fal.ai", "WaveSpeedAI"]
+    assert "$1.32" in rows[0] and "$1.40" in rows[1] and "$1.82" in rows[2]
+
+
+def test_options_follow_the_chosen_model_and_provider(app: AppTest) -> None:
+    keys = lambda: {w.key for w in app.radio} | {w.key for w in app.toggle} | {w.key for w in app.text_input}  # noqa: E731
+    app.radio(key="w:provider").set_value(ProviderId.FAL).run()
+    assert "w:aspect" in keys() and "w:sound" not in keys()
+    app.selectbox(key="w:model").set_value(ModelId.V3_PRO_T2V).run()
+    assert {"w:sound", "w:negative", "w:shot-type"} <= keys()
+    assert [s.key for s in app.slider] == ["w:cfg"]
+    app.radio(key="w:provider").set_value(ProviderId.EVOLINK).run()
+    assert "w:resolution" in keys() and app.slider.len == 0  # EvoLink has no cfg_scale
+    app.selectbox(key="w:model").set_value(ModelId.TURBO_PRO_I2V).run()
+    assert "w:aspect" not in keys()  # the image decides
+
+
+def test_sound_raises_the_v3_price_by_half(app: AppTest) -> None:
+    build(app, [10])
+    app.selectbox(key="w:model").set_value(ModelId.V3_PRO_T2V).run()
+    app.radio(key="w:provider").set_value(ProviderId.WAVESPEED).run()
+    assert app.button(key="w:generate").label == "Generate · $1.12"
+    app.toggle(key="w:sound").set_value(True).run()
+    assert app.button(key="w:generate").label == "Generate · $1.68"
+
+
+def test_a_too_long_prompt_gets_one_sentence_and_blocks_generate(app: AppTest) -> None:
+    set_prompt(app, 0, "x" * 2600)
+    assert any("2600 characters; the limit is 2500" in w.value for w in app.warning)
+    assert app.button(key="w:generate").disabled
+    assert storyboard(app).shots[0].prompt == "x" * 2600  # nothing typed is lost
+
+
+def test_uploading_a_photo_shows_it_and_offers_image_to_video(app: AppTest) -> None:
+    app.file_uploader[0].set_value(("product.jpg", photo(), "image/jpeg")).run()
+    assert not app.exception, app.exception
+    frame = storyboard(app).first_frame
+    assert frame is not None and (frame.width, frame.height) == (1280, 720)
+    assert app.image.len >= 1
+    app.button(key="w:use-i2v").click().run()
+    assert storyboard(app).model == ModelId.TURBO_PRO_I2V
+    assert app.selectbox(key="w:model").value == ModelId.TURBO_PRO_I2V
+
+
+def test_a_file_that_is_not_an_image_gets_a_clear_sentence(app: AppTest) -> None:
+    app.file_uploader[0].set_value(("notes.png", b"just some text, not a picture", "image/png")).run()
+    assert storyboard(app).first_frame is None
+    assert any("not an image" in e.value for e in app.error)
+
+
+def test_a_too_wide_photo_is_offered_crop_or_pad(app: AppTest) -> None:
+    app.file_uploader[0].set_value(("banner.jpg", photo((1800, 600)), "image/jpeg")).run()
+    assert storyboard(app).first_frame is None
+    app.button(key="w:fix-crop").click().run()
+    frame = storyboard(app).first_frame
+    assert frame is not None and frame.width / frame.height <= 2.5
+
+
+def test_image_to_video_without_an_image_says_what_to_do(app: AppTest) -> None:
+    app.selectbox(key="w:model").set_value(ModelId.TURBO_PRO_I2V).run()
+    label = MODELS[ModelId.TURBO_PRO_I2V].label
+    assert any(f"{label} starts from a picture" in w.value for w in app.warning)
+    assert app.button(key="w:generate").disabled
+
+
+def run_until(at: AppTest, done, timeout: float = 90) -> None:  # noqa: ANN001
+    """run_every never fires under AppTest: rerun until the condition holds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        at.run()
+        assert not at.exception, at.exception
+        if done():
+            return
+        time.sleep(0.3)
+    raise AssertionError("timed out")
+
+
+def test_generate_on_preview_ends_with_a_video_in_the_page(app: AppTest, data_dir: Path) -> None:
+    build(app, [3, 2])
+    app.radio(key="w:resolution").set_value("720p").run()
+    app.button(key="w:generate").click().run()
+    assert not app.exception, app.exception
+    run_until(app, lambda: len(app.get("video")) > 0)
+    assert len(list((data_dir / "videos").glob("*.mp4"))) == 1
+    assert app.button(key="w:generate").label == "Generate preview · free"
+
+
+def test_a_new_session_finds_the_storyboard_again(app: AppTest) -> None:
+    build(app, [6, 3])
+    set_prompt(app, 1, "the logo fades in")
+    again = AppTest.from_file(app._script_path, default_timeout=60)
+    again.run()
+    assert [s.duration for s in storyboard(again).shots] == [6, 3]
+    assert storyboard(again).shots[1].prompt == "the logo fades in"

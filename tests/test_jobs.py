@@ -1,0 +1,269 @@
+"""The JobRunner's money and data rules, driven through a scripted provider client."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from storyboard.compile import CompiledRequest
+from storyboard.jobs import GenerateRefused, JobRunner
+from storyboard.models import Job, JobState, ModelId, ProviderId, Shot, Storyboard
+from storyboard.providers.base import ProviderError, RemoteStatus, Submission
+from storyboard.store import Store
+
+
+class ScriptedClient:
+    """Speaks the client protocol; records every call; its answers are set by each test."""
+
+    provider = ProviderId.FAL
+    free = False
+    poll_interval = 0.01
+
+    def __init__(self, video: Path, store: Store | None = None) -> None:
+        self.video = video
+        self.store = store
+        self.submits: list[tuple[CompiledRequest, str]] = []
+        self.status_calls = 0
+        self.downloads = 0
+        self.uploads: list[Path] = []
+        self.submit_error: ProviderError | None = None
+        self.statuses: list[RemoteStatus | ProviderError] = []
+        self.remote_id_seen_in_store: list[str | None] = []
+        self.release = threading.Event()
+        self.release.set()
+        self.download_bytes: bytes | None = None
+
+    def upload_image(self, path: Path) -> str:
+        self.uploads.append(path)
+        return f"https://files.example/{path.name}"
+
+    def submit(self, request: CompiledRequest, idempotency_key: str) -> Submission:
+        self.submits.append((request, idempotency_key))
+        if self.submit_error:
+            raise self.submit_error
+        return Submission(remote_id=f"req-{len(self.submits)}", data={"status_url": "https://q/status"})
+
+    def status(self, submission: Submission) -> RemoteStatus:
+        self.release.wait(10)
+        self.status_calls += 1
+        if self.store is not None:
+            job = self.store.list_jobs(limit=1)[0]
+            self.remote_id_seen_in_store.append(job.remote_id)
+        if self.statuses:
+            answer = self.statuses.pop(0)
+            if isinstance(answer, ProviderError):
+                raise answer
+            return answer
+        return RemoteStatus(state="completed", video_url="https://cdn.example/out.mp4")
+
+    def download(self, url: str, dest: Path) -> None:
+        self.downloads += 1
+        if self.download_bytes is not None:
+            dest.write_bytes(self.download_bytes)
+        else:
+            shutil.copyfile(self.video, dest)
+
+    def cancel(self, submission: Submission) -> bool:
+        return True
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "studio.db")
+
+
+@pytest.fixture
+def client(tiny_mp4: Path, store: Store) -> ScriptedClient:
+    return ScriptedClient(tiny_mp4, store)
+
+
+@pytest.fixture
+def runner(store: Store, client: ScriptedClient, tmp_path: Path):
+    r = JobRunner(store, tmp_path, {ProviderId.FAL: client})
+    yield r
+    r.shutdown()
+
+
+def _storyboard(**changes: object) -> Storyboard:
+    sb = Storyboard(
+        provider=ProviderId.FAL,
+        shots=[Shot(prompt="a bottle on sand", duration=5), Shot(prompt="waves", duration=5)],
+    )
+    return sb.model_copy(update=changes)
+
+
+def test_a_take_ends_with_the_video_in_the_data_dir(
+    runner: JobRunner, client: ScriptedClient, tmp_path: Path
+) -> None:
+    job = runner.wait(runner.generate(_storyboard()).id, timeout=20)
+    assert job.state == JobState.DONE, job.message
+    assert (tmp_path / job.video_path).stat().st_size > 0
+    assert (tmp_path / job.poster_path).exists()
+    assert job.duration_seconds == pytest.approx(1.0, abs=0.05)
+    assert not list((tmp_path / "videos").glob("*.part"))
+    assert len(client.submits) == 1
+
+
+def test_the_request_sent_is_the_compiled_storyboard(runner: JobRunner, client: ScriptedClient) -> None:
+    runner.wait(runner.generate(_storyboard()).id, timeout=20)
+    request, _ = client.submits[0]
+    assert request.body["multi_prompt"] == [
+        {"prompt": "a bottle on sand", "duration": "5"},
+        {"prompt": "waves", "duration": "5"},
+    ]
+
+
+def test_generate_twice_while_running_submits_once(
+    runner: JobRunner, client: ScriptedClient, store: Store
+) -> None:
+    client.release.clear()  # hold the job in "running"
+    sb = _storyboard()
+    first = runner.generate(sb)
+    second = runner.generate(sb)
+    client.release.set()
+    runner.wait(first.id, timeout=20)
+    assert second.id == first.id
+    assert len(client.submits) == 1
+    assert len(store.list_jobs()) == 1
+
+
+def test_generate_again_after_a_take_finished_makes_a_new_take(
+    runner: JobRunner, client: ScriptedClient
+) -> None:
+    sb = _storyboard()
+    first = runner.wait(runner.generate(sb).id, timeout=20)
+    second = runner.wait(runner.generate(sb).id, timeout=20)
+    assert first.id != second.id and second.state == JobState.DONE
+    assert len(client.submits) == 2
+
+
+def test_the_remote_id_is_stored_before_the_first_status_call(
+    runner: JobRunner, client: ScriptedClient
+) -> None:
+    runner.wait(runner.generate(_storyboard()).id, timeout=20)
+    assert client.remote_id_seen_in_store[0] == "req-1"
+
+
+def test_a_submit_with_unknown_outcome_is_never_resent(
+    runner: JobRunner, client: ScriptedClient, store: Store
+) -> None:
+    client.submit_error = ProviderError("fal.ai did not answer in time.", sent=None, retryable=True)
+    job = runner.wait(runner.generate(_storyboard()).id, timeout=20)
+    assert job.state == JobState.UNKNOWN
+    assert "not charged twice" in job.message and "dashboard" in job.message
+    runner.resume_unfinished()
+    assert len(client.submits) == 1
+
+
+def test_a_refused_submit_says_why_and_that_nothing_was_charged(
+    runner: JobRunner, client: ScriptedClient
+) -> None:
+    client.submit_error = ProviderError("Could not reach fal.ai. Check your connection.", sent=False)
+    job = runner.wait(runner.generate(_storyboard()).id, timeout=20)
+    assert job.state == JobState.FAILED
+    assert job.message == "Could not reach fal.ai. Check your connection. Nothing was charged."
+
+
+def test_status_hiccups_are_retried_and_the_take_completes(runner: JobRunner, client: ScriptedClient) -> None:
+    client.statuses = [
+        ProviderError("busy", retryable=True, status_code=429),
+        RemoteStatus(state="queued"),
+        ProviderError("bad gateway", retryable=True, status_code=502),
+        RemoteStatus(state="running", progress=0.5),
+    ]
+    job = runner.wait(runner.generate(_storyboard()).id, timeout=30)
+    assert job.state == JobState.DONE
+    assert len(client.submits) == 1
+
+
+def test_a_failed_generation_keeps_the_providers_reason(runner: JobRunner, client: ScriptedClient) -> None:
+    client.statuses = [
+        RemoteStatus(state="failed", error="The provider refused the prompt (content policy).")
+    ]
+    job = runner.wait(runner.generate(_storyboard()).id, timeout=20)
+    assert job.state == JobState.FAILED
+    assert job.message == "The provider refused the prompt (content policy)."
+
+
+def test_a_file_that_is_not_a_video_is_not_marked_done(runner: JobRunner, client: ScriptedClient) -> None:
+    client.download_bytes = b"<html>expired</html>"
+    job = runner.wait(runner.generate(_storyboard()).id, timeout=20)
+    assert job.state == JobState.FAILED
+    assert "not a playable video" in job.message
+    assert job.video_path is None
+
+
+def test_an_invalid_storyboard_is_refused_before_anything_is_sent(
+    runner: JobRunner, client: ScriptedClient
+) -> None:
+    with pytest.raises(GenerateRefused, match="Shot 2 is 2 s"):
+        runner.generate(_storyboard(shots=[Shot(prompt="a", duration=5), Shot(prompt="b", duration=2)]))
+    assert client.submits == []
+
+
+def test_a_provider_without_a_client_is_refused_in_words(runner: JobRunner) -> None:
+    with pytest.raises(GenerateRefused, match="EvoLink"):
+        runner.generate(_storyboard(provider=ProviderId.EVOLINK))
+
+
+def test_the_first_frame_is_uploaded_and_sent(
+    runner: JobRunner, client: ScriptedClient, tmp_path: Path
+) -> None:
+    from storyboard.models import FirstFrame
+
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "abc.jpg").write_bytes(b"jpeg")
+    frame = FirstFrame(
+        path="images/abc.jpg", width=1280, height=720, format="JPEG", size_bytes=4, sha256="abc"
+    )
+    sb = _storyboard(model=ModelId.TURBO_PRO_I2V, first_frame=frame)
+    runner.wait(runner.generate(sb).id, timeout=20)
+    assert client.uploads == [tmp_path / "images" / "abc.jpg"]
+    assert client.submits[0][0].body["image_url"] == "https://files.example/abc.jpg"
+
+
+def _stranded(store: Store, state: JobState, **changes: object) -> Job:
+    sb = _storyboard()
+    from storyboard.catalog import offer
+    from storyboard.pricing import quote
+
+    job, _ = store.create_job(
+        Job(
+            storyboard=sb, provider=sb.provider, model=sb.model, quote=quote(sb, offer(sb.provider, sb.model))
+        )
+    )
+    return store.update_job(job.id, state=state, **changes)
+
+
+def test_after_a_crash_mid_submit_a_paid_job_is_marked_unknown_not_resent(
+    runner: JobRunner, client: ScriptedClient, store: Store
+) -> None:
+    job = _stranded(store, JobState.SUBMITTING)
+    runner.resume_unfinished()
+    job = runner.wait(job.id, timeout=20)
+    assert job.state == JobState.UNKNOWN
+    assert client.submits == []
+
+
+def test_after_a_restart_a_running_job_is_followed_not_resubmitted(
+    runner: JobRunner, client: ScriptedClient, store: Store
+) -> None:
+    job = _stranded(store, JobState.RUNNING, remote_id="req-77")
+    store.add_details(job.id, submission={"remote_id": "req-77", "data": {}})
+    assert runner.resume_unfinished() == 1
+    job = runner.wait(job.id, timeout=20)
+    assert job.state == JobState.DONE
+    assert client.submits == [] and client.status_calls >= 1
+
+
+def test_cancel_before_submit_sends_nothing(store: Store, client: ScriptedClient, tmp_path: Path) -> None:
+    runner = JobRunner(store, tmp_path, {ProviderId.FAL: client})
+    job = _stranded(store, JobState.QUEUED)
+    runner.cancel(job.id)
+    runner.start(job.id)
+    job = runner.wait(job.id, timeout=20)
+    assert job.state == JobState.CANCELLED
+    assert client.submits == []
