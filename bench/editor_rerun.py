@@ -52,7 +52,9 @@ def main() -> None:
             at.button(key="w:add-shot").click().run()
         shot = at.session_state[STORYBOARD].shots[i]
         at.select_slider(key=f"w:dur:{shot.id}").set_value(2).run()
-        at.text_area(key=f"w:prompt:{shot.id}").input(f"Shot {i + 1}: the bottle, the sand, wave {i + 1}").run()
+        at.text_area(key=f"w:prompt:{shot.id}").input(
+            f"Shot {i + 1}: the bottle, the sand, wave {i + 1}"
+        ).run()
     buf = io.BytesIO()
     Image.radial_gradient("L").resize((1920, 1080)).convert("RGB").save(buf, "JPEG")
     at.file_uploader[0].set_value(("product.jpg", buf.getvalue(), "image/jpeg")).run()

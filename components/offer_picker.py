@@ -39,12 +39,11 @@ def model_and_provider(sb: Storyboard, comparisons: list[Comparison]) -> Offer:
     prices = {c.provider: c for c in comparisons}
 
     def label(p: ProviderId) -> str:
-        name = PROVIDERS[p].label
         row = prices.get(p)
         if row is None:
-            return name
-        price = format_usd(row.quote.total)
-        return f"{name} · {price}" if row.available else f"{name} · {price} (can't take this storyboard)"
+            return PROVIDERS[p].label
+        unverified = "" if row.quote.verified else " (unverified)"
+        return f"{PROVIDERS[p].label} · {format_usd(row.quote.total)}{unverified}"
 
     st.radio(
         "Provider",

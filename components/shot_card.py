@@ -55,14 +55,16 @@ def shot_card(sb: Storyboard, index: int, offer: Offer) -> None:
         head, up, down, dup, delete = st.columns([6, 1, 1, 1, 1], vertical_alignment="center")
         head.markdown(f"**Shot {index + 1}** · {shot.duration} s")
         up.button(
-            "↑",
+            "",
+            icon=":material/arrow_upward:",
             key=f"w:up:{shot.id}",
             help="Move this shot earlier",
             disabled=index == 0,
             on_click=_edit(shot.id, lambda s, i: editing.move_shot(s, i, -1)),
         )
         down.button(
-            "↓",
+            "",
+            icon=":material/arrow_downward:",
             key=f"w:down:{shot.id}",
             help="Move this shot later",
             disabled=index == n - 1,
@@ -70,14 +72,16 @@ def shot_card(sb: Storyboard, index: int, offer: Offer) -> None:
         )
         blocker = editing.add_shot_blocker(sb)
         dup.button(
-            "⧉",
+            "",
+            icon=":material/content_copy:",
             key=f"w:dup:{shot.id}",
             help=blocker or "Duplicate this shot",
             disabled=blocker is not None,
             on_click=_edit(shot.id, editing.duplicate_shot),
         )
         delete.button(
-            "✕",
+            "",
+            icon=":material/delete:",
             key=f"w:del:{shot.id}",
             help="Delete this shot" if n > 1 else "A storyboard keeps at least one shot",
             disabled=n <= 1,

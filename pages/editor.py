@@ -61,7 +61,14 @@ with shots_col:
     for index in range(len(sb.shots)):
         shot_card(sb, index, chosen)
     blocker = editing.add_shot_blocker(sb)
-    st.button("＋ Add shot", on_click=_add_shot, disabled=blocker is not None, help=blocker, key="w:add-shot")
+    st.button(
+        "Add shot",
+        icon=":material/add:",
+        on_click=_add_shot,
+        disabled=blocker is not None,
+        help=blocker,
+        key="w:add-shot",
+    )
     if blocker:
         st.caption(blocker)
     st.divider()

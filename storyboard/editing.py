@@ -37,6 +37,14 @@ def _with_shots(storyboard: Storyboard, shots: list[Shot]) -> Storyboard:
     return storyboard.model_copy(update={"shots": shots})
 
 
+def _top_up(shots: list[Shot]) -> list[Shot]:
+    """Lengthen the last shot if the video fell below the shortest allowed length."""
+    short = LIMITS.min_total_seconds - sum(s.duration for s in shots)
+    if short > 0:
+        shots[-1] = shots[-1].model_copy(update={"duration": shots[-1].duration + short})
+    return shots
+
+
 def add_shot(storyboard: Storyboard, prompt: str = "") -> Storyboard:
     if add_shot_blocker(storyboard):
         return storyboard
@@ -57,7 +65,7 @@ def duplicate_shot(storyboard: Storyboard, index: int) -> Storyboard:
 def delete_shot(storyboard: Storyboard, index: int) -> Storyboard:
     if len(storyboard.shots) <= LIMITS.min_shots:
         return storyboard
-    return _with_shots(storyboard, [s for i, s in enumerate(storyboard.shots) if i != index])
+    return _with_shots(storyboard, _top_up([s for i, s in enumerate(storyboard.shots) if i != index]))
 
 
 def move_shot(storyboard: Storyboard, index: int, offset: int) -> Storyboard:
@@ -84,7 +92,8 @@ def set_prompt(storyboard: Storyboard, index: int, prompt: str) -> Storyboard:
 
 
 def fit_to_budget(storyboard: Storyboard) -> Storyboard:
-    """Bring a loaded storyboard (an old draft, an import) inside the limits, trimming from the end."""
+    """Bring a loaded storyboard (an old draft, an import) inside the limits: trim the longest shots,
+    or lengthen the last one."""
     shots = [
         s.model_copy(update={"duration": max(LIMITS.min_shot_seconds, s.duration)}) for s in storyboard.shots
     ]
@@ -94,4 +103,4 @@ def fit_to_budget(storyboard: Storyboard) -> Storyboard:
         last = max(range(len(shots)), key=lambda i: shots[i].duration)
         cut = min(over, shots[last].duration - LIMITS.min_shot_seconds)
         shots[last] = shots[last].model_copy(update={"duration": shots[last].duration - cut})
-    return _with_shots(storyboard, shots)
+    return _with_shots(storyboard, _top_up(shots))

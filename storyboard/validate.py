@@ -90,6 +90,14 @@ def validate(storyboard: Storyboard, offer: Offer) -> list[Problem]:
             )
 
     if n > 1 and offer.multi_shot_form == "prompt_syntax":
+        for i, shot in enumerate(shots, 1):
+            if ";" in shot.prompt:
+                problems.append(
+                    Problem(
+                        f"Shot {i}'s prompt has a ';', which {where} reads as the end of a shot. Use a comma instead.",
+                        i,
+                    )
+                )
         combined = len(prompt_syntax(storyboard))
         if combined > limits.max_prompt_chars:
             problems.append(
@@ -142,6 +150,9 @@ def _first_frame_problems(storyboard: Storyboard, offer: Offer) -> list[Problem]
         )
     if frame.size_bytes > rules.max_bytes:
         problems.append(
-            Problem("The first frame is larger than the provider accepts. Upload a smaller image.")
+            Problem(
+                f"The first frame is {frame.size_bytes / 2**20:.1f} MB; the limit is {rules.max_bytes // 2**20} MB. "
+                "Upload a smaller image."
+            )
         )
     return problems
