@@ -105,7 +105,7 @@ def first_frame_input(offer: Offer) -> None:
     if frame is None:
         return
     picture, about = st.columns([1, 2])
-    picture.image(str(runtime().data_dir / frame.path), width="stretch")
+    picture.image(str(media.thumbnail(runtime().data_dir / frame.path)), width="stretch")
     with about:
         st.markdown(
             f"**{frame.original_name or 'First frame'}**  \n{frame.width}×{frame.height} px · {frame.format}"

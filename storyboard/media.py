@@ -650,10 +650,24 @@ def save_poster(video_path: Path, poster_path: Path, at_seconds: float = 0.5, ma
             picture = last.to_image()
     if picture is None:
         raise ValueError(f"{video_path} has no frames to make a poster from")
+    return _save_thumbnail(picture, Path(poster_path), max_width)
+
+
+def thumbnail(image_path: Path, max_width: int = 480) -> Path:
+    """A small JPEG beside an image (`<name>.thumb.jpg`), made once, for cheap display on every rerun."""
+    target = image_path.with_name(f"{image_path.stem}.thumb.jpg")
+    if not target.exists():
+        with Image.open(image_path) as picture:
+            picture.draft("RGB", (max_width, max_width))
+            _save_thumbnail(picture, target, max_width)
+    return target
+
+
+def _save_thumbnail(picture: Image.Image, target: Path, max_width: int) -> Path:
     if picture.width > max_width:
         height = max(1, round(picture.height * max_width / picture.width))
         picture = picture.resize((max_width, height), Image.Resampling.LANCZOS, reducing_gap=2.0)
     buffer = io.BytesIO()
     picture.convert("RGB").save(buffer, "JPEG", quality=85)
-    _write_atomic(Path(poster_path), buffer.getvalue())
-    return Path(poster_path)
+    _write_atomic(target, buffer.getvalue())
+    return target

@@ -495,3 +495,14 @@ def test_save_poster_defaults_and_a_moment_past_the_end(tmp_path: Path) -> None:
     assert Image.open(poster).width <= 480
     late = media.save_poster(video, tmp_path / "late.jpg", at_seconds=10.0)
     assert Image.open(late).size == (64, 64)
+
+
+def test_a_thumbnail_is_made_once_and_is_small(tmp_path: Path) -> None:
+    source = tmp_path / "frame.jpg"
+    Image.radial_gradient("L").resize((2048, 1152)).convert("RGB").save(source, "JPEG")
+    thumb = media.thumbnail(source, max_width=480)
+    with Image.open(thumb) as im:
+        assert im.width == 480 and im.height == 270
+    made = thumb.stat().st_mtime_ns
+    assert media.thumbnail(source, max_width=480) == thumb
+    assert thumb.stat().st_mtime_ns == made
