@@ -47,7 +47,7 @@ rt = runtime()
 title, new = st.columns([5, 1], vertical_alignment="bottom")
 st.session_state["w:name"] = sb.name
 title.text_input("Storyboard name", key="w:name", on_change=_rename)
-new.button("New storyboard", on_click=_new_storyboard, width="stretch")
+new.button("New storyboard", on_click=_new_storyboard, width="stretch", key="w:new-storyboard")
 
 shots_col, side_col = st.columns([3, 2], gap="large")
 

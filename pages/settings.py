@@ -13,6 +13,12 @@ from storyboard.catalog import PROVIDERS
 from storyboard.models import ProviderId
 from storyboard.settings import DATA_DIR_ENV, SECRETS_FILE, resolve_key
 
+WHERE = {
+    "environment": "found in the environment",
+    "secrets file": f"found in `{SECRETS_FILE}`",
+    "this session": "typed for this session",
+}
+
 
 def _keep_key(provider: ProviderId, widget: str) -> None:
     value = st.session_state.get(widget, "").strip()
@@ -38,7 +44,7 @@ for provider, info in PROVIDERS.items():
         if status.source is None:
             state.markdown(f"⚪ No key. Set `{status.env_name}` or type one below.")
         else:
-            state.markdown(f"🔑 Key found in the {status.source}.")
+            state.markdown(f"🔑 Key {WHERE[status.source]}.")
         blocked = runner.can_generate(provider)
         if blocked:
             st.caption(blocked)

@@ -2,59 +2,22 @@
 
 from __future__ import annotations
 
-import io
-import time
 from pathlib import Path
 
-from PIL import Image
+from app_steps import (
+    build,
+    photo,
+    run_until,
+    set_duration,
+    set_prompt,
+    shot_ids,
+    slider_seconds,
+    storyboard,
+)
 from streamlit.testing.v1 import AppTest
 
-from components.runtime import STORYBOARD
 from storyboard.catalog import EDITOR_LIMITS, MODELS
-from storyboard.models import ModelId, ProviderId, Storyboard
-
-
-def storyboard(at: AppTest) -> Storyboard:
-    return at.session_state[STORYBOARD]
-
-
-def shot_ids(at: AppTest) -> list[str]:
-    return [s.id for s in storyboard(at).shots]
-
-
-def slider_seconds(at: AppTest, shot_id: str) -> list[int]:
-    """The lengths a shot's slider offers, read from its labels ("3 s")."""
-    return [int(o.removesuffix(" s")) for o in at.select_slider(key=f"w:dur:{shot_id}").options]
-
-
-def set_duration(at: AppTest, index: int, seconds: int) -> None:
-    at.select_slider(key=f"w:dur:{shot_ids(at)[index]}").set_value(seconds).run()
-    assert not at.exception, at.exception
-
-
-def set_prompt(at: AppTest, index: int, text: str) -> None:
-    at.text_area(key=f"w:prompt:{shot_ids(at)[index]}").input(text).run()
-    assert not at.exception, at.exception
-
-
-def add_shot(at: AppTest) -> None:
-    at.button(key="w:add-shot").click().run()
-    assert not at.exception, at.exception
-
-
-def build(at: AppTest, durations: list[int]) -> None:
-    """Make the storyboard have these shot lengths, the way a user would: shorten, add, repeat."""
-    for i, seconds in enumerate(durations):
-        if i > 0:
-            add_shot(at)
-        set_duration(at, i, seconds)
-        set_prompt(at, i, f"Shot {i + 1}: the bottle on the sand, wave {i + 1}")
-
-
-def photo(size: tuple[int, int] = (1280, 720)) -> bytes:
-    buf = io.BytesIO()
-    Image.radial_gradient("L").resize(size).convert("RGB").save(buf, "JPEG")
-    return buf.getvalue()
+from storyboard.models import ModelId, ProviderId
 
 
 def test_six_shots_then_add_shot_is_disabled_with_the_reason(app: AppTest) -> None:
@@ -181,18 +144,6 @@ def test_image_to_video_without_an_image_says_what_to_do(app: AppTest) -> None:
     label = MODELS[ModelId.TURBO_PRO_I2V].label
     assert any(f"{label} starts from a picture" in w.value for w in app.warning)
     assert app.button(key="w:generate").disabled
-
-
-def run_until(at: AppTest, done, timeout: float = 90) -> None:  # noqa: ANN001
-    """run_every never fires under AppTest: rerun until the condition holds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        at.run()
-        assert not at.exception, at.exception
-        if done():
-            return
-        time.sleep(0.3)
-    raise AssertionError("timed out")
 
 
 def test_generate_on_preview_ends_with_a_video_in_the_page(app: AppTest, data_dir: Path) -> None:

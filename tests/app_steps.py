@@ -1,0 +1,68 @@
+"""Steps a user takes in the app, for AppTest tests: build shots, upload, wait for a take."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from components.runtime import STORYBOARD
+from storyboard.models import Storyboard
+
+
+def storyboard(at: AppTest) -> Storyboard:
+    return at.session_state[STORYBOARD]
+
+
+def shot_ids(at: AppTest) -> list[str]:
+    return [s.id for s in storyboard(at).shots]
+
+
+def slider_seconds(at: AppTest, shot_id: str) -> list[int]:
+    """The lengths a shot's slider offers, read from its labels ("3 s")."""
+    return [int(o.removesuffix(" s")) for o in at.select_slider(key=f"w:dur:{shot_id}").options]
+
+
+def set_duration(at: AppTest, index: int, seconds: int) -> None:
+    at.select_slider(key=f"w:dur:{shot_ids(at)[index]}").set_value(seconds).run()
+    assert not at.exception, at.exception
+
+
+def set_prompt(at: AppTest, index: int, text: str) -> None:
+    at.text_area(key=f"w:prompt:{shot_ids(at)[index]}").input(text).run()
+    assert not at.exception, at.exception
+
+
+def add_shot(at: AppTest) -> None:
+    at.button(key="w:add-shot").click().run()
+    assert not at.exception, at.exception
+
+
+def build(at: AppTest, durations: list[int]) -> None:
+    """Make the storyboard have these shot lengths, the way a user would: shorten, add, repeat."""
+    for i, seconds in enumerate(durations):
+        if i > 0:
+            add_shot(at)
+        set_duration(at, i, seconds)
+        set_prompt(at, i, f"Shot {i + 1}: the bottle on the sand, wave {i + 1}")
+
+
+def photo(size: tuple[int, int] = (1280, 720)) -> bytes:
+    buf = io.BytesIO()
+    Image.radial_gradient("L").resize(size).convert("RGB").save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def run_until(at: AppTest, done: Callable[[], bool], timeout: float = 90) -> None:
+    """run_every never fires under AppTest: rerun until the condition holds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        at.run()
+        assert not at.exception, at.exception
+        if done():
+            return
+        time.sleep(0.3)
+    raise AssertionError("timed out")

@@ -1,0 +1,51 @@
+"""Settings through the real app: provider readiness, key sources, and keys that never leak."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+TEST_KEY = "fal-test-key-9f8e7d6c5b4a"
+
+
+def _page_text(at: AppTest) -> str:
+    parts = [
+        str(e.value)
+        for kind in ("markdown", "caption", "text_input", "info", "error", "warning")
+        for e in getattr(at, kind)
+    ]
+    return "\n".join(parts)
+
+
+def test_without_keys_preview_is_ready_and_each_provider_says_which_variable_to_set(app: AppTest) -> None:
+    app.switch_page("pages/settings.py").run()
+    text = _page_text(app)
+    assert "Ready: free and offline" in text
+    for name in ("WAVESPEED_API_KEY", "FAL_KEY", "EVOLINK_API_KEY"):
+        assert f"No key. Set `{name}`" in text
+
+
+def test_a_key_in_the_environment_is_found_and_not_shown(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAL_KEY", TEST_KEY)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    at.switch_page("pages/settings.py").run()
+    text = _page_text(at)
+    assert "Key found in the environment" in text
+    assert TEST_KEY not in text
+
+
+def test_a_typed_key_is_used_for_the_session_and_never_shown_or_stored(app: AppTest, data_dir: Path) -> None:
+    app.switch_page("pages/settings.py").run()
+    app.text_input(key="key:fal").input(TEST_KEY).run()
+    assert not app.exception, app.exception
+    text = _page_text(app)
+    assert "Key typed for this session" in text
+    assert TEST_KEY not in text
+    assert app.text_input(key="key:fal").value == ""
+    for path in data_dir.rglob("*"):
+        if path.is_file():
+            assert TEST_KEY.encode() not in path.read_bytes(), path

@@ -1,0 +1,49 @@
+"""The Takes page through the real app: every take listed, played, downloaded, reopened."""
+
+from __future__ import annotations
+
+from app_steps import build, run_until, set_prompt, storyboard
+from streamlit.testing.v1 import AppTest
+
+from components.runtime import runtime
+from storyboard.models import JobState
+
+
+def _generate(at: AppTest) -> None:
+    at.radio(key="w:resolution").set_value("720p").run()
+    at.button(key="w:generate").click().run()
+    run_until(at, lambda: len(at.get("video")) > 0)
+
+
+def test_a_finished_take_is_listed_with_its_poster_and_plays(app: AppTest) -> None:
+    build(app, [3, 4])
+    _generate(app)
+    app.switch_page("pages/takes.py").run()
+    assert not app.exception, app.exception
+    (job,) = runtime().store.list_jobs()
+    assert job.state == JobState.DONE
+    assert any("Preview" in c.value and "7 s" in c.value for c in app.caption)
+    assert app.image.len == 1  # the poster
+    assert len(app.get("video")) == 0  # nothing decodes until asked
+    app.button(key=f"play:{job.id}").click().run()
+    assert len(app.get("video")) == 1
+    assert app.get("download_button")
+
+
+def test_open_in_editor_brings_the_takes_storyboard_back(app: AppTest) -> None:
+    build(app, [5])
+    set_prompt(app, 0, "the version we liked")
+    _generate(app)
+    app.button(key="w:new-storyboard").click().run()
+    assert storyboard(app).shots[0].prompt == ""
+    app.switch_page("pages/takes.py").run()
+    (job,) = runtime().store.list_jobs()
+    app.button(key=f"open:{job.id}").click().run()
+    assert not app.exception, app.exception
+    assert storyboard(app).shots[0].prompt == "the version we liked"
+    assert app.text_area(key=f"w:prompt:{storyboard(app).shots[0].id}").value == "the version we liked"
+
+
+def test_no_takes_yet_says_how_to_make_one(app: AppTest) -> None:
+    app.switch_page("pages/takes.py").run()
+    assert any("No takes yet" in i.value for i in app.info)
