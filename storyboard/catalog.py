@@ -64,6 +64,10 @@ class Offer(BaseModel):
     # the smallest value its enum accepts. The smallest accepted alongside multi_prompt is
     # unconfirmed (providers.md §6.1); 3 is the documented enum minimum [Seed 000/001].
     multi_prompt_duration: int | None = None
+    # How "sound" is spelled: WaveSpeed `sound: bool` [Seed 002], fal `generate_audio: bool` [F3],
+    # EvoLink `sound: "on" | "off"` [E3].
+    sound_field: str = "sound"
+    sound_values: tuple[bool | str, bool | str] = (False, True)  # (off, on)
 
     @property
     def takes_image(self) -> bool:
@@ -286,6 +290,8 @@ OFFERS: dict[tuple[ProviderId, ModelId], Offer] = {
             duration_type="string",
             multi_shot_form="multi_prompt",
             rates=FAL_V3_PRO,
+            # generate_audio defaults to TRUE on fal [F3]: it is always sent, or sound is billed unasked.
+            sound_field="generate_audio",
         ),
         # ---- EvoLink [Seed 003][E1-E3]; "Pro" is the 1080p tier.
         Offer(
@@ -325,6 +331,7 @@ OFFERS: dict[tuple[ProviderId, ModelId], Offer] = {
             duration_type="integer",
             multi_shot_form="model_params",
             rates=EVOLINK_V3,
+            sound_values=("off", "on"),
         ),
     ]
 }

@@ -50,7 +50,7 @@ def compile_request(storyboard: Storyboard, offer: Offer, image_url: str | None 
 
 
 def _common_options(storyboard: Storyboard, offer: Offer) -> dict[str, Any]:
-    """aspect_ratio, negative_prompt, cfg_scale: same names on every provider that has them."""
+    """The options an offer has, spelled as its provider spells them (see the catalog)."""
     o = storyboard.options
     body: dict[str, Any] = {}
     if offer.has("aspect_ratio"):
@@ -59,6 +59,10 @@ def _common_options(storyboard: Storyboard, offer: Offer) -> dict[str, Any]:
         body["negative_prompt"] = o.negative_prompt.strip()
     if offer.has("cfg_scale"):
         body["cfg_scale"] = o.cfg_scale
+    if offer.has("sound"):
+        body[offer.sound_field] = offer.sound_values[o.sound]
+    if offer.has("shot_type"):
+        body["shot_type"] = _shot_type(storyboard)
     return body
 
 
@@ -85,10 +89,6 @@ def _wavespeed(storyboard: Storyboard, offer: Offer) -> dict[str, Any]:
             body["prompt"] = storyboard.shots[0].prompt.strip()
         body["duration"] = _duration(offer, storyboard.total_seconds)
     body.update(_common_options(storyboard, offer))
-    if offer.has("sound"):
-        body["sound"] = storyboard.options.sound
-    if offer.has("shot_type"):
-        body["shot_type"] = _shot_type(storyboard)
     return body
 
 
@@ -100,11 +100,6 @@ def _fal(storyboard: Storyboard, offer: Offer) -> dict[str, Any]:
         body["prompt"] = storyboard.shots[0].prompt.strip()
     body["duration"] = _duration(offer, storyboard.total_seconds)
     body.update(_common_options(storyboard, offer))
-    if offer.has("sound"):
-        # fal's generate_audio defaults to TRUE [F3]: always send it, or sound is billed unasked.
-        body["generate_audio"] = storyboard.options.sound
-    if offer.has("shot_type"):
-        body["shot_type"] = _shot_type(storyboard)
     return body
 
 
@@ -121,8 +116,6 @@ def _evolink(storyboard: Storyboard, offer: Offer) -> dict[str, Any]:
     if offer.has("resolution"):
         # JSON name unconfirmed for Turbo (providers.md §6.9); `quality` on EvoLink's other Kling models [E3].
         body["quality"] = storyboard.options.resolution
-    if offer.has("sound"):
-        body["sound"] = "on" if storyboard.options.sound else "off"  # a string on EvoLink [E3]
     if offer.multi_shot_form == "model_params":
         params: dict[str, Any] = {"multi_shot": storyboard.is_multi_shot}
         if storyboard.is_multi_shot:

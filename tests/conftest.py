@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from samples import write_mp4
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,25 +35,7 @@ def app(data_dir: Path) -> AppTest:
     return at
 
 
-def write_tiny_mp4(path: Path, seconds: float = 1.0, size: tuple[int, int] = (64, 64), fps: int = 24) -> Path:
-    """A real, small H.264 MP4 (what a provider would hand back), made with PyAV."""
-    import av
-    from PIL import Image
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with av.open(str(path), "w", options={"movflags": "+faststart"}) as out:
-        stream = out.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
-        for i in range(round(seconds * fps)):
-            frame = av.VideoFrame.from_image(Image.new("RGB", size, (i * 7 % 255, 80, 160)))
-            frame.pts = i
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
-
-
 @pytest.fixture(scope="session")
 def tiny_mp4(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_tiny_mp4(tmp_path_factory.mktemp("video") / "tiny.mp4")
+    """A real 1 s H.264 MP4, as a provider would hand back."""
+    return write_mp4(tmp_path_factory.mktemp("video") / "tiny.mp4", frames=24)

@@ -11,11 +11,11 @@ import time
 import zlib
 from pathlib import Path
 
-import av
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
+from samples import write_mp4
 
 from storyboard import media
 from storyboard.models import FirstFrame, ImageRules
@@ -431,22 +431,6 @@ def test_save_first_frame_refuses_an_unusable_image(tmp_path: Path) -> None:
 
 
 # -------------------------------------------------------------------------------------------- videos
-
-
-def write_mp4(path: Path, frames: int = 48, size: tuple[int, int] = (64, 64), faststart: bool = True) -> Path:
-    """H.264 yuv420p at 24 fps; frame i is a flat colour whose red channel is 5·i."""
-    options = {"movflags": "+faststart"} if faststart else {}
-    with av.open(str(path), "w", format="mp4", options=options) as out:
-        stream = out.add_stream("libx264", rate=24)
-        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
-        for i in range(frames):
-            frame = av.VideoFrame.from_image(Image.new("RGB", size, (5 * i, 100, 100)))
-            frame.pts = i
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
 
 
 def test_probe_video_reads_duration_frames_codec_and_faststart(tmp_path: Path) -> None:
