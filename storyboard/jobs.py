@@ -3,15 +3,20 @@
 The money rules are structural here:
 - the job row (with its idempotency key) is written before anything is sent, and a second
   Generate for the same storyboard while it runs finds that row instead of sending again;
-- the remote id is stored the moment the provider answers;
+- only the thread that moves a job from QUEUED/UPLOADING to SUBMITTING (a compare-and-set in
+  the store) may send it, so a cancel, a second thread or a second process cannot send it twice;
+- the remote id and the provider's answer are stored in one transaction the moment it answers;
 - a submit whose outcome is unknown is never resent (a free provider may start over);
-- the result is copied into the data dir (temp file, checked, renamed) before the job is done;
-- on start-up every unfinished job is resumed.
+- once the provider has a job, it is never given up on: status and download problems are retried
+  until the job completes or the provider says it failed;
+- the result is copied into the data dir (temp file, synced, checked, renamed) before it is done;
+- on start-up every unfinished job is resumed. One runner per data dir (a file lock).
 Worker threads never touch Streamlit: they write to the store, pages read it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
@@ -19,7 +24,7 @@ import random
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import IO, TypeVar
 
 from storyboard import media
 from storyboard.catalog import PROVIDERS, offer
@@ -34,15 +39,31 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_POLL_INTERVAL = 5.0
-RETRIES = 5
+MAX_RECOVERY_WAIT = 60.0
+RETRIES = 5  # quick retries of one call; after that the job waits and tries again, without end
+COMPLETED_WITHOUT_VIDEO = 5  # "completed" answers with no video link before we call it failed
+UNSENT = (JobState.QUEUED, JobState.UPLOADING)
 
 
 class GenerateRefused(Exception):
     """Generate was refused before anything was sent; the message says why and what to do."""
 
 
+class DataDirBusy(RuntimeError):
+    """Another running copy of the app owns this data dir."""
+
+
 class JobRunner:
-    def __init__(self, store: Store, data_dir: Path, clients: Mapping[ProviderId, ProviderClient]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        data_dir: Path,
+        clients: Mapping[ProviderId, ProviderClient],
+        *,
+        backoff: float = 0.5,
+    ) -> None:
+        """`backoff`: the first wait before retrying a call, in seconds (doubling, with jitter)."""
+        self.backoff = backoff
         self.store = store
         self.data_dir = data_dir
         self.clients = dict(clients)
@@ -50,6 +71,7 @@ class JobRunner:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._cancel_requested: set[str] = set()
+        self._lockfile = _lock_data_dir(data_dir)
 
     # ---- what the UI calls ---------------------------------------------------------------------
 
@@ -57,10 +79,9 @@ class JobRunner:
         """Why Generate is unavailable on a provider, or None."""
         if provider in self.clients:
             return None
-        info = PROVIDERS[provider]
         return (
-            f"Generating on {info.label} is not available in this version yet; its prices are real. "
-            "Pick Preview to render a free animatic."
+            f"Generating on {PROVIDERS[provider].label} is not available in this version yet; its prices are "
+            "real. Pick Preview to render a free animatic."
         )
 
     def generate(self, storyboard: Storyboard) -> Job:
@@ -96,13 +117,13 @@ class JobRunner:
         return f"{digest}:{len(takes)}"
 
     def start(self, job_id: str) -> None:
-        with self._lock:
+        with self._lock:  # registered and started under the lock: a second start() sees it alive
             thread = self._threads.get(job_id)
             if thread is not None and thread.is_alive():
                 return
             thread = threading.Thread(target=self._run, args=(job_id,), name=f"job-{job_id}", daemon=True)
             self._threads[job_id] = thread
-        thread.start()
+            thread.start()
 
     def resume_unfinished(self) -> int:
         jobs = self.store.unfinished_jobs()
@@ -111,14 +132,11 @@ class JobRunner:
         return len(jobs)
 
     def cancel(self, job_id: str) -> None:
+        """Cancel now if nothing was sent; otherwise the job's own thread asks the provider."""
         self._cancel_requested.add(job_id)
-        job = self.store.get_job(job_id)
-        if job is None or job.state.finished:
-            return
-        details = self.store.details(job_id)
-        client = self.clients.get(job.provider)
-        if client is not None and "submission" in details:
-            client.cancel(Submission.model_validate(details["submission"]))
+        self.store.transition(
+            job_id, UNSENT, state=JobState.CANCELLED, message="Cancelled before anything was sent."
+        )
 
     def wait(self, job_id: str, timeout: float | None = None) -> Job:
         """Block until a job's thread ends (for tests and scripts; the UI never waits)."""
@@ -131,28 +149,82 @@ class JobRunner:
         return job
 
     def shutdown(self, timeout: float = 5.0) -> None:
+        """Stop following jobs (they stay unfinished and resume next time) and free the data dir."""
         self._stopping.set()
-        for thread in list(self._threads.values()):
+        with self._lock:
+            threads = list(self._threads.values())
+        for thread in threads:
             thread.join(timeout)
+        for client in self.clients.values():
+            close: Callable[[], None] | None = getattr(client, "close", None)
+            if close is not None:
+                close()
+        self._lockfile.close()
 
     # ---- the worker ----------------------------------------------------------------------------
 
-    def _update(self, job_id: str, **changes: object) -> Job:
-        return self.store.update_job(job_id, **changes)
-
     def _run(self, job_id: str) -> None:
+        wait = 2 * self.backoff
         try:
-            self._drive(job_id)
-        except Exception as exc:  # never leave a job hanging without a reason
-            log.exception("job %s failed unexpectedly", job_id)
-            job = self.store.get_job(job_id)
-            if job is not None and not job.state.finished:
-                self._update(
-                    job_id,
-                    state=JobState.FAILED if job.remote_id is None else JobState.UNKNOWN,
-                    message=f"Something went wrong on our side ({type(exc).__name__}). "
-                    + ("Nothing was sent." if job.remote_id is None else "Check the provider's dashboard."),
-                )
+            while not self._stopping.is_set():
+                try:
+                    self._drive(job_id)
+                    return
+                except Exception as exc:
+                    if self._stopping.is_set():  # shutting down: the job resumes next start
+                        return
+                    if not self._recover(job_id, exc):
+                        return
+                self._stopping.wait(wait * random.uniform(0.8, 1.2))
+                wait = min(MAX_RECOVERY_WAIT, wait * 2)
+        finally:
+            with self._lock:
+                if self._threads.get(job_id) is threading.current_thread():
+                    del self._threads[job_id]
+
+    def _recover(self, job_id: str, exc: Exception) -> bool:
+        """Decide what an error means for the job. True: wait and drive it again."""
+        job = self.store.get_job(job_id)
+        if job is None or job.state.finished:
+            return False
+        label = PROVIDERS[job.provider].label
+        said = exc.message if isinstance(exc, ProviderError) else None
+        if job.state in UNSENT:
+            reason = said or f"Something went wrong before sending ({type(exc).__name__})."
+            self.store.transition(
+                job_id, UNSENT, state=JobState.FAILED, message=f"{reason} Nothing was charged."
+            )
+            return False
+        if job.state == JobState.SUBMITTING:
+            self._unknown(job, said or f"We could not read {label}'s answer ({type(exc).__name__}).")
+            return False
+        # RUNNING or DOWNLOADING: the provider has the job and it is paid for. Never give up on it
+        # for a passing problem; a definite "no" from the provider ends it with their reason.
+        if isinstance(exc, ProviderError) and not exc.retryable:
+            self.store.update_job(
+                job_id,
+                state=JobState.FAILED,
+                message=exc.message,
+                details={"failure": {"status": exc.status_code, "body": exc.raw}},
+            )
+            return False
+        log.warning("job %s: %s; will try again", job_id, exc)
+        self.store.update_job(
+            job_id,
+            message=f"{said or f'Cannot reach {label} right now.'} Retrying; nothing is lost.",
+            details={"last_error": f"{type(exc).__name__}: {exc}"},
+        )
+        return True
+
+    def _unknown(self, job: Job, reason: str) -> None:
+        info = PROVIDERS[job.provider]
+        where = f" at {info.dashboard_url}" if info.dashboard_url else ""
+        self.store.update_job(
+            job.id,
+            state=JobState.UNKNOWN,
+            message=f"{reason} We did not resend it, so you are not charged twice: check {info.label}'s "
+            f"dashboard{where} before generating again.",
+        )
 
     def _drive(self, job_id: str) -> None:
         job = self.store.get_job(job_id)
@@ -160,19 +232,18 @@ class JobRunner:
             return
         client = self.clients.get(job.provider)
         if client is None:
-            self._update(job_id, state=JobState.FAILED, message=self.can_generate(job.provider) or "")
+            self.store.update_job(
+                job_id, state=JobState.FAILED, message=self.can_generate(job.provider) or ""
+            )
             return
-        if job.state == JobState.SUBMITTING:
+        if job.state == JobState.SUBMITTING:  # the app stopped while sending
             if not client.free:
-                self._update(
-                    job_id,
-                    state=JobState.UNKNOWN,
-                    message="The app stopped while sending this job, so we cannot tell whether "
-                    f"{PROVIDERS[job.provider].label} received it. Check its dashboard before generating again.",
+                self._unknown(
+                    job, f"The app stopped while sending this job to {PROVIDERS[job.provider].label}."
                 )
                 return
-            job = self._update(job_id, state=JobState.QUEUED)  # free: safe to start over
-        if job.state in (JobState.QUEUED, JobState.UPLOADING):
+            job = self.store.update_job(job_id, state=JobState.QUEUED)  # free: safe to start over
+        if job.state in UNSENT:
             submission = self._submit(job, client)
             if submission is None:
                 return
@@ -180,118 +251,174 @@ class JobRunner:
             submission = Submission.model_validate(self.store.details(job_id)["submission"])
         job = self.store.get_job(job_id)
         assert job is not None
-        url = job.remote_url if job.state == JobState.DOWNLOADING else self._follow(job, client, submission)
-        if url:
+        url = self._follow(job, client, submission) if job.state == JobState.RUNNING else job.remote_url
+        if url and not self._stopping.is_set():
             self._download(job_id, client, submission, url)
 
     def _submit(self, job: Job, client: ProviderClient) -> Submission | None:
-        if job.id in self._cancel_requested:
-            self._update(job.id, state=JobState.CANCELLED, message="Cancelled before anything was sent.")
-            return None
         chosen = offer(job.provider, job.model)
         label = PROVIDERS[job.provider].label
         image_url = None
-        if chosen.takes_image and job.storyboard.first_frame is not None:
-            self._update(job.id, state=JobState.UPLOADING, message="Uploading the first frame…")
-            image_url = self._retry(
-                lambda: client.upload_image(self.data_dir / job.storyboard.first_frame.path)
+        frame = job.storyboard.first_frame
+        if chosen.takes_image and frame is not None:
+            uploading = self.store.transition(
+                job.id, UNSENT, state=JobState.UPLOADING, message="Uploading the first frame…"
             )
+            if uploading is None:  # cancelled meanwhile
+                return None
+            image_url = self._retry(lambda: client.upload_image(self.data_dir / frame.path))
         request = compile_request(job.storyboard, chosen, image_url)
-        self.store.add_details(job.id, request=request.model_dump(mode="json"))
-        self._update(job.id, state=JobState.SUBMITTING, message=f"Sending to {label}…")
+        claimed = self.store.transition(
+            job.id,
+            UNSENT,
+            details={"request": request.model_dump(mode="json")},
+            state=JobState.SUBMITTING,
+            message=f"Sending to {label}…",
+        )
+        if claimed is None:  # cancelled meanwhile, or another worker has it
+            return None
         try:
             submission = client.submit(request, job.idempotency_key)
         except ProviderError as exc:
-            self.store.add_details(job.id, submit_error={"status": exc.status_code, "body": exc.raw})
-            if exc.sent is None:
-                self._update(
-                    job.id,
-                    state=JobState.UNKNOWN,
-                    message=f"{exc.message} We did not resend it, so you are not charged twice: "
-                    f"check {label}'s dashboard.",
-                )
+            details = {"submit_error": {"status": exc.status_code, "body": exc.raw}}
+            if exc.sent is None and not client.free:
+                self.store.update_job(job.id, details=details)
+                self._unknown(job, exc.message)
             else:
-                suffix = " Nothing was charged." if exc.sent is False else ""
-                self._update(job.id, state=JobState.FAILED, message=exc.message + suffix)
+                suffix = " Nothing was charged." if exc.sent is False or client.free else ""
+                self.store.update_job(
+                    job.id, details=details, state=JobState.FAILED, message=exc.message + suffix
+                )
             return None
-        # The remote id goes to the store before anything else happens.
-        self._update(
-            job.id, state=JobState.RUNNING, remote_id=submission.remote_id, message=f"{label} has it…"
+        # The remote id and the provider's answer go to the store, together, before anything else.
+        self.store.update_job(
+            job.id,
+            details={"submission": submission.model_dump(mode="json")},
+            state=JobState.RUNNING,
+            remote_id=submission.remote_id,
+            message=f"{label} has it…",
         )
-        self.store.add_details(job.id, submission=submission.model_dump(mode="json"))
         return submission
 
     def _follow(self, job: Job, client: ProviderClient, submission: Submission) -> str | None:
         interval = client.poll_interval
         last_progress = -1.0
+        cancel_sent = False
+        empty_completions = 0
         while not self._stopping.is_set():
+            if job.id in self._cancel_requested and not cancel_sent:
+                cancel_sent = True
+                self._retry(lambda: client.cancel(submission))
+                self.store.update_job(job.id, message="Cancelling… (the provider may still finish it)")
             status = self._retry(lambda: client.status(submission))
-            if status.state == "completed" and status.video_url:
-                return status.video_url
-            if status.state == "failed":
-                self._update(
-                    job.id, state=JobState.FAILED, message=status.error or "The provider said it failed."
+            if status.state == "completed":
+                if status.video_url:
+                    return status.video_url
+                empty_completions += 1
+                if empty_completions >= COMPLETED_WITHOUT_VIDEO:
+                    self.store.update_job(
+                        job.id,
+                        state=JobState.FAILED,
+                        message="The provider says it finished but gave no video link. Its answer is in the details.",
+                        details={"failure": status.raw},
+                    )
+                    return None
+            elif status.state == "failed":
+                self.store.update_job(
+                    job.id,
+                    state=JobState.FAILED,
+                    message=status.error or "The provider said it failed.",
+                    details={"failure": status.raw},
                 )
-                self.store.add_details(job.id, failure=status.raw)
                 return None
-            if status.state == "cancelled":
-                self._update(job.id, state=JobState.CANCELLED, message="Cancelled.")
+            elif status.state == "cancelled":
+                self.store.update_job(job.id, state=JobState.CANCELLED, message="Cancelled.")
                 return None
             progress = status.progress if status.progress is not None else last_progress
             if progress != last_progress:
                 last_progress = progress
+                shown = max(0.0, progress)
                 words = "Rendering the animatic" if client.free else "Generating"
-                self._update(
+                self.store.update_job(
                     job.id,
-                    progress=max(0.0, progress),
-                    message=f"{words}… {round(max(0.0, progress) * 100)}%"
+                    progress=shown,
+                    message=f"{words}… {round(shown * 100)}%"
                     if status.state == "running"
                     else "Waiting in the provider's queue…",
                 )
             self._stopping.wait(interval)
-            interval = min(MAX_POLL_INTERVAL, interval * 1.25) if not client.free else interval
+            if not client.free:
+                interval = min(MAX_POLL_INTERVAL, interval * 1.25)
         return None
 
     def _download(self, job_id: str, client: ProviderClient, submission: Submission, url: str) -> None:
-        self._update(job_id, state=JobState.DOWNLOADING, remote_url=url, message="Saving the video…")
+        self.store.update_job(job_id, state=JobState.DOWNLOADING, remote_url=url, message="Saving the video…")
         videos = self.data_dir / "videos"
-        posters = self.data_dir / "posters"
         videos.mkdir(parents=True, exist_ok=True)
         dest = videos / f"{job_id}.mp4"
         part = videos / f"{job_id}.mp4.part"
         self._retry(lambda: client.download(url, part))
         try:
             info = media.probe_video(part)
-        except Exception:
+        except ValueError:
             part.unlink(missing_ok=True)
-            self._update(
+            self.store.update_job(
                 job_id,
                 state=JobState.FAILED,
                 message="The provider's file is not a playable video. Its link is kept in the details.",
             )
             return
+        _fsync(part)
         os.replace(part, dest)
-        poster = media.save_poster(dest, posters / f"{job_id}.jpg")
-        self._update(
+        _fsync(videos)
+        job = self.store.update_job(
             job_id,
             state=JobState.DONE,
             progress=1.0,
             video_path=str(dest.relative_to(self.data_dir)),
-            poster_path=str(poster.relative_to(self.data_dir)),
             duration_seconds=info.duration,
             message="Ready.",
         )
+        try:  # a poster is nice to have; the video is what was paid for, and it is safe now
+            poster = media.save_poster(dest, self.data_dir / "posters" / f"{job_id}.jpg")
+            self.store.update_job(job.id, poster_path=str(poster.relative_to(self.data_dir)))
+        except Exception:
+            log.exception("job %s: no poster", job_id)
         forget: Callable[[Submission], None] | None = getattr(client, "forget", None)
         if forget is not None:
             forget(submission)
 
     def _retry(self, call: Callable[[], T]) -> T:
-        """Retry an idempotent call (status, upload, download) on retryable errors, with jittered backoff."""
+        """Retry an idempotent call (status, upload, download, cancel) on retryable errors."""
         for attempt in range(RETRIES + 1):
             try:
                 return call()
             except ProviderError as exc:
                 if not exc.retryable or attempt == RETRIES or self._stopping.is_set():
                     raise
-                self._stopping.wait(min(MAX_POLL_INTERVAL, 0.5 * 2**attempt) * random.uniform(0.5, 1.5))
+                self._stopping.wait(
+                    min(MAX_POLL_INTERVAL, self.backoff * 2**attempt) * random.uniform(0.5, 1.5)
+                )
         raise AssertionError("unreachable")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _lock_data_dir(data_dir: Path) -> IO[bytes]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    handle = (data_dir / ".runner.lock").open("ab")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise DataDirBusy(
+            f"Another copy of Storyboard Studio is using {data_dir}. Close it, or set STORYBOARD_DATA_DIR "
+            "to another folder."
+        ) from None
+    return handle

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
@@ -51,32 +51,30 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._write_lock = threading.Lock()
-        with self._write_lock:
-            self._conn().executescript(SCHEMA)  # executescript manages its own transaction
+        # One connection, used under one lock by every thread: Streamlit runs each rerun in a new
+        # thread, so per-thread connections would be opened (and leaked) on every rerun.
+        self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")  # a committed job row survives a power cut
+            self._db.executescript(SCHEMA)
 
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.row_factory = sqlite3.Row
-            self._local.conn = conn
-        return conn
+    def _read(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield conn
+                yield self._db
             except BaseException:
-                conn.execute("ROLLBACK")
+                self._db.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
+            self._db.execute("COMMIT")
 
     # ---- drafts --------------------------------------------------------------------------------
 
@@ -89,12 +87,12 @@ class Store:
             )
 
     def load_draft(self, draft_id: str) -> Storyboard | None:
-        row = self._conn().execute("SELECT body FROM drafts WHERE id = ?", (draft_id,)).fetchone()
-        return Storyboard.model_validate_json(row["body"]) if row else None
+        rows = self._read("SELECT body FROM drafts WHERE id = ?", (draft_id,))
+        return Storyboard.model_validate_json(rows[0]["body"]) if rows else None
 
     def latest_draft(self) -> Storyboard | None:
-        row = self._conn().execute("SELECT body FROM drafts ORDER BY updated_at DESC LIMIT 1").fetchone()
-        return Storyboard.model_validate_json(row["body"]) if row else None
+        rows = self._read("SELECT body FROM drafts ORDER BY updated_at DESC LIMIT 1")
+        return Storyboard.model_validate_json(rows[0]["body"]) if rows else None
 
     # ---- jobs ----------------------------------------------------------------------------------
 
@@ -125,63 +123,78 @@ class Store:
         assert existing is not None
         return existing, False
 
-    def update_job(self, job_id: str, **changes: Any) -> Job:
-        """Write fields of a job at once (state, remote_id, progress ...) and return it."""
+    def update_job(self, job_id: str, details: dict[str, Any] | None = None, **changes: Any) -> Job:
+        """Change a job's fields and merge into its details, in ONE transaction, and return it."""
+        job = self.transition(job_id, None, details, **changes)
+        assert job is not None
+        return job
+
+    def transition(
+        self,
+        job_id: str,
+        from_states: Iterable[JobState] | None,
+        details: dict[str, Any] | None = None,
+        **changes: Any,
+    ) -> Job | None:
+        """Compare-and-set: apply the changes only if the job is in one of `from_states` (any state
+        when None). Returns the changed job, or None when it was not in those states. This is how
+        exactly one of "submit" and "cancel" wins, whichever thread or process asks first."""
         with self._tx() as db:
-            row = db.execute("SELECT body FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            row = db.execute("SELECT body, details FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if row is None:
                 raise KeyError(job_id)
             job = Job.model_validate_json(row["body"])
-            job = job.model_copy(update={**changes, "updated_at": utcnow()})
-            job = Job.model_validate(job.model_dump())  # re-validate the changed fields
+            if from_states is not None and job.state not in set(from_states):
+                return None
+            job = Job.model_validate({**job.model_dump(), **changes, "updated_at": utcnow()})
+            merged = {**json.loads(row["details"]), **(details or {})}
             db.execute(
-                "UPDATE jobs SET state = ?, body = ?, updated_at = ? WHERE id = ?",
-                (job.state.value, job.model_dump_json(), job.updated_at.isoformat(), job_id),
+                "UPDATE jobs SET state = ?, body = ?, details = ?, updated_at = ? WHERE id = ?",
+                (
+                    job.state.value,
+                    job.model_dump_json(),
+                    json.dumps(merged, default=str),
+                    job.updated_at.isoformat(),
+                    job_id,
+                ),
             )
         return job
 
-    def add_details(self, job_id: str, **details: Any) -> None:
-        """Provider answers and other raw facts about a job, for its details panel (never keys)."""
-        with self._tx() as db:
-            row = db.execute("SELECT details FROM jobs WHERE id = ?", (job_id,)).fetchone()
-            merged = {**json.loads(row["details"]), **details}
-            db.execute("UPDATE jobs SET details = ? WHERE id = ?", (json.dumps(merged, default=str), job_id))
-
     def details(self, job_id: str) -> dict[str, Any]:
-        row = self._conn().execute("SELECT details FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        return json.loads(row["details"]) if row else {}
+        """Provider answers and other raw facts about a job, for its details panel (never keys)."""
+        rows = self._read("SELECT details FROM jobs WHERE id = ?", (job_id,))
+        return json.loads(rows[0]["details"]) if rows else {}
 
     def get_job(self, job_id: str) -> Job | None:
-        row = self._conn().execute("SELECT body FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        return Job.model_validate_json(row["body"]) if row else None
+        rows = self._read("SELECT body FROM jobs WHERE id = ?", (job_id,))
+        return Job.model_validate_json(rows[0]["body"]) if rows else None
 
     def job_by_key(self, key: str) -> Job | None:
-        row = self._conn().execute("SELECT body FROM jobs WHERE idempotency_key = ?", (key,)).fetchone()
-        return Job.model_validate_json(row["body"]) if row else None
+        rows = self._read("SELECT body FROM jobs WHERE idempotency_key = ?", (key,))
+        return Job.model_validate_json(rows[0]["body"]) if rows else None
 
     def jobs_with_key_prefix(self, prefix: str) -> list[Job]:
-        rows = self._conn().execute(
-            "SELECT body FROM jobs WHERE substr(idempotency_key, 1, ?) = ? ORDER BY created_at",
-            (len(prefix), prefix),
+        # A range on the unique index instead of substr(), which would scan every row.
+        rows = self._read(
+            "SELECT body FROM jobs WHERE idempotency_key >= ? AND idempotency_key < ? ORDER BY created_at",
+            (prefix, prefix + "\U0010ffff"),
         )
         return [Job.model_validate_json(r["body"]) for r in rows]
 
     def list_jobs(self, storyboard_id: str | None = None, limit: int = 200) -> list[Job]:
         if storyboard_id:
-            rows = self._conn().execute(
+            rows = self._read(
                 "SELECT body FROM jobs WHERE storyboard_id = ? ORDER BY created_at DESC LIMIT ?",
                 (storyboard_id, limit),
             )
         else:
-            rows = self._conn().execute("SELECT body FROM jobs ORDER BY created_at DESC LIMIT ?", (limit,))
+            rows = self._read("SELECT body FROM jobs ORDER BY created_at DESC LIMIT ?", (limit,))
         return [Job.model_validate_json(r["body"]) for r in rows]
 
     def unfinished_jobs(self) -> list[Job]:
         finished = tuple(s.value for s in JobState if s.finished)
         marks = ",".join("?" * len(finished))
-        rows = self._conn().execute(
-            f"SELECT body FROM jobs WHERE state NOT IN ({marks}) ORDER BY created_at", finished
-        )
+        rows = self._read(f"SELECT body FROM jobs WHERE state NOT IN ({marks}) ORDER BY created_at", finished)
         return [Job.model_validate_json(r["body"]) for r in rows]
 
     def spend_by_provider(self, since: datetime | None = None) -> dict[ProviderId, Decimal]:
@@ -192,7 +205,7 @@ class Store:
             sql += " AND created_at >= ?"
             args.append(since.isoformat())
         totals: dict[ProviderId, Decimal] = {}
-        for row in self._conn().execute(sql, args):
+        for row in self._read(sql, args):
             provider = ProviderId(row["provider"])
             totals[provider] = totals.get(provider, Decimal(0)) + Decimal(row["cost"])
         return totals

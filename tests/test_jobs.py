@@ -82,7 +82,7 @@ def client(tiny_mp4: Path, store: Store) -> ScriptedClient:
 
 @pytest.fixture
 def runner(store: Store, client: ScriptedClient, tmp_path: Path):
-    r = JobRunner(store, tmp_path, {ProviderId.FAL: client})
+    r = JobRunner(store, tmp_path, {ProviderId.FAL: client}, backoff=0.001)
     yield r
     r.shutdown()
 
@@ -252,7 +252,7 @@ def test_after_a_restart_a_running_job_is_followed_not_resubmitted(
     runner: JobRunner, client: ScriptedClient, store: Store
 ) -> None:
     job = _stranded(store, JobState.RUNNING, remote_id="req-77")
-    store.add_details(job.id, submission={"remote_id": "req-77", "data": {}})
+    store.update_job(job.id, details={"submission": {"remote_id": "req-77", "data": {}}})
     assert runner.resume_unfinished() == 1
     job = runner.wait(job.id, timeout=20)
     assert job.state == JobState.DONE
@@ -260,10 +260,117 @@ def test_after_a_restart_a_running_job_is_followed_not_resubmitted(
 
 
 def test_cancel_before_submit_sends_nothing(store: Store, client: ScriptedClient, tmp_path: Path) -> None:
-    runner = JobRunner(store, tmp_path, {ProviderId.FAL: client})
+    runner = JobRunner(store, tmp_path, {ProviderId.FAL: client}, backoff=0.001)
     job = _stranded(store, JobState.QUEUED)
     runner.cancel(job.id)
     runner.start(job.id)
     job = runner.wait(job.id, timeout=20)
     assert job.state == JobState.CANCELLED
     assert client.submits == []
+
+
+def test_a_long_outage_while_running_never_gives_up_on_a_paid_job(
+    runner: JobRunner, client: ScriptedClient, store: Store
+) -> None:
+    outage = [ProviderError("fal.ai is not answering.", retryable=True, status_code=503) for _ in range(30)]
+    client.statuses = [*outage, RemoteStatus(state="completed", video_url="https://cdn.example/out.mp4")]
+    job = runner.wait(runner.generate(_storyboard()).id, timeout=60)
+    assert job.state == JobState.DONE, job.message
+    assert len(client.submits) == 1
+    assert "fal.ai is not answering" in store.details(job.id)["last_error"]
+
+
+def test_a_definite_no_from_the_provider_while_running_ends_the_job_with_its_reason(
+    runner: JobRunner, client: ScriptedClient
+) -> None:
+    client.statuses = [ProviderError("fal.ai no longer knows this job.", retryable=False, status_code=404)]
+    job = runner.wait(runner.generate(_storyboard()).id, timeout=20)
+    assert job.state == JobState.FAILED
+    assert job.message == "fal.ai no longer knows this job."
+
+
+def test_an_unreadable_submit_answer_is_unknown_not_failed(runner: JobRunner, client: ScriptedClient) -> None:
+    client.submit_error = ValueError("the answer was not JSON")  # type: ignore[assignment]
+    job = runner.wait(runner.generate(_storyboard()).id, timeout=20)
+    assert job.state == JobState.UNKNOWN  # it may have been received and billed
+    assert "not charged twice" in job.message
+    assert len(client.submits) == 1
+
+
+def test_a_poster_failure_never_loses_the_saved_video(
+    runner: JobRunner, client: ScriptedClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storyboard import media
+
+    def broken(*args: object, **kwargs: object) -> Path:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(media, "save_poster", broken)
+    job = runner.wait(runner.generate(_storyboard()).id, timeout=20)
+    assert job.state == JobState.DONE
+    assert (tmp_path / job.video_path).exists() and job.poster_path is None
+
+
+def test_cancel_during_the_upload_sends_nothing(
+    runner: JobRunner, client: ScriptedClient, store: Store, tmp_path: Path
+) -> None:
+    from storyboard.models import FirstFrame
+
+    uploading, release = threading.Event(), threading.Event()
+    original = client.upload_image
+
+    def slow_upload(path: Path) -> str:
+        uploading.set()
+        release.wait(10)
+        return original(path)
+
+    client.upload_image = slow_upload  # type: ignore[method-assign]
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "a.jpg").write_bytes(b"jpeg")
+    frame = FirstFrame(path="images/a.jpg", width=1280, height=720, format="JPEG", size_bytes=4, sha256="a")
+    job = runner.generate(_storyboard(model=ModelId.TURBO_PRO_I2V, first_frame=frame))
+    assert uploading.wait(10)
+    runner.cancel(job.id)
+    release.set()
+    job = runner.wait(job.id, timeout=20)
+    assert job.state == JobState.CANCELLED
+    assert client.submits == []
+
+
+def test_cancel_while_running_asks_the_provider_from_the_worker(
+    runner: JobRunner, client: ScriptedClient
+) -> None:
+    cancelled: list[str] = []
+    client.cancel = lambda submission: cancelled.append(submission.remote_id) or True  # type: ignore[method-assign]
+    client.statuses = [RemoteStatus(state="running", progress=0.1) for _ in range(5)] + [
+        RemoteStatus(state="cancelled")
+    ]
+    job = runner.generate(_storyboard())
+    runner.cancel(job.id)
+    job = runner.wait(job.id, timeout=20)
+    assert job.state == JobState.CANCELLED
+    assert cancelled == ["req-1"]
+
+
+def test_starting_a_job_twice_at_once_drives_it_with_one_thread(
+    runner: JobRunner, client: ScriptedClient, store: Store
+) -> None:
+    client.release.clear()
+    job = _stranded(store, JobState.QUEUED)
+    starters = [threading.Thread(target=runner.start, args=(job.id,)) for _ in range(8)]
+    for t in starters:
+        t.start()
+    for t in starters:
+        t.join()
+    client.release.set()
+    runner.wait(job.id, timeout=20)
+    assert len(client.submits) == 1
+
+
+def test_a_second_runner_on_the_same_data_dir_is_refused(
+    runner: JobRunner, store: Store, tmp_path: Path
+) -> None:
+    from storyboard.jobs import DataDirBusy
+
+    with pytest.raises(DataDirBusy, match="Another copy of Storyboard Studio is using"):
+        JobRunner(store, tmp_path, {})

@@ -94,8 +94,8 @@ def test_spend_counts_only_jobs_that_reached_the_provider(tmp_path: Path) -> Non
 def test_job_details_merge_and_never_need_a_key(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.db")
     job, _ = store.create_job(_job(_storyboard()))
-    store.add_details(job.id, submission={"remote_id": "x"})
-    store.add_details(job.id, failure={"error": "boom"})
+    store.update_job(job.id, details={"submission": {"remote_id": "x"}})
+    store.update_job(job.id, details={"failure": {"error": "boom"}})
     assert store.details(job.id) == {"submission": {"remote_id": "x"}, "failure": {"error": "boom"}}
 
 

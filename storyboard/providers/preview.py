@@ -8,6 +8,7 @@ so after a restart a render that was cut short starts again: it is free, unlike 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import threading
@@ -46,7 +47,7 @@ class PreviewClient:
         return path.resolve().as_uri()
 
     def submit(self, request: CompiledRequest, idempotency_key: str) -> Submission:
-        remote_id = f"preview-{idempotency_key[:16]}"
+        remote_id = f"preview-{hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]}"
         (self.work_dir / f"{remote_id}.json").write_text(json.dumps(request.body))
         self._start(remote_id)
         return Submission(remote_id=remote_id)
@@ -55,8 +56,9 @@ class PreviewClient:
         with self._lock:
             render = self._renders.get(remote_id)
             if render is None:
-                render = self._renders[remote_id] = _Render()
+                render = _Render()
                 self._pool.submit(self._render, remote_id, render)
+                self._renders[remote_id] = render
         return render
 
     def _output(self, remote_id: str) -> Path:
@@ -97,6 +99,7 @@ class PreviewClient:
         if render.state == "completed":
             return RemoteStatus(state="completed", progress=1.0, video_url=self._output(remote_id).as_uri())
         if render.state in ("failed", "cancelled"):
+            self.forget(submission)  # a later take of the same storyboard starts afresh
             return RemoteStatus(state=render.state, error=render.error)  # type: ignore[arg-type]
         return RemoteStatus(state=render.state, progress=render.progress)  # type: ignore[arg-type]
 
@@ -113,6 +116,13 @@ class PreviewClient:
             return False
         render.stop.set()
         return True
+
+    def close(self) -> None:
+        """Stop every render (the app is shutting down; unfinished takes render again next start)."""
+        with self._lock:
+            for render in self._renders.values():
+                render.stop.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def forget(self, submission: Submission) -> None:
         """Delete the render's own files once the result is safely in the data dir."""
