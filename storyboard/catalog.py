@@ -26,7 +26,6 @@ PRICES_AS_OF = "2026 provider pages (shared/seeds, providers.md)"
 
 class ModelInfo(BaseModel):
     label: str
-    family: Literal["turbo-pro", "v3-pro"]
     takes_image: bool
     blurb: str
 
@@ -35,7 +34,6 @@ class ProviderInfo(BaseModel):
     label: str
     key_env: str | None  # None: needs no key (Preview)
     dashboard_url: str
-    link_lifetime: str  # how long the provider keeps result links
 
 
 class RateRule(BaseModel):
@@ -80,13 +78,11 @@ class Offer(BaseModel):
 MODELS: dict[ModelId, ModelInfo] = {
     ModelId.TURBO_PRO_T2V: ModelInfo(
         label="Kling V3 Turbo Pro · text to video",
-        family="turbo-pro",
         takes_image=False,
         blurb="Fast 1080p video from your shot prompts.",
     ),
     ModelId.TURBO_PRO_I2V: ModelInfo(
         label="Kling V3 Turbo Pro · image to video",
-        family="turbo-pro",
         takes_image=True,
         blurb="Starts from your first-frame image, then follows the shots.",
     ),
@@ -103,44 +99,56 @@ PROVIDERS: dict[ProviderId, ProviderInfo] = {
         label="Preview (free, offline)",
         key_env=None,
         dashboard_url="",
-        link_lifetime="kept locally",
     ),
     ProviderId.WAVESPEED: ProviderInfo(
         label="WaveSpeedAI",
         key_env="WAVESPEED_API_KEY",
         dashboard_url="https://wavespeed.ai/accesskey",
-        link_lifetime="7 days",
     ),
     ProviderId.FAL: ProviderInfo(
         label="fal.ai",
         key_env="FAL_KEY",
         dashboard_url="https://fal.ai/dashboard/billing",
-        link_lifetime="not documented",
     ),
     ProviderId.EVOLINK: ProviderInfo(
         label="EvoLink",
         key_env="EVOLINK_API_KEY",
         dashboard_url="https://evolink.ai/dashboard",
-        link_lifetime="24 hours",
     ),
 }
 
 # --- limits -------------------------------------------------------------------------------------
 
-# Kling itself: 1-6 shots, each >= 1 s, prompts <= 512 chars per shot, total 3-15 s [K2][E1].
-KLING_LIMITS = Limits()
+# Kling itself: 1-6 shots, each >= 1 s, prompts <= 512 chars per shot, total 3-15 s, a single prompt
+# <= 2500 chars [K2][E1][Seed 003/004].
+KLING_LIMITS = Limits(
+    min_shots=1,
+    max_shots=6,
+    min_total_seconds=3,
+    max_total_seconds=15,
+    min_shot_seconds=1,
+    max_prompt_chars=2500,
+    max_shot_prompt_chars=512,
+    max_negative_prompt_chars=2500,
+)
 # fal's generated types give each multi_prompt shot the enum "3".."15" [F8]; Kling allows 1 s [K2].
 # Unconfirmed for Turbo (providers.md §6.7), so fal shots must be >= 3 s.
-FAL_LIMITS = Limits(min_shot_seconds=3)
+FAL_LIMITS = KLING_LIMITS.model_copy(update={"min_shot_seconds": 3})
 # WaveSpeed: per-shot minimum and maximum shot count unconfirmed (providers.md §6.1); the
 # strictest known value for the same model is fal's 3 s per shot [F8] and 6 shots [F1].
-WAVESPEED_LIMITS = Limits(min_shot_seconds=3)
+WAVESPEED_LIMITS = KLING_LIMITS.model_copy(update={"min_shot_seconds": 3})
 # EvoLink forwards Kling's own multi-shot rules: shot n <= 6, prompt <= 512 chars, seconds add up
 # to `duration` [Seed 003][E1]; no per-shot minimum beyond Kling's 1 s.
 EVOLINK_LIMITS = KLING_LIMITS
 
 # .jpg/.jpeg/.png, <= 50 MB, >= 300 px per side, aspect 1:2.5 to 2.5:1 [Seed 001][F2][E2].
-TURBO_IMAGE_RULES = ImageRules()
+TURBO_IMAGE_RULES = ImageRules(
+    formats=("JPEG", "PNG"),
+    min_side=300,
+    max_bytes=50 * 1024 * 1024,
+    min_aspect=1 / 2.5,
+    max_aspect=2.5,
+)
 
 # --- rates --------------------------------------------------------------------------------------
 

@@ -100,26 +100,26 @@ class Storyboard(BaseModel):
 
 
 class ImageRules(BaseModel):
-    """What a provider accepts as a first frame."""
+    """What a provider accepts as a first frame. Values are written in catalog.py only."""
 
-    formats: tuple[str, ...] = ("JPEG", "PNG")
-    min_side: int = 300
-    max_bytes: int = 50 * 1024 * 1024
-    min_aspect: float = 1 / 2.5
-    max_aspect: float = 2.5
+    formats: tuple[str, ...]
+    min_side: int
+    max_bytes: int
+    min_aspect: float
+    max_aspect: float
 
 
 class Limits(BaseModel):
-    """Storyboard limits of one offer. Written in catalog.py only."""
+    """Storyboard limits of one offer. Values are written in catalog.py only."""
 
-    min_shots: int = 1
-    max_shots: int = 6
-    min_total_seconds: int = 3
-    max_total_seconds: int = 15
-    min_shot_seconds: int = 1
-    max_prompt_chars: int = 2500
-    max_shot_prompt_chars: int = 512
-    max_negative_prompt_chars: int = 2500
+    min_shots: int
+    max_shots: int
+    min_total_seconds: int
+    max_total_seconds: int
+    min_shot_seconds: int
+    max_prompt_chars: int
+    max_shot_prompt_chars: int
+    max_negative_prompt_chars: int
 
 
 class Rate(BaseModel):
@@ -147,9 +147,6 @@ class Quote(BaseModel):
     total: Decimal
     verified: bool = True
     note: str = ""
-
-    def label(self) -> str:
-        return format_usd(self.total)
 
 
 def format_usd(amount: Decimal) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -338,15 +339,20 @@ def test_cancel_during_the_upload_sends_nothing(
 
 
 def test_cancel_while_running_asks_the_provider_from_the_worker(
-    runner: JobRunner, client: ScriptedClient
+    runner: JobRunner, client: ScriptedClient, store: Store
 ) -> None:
     cancelled: list[str] = []
     client.cancel = lambda submission: cancelled.append(submission.remote_id) or True  # type: ignore[method-assign]
     client.statuses = [RemoteStatus(state="running", progress=0.1) for _ in range(5)] + [
         RemoteStatus(state="cancelled")
     ]
+    client.release.clear()  # hold the first status call: the provider has the job by then
     job = runner.generate(_storyboard())
+    deadline = time.monotonic() + 10
+    while store.get_job(job.id).state != JobState.RUNNING and time.monotonic() < deadline:
+        time.sleep(0.01)
     runner.cancel(job.id)
+    client.release.set()
     job = runner.wait(job.id, timeout=20)
     assert job.state == JobState.CANCELLED
     assert cancelled == ["req-1"]

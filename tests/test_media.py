@@ -18,9 +18,10 @@ from PIL import Image, ImageDraw
 from samples import write_mp4
 
 from storyboard import media
-from storyboard.models import FirstFrame, ImageRules
+from storyboard.catalog import TURBO_IMAGE_RULES
+from storyboard.models import FirstFrame
 
-RULES = ImageRules()
+RULES = TURBO_IMAGE_RULES
 MiB = 1024 * 1024
 
 

@@ -136,7 +136,7 @@ def test_preview_is_free(model: ModelId) -> None:
     for sb in (_storyboard(15, model=model, sound=True), _storyboard(3, 5, 7, model=model)):
         q = quote(sb, offer(ProviderId.PREVIEW, model))
         assert q.total == 0
-        assert q.label() == "$0.00"
+        assert format_usd(q.total) == "$0.00"
 
 
 # --- WaveSpeed's multi_prompt billing ----------------------------------------------------------
@@ -287,4 +287,4 @@ def test_format_usd_shows_cents_and_a_third_decimal_only_when_there_is_one(amoun
 
 def test_quote_label_is_the_formatted_total() -> None:
     q = quote(_storyboard(10), offer(ProviderId.FAL, ModelId.TURBO_PRO_T2V))
-    assert q.label() == "$1.40"
+    assert format_usd(q.total) == "$1.40"

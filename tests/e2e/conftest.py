@@ -142,8 +142,27 @@ def page(browser) -> Iterator[object]:  # noqa: ANN001
     context.close()
 
 
+_CONTENT_HEIGHT = """() => {
+    // Streamlit scrolls its main area (and the sidebar), not the document: measure those.
+    const areas = [...document.querySelectorAll('[data-testid="stMain"], [data-testid="stSidebarContent"]')];
+    areas.forEach(e => e.scrollTo(0, 0));
+    return Math.max(document.documentElement.scrollHeight, ...areas.map(e => e.scrollHeight));
+}"""
+_TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
 def screenshot(page, name: str) -> Path:  # noqa: ANN001
+    """The whole page, top to bottom: the viewport is stretched to the content for the shot."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    size = page.viewport_size
+    height = page.evaluate(_CONTENT_HEIGHT)
+    if size and height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": min(height, 10_000)})
+        page.evaluate(_TWO_FRAMES)
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        if size:
+            page.set_viewport_size(size)
     return path

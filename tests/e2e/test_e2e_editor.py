@@ -1,0 +1,349 @@
+"""The storyboard editor in real Chromium: type, press keys, click, upload, generate, reload.
+
+Each test gets its own `streamlit run` (the `server` fixture) on its own data dir. The free Preview
+provider renders the animatic locally, at 720p to keep it quick. Waits are on conditions: a
+server-rendered text that only appears once the rerun has happened, then `settle()`, which waits for
+Streamlit's own "script not running, nothing stale" markers.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Locator, Page, WebSocketRoute, expect
+
+from tests.e2e.conftest import Server, screenshot
+
+pytestmark = pytest.mark.e2e
+
+VIDEO_TIMEOUT_MS = 90_000
+GENERATE = "Generate preview · free"
+
+
+# --- driving the page --------------------------------------------------------------------------
+
+
+def settle(page: Page) -> None:
+    """Wait until the app is connected, no script run is in progress and no element is stale."""
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app !== null
+                && app.dataset.testConnectionState === 'CONNECTED'
+                && app.dataset.testScriptState === 'notRunning'
+                && document.querySelector('[data-stale="true"]') === null;
+        }"""
+    )
+
+
+def open_editor(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(prompt_box(page, 1)).to_be_visible()
+    settle(page)
+
+
+def shot_card(page: Page, n: int) -> Locator:
+    return page.locator(f".st-key-shot-{n}")
+
+
+def prompt_box(page: Page, n: int) -> Locator:
+    return page.get_by_role("textbox", name=f"What happens in shot {n}", exact=True)
+
+
+def length_slider(page: Page, n: int) -> Locator:
+    return page.locator(f'input[type="range"][aria-label="Length of shot {n}"]')
+
+
+def add_shot_button(page: Page) -> Locator:
+    return page.locator(".st-key-w-add-shot").get_by_role("button", name="Add shot")
+
+
+def seconds_shown(slider: Locator) -> int:
+    text = slider.get_attribute("aria-valuetext") or ""
+    match = re.fullmatch(r"(\d+) s", text)
+    assert match, f"unexpected slider text {text!r}"
+    return int(match.group(1))
+
+
+def write_prompt(page: Page, n: int, text: str) -> None:
+    """Click the box, type, press Tab (Streamlit commits a text area on blur): focus moves on."""
+    box = prompt_box(page, n)
+    box.click()
+    page.keyboard.press("ControlOrMeta+A")
+    page.keyboard.type(text)
+    page.keyboard.press("Tab")
+    # the character counter under the box is drawn by the server: it proves the text arrived
+    counter = shot_card(page, n).get_by_text(re.compile(rf"^{len(text)} / \d+ characters$"))
+    expect(counter).to_be_visible()
+    settle(page)
+
+
+def press_to_length(page: Page, n: int, seconds: int) -> None:
+    """With shot n's slider focused, press arrow keys until it reads `seconds`, one rerun per key."""
+    slider = length_slider(page, n)
+    expect(slider).to_be_focused()
+    while (now := seconds_shown(slider)) != seconds:
+        page.keyboard.press("ArrowRight" if seconds > now else "ArrowLeft")
+        step = now + (1 if seconds > now else -1)
+        expect(slider).to_have_attribute("aria-valuetext", f"{step} s")
+        # the card's heading is drawn by the server from the saved storyboard
+        expect(shot_card(page, n)).to_contain_text(f"Shot {n} · {step} s")
+        settle(page)
+
+
+def write_shot(page: Page, n: int, text: str, seconds: int) -> None:
+    """Keyboard only: type the prompt, Tab lands on the length slider, arrows set the length."""
+    write_prompt(page, n, text)
+    press_to_length(page, n, seconds)
+
+
+def add_shot(page: Page, n: int) -> None:
+    add_shot_button(page).click()
+    expect(prompt_box(page, n)).to_be_visible()
+    settle(page)
+
+
+def choose_720p(page: Page) -> None:
+    group = page.locator(".st-key-w-resolution")
+    group.get_by_text("720p", exact=True).click()
+    expect(group.get_by_role("radio", name="720p")).to_be_checked()
+    settle(page)
+
+
+def video_facts(page: Page) -> dict[str, Any]:
+    """Wait (in the page) for the video's `loadedmetadata` and first decoded frame; return what it knows."""
+    video = page.locator("video")
+    expect(video).to_have_count(1, timeout=VIDEO_TIMEOUT_MS)
+    return video.evaluate(
+        """v => new Promise((resolve, reject) => {
+            const facts = () => ({
+                duration: v.duration, width: v.videoWidth, height: v.videoHeight,
+                readyState: v.readyState, src: v.currentSrc,
+            });
+            // HAVE_CURRENT_DATA: metadata is in (loadedmetadata fired) and a frame has been decoded
+            const check = () => { if (v.readyState >= 2) resolve(facts()); };
+            v.addEventListener('loadedmetadata', check);
+            v.addEventListener('loadeddata', check);
+            v.addEventListener('error', () => reject(new Error('video error ' + (v.error && v.error.code))));
+            if (v.preload === 'none') v.load();
+            check();
+            const poll = setInterval(check, 100);  // in case the events fired before we listened
+            setTimeout(() => { clearInterval(poll); reject(new Error('video never loaded: ' + JSON.stringify(facts()))); }, 20000);
+        })"""
+    )
+
+
+def generate_and_wait(page: Page, *, double: bool = False) -> dict[str, Any]:
+    button = page.get_by_role("button", name=GENERATE)
+    expect(button).to_be_enabled()
+    button.dblclick() if double else button.click()
+    expect(page.locator("video")).to_have_count(1, timeout=VIDEO_TIMEOUT_MS)
+    # when the take is done the page reruns once more, re-enabling Generate
+    expect(page.get_by_role("button", name=GENERATE)).to_be_enabled()
+    settle(page)
+    return video_facts(page)
+
+
+def photo(tmp_path: Path, size: tuple[int, int] = (1280, 720)) -> Path:
+    path = tmp_path / "first-frame.jpg"
+    Image.radial_gradient("L").resize(size).convert("RGB").save(path, "JPEG", quality=90)
+    return path
+
+
+def upload(page: Page, path: Path) -> None:
+    page.locator('[data-testid="stFileUploaderDropzone"] input[type="file"]').set_input_files(path)
+
+
+SHOTS = [
+    ("A glass bottle lies on wet sand at golden hour", 4),
+    ("A wave rolls in and lifts the bottle, close-up", 3),
+    ("The logo fades in over the calm sea", 3),
+]
+TOTAL = sum(seconds for _, seconds in SHOTS)
+
+
+def build_three_shots(page: Page) -> None:
+    for n, (text, seconds) in enumerate(SHOTS, start=1):
+        if n > 1:
+            add_shot(page, n)
+        write_shot(page, n, text, seconds)
+
+
+def assert_three_shots(page: Page) -> None:
+    for n, (text, seconds) in enumerate(SHOTS, start=1):
+        expect(prompt_box(page, n)).to_have_value(text)
+        expect(length_slider(page, n)).to_have_attribute("aria-valuetext", f"{seconds} s")
+    expect(shot_card(page, len(SHOTS) + 1)).to_have_count(0)
+    expect(page.get_by_text(f"{TOTAL} of 15 s", exact=True)).to_be_visible()
+
+
+def jobs_in_db(data_dir: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(data_dir / "studio.db") as db:
+        return db.execute("SELECT id, state FROM jobs").fetchall()
+
+
+# --- the tests ---------------------------------------------------------------------------------
+
+
+def test_main_journey_write_three_shots_upload_a_frame_and_generate(
+    page: Page, server: Server, tmp_path: Path
+) -> None:
+    open_editor(page, server.url)
+    build_three_shots(page)
+
+    expect(page.get_by_test_id("timeline")).to_have_text(re.compile(r"1 · 4 s\s*2 · 3 s\s*3 · 3 s"))
+    expect(page.get_by_text("10 of 15 s", exact=True)).to_be_visible()
+
+    upload(page, photo(tmp_path))
+    preview = page.locator('[data-testid="stImage"] img')
+    expect(preview).to_have_count(1)
+    expect(preview).to_be_visible()
+    assert preview.evaluate("img => img.complete && img.naturalWidth") > 0
+    expect(page.get_by_text("1280×720 px", exact=False)).to_be_visible()
+    settle(page)
+
+    choose_720p(page)
+    facts = generate_and_wait(page)
+    screenshot(page, "editor-after-generate")
+
+    assert abs(facts["duration"] - TOTAL) <= 0.2, facts
+    assert facts["width"] > 0 and facts["height"] == 720, facts  # decoded, and rendered at 720p
+    assert len(list((server.data_dir / "videos").glob("*.mp4"))) == 1
+
+
+def test_reload_and_a_new_browser_find_the_storyboard_and_its_take(
+    page: Page, server: Server, browser: Any
+) -> None:
+    open_editor(page, server.url)
+    build_three_shots(page)
+    choose_720p(page)
+    generate_and_wait(page)
+    assert "draft=" in page.url
+
+    page.reload()
+    expect(prompt_box(page, 1)).to_be_visible()
+    settle(page)
+    assert_three_shots(page)
+    facts = video_facts(page)
+    assert abs(facts["duration"] - TOTAL) <= 0.2, facts
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        fresh = context.new_page()
+        fresh.set_default_timeout(30_000)
+        open_editor(fresh, server.url)  # the root URL: no ?draft=
+        assert_three_shots(fresh)
+        facts = video_facts(fresh)
+        assert abs(facts["duration"] - TOTAL) <= 0.2, facts
+    finally:
+        context.close()
+
+
+def test_the_sliders_cannot_go_past_fifteen_seconds(page: Page, server: Server) -> None:
+    open_editor(page, server.url)
+    write_shot(page, 1, "The bottle on the sand", 10)
+    add_shot(page, 2)
+    write_shot(page, 2, "The wave", 5)
+    expect(page.get_by_text("15 of 15 s", exact=True)).to_be_visible()
+
+    second = length_slider(page, 2)
+    expect(second).to_be_focused()  # Tab from shot 2's prompt landed here
+    page.keyboard.press("End")
+    page.keyboard.press("ArrowRight")
+    expect(second).to_have_attribute("aria-valuetext", "5 s")
+    # 5 s is the top of its scale: there is no option above it to reach
+    assert second.get_attribute("value") == second.get_attribute("max")
+    settle(page)
+
+    expect(shot_card(page, 2)).to_contain_text("Shot 2 · 5 s")
+    expect(length_slider(page, 1)).to_have_attribute("aria-valuetext", "10 s")
+    expect(shot_card(page, 1)).to_contain_text("Shot 1 · 10 s")
+    expect(add_shot_button(page)).to_be_disabled()
+    expect(page.get_by_text("All 15 s are used. Shorten a shot to make room.")).to_be_visible()
+    expect(page.get_by_text("15 of 15 s", exact=True)).to_be_visible()
+
+
+def send_generate_twice(page: Page) -> list[int]:
+    """Route the app's websocket so every Generate click reaches the server twice; count them."""
+    seen: list[int] = []
+
+    def route(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            server.send(message)
+            # a rerun request carrying the button's trigger names its key ("...-w:generate")
+            if isinstance(message, bytes) and b"w:generate" in message:
+                seen.append(len(message))
+                server.send(message)
+
+        ws.on_message(from_page)
+
+    page.route_web_socket(re.compile(r"/_stcore/stream$"), route)
+    return seen
+
+
+@pytest.mark.parametrize("reaches_server", ["as the browser sends it", "twice"])
+def test_a_double_click_on_generate_makes_exactly_one_take(
+    page: Page, server: Server, reaches_server: str
+) -> None:
+    # Streamlit's frontend turns a quick double click into one trigger; the "twice" case makes
+    # sure the server itself also makes one take when both clicks do arrive.
+    doubled = send_generate_twice(page) if reaches_server == "twice" else None
+    open_editor(page, server.url)
+    write_shot(page, 1, "The bottle on the sand", 3)
+    choose_720p(page)
+
+    facts = generate_and_wait(page, double=True)
+
+    if doubled is not None:
+        assert doubled, "no Generate click went over the websocket"
+    assert abs(facts["duration"] - 3) <= 0.2, facts
+    assert len(list((server.data_dir / "videos").glob("*.mp4"))) == 1
+    jobs = jobs_in_db(server.data_dir)
+    assert len(jobs) == 1, jobs
+    assert jobs[0][1] == "done", jobs
+    expect(page.locator("video")).to_have_count(1)
+
+
+def test_a_text_file_named_png_gets_a_clear_sentence(page: Page, server: Server, tmp_path: Path) -> None:
+    open_editor(page, server.url)
+    fake = tmp_path / "photo.png"
+    fake.write_text("just some notes, not a picture\n")
+
+    upload(page, fake)
+
+    expect(page.get_by_text("This file is not an image we can read. Upload a JPG or PNG.")).to_be_visible()
+    settle(page)
+    expect(page.locator('[data-testid="stImage"]')).to_have_count(0)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    # the editor still works: an edit goes through and the page redraws
+    write_shot(page, 1, "The bottle on the sand", 4)
+    expect(page.get_by_text("4 of 15 s", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name=GENERATE)).to_be_enabled()
+
+
+def test_the_uploaders_remove_button_removes_the_first_frame(
+    page: Page, server: Server, tmp_path: Path
+) -> None:
+    open_editor(page, server.url)
+    upload(page, photo(tmp_path))
+    expect(page.get_by_text("1280×720 px", exact=False)).to_be_visible()
+    settle(page)
+
+    # the ✕ on the file's chip in the uploader: the natural way to take a file back
+    page.get_by_role("button", name="Remove first-frame.jpg").click()
+    expect(page.get_by_test_id("stFileChip")).to_have_count(0)
+    settle(page)
+
+    expect(page.locator('[data-testid="stImage"]')).to_have_count(0)
+    expect(page.get_by_role("button", name="Remove image")).to_have_count(0)
+    page.reload()
+    expect(prompt_box(page, 1)).to_be_visible()
+    settle(page)
+    expect(page.locator('[data-testid="stImage"]')).to_have_count(0)
