@@ -10,12 +10,12 @@ import streamlit as st
 
 from components.runtime import commit, current, runtime
 from storyboard import media
-from storyboard.catalog import MODELS, TURBO_IMAGE_RULES, Offer
+from storyboard.catalog import MODELS, TURBO_IMAGE_RULES, Offer, offer
 from storyboard.models import ModelId
 
 PENDING = "first_frame_pending"  # {"name", "problem", "crop", "pad"}: an image awaiting a crop/pad choice
 ERROR = "first_frame_error"
-SEEN = "first_frame_seen"
+SWITCHED = "first_frame_switched_model"  # say once that the upload switched the model
 UPLOADER_GENERATION = "first_frame_uploader"
 
 
@@ -29,9 +29,15 @@ def _reset_uploader() -> None:
 
 def _use(checked: media.CheckedImage, name: str) -> None:
     frame = media.save_first_frame(checked, runtime().data_dir, name)
-    commit(current().model_copy(update={"first_frame": frame}))
+    sb = current()
+    update: dict[str, object] = {"first_frame": frame}
+    if sb.model == ModelId.TURBO_PRO_T2V:  # a photo means "start from it": the image-to-video twin
+        update["model"] = ModelId.TURBO_PRO_I2V
+        st.session_state[SWITCHED] = True
+    commit(sb.model_copy(update=update))
     st.session_state.pop(PENDING, None)
     st.session_state.pop(ERROR, None)
+    _reset_uploader()  # the preview below shows the image; an empty drop zone takes the next one
 
 
 def _remove() -> None:
@@ -44,20 +50,22 @@ def _remove() -> None:
 def _fix(mode: str) -> None:
     pending = st.session_state[PENDING]
     _use(pending[mode], pending["name"])
-    _reset_uploader()
 
 
 def _switch_model(model: ModelId) -> None:
     commit(current().model_copy(update={"model": model}))
 
 
-def _receive(upload: st.runtime.uploaded_file_manager.UploadedFile, rules: media.ImageRules) -> None:
-    """Check a newly dropped file once (not on every rerun)."""
-    if st.session_state.get(SEEN) == upload.file_id:
+def _uploader_changed() -> None:
+    """A file was dropped (check it, once) or the chip's ✕ emptied the uploader (drop the image)."""
+    upload = st.session_state.get(_uploader_key())
+    if upload is None:  # the chip's ✕: drop what that file brought, not an image used before it
+        if st.session_state.pop(PENDING, None) is None and not st.session_state.pop(ERROR, None):
+            _remove()
         return
-    st.session_state[SEEN] = upload.file_id
     st.session_state.pop(ERROR, None)
     st.session_state.pop(PENDING, None)
+    rules = offer(current().provider, ModelId.TURBO_PRO_I2V).image_rules or TURBO_IMAGE_RULES
     data = upload.getvalue()
     checked = media.check_image(data, upload.name, rules)
     if checked.ok:
@@ -74,19 +82,16 @@ def _receive(upload: st.runtime.uploaded_file_manager.UploadedFile, rules: media
         st.session_state[ERROR] = checked.problem
 
 
-def first_frame_input(offer: Offer) -> None:
+def first_frame_input(chosen: Offer) -> None:
     sb = current()
-    rules = offer.image_rules or TURBO_IMAGE_RULES
-    upload = st.file_uploader(
+    rules = chosen.image_rules or TURBO_IMAGE_RULES
+    st.file_uploader(
         "First frame (optional): the video starts from this picture",
         key=_uploader_key(),
+        on_change=_uploader_changed,
         help="JPG or PNG (other formats are converted), at least "
         f"{rules.min_side} px per side, up to {rules.max_bytes // (1024 * 1024)} MB.",
     )
-    if upload is not None:
-        _receive(upload, rules)
-        sb = current()
-
     if st.session_state.get(ERROR):
         st.error(st.session_state[ERROR], icon="🖼️")
 
@@ -113,6 +118,8 @@ def first_frame_input(offer: Offer) -> None:
         for note in frame.notes:
             st.caption(note)
         st.button("Remove image", key="w:remove-image", on_click=_remove)
+    if st.session_state.pop(SWITCHED, False):
+        st.success(f"Switched to {MODELS[sb.model].label}, so the video starts from this picture.", icon="🔁")
     if not MODELS[sb.model].takes_image:
         st.info(f"{MODELS[sb.model].label} does not use a first frame.", icon="ℹ️")
         st.button(

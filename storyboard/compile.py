@@ -13,7 +13,6 @@ from pydantic import BaseModel
 
 from storyboard.catalog import Offer
 from storyboard.models import ModelId, ProviderId, Storyboard
-from storyboard.validate import prompt_syntax
 
 
 class CompiledRequest(BaseModel):
@@ -31,6 +30,11 @@ def _shots(storyboard: Storyboard, offer: Offer) -> list[dict[str, Any]]:
     # Shot `duration` inside multi_prompt: fal's schema says string enum [F8]; WaveSpeed's is
     # unconfirmed (providers.md §6.1), so it follows the type of that model's top-level duration.
     return [{"prompt": s.prompt.strip(), "duration": _duration(offer, s.duration)} for s in storyboard.shots]
+
+
+def prompt_syntax(storyboard: Storyboard) -> str:
+    """EvoLink Turbo's multi-shot form: `镜头 n, m, words;` for every shot, inside one prompt [Seed 003]."""
+    return " ".join(f"镜头 {i}, {s.duration}, {s.prompt.strip()};" for i, s in enumerate(storyboard.shots, 1))
 
 
 def compile_request(storyboard: Storyboard, offer: Offer, image_url: str | None = None) -> CompiledRequest:

@@ -8,7 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from storyboard.catalog import MODELS, PROVIDERS, Offer
+from storyboard.compile import compile_request
 from storyboard.models import ImageRules, Storyboard
+
+PLACEHOLDER_IMAGE_URL = "https://example.invalid/first-frame.jpg"  # measuring a body needs some URL
 
 
 @dataclass(frozen=True)
@@ -26,11 +29,6 @@ def shot_prompt_limit(storyboard: Storyboard, offer: Offer) -> int:
     """A lone shot's prompt is the whole prompt; in a multi-shot storyboard each shot has its own cap."""
     limits = offer.limits
     return limits.max_shot_prompt_chars if storyboard.is_multi_shot else limits.max_prompt_chars
-
-
-def prompt_syntax(storyboard: Storyboard) -> str:
-    """EvoLink Turbo's multi-shot form: `镜头 n, m, words;` for every shot, inside one prompt [Seed 003]."""
-    return " ".join(f"镜头 {i}, {s.duration}, {s.prompt.strip()};" for i, s in enumerate(storyboard.shots, 1))
 
 
 def validate(storyboard: Storyboard, offer: Offer) -> list[Problem]:
@@ -98,11 +96,14 @@ def validate(storyboard: Storyboard, offer: Offer) -> list[Problem]:
                         i,
                     )
                 )
-        combined = len(prompt_syntax(storyboard))
-        if combined > limits.max_prompt_chars:
+    if n > 1:
+        # Some providers send all shots as one prompt (EvoLink Turbo's `镜头` syntax, WaveSpeed V3.0's
+        # required `prompt`): measure what is really sent.
+        sent = compile_request(storyboard, offer, PLACEHOLDER_IMAGE_URL).body.get("prompt", "")
+        if len(sent) > limits.max_prompt_chars:
             problems.append(
                 Problem(
-                    f"{where} sends all shots as one prompt of {combined} characters; the limit is "
+                    f"{where} sends all shots as one prompt of {len(sent)} characters; the limit is "
                     f"{limits.max_prompt_chars}. Shorten some shot prompts."
                 )
             )

@@ -114,15 +114,32 @@ def test_a_too_long_prompt_gets_one_sentence_and_blocks_generate(app: AppTest) -
     assert storyboard(app).shots[0].prompt == "x" * 2600  # nothing typed is lost
 
 
-def test_uploading_a_photo_shows_it_and_offers_image_to_video(app: AppTest) -> None:
+def test_uploading_a_photo_shows_it_and_switches_turbo_to_image_to_video(app: AppTest) -> None:
     app.file_uploader[0].set_value(("product.jpg", photo(), "image/jpeg")).run()
     assert not app.exception, app.exception
     frame = storyboard(app).first_frame
     assert frame is not None and (frame.width, frame.height) == (1280, 720)
     assert app.image.len >= 1
-    app.button(key="w:use-i2v").click().run()
     assert storyboard(app).model == ModelId.TURBO_PRO_I2V
     assert app.selectbox(key="w:model").value == ModelId.TURBO_PRO_I2V
+    assert any("so the video starts from this picture" in s.value for s in app.success)
+    assert not any("starts from a picture" in w.value for w in app.warning)  # the page is not stale
+
+
+def test_a_photo_with_a_text_only_model_offers_the_image_model(app: AppTest) -> None:
+    app.selectbox(key="w:model").set_value(ModelId.V3_PRO_T2V).run()
+    app.file_uploader[0].set_value(("product.jpg", photo(), "image/jpeg")).run()
+    assert storyboard(app).model == ModelId.V3_PRO_T2V
+    assert any("does not use a first frame" in i.value for i in app.info)
+    app.button(key="w:use-i2v").click().run()
+    assert storyboard(app).model == ModelId.TURBO_PRO_I2V
+
+
+def test_remove_image_takes_the_first_frame_out(app: AppTest) -> None:
+    app.file_uploader[0].set_value(("product.jpg", photo(), "image/jpeg")).run()
+    app.button(key="w:remove-image").click().run()
+    assert storyboard(app).first_frame is None
+    assert app.image.len == 0
 
 
 def test_a_file_that_is_not_an_image_gets_a_clear_sentence(app: AppTest) -> None:

@@ -11,8 +11,9 @@ import re
 import pytest
 
 from storyboard.catalog import OFFERS, PROVIDERS, Offer, offer
+from storyboard.compile import prompt_syntax
 from storyboard.models import FirstFrame, ModelId, Options, ProviderId, Shot, Storyboard
-from storyboard.validate import Problem, aspect_range, prompt_syntax, validate
+from storyboard.validate import Problem, aspect_range, validate
 
 FAL = offer(ProviderId.FAL, ModelId.TURBO_PRO_T2V)
 EVOLINK = offer(ProviderId.EVOLINK, ModelId.TURBO_PRO_T2V)
@@ -428,3 +429,15 @@ def test_evolink_refuses_a_semicolon_that_would_split_a_shot() -> None:
         "Shot 2's prompt has a ';', which EvoLink reads as the end of a shot. Use a comma instead."
     ]
     assert _problems(sb, FAL) == []  # fal sends shots as a list: a ';' is just text there
+
+
+def test_wavespeed_v3_refuses_shots_whose_joined_prompt_runs_past_the_limit() -> None:
+    # WaveSpeed V3.0 requires `prompt` beside multi_prompt, so every shot is sent joined as well [Seed 002].
+    wavespeed_v3 = offer(ProviderId.WAVESPEED, ModelId.V3_PRO_T2V)
+    cap = wavespeed_v3.limits.max_shot_prompt_chars
+    sb = Storyboard(model=ModelId.V3_PRO_T2V, shots=[Shot(prompt="p" * cap, duration=3) for _ in range(5)])
+    messages = [p.message for p in _problems(sb, wavespeed_v3)]
+    assert messages == [
+        f"WaveSpeedAI sends all shots as one prompt of {5 * cap + 4} characters; the limit is "
+        f"{wavespeed_v3.limits.max_prompt_chars}. Shorten some shot prompts."
+    ]
