@@ -14,12 +14,13 @@ import streamlit as st
 
 from storyboard import editing, settings
 from storyboard.jobs import JobRunner
-from storyboard.models import ProviderId, Storyboard
+from storyboard.models import Job, ProviderId, Storyboard, new_id
 from storyboard.providers import build_clients
 from storyboard.store import Store
 
 STORYBOARD = "storyboard"
 SESSION_KEYS = "session_keys"
+GENERATE_ERROR = "generate_error"
 
 
 @dataclass(frozen=True)
@@ -76,13 +77,26 @@ def current() -> Storyboard:
 
 def commit(sb: Storyboard) -> None:
     """Make `sb` the storyboard being edited and save it as the draft."""
+    st.session_state.pop(GENERATE_ERROR, None)  # an edit answers the last refusal
     st.session_state[STORYBOARD] = sb
     runtime().store.save_draft(sb)
     st.query_params["draft"] = sb.id
 
 
 def open_storyboard(sb: Storyboard) -> None:
-    """Load a storyboard (a take's, a new one) into the editor, dropping the old widgets' state."""
-    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith("w:")]:
+    """Load a storyboard (a draft, a take's, a new one) into the editor, dropping the old one's
+    widget and first-frame state."""
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(("w:", "first_frame_"))]:
         del st.session_state[key]
     commit(editing.fit_to_budget(sb))
+
+
+def open_take(job: Job) -> None:
+    """Open a take's storyboard. If its draft has changed since, open a copy: never overwrite it."""
+    draft = runtime().store.load_draft(job.storyboard.id)
+    sb = job.storyboard
+    if draft is not None and draft != sb:
+        sb = sb.model_copy(
+            update={"id": new_id(), "name": f"{sb.name} (take of {job.created_at:%d %b %H:%M})"}
+        )
+    open_storyboard(sb)

@@ -8,7 +8,7 @@ from components.cost_panel import comparison_table, quote_lines
 from components.first_frame import first_frame_input
 from components.job_card import job_card
 from components.offer_picker import model_and_provider, options_form
-from components.runtime import commit, current, open_storyboard, runtime
+from components.runtime import GENERATE_ERROR, commit, current, open_storyboard, runtime
 from components.shot_card import shot_card
 from components.timeline import timeline
 from storyboard import editing
@@ -17,8 +17,6 @@ from storyboard.jobs import GenerateRefused
 from storyboard.models import Storyboard, format_usd
 from storyboard.pricing import compare, quote
 from storyboard.validate import validate
-
-GENERATE_ERROR = "generate_error"
 
 
 def _rename() -> None:
@@ -33,6 +31,12 @@ def _new_storyboard() -> None:
     open_storyboard(Storyboard())
 
 
+def _open_draft(draft_id: str) -> None:
+    draft = runtime().store.load_draft(draft_id)
+    if draft is not None:
+        open_storyboard(draft)
+
+
 def _generate() -> None:
     st.session_state.pop(GENERATE_ERROR, None)
     try:
@@ -44,10 +48,20 @@ def _generate() -> None:
 sb = current()
 rt = runtime()
 
-title, new = st.columns([5, 1], vertical_alignment="bottom")
+title, new, recent = st.columns([4, 1, 1], vertical_alignment="bottom")
 st.session_state["w:name"] = sb.name
 title.text_input("Storyboard name", key="w:name", on_change=_rename)
 new.button("New storyboard", on_click=_new_storyboard, width="stretch", key="w:new-storyboard")
+with recent.popover("Open…", width="stretch"):
+    for draft_id, name, updated in rt.store.recent_drafts():
+        st.button(
+            f"{name} · {updated[:16].replace('T', ' ')}",
+            key=f"w:open:{draft_id}",
+            on_click=_open_draft,
+            args=(draft_id,),
+            disabled=draft_id == sb.id,
+            width="stretch",
+        )
 
 shots_col, side_col = st.columns([3, 2], gap="large")
 

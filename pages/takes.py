@@ -7,7 +7,7 @@ from decimal import Decimal
 import streamlit as st
 
 from components.job_card import job_card, player, status_line
-from components.runtime import open_storyboard, runtime
+from components.runtime import open_take, runtime
 from storyboard.catalog import PROVIDERS
 from storyboard.models import Job, JobState, format_usd
 
@@ -34,7 +34,7 @@ def _take(job: Job) -> None:
                 "Hide" if playing else "▶ Play", key=f"play:{job.id}", on_click=_play, args=(job.id,)
             )
         if actions.button("Open in editor", key=f"open:{job.id}"):
-            open_storyboard(job.storyboard)
+            open_take(job)
             st.switch_page("pages/editor.py")
         if job.state == JobState.DONE and st.session_state.get(PLAYING) == job.id:
             player(job, key=f"take:{job.id}")

@@ -94,6 +94,13 @@ class Store:
         rows = self._read("SELECT body FROM drafts ORDER BY updated_at DESC LIMIT 1")
         return Storyboard.model_validate_json(rows[0]["body"]) if rows else None
 
+    def recent_drafts(self, limit: int = 20) -> list[tuple[str, str, str]]:
+        """(id, name, updated_at) of the most recently edited drafts."""
+        rows = self._read(
+            "SELECT id, name, updated_at FROM drafts ORDER BY updated_at DESC LIMIT ?", (limit,)
+        )
+        return [(r["id"], r["name"], r["updated_at"]) for r in rows]
+
     # ---- jobs ----------------------------------------------------------------------------------
 
     def create_job(self, job: Job) -> tuple[Job, bool]:

@@ -47,3 +47,28 @@ def test_open_in_editor_brings_the_takes_storyboard_back(app: AppTest) -> None:
 def test_no_takes_yet_says_how_to_make_one(app: AppTest) -> None:
     app.switch_page("pages/takes.py").run()
     assert any("No takes yet" in i.value for i in app.info)
+
+
+def test_opening_an_old_take_never_overwrites_the_draft_edited_since(app: AppTest) -> None:
+    build(app, [5])
+    set_prompt(app, 0, "version 1")
+    _generate(app)
+    set_prompt(app, 0, "version 2, not generated yet")
+    draft_id = storyboard(app).id
+    app.switch_page("pages/takes.py").run()
+    (job,) = runtime().store.list_jobs()
+    app.button(key=f"open:{job.id}").click().run()
+    opened = storyboard(app)
+    assert opened.shots[0].prompt == "version 1"
+    assert opened.id != draft_id and "(take of" in opened.name
+    assert runtime().store.load_draft(draft_id).shots[0].prompt == "version 2, not generated yet"
+
+
+def test_a_recent_storyboard_can_be_opened_again(app: AppTest) -> None:
+    set_prompt(app, 0, "the first idea")
+    first = storyboard(app).id
+    app.button(key="w:new-storyboard").click().run()
+    assert storyboard(app).id != first
+    app.button(key=f"w:open:{first}").click().run()
+    assert storyboard(app).id == first
+    assert storyboard(app).shots[0].prompt == "the first idea"
