@@ -6,8 +6,6 @@ card reruns, not the page. When the job finishes, one full rerun stops the timer
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from components.runtime import runtime
@@ -15,10 +13,6 @@ from storyboard.catalog import MODELS, PROVIDERS
 from storyboard.models import Job, JobState, format_usd
 
 REFRESH_SECONDS = 1.0
-
-
-def _file_reader(path: Path):  # noqa: ANN202 - a zero-argument callable for st.download_button
-    return lambda: path.read_bytes()
 
 
 def player(job: Job, key: str) -> None:
@@ -32,7 +26,7 @@ def player(job: Job, key: str) -> None:
     st.video(str(path))
     st.download_button(
         "Download MP4",
-        data=_file_reader(path),
+        data=path.read_bytes,  # read when clicked, not on every rerun
         file_name=f"{job.storyboard.name or 'storyboard'}-{job.id}.mp4".replace(" ", "_"),
         mime="video/mp4",
         key=f"{key}:download",
@@ -52,10 +46,9 @@ def status_line(job: Job) -> str:
     )
 
 
-def job_card(job_id: str, key: str = "job") -> None:
-    job = runtime().store.get_job(job_id)
-    if job is None:
-        return
+def job_card(job: Job, key: str = "job") -> None:
+    """`job` as the page read it: the card refreshes itself every second while that job runs."""
+    job_id = job.id
     running = not job.state.finished
 
     @st.fragment(run_every=REFRESH_SECONDS if running else None)

@@ -114,7 +114,7 @@ def options_form(sb: Storyboard, chosen: Offer) -> None:
         )
     if chosen.has("cfg_scale"):
         st.slider(
-            "Prompt strength (cfg_scale)",
+            "Prompt strength",
             min_value=0.0,
             max_value=1.0,
             step=0.05,

@@ -13,9 +13,19 @@ import streamlit as st
 
 from components.runtime import commit, current
 from storyboard import editing
-from storyboard.catalog import Offer
-from storyboard.models import Storyboard
+from storyboard.catalog import PROVIDERS, Offer, offers_for
+from storyboard.models import ModelId, Storyboard
 from storyboard.validate import shot_prompt_limit
+
+
+def too_short_for(seconds: int, model: ModelId) -> str:
+    """The providers that refuse a shot this short, in words ("fal.ai and WaveSpeedAI")."""
+    names = [PROVIDERS[o.provider].label for o in offers_for(model) if seconds < o.limits.min_shot_seconds]
+    return " and ".join(sorted(names))
+
+
+def min_seconds(model: ModelId) -> int:
+    return max(o.limits.min_shot_seconds for o in offers_for(model))
 
 
 def prompt_key(shot_id: str) -> str:
@@ -99,6 +109,12 @@ def shot_card(sb: Storyboard, index: int, offer: Offer) -> None:
         )
         st.caption(_counter(len(shot.prompt), shot_prompt_limit(sb, offer)))
 
+        if n > 1:
+            strict = too_short_for(shot.duration, sb.model)
+            if strict:
+                st.caption(
+                    f":orange[Too short for {strict}: make it at least {min_seconds(sb.model)} s to use them.]"
+                )
         low, high = editing.slider_range(sb, index)
         dkey = duration_key(shot.id)
         st.session_state[dkey] = max(low, min(shot.duration, high))

@@ -96,7 +96,11 @@ with side_col:
         comparison_table(comparisons)
 
     problems = validate(sb, chosen)
-    for problem in problems:
+    shown = problems
+    if not any(shot.prompt.strip() for shot in sb.shots):  # a fresh storyboard: a hint, not a scolding
+        st.info("Describe what happens in shot 1 to get started.", icon="✍️")
+        shown = [p for p in problems if not p.missing_prompt]
+    for problem in shown:
         st.warning(problem.message, icon="✋")
     unavailable = rt.runner.can_generate(sb.provider)
     if unavailable:
@@ -118,4 +122,6 @@ with side_col:
         st.error(st.session_state[GENERATE_ERROR])
     if latest:
         st.subheader("Latest take")
-        job_card(latest[0].id, key="latest")
+        if latest[0].storyboard.model_dump(exclude={"name"}) != sb.model_dump(exclude={"name"}):
+            st.caption("Made from an earlier version of this storyboard.")
+        job_card(latest[0], key="latest")

@@ -27,6 +27,9 @@ def _take(job: Job) -> None:
         else:
             poster.markdown("🎞️")
         about.markdown(f"**{job.storyboard.name}** · {job.state.value}")
+        shots = job.storyboard.shots
+        first = shots[0].prompt.strip() or "(no prompt)"
+        about.caption(f"{len(shots)} shot{'s' * (len(shots) > 1)}: {first[:90]}{'…' * (len(first) > 90)}")
         about.caption(f"{status_line(job)} · {job.created_at:%Y-%m-%d %H:%M} UTC")
         if job.state == JobState.DONE:
             playing = st.session_state.get(PLAYING) == job.id
@@ -39,7 +42,7 @@ def _take(job: Job) -> None:
         if job.state == JobState.DONE and st.session_state.get(PLAYING) == job.id:
             player(job, key=f"take:{job.id}")
         elif not job.state.finished:
-            job_card(job.id, key=f"take:{job.id}")
+            job_card(job, key=f"take:{job.id}")
         elif job.message and job.state != JobState.DONE:
             st.caption(job.message)
 

@@ -48,7 +48,7 @@ def quote(storyboard: Storyboard, offer: Offer) -> Quote:
         # WaveSpeed bills `duration` on top of the shots when multi_prompt is sent [Seed 000/001].
         items.append(
             _item(
-                f"Multi-shot surcharge: WaveSpeed also bills the {offer.multi_prompt_duration} s `duration` field",
+                f"Multi-shot surcharge: WaveSpeed also bills a {offer.multi_prompt_duration} s base length",
                 offer.multi_prompt_duration,
                 rate,
             )

@@ -18,6 +18,7 @@ PLACEHOLDER_IMAGE_URL = "https://example.invalid/first-frame.jpg"  # measuring a
 class Problem:
     message: str
     shot: int | None = None  # 1-based shot number the problem is about, if any
+    missing_prompt: bool = False  # nothing written yet: the editor shows a gentler hint instead
 
 
 def aspect_range(rules: ImageRules) -> str:
@@ -77,7 +78,9 @@ def validate(storyboard: Storyboard, offer: Offer) -> list[Problem]:
             )
         text = shot.prompt.strip()
         if not text and not (image_to_video and n == 1):
-            problems.append(Problem(f"Shot {i} has no prompt. Describe what happens in it.", i))
+            problems.append(
+                Problem(f"Shot {i} has no prompt. Describe what happens in it.", i, missing_prompt=True)
+            )
         cap = shot_prompt_limit(storyboard, offer)
         if len(shot.prompt) > cap:
             problems.append(

@@ -180,3 +180,15 @@ def test_a_new_session_finds_the_storyboard_again(app: AppTest) -> None:
     again.run()
     assert [s.duration for s in storyboard(again).shots] == [6, 3]
     assert storyboard(again).shots[1].prompt == "the logo fades in"
+
+
+def test_a_shot_too_short_for_some_providers_says_which_while_planning_on_preview(app: AppTest) -> None:
+    build(app, [5, 2])
+    assert storyboard(app).provider == ProviderId.PREVIEW
+    notes = [c.value for c in app.caption if "Too short for" in c.value]
+    assert notes == [":orange[Too short for WaveSpeedAI and fal.ai: make it at least 3 s to use them.]"]
+
+
+def test_a_fresh_storyboard_gets_a_hint_not_a_warning(app: AppTest) -> None:
+    assert any("Describe what happens in shot 1" in i.value for i in app.info)
+    assert not any("has no prompt" in w.value for w in app.warning)

@@ -164,7 +164,10 @@ def test_wavespeed_multi_shot_surcharge_is_its_own_line_item() -> None:
     assert "3 shots" in shots.label and "3 + 4 + 5" in shots.label
     assert surcharge.seconds == o.multi_prompt_duration
     assert surcharge.amount == D("0.14") * o.multi_prompt_duration
-    assert "surcharge" in surcharge.label.lower() and "duration" in surcharge.label
+    assert (
+        "surcharge" in surcharge.label.lower()
+        and f"{o.multi_prompt_duration} s base length" in surcharge.label
+    )
     assert q.total == shots.amount + surcharge.amount
 
 
