@@ -7,6 +7,7 @@ written anywhere by this module; `KeyStatus` only says where a key came from, ne
 
 from __future__ import annotations
 
+import functools
 import os
 import tomllib
 from collections.abc import Mapping
@@ -42,6 +43,16 @@ def data_dir(env: Mapping[str, str] | None = None) -> Path:
 
 
 def _secrets(path: Path) -> dict[str, object]:
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return {}
+    return _parse_secrets(path, stamp)
+
+
+@functools.lru_cache(maxsize=4)
+def _parse_secrets(path: Path, stamp: int) -> dict[str, object]:
+    """Parsed once per version of the file (the sidebar asks on every rerun)."""
     try:
         with path.open("rb") as f:
             return tomllib.load(f)
