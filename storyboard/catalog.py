@@ -64,6 +64,8 @@ class Offer(BaseModel):
     multi_prompt_duration: int | None = None
     # How "sound" is spelled: WaveSpeed `sound: bool` [Seed 002], fal `generate_audio: bool` [F3],
     # EvoLink `sound: "on" | "off"` [E3].
+    # WaveSpeed V3.0 requires `prompt` even beside multi_prompt [Seed 002]: the shots are joined into it.
+    joins_shot_prompts: bool = False
     sound_field: str = "sound"
     sound_values: tuple[bool | str, bool | str] = (False, True)  # (off, on)
 
@@ -265,6 +267,7 @@ OFFERS: dict[tuple[ProviderId, ModelId], Offer] = {
             duration_type="integer",  # integer on V3.0 [Seed 002]
             multi_shot_form="multi_prompt",
             rates=WAVESPEED_V3_PRO,
+            joins_shot_prompts=True,
         ),
         # ---- fal.ai queue API [Seed 004][F1-F3]
         Offer(

@@ -41,8 +41,8 @@ def compile_request(storyboard: Storyboard, offer: Offer, image_url: str | None 
     if offer.takes_image and not image_url:
         raise ValueError("an image-to-video request needs the uploaded image's URL")
     build = {
-        ProviderId.WAVESPEED: _wavespeed,
-        ProviderId.FAL: _fal,
+        ProviderId.WAVESPEED: _multi_prompt,
+        ProviderId.FAL: _multi_prompt,
         ProviderId.EVOLINK: _evolink,
         ProviderId.PREVIEW: _preview,
     }[offer.provider]
@@ -76,33 +76,19 @@ def _shot_type(storyboard: Storyboard) -> str:
     return "customize" if storyboard.is_multi_shot else storyboard.options.shot_type
 
 
-def _wavespeed(storyboard: Storyboard, offer: Offer) -> dict[str, Any]:
+def _multi_prompt(storyboard: Storyboard, offer: Offer) -> dict[str, Any]:
+    """WaveSpeed and fal: one shot as `prompt`, several as `multi_prompt` [Seed 000-002, 004]."""
     body: dict[str, Any] = {}
+    duration = storyboard.total_seconds
     if storyboard.is_multi_shot:
-        if offer.model == ModelId.V3_PRO_T2V:
-            # V3.0 requires `prompt` even with multi_prompt [Seed 002]; the whole storyboard is sent.
+        if offer.joins_shot_prompts:
             body["prompt"] = " ".join(s.prompt.strip() for s in storyboard.shots)
-            body["multi_prompt"] = _shots(storyboard, offer)
-            body["duration"] = _duration(offer, storyboard.total_seconds)
-        else:
-            body["multi_prompt"] = _shots(storyboard, offer)
-            # Billed on top of the shots, so the smallest accepted value (see catalog).
-            body["duration"] = _duration(offer, offer.multi_prompt_duration or storyboard.total_seconds)
-    else:
-        if storyboard.shots[0].prompt.strip():
-            body["prompt"] = storyboard.shots[0].prompt.strip()
-        body["duration"] = _duration(offer, storyboard.total_seconds)
-    body.update(_common_options(storyboard, offer))
-    return body
-
-
-def _fal(storyboard: Storyboard, offer: Offer) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    if storyboard.is_multi_shot:
         body["multi_prompt"] = _shots(storyboard, offer)
+        # WaveSpeed Turbo bills `duration` on top of the shots: send the smallest it accepts (catalog).
+        duration = offer.multi_prompt_duration or duration
     elif storyboard.shots[0].prompt.strip():
         body["prompt"] = storyboard.shots[0].prompt.strip()
-    body["duration"] = _duration(offer, storyboard.total_seconds)
+    body["duration"] = _duration(offer, duration)
     body.update(_common_options(storyboard, offer))
     return body
 
