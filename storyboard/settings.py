@@ -21,6 +21,15 @@ from storyboard.models import ProviderId
 KeySource = Literal["environment", "secrets file", "this session"]
 
 DATA_DIR_ENV = "STORYBOARD_DATA_DIR"
+
+# Each provider's hosts, overridable for proxies and for the fake servers in tests [providers.md].
+BASE_URLS = {
+    "WAVESPEED_BASE_URL": "https://api.wavespeed.ai",
+    "FAL_QUEUE_BASE_URL": "https://queue.fal.run",
+    "FAL_REST_BASE_URL": "https://rest.fal.ai",
+    "EVOLINK_BASE_URL": "https://api.evolink.ai",
+    "EVOLINK_FILES_BASE_URL": "https://files-api.evolink.ai",
+}
 SECRETS_FILE = Path(".streamlit") / "secrets.toml"
 
 
@@ -40,6 +49,11 @@ def data_dir(env: Mapping[str, str] | None = None) -> Path:
     path = Path(env.get(DATA_DIR_ENV) or "data").expanduser()
     path.mkdir(parents=True, exist_ok=True)
     return path.resolve()
+
+
+def base_url(name: str, env: Mapping[str, str] | None = None) -> str:
+    env = os.environ if env is None else env
+    return (env.get(name) or BASE_URLS[name]).rstrip("/")
 
 
 def _secrets(path: Path) -> dict[str, object]:

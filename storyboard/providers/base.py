@@ -31,6 +31,7 @@ class ProviderError(Exception):
         sent: bool | None = True,
         status_code: int | None = None,
         raw: Any = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -38,6 +39,7 @@ class ProviderError(Exception):
         self.sent = sent
         self.status_code = status_code
         self.raw = raw
+        self.retry_after = retry_after  # seconds the provider asked us to wait (Retry-After)
 
 
 class Submission(BaseModel):

@@ -1,0 +1,1 @@
+"""Loopback fakes of the providers' HTTP APIs, written from shared/docs/providers.md."""
