@@ -396,9 +396,8 @@ class JobRunner:
             except ProviderError as exc:
                 if not exc.retryable or attempt == RETRIES or self._stopping.is_set():
                     raise
-                self._stopping.wait(
-                    min(MAX_POLL_INTERVAL, self.backoff * 2**attempt) * random.uniform(0.5, 1.5)
-                )
+                wait = min(MAX_POLL_INTERVAL, self.backoff * 2**attempt) * random.uniform(0.5, 1.5)
+                self._stopping.wait(max(wait, exc.retry_after or 0.0))  # the provider's Retry-After wins
         raise AssertionError("unreachable")
 
 

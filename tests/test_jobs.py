@@ -380,3 +380,11 @@ def test_a_second_runner_on_the_same_data_dir_is_refused(
 
     with pytest.raises(DataDirBusy, match="Another copy of Storyboard Studio is using"):
         JobRunner(store, tmp_path, {})
+
+
+def test_a_retry_waits_as_long_as_the_provider_asks(runner: JobRunner, client: ScriptedClient) -> None:
+    client.statuses = [ProviderError("busy", retryable=True, status_code=429, retry_after=0.3)]
+    started = time.monotonic()
+    job = runner.wait(runner.generate(_storyboard()).id, timeout=20)
+    assert job.state == JobState.DONE
+    assert time.monotonic() - started >= 0.3  # the backoff alone would be ~1 ms here
