@@ -1,0 +1,55 @@
+"""A crash of the app mid-take: the process is SIGKILLed while Preview renders, then started again on
+the same data dir. The take resumes by itself and finishes; nothing is lost and nothing doubles."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Server
+from tests.e2e.steps import (
+    GENERATE,
+    VIDEO_TIMEOUT_MS,
+    jobs_in_db,
+    open_editor,
+    prompt_box,
+    settle,
+    video_facts,
+    write_shot,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def _wait_for_state(data_dir: Path, states: set[str], timeout: float = 60) -> list[tuple[str, str]]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        jobs = jobs_in_db(data_dir) if (data_dir / "studio.db").exists() else []
+        if jobs and jobs[0][1] in states:
+            return jobs
+        time.sleep(0.05)
+    raise AssertionError(f"no job reached {states}: {jobs_in_db(data_dir)}")
+
+
+def test_a_take_survives_the_app_being_killed_mid_render(page: Page, server: Server) -> None:
+    open_editor(page, server.url)
+    # the longest render there is (15 s at 1080p), so the kill lands while it runs
+    write_shot(page, 1, "A lighthouse at dusk, the beam sweeps over the waves", 15)
+    page.get_by_role("button", name=GENERATE).click()
+    (job_id, _), *_ = _wait_for_state(server.data_dir, {"running"})
+
+    server.kill()  # SIGKILL: no shutdown handlers, the render thread dies with the process
+    assert jobs_in_db(server.data_dir) == [(job_id, "running")]
+    assert not list(server.data_dir.glob("videos/*.mp4"))
+
+    server.start()
+    page.reload()
+    expect(prompt_box(page, 1)).to_have_value("A lighthouse at dusk, the beam sweeps over the waves")
+    expect(page.locator("video")).to_have_count(1, timeout=VIDEO_TIMEOUT_MS)
+    settle(page)
+    assert abs(video_facts(page)["duration"] - 15) <= 0.2
+    assert jobs_in_db(server.data_dir) == [(job_id, "done")]
+    assert len(list((server.data_dir / "videos").glob("*.mp4"))) == 1
