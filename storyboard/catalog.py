@@ -90,7 +90,6 @@ MODELS: dict[ModelId, ModelInfo] = {
     ),
     ModelId.V3_PRO_T2V: ModelInfo(
         label="Kling V3.0 Pro · text to video",
-        family="v3-pro",
         takes_image=False,
         blurb="Top quality, with negative prompt, prompt strength and optional sound.",
     ),

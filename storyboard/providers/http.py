@@ -74,7 +74,7 @@ def _their_words(response: httpx.Response) -> tuple[str, Any]:
             where = ".".join(str(x) for x in detail[0].get("loc", []) if x != "body")
             words = f"{where}: {detail[0].get('msg', '')}" if where else str(detail[0].get("msg", ""))
         else:
-            words = str(detail or body.get("message") or error or "")
+            words = str(detail or body.get("message") or body.get("msg") or error or "")
     return words[:200], body
 
 

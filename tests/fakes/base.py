@@ -121,7 +121,8 @@ class FakeServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        server = self._server  # checks for shutdown every 50 ms: teardown stays quick
+        self._thread = threading.Thread(target=lambda: server.serve_forever(poll_interval=0.05), daemon=True)
         self._thread.start()
         return self
 
