@@ -135,6 +135,7 @@ class FakeEvoLink(FakeServer):
         self.route("GET", "/files/", self._video, "video")  # public result links: no key
         self.route("GET", "/uploads/", self._uploaded, "uploaded")
 
+    @property
     def tasks_created(self) -> int:
         with self._task_lock:
             return len(self.tasks)
