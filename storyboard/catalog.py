@@ -104,7 +104,8 @@ PROVIDERS: dict[ProviderId, ProviderInfo] = {
     ProviderId.WAVESPEED: ProviderInfo(
         label="WaveSpeedAI",
         key_env="WAVESPEED_API_KEY",
-        dashboard_url="https://wavespeed.ai/accesskey",
+        # The top-up page's address is not in the stored docs; the site's root certainly exists.
+        dashboard_url="https://wavespeed.ai",
     ),
     ProviderId.FAL: ProviderInfo(
         label="fal.ai",

@@ -303,6 +303,7 @@ class JobRunner:
     def _follow(self, job: Job, client: ProviderClient, submission: Submission) -> str | None:
         interval = client.poll_interval
         last_progress = -1.0
+        last_state: str | None = None
         cancel_sent = False
         empty_completions = 0
         while not self._stopping.is_set():
@@ -335,8 +336,8 @@ class JobRunner:
                 self.store.update_job(job.id, state=JobState.CANCELLED, message="Cancelled.")
                 return None
             progress = status.progress if status.progress is not None else last_progress
-            if progress != last_progress:
-                last_progress = progress
+            if progress != last_progress or status.state != last_state:  # fal reports no progress
+                last_progress, last_state = progress, status.state
                 shown = max(0.0, progress)
                 words = "Rendering the animatic" if client.free else "Generating"
                 self.store.update_job(

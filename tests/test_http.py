@@ -63,7 +63,7 @@ def test_evolink_error_bodies_are_read_too() -> None:
         "error": {"code": "insufficient_quota", "message": "Insufficient quota. Please top up your account."}
     }
     error = error_for(_answer(402, body), "EvoLink", "https://evolink.ai/dashboard")
-    assert "no balance left (Insufficient quota. Please top up your account.)" in error.message
+    assert "no balance left (Insufficient quota. Please top up your account)" in error.message
 
 
 def test_too_many_requests_is_retried_after_what_the_provider_asks() -> None:

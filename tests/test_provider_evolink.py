@@ -282,7 +282,7 @@ def test_no_quota_says_to_top_up_on_the_dashboard(fake: FakeEvoLink, client: Evo
     fake.fail_next("generate", evolink_fault(402))
     error = _submit_error(client)
     assert error.message == (
-        "EvoLink says the account has no balance left (Insufficient quota. Please top up your account.). "
+        "EvoLink says the account has no balance left (Insufficient quota. Please top up your account). "
         f"Top up at {DASHBOARD}, then generate again."
     )
     assert (error.status_code, error.retryable, error.sent) == (402, False, False)

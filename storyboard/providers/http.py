@@ -23,6 +23,8 @@ CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 60.0
 MAX_RESULT_BYTES = 2 * 1024**3  # a 15 s 1080p video is tens of MB; anything near this is wrong
 CHUNK = 1024 * 1024
+# How providers word "no money left" on a 403 (fal: "Exhausted balance"; others unconfirmed).
+NO_BALANCE_WORDS = ("balance", "quota", "credit", "insufficient")
 
 
 def check_url(url: str) -> str:
@@ -75,7 +77,7 @@ def _their_words(response: httpx.Response) -> tuple[str, Any]:
             words = f"{where}: {detail[0].get('msg', '')}" if where else str(detail[0].get("msg", ""))
         else:
             words = str(detail or body.get("message") or body.get("msg") or error or "")
-    return words[:200], body
+    return words.strip().rstrip(".")[:200], body
 
 
 def retry_after(response: httpx.Response) -> float | None:
@@ -94,7 +96,7 @@ def error_for(response: httpx.Response, label: str, dashboard: str, *, submit: b
     if status == 401:
         message = f"{label} did not accept the API key{said}. Check the key on the Settings page."
         retryable = False
-    elif status in (402, 403) and ("balance" in words.lower() or "quota" in words.lower() or status == 402):
+    elif status == 402 or (status == 403 and any(w in words.lower() for w in NO_BALANCE_WORDS)):
         message = (
             f"{label} says the account has no balance left{said}. Top up at {dashboard}, then generate again."
         )

@@ -110,6 +110,7 @@ class FakeServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else each keep-alive answer waits ~40 ms for an ACK
 
             def log_message(self, *args: object) -> None:  # quiet
                 pass

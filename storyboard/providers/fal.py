@@ -1,0 +1,382 @@
+"""fal.ai: Kling V3 through fal's queue API [providers.md §2].
+
+- Submit: `POST {queue}/{model id}` with the compiled body and `Authorization: Key <key>`. The reply
+  carries `request_id` and the `status_url`, `response_url` and `cancel_url` to use from then on;
+  they name only the owner and app (`fal-ai/kling-video/requests/{id}/...`), never the model
+  subpath, so they are kept as given rather than rebuilt [F6][F10].
+- Follow: `GET status_url` answers 202 while `IN_QUEUE` / `IN_PROGRESS` and 200 once `COMPLETED`
+  [F11]; a `COMPLETED` carrying `error` / `error_type` is a failed job [F10]. The video is then at
+  `GET response_url` -> `video.url` [F1]. `follow()` listens to `GET {status_url}/stream` (SSE)
+  instead of polling, and falls back to polling when the stream breaks [F6].
+- First frames go to fal's storage: a short-lived token from `POST {rest}/storage/auth/token`,
+  then `POST {token.base_url}/files/upload` with the raw bytes; `access_url` is what the body
+  names [F10].
+- Cancel: `PUT cancel_url` [F12]. Result links are public CDN files: fetched without the key.
+
+Transport failures and HTTP error bodies (`{"detail": "..."}`, 422 `{"detail": [{loc, msg}]}`)
+become sentences in the shared `http.call`. The key only ever travels in the Authorization header
+of requests to the queue and REST hosts; any sentence or raw body that would echo it is scrubbed.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from storyboard.catalog import PROVIDERS
+from storyboard.compile import CompiledRequest
+from storyboard.models import ProviderId
+from storyboard.providers.base import ProviderError, RemoteStatus, Submission
+from storyboard.providers.http import (
+    CONNECT_TIMEOUT,
+    call,
+    check_url,
+    json_of,
+    new_client,
+    stream_to_file,
+)
+from storyboard.settings import base_url as configured_base_url
+
+LABEL = PROVIDERS[ProviderId.FAL].label
+DASHBOARD = PROVIDERS[ProviderId.FAL].dashboard_url
+
+TOKEN_PATH = "/storage/auth/token?storage_type=fal-cdn-v3"  # the default "fal_v3" storage [F10]
+UPLOAD_PATH = "/files/upload"
+STREAM_READ_TIMEOUT = 30.0  # a silent status stream this long is treated as broken: poll instead
+MAX_FOLLOW_INTERVAL = 5.0
+
+TERMINAL = ("completed", "failed", "cancelled")
+_STATES = {"IN_QUEUE": "queued", "IN_PROGRESS": "running", "COMPLETED": "completed"}
+# Not in fal's docs, mapped in case they appear (providers.md §6.8): a job is never given up on
+# because of a word we do not know, so anything else reads as still running.
+_OTHER_STATES = {"FAILED": "failed", "ERROR": "failed", "CANCELLED": "cancelled", "CANCELED": "cancelled"}
+# A COMPLETED whose error_type says the client cancelled it [F15] ended because we asked.
+_CANCELLED_TYPES = frozenset({"client_cancelled"})
+# error_types that are fal's own trouble, not the request's [F15].
+_THEIR_SIDE = frozenset({"internal_error", "runner_scheduling_failure", "request_timeout"})
+# Cancel outcomes [F12]: the job will not run (or has already finished) either way.
+_CANCEL_DONE = frozenset({"OK", "CANCELLATION_REQUESTED", "ALREADY_COMPLETED"})
+
+
+class FalClient:
+    provider = ProviderId.FAL
+    free = False
+    poll_interval = 1.0
+    max_poll_interval = MAX_FOLLOW_INTERVAL  # follow()'s polling fallback backs off up to this
+
+    def __init__(
+        self,
+        key: str,
+        queue_base: str | None = None,
+        rest_base: str | None = None,
+        http: httpx.Client | None = None,
+    ) -> None:
+        key = key.strip()
+        if not key or not key.isascii() or not key.isprintable() or any(c.isspace() for c in key):
+            # httpx would quote an illegal header value, key included, in its own error.
+            raise ProviderError(
+                f"The {LABEL} key looks damaged (empty, or with spaces or unusual characters). "
+                "Paste it again on the Settings page.",
+                sent=False,
+            )
+        self._key = key
+        self.queue_base = (queue_base or configured_base_url("FAL_QUEUE_BASE_URL")).rstrip("/")
+        self.rest_base = (rest_base or configured_base_url("FAL_REST_BASE_URL")).rstrip("/")
+        self._owns_http = http is None
+        # No default Authorization header: result links must be fetched without the key.
+        self._http = http if http is not None else new_client()
+
+    def __repr__(self) -> str:
+        return f"FalClient(queue_base={self.queue_base!r}, rest_base={self.rest_base!r})"
+
+    # ---- plumbing ------------------------------------------------------------------------------
+
+    @property
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Key {self._key}"}
+
+    def _scrub(self, exc: ProviderError) -> ProviderError:
+        """Take the key out of a sentence or raw body in case a server echoed it back."""
+        if self._key in exc.message:
+            exc.message = exc.message.replace(self._key, "[key]")
+            exc.args = (exc.message,)
+        if exc.raw is not None and self._key in json.dumps(exc.raw, default=str):
+            exc.raw = json.loads(json.dumps(exc.raw, default=str).replace(self._key, "[key]"))
+        return exc
+
+    def _call(self, method: str, url: str, *, submit: bool = False, **kwargs: Any) -> httpx.Response:
+        try:
+            return call(self._http, method, url, LABEL, DASHBOARD, submit=submit, **kwargs)
+        except ProviderError as exc:
+            raise self._scrub(exc) from exc.__cause__
+
+    def _json(self, response: httpx.Response) -> Any:
+        try:
+            return json_of(response, LABEL)
+        except ProviderError as exc:
+            raise self._scrub(exc) from exc.__cause__
+
+    # ---- the protocol --------------------------------------------------------------------------
+
+    def upload_image(self, path: Path) -> str:
+        """Put a first frame on fal's CDN and return its public URL (fal_client's default flow)."""
+        data = path.read_bytes()
+        answer = self._json(self._call("POST", f"{self.rest_base}{TOKEN_PATH}", json={}, headers=self._auth))
+        if not isinstance(answer, dict) or not all(
+            isinstance(answer.get(k), str) and answer.get(k) for k in ("token", "base_url")
+        ):
+            raise self._scrub(
+                ProviderError(
+                    f"{LABEL}'s storage did not hand out an upload token.",
+                    retryable=True,
+                    raw={k: v for k, v in answer.items() if k != "token"}
+                    if isinstance(answer, dict)
+                    else answer,
+                )
+            )
+        storage = answer["base_url"].rstrip("/")
+        check_url(storage)  # the token is a credential too: https (or this machine) only
+        token_type = str(answer.get("token_type") or "Bearer")
+        headers = {
+            "Authorization": f"{token_type} {answer['token']}",
+            "Content-Type": _mime(path, data),
+            "X-Fal-File-Name": _safe_name(path.name),
+        }
+        uploaded = self._json(self._call("POST", f"{storage}{UPLOAD_PATH}", content=data, headers=headers))
+        url = uploaded.get("access_url") if isinstance(uploaded, dict) else None
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise self._scrub(
+                ProviderError(
+                    f"{LABEL}'s storage did not say where the first frame went.", retryable=True, raw=uploaded
+                )
+            )
+        return url
+
+    def submit(self, request: CompiledRequest, idempotency_key: str) -> Submission:
+        """Queue one job. fal has no idempotency key [F6]: the runner never resends a submit."""
+        url = f"{self.queue_base}/{request.endpoint.strip('/')}"
+        response = self._call("POST", url, submit=True, json=request.body, headers=self._auth)
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = response.text[:2000]
+        request_id = answer.get("request_id") if isinstance(answer, dict) else None
+        if not isinstance(request_id, str) or not request_id:
+            # It was accepted (2xx) and may be billed, but we cannot follow it: never resend.
+            raise self._scrub(
+                ProviderError(
+                    f"{LABEL} accepted the job but its answer had no request id.", sent=None, raw=answer
+                )
+            )
+        # Use the URLs fal gave [F6]; rebuild them the way fal_client's get_handle does only if absent.
+        app = "/".join(request.endpoint.strip("/").split("/")[:2])
+        base = f"{self.queue_base}/{app}/requests/{request_id}"
+        data = {
+            "request_id": request_id,
+            "endpoint": request.endpoint,
+            "status_url": _url(answer, "status_url") or f"{base}/status",
+            "response_url": _url(answer, "response_url") or base,
+            "cancel_url": _url(answer, "cancel_url") or f"{base}/cancel",
+            "queue_position": answer.get("queue_position"),
+        }
+        return Submission(remote_id=request_id, data=data)
+
+    def status(self, submission: Submission) -> RemoteStatus:
+        """One look at the job; once COMPLETED, also fetch the result for the video link."""
+        body = self._json(self._call("GET", submission.data["status_url"], headers=self._auth))
+        if not isinstance(body, dict):
+            raise self._scrub(
+                ProviderError(f"{LABEL} sent an answer we could not read.", retryable=True, raw=body)
+            )
+        return self._finish(submission, body)
+
+    def follow(
+        self,
+        submission: Submission,
+        on_update: Callable[[RemoteStatus], None],
+        should_stop: Callable[[], bool],
+    ) -> RemoteStatus:
+        """Follow a job to its end over `{status_url}/stream` (SSE), then fetch the result.
+
+        `on_update` gets every status seen, the final one included. If the stream cannot be opened,
+        breaks, or ends before COMPLETED, this polls `status()` instead, backing off from
+        `poll_interval` to `max_poll_interval`. Retryable errors while polling are waited out;
+        a definite error is raised. When `should_stop()` turns true it returns the last status seen
+        (not terminal). A silent stream is given up after STREAM_READ_TIMEOUT seconds.
+        """
+        last = RemoteStatus(state="queued")
+        events = self._events(submission, should_stop)
+        while True:
+            try:
+                current = self._finish(submission, next(events))
+            except StopIteration:
+                break  # the stream ended (or we were asked to stop) before the job did
+            except (ProviderError, httpx.HTTPError):
+                events.close()
+                break  # the stream broke: poll instead
+            last = current
+            on_update(last)
+            if last.state in TERMINAL:
+                events.close()
+                return last
+        if should_stop():
+            return last
+        interval = self.poll_interval
+        while True:
+            try:
+                last = self.status(submission)
+            except ProviderError as exc:
+                if not exc.retryable:
+                    raise
+                wait = max(interval, exc.retry_after or 0.0)
+            else:
+                on_update(last)
+                if last.state in TERMINAL:
+                    return last
+                wait = interval
+            if _sleep(wait, should_stop):
+                return last
+            interval = min(self.max_poll_interval, interval * 1.5)
+
+    def download(self, url: str, dest: Path) -> None:
+        """Stream the result to disk. It is a public CDN link: no key goes with it."""
+        stream_to_file(self._http, url, dest, LABEL)
+
+    def cancel(self, submission: Submission) -> bool:
+        """Ask fal to cancel. True when it will not run or has already finished; False otherwise.
+
+        A definite refusal (e.g. NOT_FOUND) answers False rather than raising, so a failed cancel
+        never ends a paid job; passing problems (429, 5xx, timeouts) are raised to be retried.
+        """
+        try:
+            response = self._call("PUT", submission.data["cancel_url"], headers=self._auth)
+        except ProviderError as exc:
+            if exc.retryable:
+                raise
+            said = exc.raw.get("status") if isinstance(exc.raw, dict) else None
+            return said in _CANCEL_DONE
+        try:
+            said = response.json().get("status")
+        except (ValueError, AttributeError):
+            said = None
+        return said is None or said in _CANCEL_DONE
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    # ---- helpers -------------------------------------------------------------------------------
+
+    def _finish(self, submission: Submission, body: dict[str, Any]) -> RemoteStatus:
+        """A status body to a RemoteStatus; a successful COMPLETED also fetches the video link."""
+        status = _status(body)
+        if status.state != "completed":
+            return self._clean(status)
+        url = submission.data.get("response_url") or body.get("response_url")
+        result = self._json(self._call("GET", url, headers=self._auth))
+        video = result.get("video") if isinstance(result, dict) else None
+        video_url = video.get("url") if isinstance(video, dict) else None
+        return self._clean(
+            RemoteStatus(
+                state="completed",
+                progress=1.0,
+                video_url=video_url if isinstance(video_url, str) and video_url else None,
+                raw={**body, "response": result},
+            )
+        )
+
+    def _clean(self, status: RemoteStatus) -> RemoteStatus:
+        """The same status with the key taken out of fal's words, should they ever echo it."""
+        text = status.model_dump_json()
+        if self._key not in text:
+            return status
+        return RemoteStatus.model_validate_json(text.replace(self._key, "[key]"))
+
+    def _events(self, submission: Submission, should_stop: Callable[[], bool]) -> Iterator[dict[str, Any]]:
+        """The status stream's events, as dicts, until it ends or `should_stop()`."""
+        url = f"{submission.data['status_url'].split('?')[0].rstrip('/')}/stream"
+        check_url(url)
+        timeout = httpx.Timeout(STREAM_READ_TIMEOUT, connect=CONNECT_TIMEOUT)
+        with self._http.stream("GET", url, headers=self._auth, timeout=timeout) as response:
+            if response.status_code >= 400:
+                response.read()
+                raise ProviderError(f"{LABEL}'s status stream answered HTTP {response.status_code}.")
+            data: list[str] = []
+            for line in response.iter_lines():
+                if should_stop():
+                    return
+                if line.startswith("data:"):
+                    data.append(line[5:].removeprefix(" "))
+                elif not line and data:  # a blank line ends an event
+                    try:
+                        event = json.loads("\n".join(data))
+                    except ValueError:
+                        event = None
+                    data = []
+                    if isinstance(event, dict):
+                        yield event
+                # `event:`, `id:`, `retry:` and `:` keep-alive comments carry nothing we need
+
+
+def _status(body: dict[str, Any]) -> RemoteStatus:
+    """A status body (polled or streamed) to a RemoteStatus, without fetching the result."""
+    word = str(body.get("status") or "").upper()
+    error = body.get("error")
+    error_type = body.get("error_type")
+    if word == "COMPLETED" and (error or error_type):
+        if error_type in _CANCELLED_TYPES:
+            return RemoteStatus(state="cancelled", error=f"{LABEL} cancelled this job.", raw=body)
+        return RemoteStatus(state="failed", error=_failure_sentence(error, error_type), raw=body)
+    state = _STATES.get(word) or _OTHER_STATES.get(word) or "running"
+    if state == "failed":
+        return RemoteStatus(state="failed", error=_failure_sentence(error, error_type), raw=body)
+    return RemoteStatus(state=state, raw=body)  # type: ignore[arg-type]
+
+
+def _failure_sentence(error: Any, error_type: Any) -> str:
+    if isinstance(error, dict):
+        error = error.get("message") or error.get("detail") or error.get("msg")
+    words = " ".join(str(error or error_type or "").split())[:200].rstrip(".")
+    said = f" ({words})" if words else ""
+    if error_type in _THEIR_SIDE:
+        return (
+            f"{LABEL} could not make this video{said}; the problem was on its side, so generate again later."
+        )
+    return (
+        f"{LABEL} could not make this video{said}. Change the storyboard if it says why, then generate again."
+    )
+
+
+def _url(answer: dict[str, Any], name: str) -> str | None:
+    value = answer.get(name)
+    return value if isinstance(value, str) and value.startswith(("https://", "http://")) else None
+
+
+def _mime(path: Path, data: bytes) -> str:
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def _safe_name(name: str) -> str:
+    """A file name that fits in an HTTP header (ASCII, no separators)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)[-100:] or "image"
+
+
+def _sleep(seconds: float, should_stop: Callable[[], bool]) -> bool:
+    """Wait, looking at `should_stop` every 0.1 s; True if it asked to stop."""
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        if should_stop():
+            return True
+        time.sleep(min(0.1, left))
+    return should_stop()

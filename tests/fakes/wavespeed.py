@@ -1,0 +1,375 @@
+"""A loopback WaveSpeedAI, written from shared/docs/providers.md §1 and shared/seeds/000-002.
+
+- `POST /api/v3/kwaivgi/<model>/<task>`: the three models the catalog offers. Needs
+  `Authorization: Bearer <key>`; checks the body against each model's documented fields and types
+  (Turbo `duration` a string "3".."15", V3.0 an integer; `prompt` xor `multi_prompt` on Turbo;
+  `image` required on I2V and, when it is one of ours, actually uploaded). Answers the documented
+  envelope `{code: 200, message: "success", data: {id, model, outputs: [], urls: {get}, status:
+  "created", ...}}` with `urls.get` pointing back at this server [Seed 001][W8].
+- `GET /api/v3/predictions/<id>/result` (also without `/result` [W9]): created -> processing ->
+  completed over `job_seconds` (each phase answered at least once), or failed, still HTTP 200, with
+  `data.error` = `fail_with` [W9]. Completed has `outputs: [<this server>/files/<id>.mp4]`.
+- `GET /files/<id>.mp4`: public result link (no key), serves `video_bytes` as video/mp4 (or
+  `result_page` as text/html, like an expired link's landing page).
+- `POST /api/v3/media/upload/binary`: multipart `file` -> `{code: 200, data: {type, download_url,
+  filename, size}}` [W10]; uploads are served back at public `/media/<name>`.
+
+NOTE: WaveSpeed's exact error bodies (bad key, no balance, validation, 429) are UNCONFIRMED
+(providers.md §1.4, §6.2). The fake answers `{"code": <status>, "message": <words>, "data": null}`,
+the `{code, message}` shape its envelope and its desktop app suggest [W2]. Validation errors come as
+HTTP 400 naming the field; `wavespeed_fault(status)` scripts any of these through the base's
+`fail_next` / `fail_randomly`. Route names: submit, result, upload, video, media.
+"""
+
+from __future__ import annotations
+
+import collections
+import email.policy
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.parser import BytesParser
+from typing import Any
+from urllib.parse import urlparse
+
+from fakes.base import FakeServer, Fault, Recorded, Reply
+from storyboard.catalog import OFFERS
+from storyboard.models import ProviderId
+
+MODELS = {o.endpoint: o for o in OFFERS.values() if o.provider == ProviderId.WAVESPEED}
+TURBO_T2V = "/api/v3/kwaivgi/kling-v3-turbo-pro/text-to-video"
+TURBO_I2V = "/api/v3/kwaivgi/kling-v3-turbo-pro/image-to-video"
+V3_T2V = "/api/v3/kwaivgi/kling-v3.0-pro/text-to-video"
+FIELDS = {  # documented request fields [Seed 000][Seed 001][Seed 002]
+    TURBO_T2V: {"prompt", "multi_prompt", "aspect_ratio", "duration"},
+    TURBO_I2V: {"image", "prompt", "multi_prompt", "duration"},
+    V3_T2V: {
+        "prompt",
+        "negative_prompt",
+        "duration",
+        "aspect_ratio",
+        "cfg_scale",
+        "sound",
+        "shot_type",
+        "multi_prompt",
+        "element_list",
+    },
+}
+MAX_SHOTS = 6  # unconfirmed on WaveSpeed (providers.md §6.1); Kling's own limit
+IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "image/tiff"}  # [W10]
+
+# Default words per status (the bodies themselves are unconfirmed, see the module docstring).
+MESSAGES = {
+    400: "Invalid request",
+    401: "Unauthorized",
+    402: "Insufficient balance",
+    403: "Insufficient balance",
+    404: "Not found",
+    422: "Validation failed",
+    429: "Too many requests",
+    500: "Internal server error",
+    502: "Bad gateway",
+    503: "Service unavailable",
+}
+
+
+def wavespeed_fault(status: int, *, message: str | None = None, retry_after: float | None = None) -> Fault:
+    """An HTTP error in the (assumed) `{code, message, data}` shape, for `fail_next` / `fail_randomly`."""
+    headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
+    body = {"code": status, "message": message or MESSAGES.get(status, "Error"), "data": None}
+    return Fault(status=status, body=body, headers=headers)
+
+
+def validation_fault(field_name: str, words: str) -> Fault:
+    """A 422-like validation error naming the field (shape unconfirmed, see the module docstring)."""
+    return wavespeed_fault(422, message=f"{field_name}: {words}")
+
+
+class Invalid(Exception):
+    """A validation error; its text names the field."""
+
+
+@dataclass
+class Job:
+    id: str
+    model: str
+    body: dict[str, Any]
+    idempotency_key: str | None
+    created_at: str
+    started: float
+    job_seconds: float
+    fail_with: str | None
+    polls: dict[str, int] = field(default_factory=lambda: {"created": 0, "processing": 0})
+    completed: bool = False
+
+
+class FakeWaveSpeed(FakeServer):
+    def __init__(self, key: str = "ws-test-key-0123456789abcdef", job_seconds: float = 0.05) -> None:
+        super().__init__()
+        self.key = key
+        self.job_seconds = job_seconds  # from creation to `completed` (each phase is seen at least once)
+        self.fail_with: str | None = None  # jobs created while set end `failed` with this `data.error`
+        self.video_bytes = b""  # what /files/<id>.mp4 serves (tests set a real MP4)
+        self.result_page: bytes | None = None  # when set, result links answer this as text/html
+        self.jobs: dict[str, Job] = {}
+        self.uploads: dict[str, tuple[bytes, str]] = {}
+        self.submits_by_key: collections.Counter[str | None] = collections.Counter()
+        self._jobs_lock = threading.Lock()
+        self.route("POST", "/api/v3/kwaivgi/", self._authed(self._submit), "submit")
+        self.route("GET", "/api/v3/predictions/", self._authed(self._result), "result")
+        self.route("POST", "/api/v3/media/upload/binary", self._authed(self._upload), "upload")
+        self.route("GET", "/files/", self._video, "video")  # public result links: no key
+        self.route("GET", "/media/", self._media, "media")  # public uploaded images
+
+    @property
+    def jobs_created(self) -> int:
+        with self._jobs_lock:
+            return len(self.jobs)
+
+    # ---- helpers ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _error(reply: Reply, status: int, message: str | None = None) -> None:
+        fault = wavespeed_fault(status, message=message)
+        reply.json(status, fault.body, fault.headers)
+
+    def _authed(self, handler: Any) -> Any:
+        def check(req: Recorded, reply: Reply) -> None:
+            if req.headers.get("authorization") != f"Bearer {self.key}":
+                self._error(reply, 401, "Unauthorized")
+                return
+            handler(req, reply)
+
+        return check
+
+    @staticmethod
+    def _envelope(data: Any) -> dict[str, Any]:
+        return {"code": 200, "message": "success", "data": data}
+
+    # ---- submit -----------------------------------------------------------------------------
+
+    def _submit(self, req: Recorded, reply: Reply) -> None:
+        if req.path not in MODELS:
+            self._error(reply, 404, f"Model not found: {req.path.removeprefix('/api/v3/')}")
+            return
+        if not req.headers.get("content-type", "").startswith("application/json"):
+            self._error(reply, 400, "Content-Type must be application/json")
+            return
+        try:
+            body = req.json
+        except ValueError:
+            self._error(reply, 400, "Request body is not valid JSON")
+            return
+        try:
+            self._validate(req.path, body)
+        except Invalid as exc:
+            self._error(reply, 400, str(exc))
+            return
+        job = Job(
+            id=uuid.uuid4().hex,
+            model=req.path.removeprefix("/api/v3/"),
+            body=body,
+            idempotency_key=req.headers.get("idempotency-key"),
+            created_at=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            started=time.monotonic(),
+            job_seconds=self.job_seconds,
+            fail_with=self.fail_with,
+        )
+        with self._jobs_lock:
+            self.jobs[job.id] = job
+            self.submits_by_key[job.idempotency_key] += 1
+        reply.json(200, self._envelope(self._data(job, "created")))
+
+    def _validate(self, path: str, body: Any) -> None:
+        if not isinstance(body, dict):
+            raise Invalid("body: must be a JSON object")
+        unknown = sorted(set(body) - FIELDS[path])
+        if unknown:
+            raise Invalid(f"{unknown[0]}: unknown parameter")
+        turbo = path != V3_T2V
+        duration = body.get("duration", "5" if turbo else 5)
+        if turbo:  # a string enum "3".."15" [Seed 001]
+            if not isinstance(duration, str) or not duration.isdigit() or not 3 <= int(duration) <= 15:
+                raise Invalid('duration: must be one of "3", "4", ... "15" (a string)')
+        elif not isinstance(duration, int) or isinstance(duration, bool) or not 3 <= duration <= 15:
+            raise Invalid("duration: must be an integer from 3 to 15")
+        if "aspect_ratio" in body and body["aspect_ratio"] not in ("16:9", "9:16", "1:1"):
+            raise Invalid("aspect_ratio: must be one of 16:9, 9:16, 1:1")
+        prompt = body.get("prompt")
+        if prompt is not None and not isinstance(prompt, str):
+            raise Invalid("prompt: must be a string")
+        shots = body.get("multi_prompt")
+        if shots is not None:
+            self._validate_shots(shots)
+        if turbo:
+            if prompt is not None and shots is not None:
+                raise Invalid("prompt: cannot be combined with multi_prompt")
+            if path == TURBO_T2V and not (prompt or "").strip() and shots is None:
+                raise Invalid("prompt: one of prompt or multi_prompt is required")
+        else:
+            if not (prompt or "").strip():
+                raise Invalid("prompt: is required")
+            cfg = body.get("cfg_scale", 0.5)
+            if isinstance(cfg, bool) or not isinstance(cfg, int | float) or not 0 <= cfg <= 1:
+                raise Invalid("cfg_scale: must be a number from 0 to 1")
+            if "sound" in body and not isinstance(body["sound"], bool):
+                raise Invalid("sound: must be a boolean")
+            if "shot_type" in body and body["shot_type"] not in ("customize", "intelligent"):
+                raise Invalid("shot_type: must be customize or intelligent")
+            if "negative_prompt" in body and not isinstance(body["negative_prompt"], str):
+                raise Invalid("negative_prompt: must be a string")
+        if path == TURBO_I2V:
+            self._validate_image(body.get("image"))
+
+    @staticmethod
+    def _validate_shots(shots: Any) -> None:
+        # The JSON type of a shot's duration and the shot count are unconfirmed (providers.md §6.1):
+        # a whole number as an integer or a digit string is accepted.
+        if not isinstance(shots, list) or not 1 <= len(shots) <= MAX_SHOTS:
+            raise Invalid(f"multi_prompt: must have 1 to {MAX_SHOTS} shots")
+        total = 0
+        for i, shot in enumerate(shots):
+            if not isinstance(shot, dict) or set(shot) - {"prompt", "duration"}:
+                raise Invalid(f"multi_prompt[{i}]: must be {{prompt, duration}}")
+            if not isinstance(shot.get("prompt"), str) or not shot["prompt"].strip():
+                raise Invalid(f"multi_prompt[{i}].prompt: is required")
+            seconds = shot.get("duration")
+            if isinstance(seconds, str) and seconds.isdigit():
+                seconds = int(seconds)
+            if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 1:
+                raise Invalid(f"multi_prompt[{i}].duration: must be a whole number of seconds")
+            total += seconds
+        if total > 15:
+            raise Invalid(f"multi_prompt: total duration {total} s exceeds 15 s")
+
+    def _validate_image(self, url: Any) -> None:
+        if not isinstance(url, str) or urlparse(url).scheme not in ("http", "https"):
+            raise Invalid("image: must be an image URL")
+        if url.startswith(self.url) and self._media_name(url) not in self.uploads:
+            raise Invalid("image: could not be downloaded")
+
+    # ---- predictions ------------------------------------------------------------------------
+
+    def _data(self, job: Job, status: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "id": job.id,
+            "model": job.model,
+            "outputs": [],
+            "urls": {"get": f"{self.url}/api/v3/predictions/{job.id}/result"},
+            "has_nsfw_contents": [],
+            "status": status,
+            "created_at": job.created_at,
+            "error": "",
+            "timings": {"inference": 0},
+            **extra,
+        }
+
+    def _result(self, req: Recorded, reply: Reply) -> None:
+        job_id = req.path.removeprefix("/api/v3/predictions/").removesuffix("/result").strip("/")
+        with self._jobs_lock:
+            job = self.jobs.get(job_id)
+            if job is None:
+                self._error(reply, 404, f"Prediction {job_id} not found")
+                return
+            data = self._advance(job)
+        reply.json(200, self._envelope(data))
+
+    def _advance(self, job: Job) -> dict[str, Any]:
+        """Time-based, but each phase is answered at least once so a poller always sees it."""
+        elapsed = time.monotonic() - job.started
+        fraction = elapsed / job.job_seconds if job.job_seconds > 0 else 1.0
+        if fraction < 0.2 or not job.polls["created"]:
+            job.polls["created"] += 1
+            return self._data(job, "created")
+        if fraction < 1.0 or not job.polls["processing"]:
+            job.polls["processing"] += 1
+            return self._data(job, "processing")
+        timings = {"inference": int(elapsed * 1000)}
+        if job.fail_with:
+            return self._data(job, "failed", error=job.fail_with, timings=timings)
+        job.completed = True
+        return self._data(
+            job,
+            "completed",
+            outputs=[f"{self.url}/files/{job.id}.mp4"],
+            has_nsfw_contents=[False],
+            timings=timings,
+        )
+
+    def _video(self, req: Recorded, reply: Reply) -> None:
+        job_id = req.path.removeprefix("/files/").removesuffix(".mp4")
+        with self._jobs_lock:
+            job = self.jobs.get(job_id)
+            done = job is not None and job.completed
+        if not done:
+            reply.bytes(404, b"Not Found", "text/plain")
+        elif self.result_page is not None:
+            reply.bytes(200, self.result_page, "text/html; charset=utf-8")
+        else:
+            reply.bytes(200, self.video_bytes, "video/mp4")
+
+    # ---- media upload -----------------------------------------------------------------------
+
+    def _upload(self, req: Recorded, reply: Reply) -> None:
+        kind = req.headers.get("content-type", "")
+        if not kind.startswith("multipart/form-data"):
+            self._error(reply, 400, "Content-Type must be multipart/form-data")
+            return
+        message = BytesParser(policy=email.policy.HTTP).parsebytes(
+            f"Content-Type: {kind}\r\n\r\n".encode() + req.body
+        )
+        parts = [
+            p for p in message.iter_parts() if p.get_param("name", header="content-disposition") == "file"
+        ]
+        if len(parts) != 1:
+            self._error(reply, 400, "file: exactly one multipart field named 'file' is required")
+            return
+        data = parts[0].get_payload(decode=True) or b""
+        mime = _sniff(data)
+        if mime not in IMAGE_TYPES:
+            # The SDK's example failure: HTTP 200 status is not guaranteed, body code 500 [W1].
+            reply.json(200, {"code": 500, "message": "Upload failed: invalid file type"})
+            return
+        name = f"{uuid.uuid4().hex}.{mime.split('/')[1].replace('jpeg', 'jpg')}"
+        self.uploads[name] = (data, mime)
+        reply.json(
+            200,
+            self._envelope(
+                {
+                    "type": mime.split("/")[0],
+                    "download_url": f"{self.url}/media/{name}",
+                    "filename": parts[0].get_filename() or name,
+                    "size": len(data),
+                }
+            ),
+        )
+
+    @staticmethod
+    def _media_name(url: str) -> str:
+        return urlparse(url).path.removeprefix("/media/")
+
+    def _media(self, req: Recorded, reply: Reply) -> None:
+        found = self.uploads.get(self._media_name(req.path))
+        if found is None:
+            reply.bytes(404, b"Not Found", "text/plain")
+            return
+        reply.bytes(200, found[0], found[1])
+
+
+def _sniff(data: bytes) -> str:
+    """The image type from its first bytes (what a storage service checks, not the file name)."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if data.startswith(b"BM"):
+        return "image/bmp"
+    if data.startswith((b"II*\x00", b"MM\x00*")):
+        return "image/tiff"
+    return "application/octet-stream"
