@@ -67,12 +67,18 @@ def current() -> Storyboard:
     if sb is None:
         store = runtime().store
         wanted = st.query_params.get("draft")
-        sb = (store.load_draft(wanted) if wanted else None) or store.latest_draft() or Storyboard()
+        sb = (store.load_draft(wanted) if wanted else None) or store.latest_draft() or new_storyboard()
         sb = editing.fit_to_budget(sb)
         st.session_state[STORYBOARD] = sb
     if st.query_params.get("draft") != sb.id:
         st.query_params["draft"] = sb.id
     return sb
+
+
+def new_storyboard() -> Storyboard:
+    """A fresh storyboard, on the first hosted provider the app can generate on, else Preview."""
+    ready = [p for p in runtime().runner.clients if p != ProviderId.PREVIEW]
+    return Storyboard(provider=ready[0] if ready else ProviderId.PREVIEW)
 
 
 def commit(sb: Storyboard) -> None:

@@ -8,13 +8,13 @@ from components.cost_panel import comparison_table, quote_lines
 from components.first_frame import first_frame_input
 from components.job_card import job_card
 from components.offer_picker import model_and_provider, options_form
-from components.runtime import GENERATE_ERROR, commit, current, open_storyboard, runtime
+from components.runtime import GENERATE_ERROR, commit, current, new_storyboard, open_storyboard, runtime
 from components.shot_card import shot_card
 from components.timeline import timeline
 from storyboard import editing
 from storyboard.catalog import PROVIDERS
 from storyboard.jobs import GenerateRefused
-from storyboard.models import Storyboard, format_usd
+from storyboard.models import format_usd
 from storyboard.pricing import compare, quote
 from storyboard.validate import validate
 
@@ -28,7 +28,7 @@ def _add_shot() -> None:
 
 
 def _new_storyboard() -> None:
-    open_storyboard(Storyboard())
+    open_storyboard(new_storyboard())
 
 
 def _open_draft(draft_id: str) -> None:

@@ -11,26 +11,35 @@ import streamlit as st
 from components.runtime import runtime, session_keys
 from storyboard.catalog import PROVIDERS
 from storyboard.models import ProviderId
+from storyboard.providers import HOSTED
 from storyboard.settings import DATA_DIR_ENV, SECRETS_FILE, resolve_key
 
+KEY_ERROR = "settings_key_error"
 WHERE = {
     "environment": "found in the environment",
     "secrets file": f"found in `{SECRETS_FILE}`",
-    "this session": "typed for this session",
+    "this session": "typed here (kept in memory until the app stops, never saved)",
 }
 
 
 def _keep_key(provider: ProviderId, widget: str) -> None:
     value = st.session_state.get(widget, "").strip()
-    keys = session_keys()
-    if value:
-        keys[provider] = value
-    else:
-        keys.pop(provider, None)
     st.session_state[widget] = ""  # the field never shows the key again
+    if not value:
+        return
+    try:
+        client = HOSTED[provider](value)
+    except ValueError as damaged:  # the sentence never repeats the key
+        st.session_state[KEY_ERROR] = str(damaged)
+        return
+    session_keys()[provider] = value
+    runtime().runner.add_client(client)
+    st.session_state.pop(KEY_ERROR, None)
 
 
 st.title("Settings")
+if st.session_state.get(KEY_ERROR):
+    st.error(st.session_state[KEY_ERROR])
 st.subheader("Providers")
 runner = runtime().runner
 for provider, info in PROVIDERS.items():
@@ -55,7 +64,7 @@ for provider, info in PROVIDERS.items():
             key=widget,
             on_change=_keep_key,
             args=(provider, widget),
-            placeholder="Paste a key (kept in this browser tab only)",
+            placeholder="Paste a key (kept in memory only, never saved)",
         )
 
 st.subheader("Where things are kept")

@@ -31,7 +31,7 @@ from storyboard.catalog import PROVIDERS, offer
 from storyboard.compile import compile_request
 from storyboard.models import Job, JobState, ProviderId, Storyboard
 from storyboard.pricing import quote
-from storyboard.providers.base import ProviderClient, ProviderError, Submission
+from storyboard.providers.base import ProviderClient, ProviderError, RemoteStatus, Submission
 from storyboard.store import Store
 from storyboard.validate import validate
 
@@ -75,13 +75,23 @@ class JobRunner:
 
     # ---- what the UI calls ---------------------------------------------------------------------
 
+    def add_client(self, client: ProviderClient) -> None:
+        """Use this client for its provider from now on (a key typed on Settings: memory only)."""
+        with self._lock:
+            old = self.clients.get(client.provider)
+            self.clients[client.provider] = client
+        close: Callable[[], None] | None = getattr(old, "close", None)
+        if close is not None and old is not client:
+            close()
+
     def can_generate(self, provider: ProviderId) -> str | None:
         """Why Generate is unavailable on a provider, or None."""
         if provider in self.clients:
             return None
+        info = PROVIDERS[provider]
         return (
-            f"Generating on {PROVIDERS[provider].label} is not available in this version yet; its prices are "
-            "real. Pick Preview to render a free animatic."
+            f"To generate on {info.label}, set {info.key_env} in the environment or in .streamlit/secrets.toml "
+            "and restart the app. Its prices are real; Preview renders a free animatic meanwhile."
         )
 
     def generate(self, storyboard: Storyboard) -> Job:
@@ -301,17 +311,43 @@ class JobRunner:
         return submission
 
     def _follow(self, job: Job, client: ProviderClient, submission: Submission) -> str | None:
+        """Follow the job until it has a video link (returned) or has ended (None)."""
         interval = client.poll_interval
-        last_progress = -1.0
-        last_state: str | None = None
+        shown: dict[str, object] = {"progress": -1.0, "state": None}
         cancel_sent = False
         empty_completions = 0
+        # A client that can stream status (fal's SSE) sees completion at once; others are polled.
+        follow: Callable[..., RemoteStatus] | None = getattr(client, "follow", None)
+
+        def show(status: RemoteStatus) -> None:
+            progress = status.progress if status.progress is not None else shown["progress"]
+            if progress == shown["progress"] and status.state == shown["state"]:
+                return  # fal and WaveSpeed report no progress: update on a state change too
+            shown.update(progress=progress, state=status.state)
+            value = max(0.0, float(progress))  # type: ignore[arg-type]
+            words = "Rendering the animatic" if client.free else "Generating"
+            self.store.update_job(
+                job.id,
+                progress=value,
+                message=f"{words}… {round(value * 100)}%"
+                if status.state == "running"
+                else "Waiting in the provider's queue…",
+            )
+
         while not self._stopping.is_set():
-            if job.id in self._cancel_requested and not cancel_sent:
+            cancelling = job.id in self._cancel_requested
+            if cancelling and not cancel_sent:
                 cancel_sent = True
                 self._retry(lambda: client.cancel(submission))
                 self.store.update_job(job.id, message="Cancelling… (the provider may still finish it)")
-            status = self._retry(lambda: client.status(submission))
+            if follow is not None and not cancelling:
+                status = follow(
+                    submission,
+                    on_update=show,
+                    should_stop=lambda: self._stopping.is_set() or job.id in self._cancel_requested,
+                )
+            else:
+                status = self._retry(lambda: client.status(submission))
             if status.state == "completed":
                 if status.video_url:
                     return status.video_url
@@ -335,18 +371,7 @@ class JobRunner:
             elif status.state == "cancelled":
                 self.store.update_job(job.id, state=JobState.CANCELLED, message="Cancelled.")
                 return None
-            progress = status.progress if status.progress is not None else last_progress
-            if progress != last_progress or status.state != last_state:  # fal reports no progress
-                last_progress, last_state = progress, status.state
-                shown = max(0.0, progress)
-                words = "Rendering the animatic" if client.free else "Generating"
-                self.store.update_job(
-                    job.id,
-                    progress=shown,
-                    message=f"{words}… {round(shown * 100)}%"
-                    if status.state == "running"
-                    else "Waiting in the provider's queue…",
-                )
+            show(status)
             self._stopping.wait(interval)
             if not client.free:
                 interval = min(MAX_POLL_INTERVAL, interval * 1.25)

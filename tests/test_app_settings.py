@@ -43,9 +43,27 @@ def test_a_typed_key_is_used_for_the_session_and_never_shown_or_stored(app: AppT
     app.text_input(key="key:fal").input(TEST_KEY).run()
     assert not app.exception, app.exception
     text = _page_text(app)
-    assert "Key typed for this session" in text
+    assert "Key typed here (kept in memory until the app stops, never saved)" in text
     assert TEST_KEY not in text
     assert app.text_input(key="key:fal").value == ""
     for path in data_dir.rglob("*"):
         if path.is_file():
             assert TEST_KEY.encode() not in path.read_bytes(), path
+
+
+def test_a_typed_key_makes_the_provider_ready_to_generate(app: AppTest) -> None:
+    from components.runtime import runtime
+    from storyboard.models import ProviderId
+
+    assert runtime().runner.can_generate(ProviderId.FAL) is not None
+    app.switch_page("pages/settings.py").run()
+    app.text_input(key="key:fal").input(TEST_KEY).run()
+    assert runtime().runner.can_generate(ProviderId.FAL) is None
+    assert "Key typed here" in _page_text(app)
+
+
+def test_a_damaged_key_is_refused_in_words_and_not_echoed(app: AppTest) -> None:
+    app.switch_page("pages/settings.py").run()
+    app.text_input(key="key:evolink").input("evo key with spaces").run()
+    assert any("has spaces or line breaks in it" in e.value for e in app.error)
+    assert "evo key with spaces" not in _page_text(app)

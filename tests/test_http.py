@@ -9,7 +9,10 @@ import pytest
 from fakes.base import FakeServer, Fault, Recorded, Reply
 
 from storyboard.providers.base import ProviderError
+from storyboard.providers.evolink import EvoLinkClient
+from storyboard.providers.fal import FalClient
 from storyboard.providers.http import call, check_url, error_for, new_client, stream_to_file
+from storyboard.providers.wavespeed import WaveSpeedClient
 
 LABEL, DASHBOARD = "fal.ai", "https://fal.ai/dashboard/billing"
 
@@ -124,3 +127,14 @@ def test_a_result_larger_than_the_cap_is_not_kept(tmp_path: Path) -> None:
     with _Echo() as fake, pytest.raises(ProviderError, match="larger than expected"):
         stream_to_file(new_client(), f"{fake.url}/video", tmp_path / "v.mp4", LABEL, max_bytes=1000)
     assert not (tmp_path / "v.mp4").exists()
+
+
+@pytest.mark.parametrize("key", ["", "   ", "id:secret\nX-Evil: 1", "id:sécret", "two words"])
+@pytest.mark.parametrize("client", [WaveSpeedClient, FalClient, EvoLinkClient])
+def test_a_damaged_key_is_refused_without_repeating_it(client: type, key: str) -> None:
+    with pytest.raises(
+        ValueError, match="key has spaces or line breaks in it, or is empty. Paste it again."
+    ) as refused:
+        client(key)
+    if key.strip():
+        assert key.strip() not in str(refused.value)

@@ -26,7 +26,7 @@ from storyboard.catalog import PROVIDERS
 from storyboard.compile import CompiledRequest
 from storyboard.models import ProviderId
 from storyboard.providers.base import ProviderError, RemoteStatus, Submission
-from storyboard.providers.http import call, json_of, new_client, stream_to_file
+from storyboard.providers.http import call, json_of, new_client, stream_to_file, usable_key
 from storyboard.settings import base_url as configured_base_url
 
 GENERATE_PATH = "/v1/videos/generations"
@@ -80,10 +80,7 @@ class EvoLinkClient:
         files_base_url: str | None = None,
         http: httpx.Client | None = None,
     ) -> None:
-        key = (key or "").strip()
-        if not key:
-            raise ValueError("EvoLink needs an API key")
-        self._key = key
+        self._key = usable_key(key, "EvoLink")
         self.base_url = (base_url or configured_base_url("EVOLINK_BASE_URL")).rstrip("/")
         self.files_base_url = (files_base_url or configured_base_url("EVOLINK_FILES_BASE_URL")).rstrip("/")
         self._owns_http = http is None

@@ -41,6 +41,7 @@ from storyboard.providers.http import (
     json_of,
     new_client,
     stream_to_file,
+    usable_key,
 )
 from storyboard.settings import base_url as configured_base_url
 
@@ -78,15 +79,7 @@ class FalClient:
         rest_base: str | None = None,
         http: httpx.Client | None = None,
     ) -> None:
-        key = key.strip()
-        if not key or not key.isascii() or not key.isprintable() or any(c.isspace() for c in key):
-            # httpx would quote an illegal header value, key included, in its own error.
-            raise ProviderError(
-                f"The {LABEL} key looks damaged (empty, or with spaces or unusual characters). "
-                "Paste it again on the Settings page.",
-                sent=False,
-            )
-        self._key = key
+        self._key = usable_key(key, LABEL)
         self.queue_base = (queue_base or configured_base_url("FAL_QUEUE_BASE_URL")).rstrip("/")
         self.rest_base = (rest_base or configured_base_url("FAL_REST_BASE_URL")).rstrip("/")
         self._owns_http = http is None

@@ -27,6 +27,15 @@ CHUNK = 1024 * 1024
 NO_BALANCE_WORDS = ("balance", "quota", "credit", "insufficient")
 
 
+def usable_key(key: str | None, label: str) -> str:
+    """The key, stripped; refused (without repeating it) if it is empty or damaged. httpx would
+    otherwise quote an illegal header value, key included, in its own error."""
+    key = (key or "").strip()
+    if not key or not key.isascii() or not key.isprintable() or any(c.isspace() for c in key):
+        raise ValueError(f"That {label} key has spaces or line breaks in it, or is empty. Paste it again.")
+    return key
+
+
 def check_url(url: str) -> str:
     """Refuse to send a key anywhere but https, or http on this machine."""
     parsed = urlparse(url)

@@ -31,7 +31,7 @@ from storyboard.catalog import PROVIDERS
 from storyboard.compile import CompiledRequest
 from storyboard.models import ProviderId
 from storyboard.providers.base import ProviderError, RemoteStatus, Submission
-from storyboard.providers.http import call, error_for, json_of, new_client, stream_to_file
+from storyboard.providers.http import call, error_for, json_of, new_client, stream_to_file, usable_key
 from storyboard.settings import base_url as configured_base_url
 
 UPLOAD_PATH = "/api/v3/media/upload/binary"
@@ -47,13 +47,7 @@ class WaveSpeedClient:
     poll_interval = 1.0  # the official SDK's default [W1]
 
     def __init__(self, key: str, base_url: str | None = None, http: httpx.Client | None = None) -> None:
-        key = (key or "").strip()
-        if not key:
-            raise ValueError("WaveSpeedAI needs an API key")
-        if any(c.isspace() or not c.isprintable() for c in key):
-            # Refused here, without echoing it: httpx would otherwise quote it in an error.
-            raise ValueError("The WaveSpeedAI key contains spaces or line breaks; paste it again.")
-        self._key = key
+        self._key = usable_key(key, "WaveSpeedAI")
         self.base_url = (base_url or configured_base_url("WAVESPEED_BASE_URL")).rstrip("/")
         self._owns_http = http is None
         self._http = http if http is not None else new_client()

@@ -140,6 +140,11 @@ class FakeEvoLink(FakeServer):
         with self._task_lock:
             return len(self.tasks)
 
+    @property
+    def jobs_created(self) -> int:
+        """The name every fake uses for "how many paid jobs exist"."""
+        return self.tasks_created
+
     # ---- helpers ----------------------------------------------------------------------------
 
     @staticmethod
