@@ -10,16 +10,32 @@ import streamlit as st
 
 from components.runtime import runtime, session_keys
 from storyboard.catalog import PROVIDERS
-from storyboard.models import ProviderId
+from storyboard.models import ProviderId, format_usd
 from storyboard.providers import HOSTED
+from storyboard.providers.base import ProviderError
 from storyboard.settings import DATA_DIR_ENV, SECRETS_FILE, resolve_key
 
 KEY_ERROR = "settings_key_error"
+CHECKED = "settings_checked:"
 WHERE = {
     "environment": "found in the environment",
     "secrets file": f"found in `{SECRETS_FILE}`",
     "this session": "typed here (kept in memory until the app stops, never saved)",
 }
+
+
+def _check_key(provider: ProviderId) -> None:
+    """One cheap authenticated call (WaveSpeed's balance): is the key accepted, and what is left."""
+    label = PROVIDERS[provider].label
+    try:
+        balance = runtime().runner.clients[provider].balance()  # type: ignore[attr-defined]
+    except ProviderError as refused:
+        st.session_state[f"{CHECKED}{provider.value}"] = (False, refused.message)
+        return
+    st.session_state[f"{CHECKED}{provider.value}"] = (
+        True,
+        f"{label} accepted the key. Balance: {format_usd(balance)}.",
+    )
 
 
 def _keep_key(provider: ProviderId, widget: str) -> None:
@@ -57,6 +73,11 @@ for provider, info in PROVIDERS.items():
         blocked = runner.can_generate(provider)
         if blocked:
             st.caption(blocked)
+        elif hasattr(runner.clients[provider], "balance"):
+            st.button("Check key", key=f"check:{provider.value}", on_click=_check_key, args=(provider,))
+            verdict = st.session_state.get(f"{CHECKED}{provider.value}")
+            if verdict:
+                (st.success if verdict[0] else st.error)(verdict[1])
         widget = f"key:{provider.value}"
         st.text_input(
             f"{info.label} API key for this session",

@@ -76,3 +76,28 @@ def test_a_second_generate_while_it_runs_submits_nothing_more(
     run_until(at, lambda: len(at.get("video")) > 0, timeout=60)
     assert fake.jobs_created == 1
     assert len(runtime().store.list_jobs()) == 1
+
+
+def test_settings_checks_a_wavespeed_key_and_shows_the_balance(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeWaveSpeed() as fake:
+        monkeypatch.setenv("WAVESPEED_API_KEY", fake.key)
+        monkeypatch.setenv("WAVESPEED_BASE_URL", fake.url)
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.switch_page("pages/settings.py").run()
+        at.button(key="check:wavespeed").click().run()
+        assert [s.value for s in at.success] == ["WaveSpeedAI accepted the key. Balance: $12.34."]
+
+
+def test_settings_says_when_a_wavespeed_key_is_rejected(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeWaveSpeed() as fake:
+        monkeypatch.setenv("WAVESPEED_API_KEY", "not-the-right-key")
+        monkeypatch.setenv("WAVESPEED_BASE_URL", fake.url)
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.switch_page("pages/settings.py").run()
+        at.button(key="check:wavespeed").click().run()
+        (error,) = at.error
+        assert "did not accept the API key" in error.value and "not-the-right-key" not in error.value

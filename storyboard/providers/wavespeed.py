@@ -21,6 +21,7 @@ would echo it is scrubbed.
 from __future__ import annotations
 
 import mimetypes
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlparse
@@ -180,6 +181,14 @@ class WaveSpeedClient:
         if urlparse(url).scheme not in ("http", "https"):
             raise ProviderError(f"{self.label} gave a video link we cannot download.", retryable=False)
         stream_to_file(self._http, url, dest, self.label)
+
+    def balance(self) -> Decimal:
+        """The account's balance in USD: the one cheap authenticated call WaveSpeed has [W2]."""
+        reply = self._json(self._call("GET", f"{self.base_url}/api/v3/balance"))
+        data = reply.get("data") if isinstance(reply, dict) else None
+        if _code(reply) not in (None, 200) or not isinstance(data, dict) or "balance" not in data:
+            raise self._scrubbed(self._refusal(reply, submit=False))
+        return Decimal(str(data["balance"]))
 
     def cancel(self, submission: Submission) -> bool:
         # No cancel endpoint is documented [providers.md §1.2]: the job runs to the end and is billed.

@@ -109,6 +109,7 @@ class FakeWaveSpeed(FakeServer):
     def __init__(self, key: str = "ws-test-key-0123456789abcdef", job_seconds: float = 0.05) -> None:
         super().__init__()
         self.key = key
+        self.balance = 12.34  # USD, what the balance endpoint reports
         self.job_seconds = job_seconds  # from creation to `completed` (each phase is seen at least once)
         self.fail_with: str | None = None  # jobs created while set end `failed` with this `data.error`
         self.video_bytes = b""  # what /files/<id>.mp4 serves (tests set a real MP4)
@@ -120,8 +121,13 @@ class FakeWaveSpeed(FakeServer):
         self.route("POST", "/api/v3/kwaivgi/", self._authed(self._submit), "submit")
         self.route("GET", "/api/v3/predictions/", self._authed(self._result), "result")
         self.route("POST", "/api/v3/media/upload/binary", self._authed(self._upload), "upload")
+        self.route("GET", "/api/v3/balance", self._authed(self._balance), "balance")
         self.route("GET", "/files/", self._video, "video")  # public result links: no key
         self.route("GET", "/media/", self._media, "media")  # public uploaded images
+
+    def _balance(self, req: Recorded, reply: Reply) -> None:
+        # `GET /api/v3/balance` -> `data.balance`, as the official desktop app reads it [W2].
+        reply.json(200, {"code": 200, "message": "success", "data": {"balance": self.balance}})
 
     @property
     def jobs_created(self) -> int:
