@@ -26,6 +26,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, TypeVar
 
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
 from storyboard import media
 from storyboard.catalog import PROVIDERS, offer
 from storyboard.compile import compile_request
@@ -415,16 +423,22 @@ class JobRunner:
             forget(submission)
 
     def _retry(self, call: Callable[[], T]) -> T:
-        """Retry an idempotent call (status, upload, download, cancel) on retryable errors."""
-        for attempt in range(RETRIES + 1):
-            try:
-                return call()
-            except ProviderError as exc:
-                if not exc.retryable or attempt == RETRIES or self._stopping.is_set():
-                    raise
-                wait = min(MAX_POLL_INTERVAL, self.backoff * 2**attempt) * random.uniform(0.5, 1.5)
-                self._stopping.wait(max(wait, exc.retry_after or 0.0))  # the provider's Retry-After wins
-        raise AssertionError("unreachable")
+        """Retry an idempotent call (status, upload, download, cancel) on retryable errors: jittered
+        exponential backoff, at least as long as the provider's Retry-After, never past shutdown."""
+
+        def wait(state: RetryCallState) -> float:
+            backoff = wait_random_exponential(multiplier=self.backoff, max=MAX_POLL_INTERVAL)(state)
+            error = state.outcome.exception() if state.outcome else None
+            return max(backoff, getattr(error, "retry_after", None) or 0.0)
+
+        retrying = Retrying(
+            retry=retry_if_exception(lambda e: isinstance(e, ProviderError) and e.retryable),
+            stop=stop_after_attempt(RETRIES + 1) | (lambda state: self._stopping.is_set()),
+            wait=wait,
+            sleep=self._stopping.wait,
+            reraise=True,
+        )
+        return retrying(call)
 
 
 def _fsync(path: Path) -> None:
