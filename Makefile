@@ -32,6 +32,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.editor_rerun
 	$(BIN)/python -m bench.preview_render
 	$(BIN)/python -m bench.image_check
+	$(BIN)/python -m bench.download_memory
 
 clean:
 	rm -rf $(VENV)
