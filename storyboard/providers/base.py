@@ -61,6 +61,7 @@ class ProviderClient(Protocol):
     provider: ProviderId
     free: bool  # a free provider may safely be re-submitted after a crash
     poll_interval: float  # seconds between status calls to start with
+    cancellable: bool  # the provider can stop a job it has started
 
     def upload_image(self, path: Path) -> str: ...
 

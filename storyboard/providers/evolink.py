@@ -72,6 +72,7 @@ class EvoLinkClient:
     provider = ProviderId.EVOLINK
     free = False
     poll_interval = 1.0
+    cancellable = False
 
     def __init__(
         self,

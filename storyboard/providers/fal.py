@@ -70,6 +70,7 @@ class FalClient:
     provider = ProviderId.FAL
     free = False
     poll_interval = 1.0
+    cancellable = True
     max_poll_interval = MAX_FOLLOW_INTERVAL  # follow()'s polling fallback backs off up to this
 
     def __init__(

@@ -35,6 +35,7 @@ class PreviewClient:
     provider = ProviderId.PREVIEW
     free = True
     poll_interval = 0.25
+    cancellable = True
 
     def __init__(self, work_dir: Path) -> None:
         self.work_dir = work_dir

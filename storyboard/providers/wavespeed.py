@@ -46,6 +46,7 @@ class WaveSpeedClient:
     provider = ProviderId.WAVESPEED
     free = False
     poll_interval = 1.0  # the official SDK's default [W1]
+    cancellable = False
 
     def __init__(self, key: str, base_url: str | None = None, http: httpx.Client | None = None) -> None:
         self._key = usable_key(key, "WaveSpeedAI")
