@@ -192,8 +192,8 @@ def test_upload_submit_follow_download_gives_a_playable_video(
     assert info.codec == "h264" and info.duration == pytest.approx(1.0, abs=0.05)
 
 
-def test_a_stream_broken_midway_falls_back_to_polling(fake: FakeFal, client: FalClient) -> None:
-    fake.stream_breaks_after = 1  # one event, then the connection ends mid-event
+def test_a_stream_broken_midway_is_opened_again_and_completes(fake: FakeFal, client: FalClient) -> None:
+    fake.stream_breaks_after = 1  # each stream: one event, then the connection ends mid-event
     fake.queue_seconds, fake.job_seconds = 0.3, 0.5
     submission = client.submit(_request(ModelId.TURBO_PRO_T2V), "take-1")
     seen: list[RemoteStatus] = []
@@ -202,24 +202,34 @@ def test_a_stream_broken_midway_falls_back_to_polling(fake: FakeFal, client: Fal
 
     assert final.state == "completed" and final.video_url
     assert seen[0].state == "queued" and seen[-1] is final
-    assert len(fake.calls("stream")) == 1 and len(fake.calls("status")) >= 1
-    assert len(fake.calls("status")) < 30  # backed off, not hammered
+    assert len(fake.calls("stream")) >= 2 and fake.calls("status") == []
+    assert len(fake.calls("stream")) < 30  # each reopened stream brought news: no hammering
 
 
 @pytest.mark.parametrize(
     "fault", [server_error(500), Fault(drop=True), Fault(status=404, body={"detail": "Not Found"})]
 )
-def test_a_stream_that_cannot_open_falls_back_to_polling(
-    fake: FakeFal, client: FalClient, fault: Fault
-) -> None:
+def test_a_stream_that_cannot_open_is_tried_again(fake: FakeFal, client: FalClient, fault: Fault) -> None:
     fake.fail_next("stream", fault)
-    fake.fail_next("status", server_error(503), times=2)  # and passing trouble while polling is waited out
     submission = client.submit(_request(ModelId.V3_PRO_T2V), "take-1")
 
     final = client.follow(submission, lambda s: None, lambda: False)
 
     assert final.state == "completed" and final.video_url
-    assert len(fake.calls("status")) >= 3
+    assert len(fake.calls("stream")) == 2 and fake.calls("status") == []
+
+
+def test_streams_that_keep_failing_give_way_to_polling(fake: FakeFal, client: FalClient) -> None:
+    from storyboard.providers.fal import STREAM_ATTEMPTS
+
+    fake.fail_next("stream", server_error(500), times=STREAM_ATTEMPTS)
+    fake.fail_next("status", server_error(503), times=2)  # passing trouble while polling is waited out
+    submission = client.submit(_request(ModelId.V3_PRO_T2V), "take-1")
+
+    final = client.follow(submission, lambda s: None, lambda: False)
+
+    assert final.state == "completed" and final.video_url
+    assert len(fake.calls("stream")) == STREAM_ATTEMPTS and len(fake.calls("status")) >= 3
 
 
 def test_a_result_fetch_that_fails_after_the_stream_completes_is_retried(
@@ -254,8 +264,10 @@ def test_follow_stops_when_asked(fake: FakeFal, client: FalClient) -> None:
 
 
 def test_a_definite_error_while_polling_is_raised(fake: FakeFal, client: FalClient) -> None:
+    from storyboard.providers.fal import STREAM_ATTEMPTS
+
     submission = client.submit(_request(ModelId.TURBO_PRO_T2V), "take-1")
-    fake.fail_next("stream", Fault(drop=True))
+    fake.fail_next("stream", Fault(drop=True), times=STREAM_ATTEMPTS)
     fake.fail_next("status", BAD_KEY)  # e.g. the key was revoked mid-job
     with pytest.raises(ProviderError, match="did not accept the API key") as failed:
         client.follow(submission, lambda s: None, lambda: False)

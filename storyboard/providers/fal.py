@@ -50,7 +50,8 @@ DASHBOARD = PROVIDERS[ProviderId.FAL].dashboard_url
 
 TOKEN_PATH = "/storage/auth/token?storage_type=fal-cdn-v3"  # the default "fal_v3" storage [F10]
 UPLOAD_PATH = "/files/upload"
-STREAM_READ_TIMEOUT = 30.0  # a silent status stream this long is treated as broken: poll instead
+STREAM_READ_TIMEOUT = 30.0  # a status stream silent this long is closed and opened again
+STREAM_ATTEMPTS = 3  # streams in a row that bring nothing before falling back to polling
 MAX_FOLLOW_INTERVAL = 5.0
 
 TERMINAL = ("completed", "failed", "cancelled")
@@ -199,29 +200,38 @@ class FalClient:
     ) -> RemoteStatus:
         """Follow a job to its end over `{status_url}/stream` (SSE), then fetch the result.
 
-        `on_update` gets every status seen, the final one included. If the stream cannot be opened,
-        breaks, or ends before COMPLETED, this polls `status()` instead, backing off from
-        `poll_interval` to `max_poll_interval`. Retryable errors while polling are waited out;
+        `on_update` gets every status seen, the final one included. A stream that ends, breaks or
+        stays silent for STREAM_READ_TIMEOUT seconds before COMPLETED is opened again; after
+        STREAM_ATTEMPTS streams in a row bring nothing, this polls `status()` instead, backing off
+        from `poll_interval` to `max_poll_interval`. Retryable errors while polling are waited out;
         a definite error is raised. When `should_stop()` turns true it returns the last status seen
-        (not terminal). A silent stream is given up after STREAM_READ_TIMEOUT seconds.
+        (not terminal).
         """
         last = RemoteStatus(state="queued")
-        events = self._events(submission, should_stop)
-        while True:
+        fruitless = 0  # streams in a row that brought no event at all
+        while fruitless < STREAM_ATTEMPTS:
+            events = self._events(submission, should_stop)
+            heard = False
             try:
-                current = self._finish(submission, next(events))
-            except StopIteration:
-                break  # the stream ended (or we were asked to stop) before the job did
+                for event in events:
+                    heard = True
+                    last = self._finish(submission, event)
+                    on_update(last)
+                    if last.state in TERMINAL:
+                        return last
             except (ProviderError, httpx.HTTPError):
+                pass  # broken or silent for too long: open it again
+            finally:
                 events.close()
-                break  # the stream broke: poll instead
-            last = current
-            on_update(last)
-            if last.state in TERMINAL:
-                events.close()
+            if should_stop():
                 return last
-        if should_stop():
-            return last
+            # A long job outlives one stream: reopen it (its first event is the current status),
+            # and only poll when streams keep bringing nothing.
+            fruitless = 0 if heard else fruitless + 1
+            if fruitless and _sleep(
+                min(self.max_poll_interval, self.poll_interval * 2**fruitless), should_stop
+            ):
+                return last
         interval = self.poll_interval
         while True:
             try:
