@@ -22,6 +22,7 @@ import logging
 import os
 import random
 import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, TypeVar
@@ -51,6 +52,24 @@ MAX_RECOVERY_WAIT = 60.0
 RETRIES = 5  # quick retries of one call; after that the job waits and tries again, without end
 COMPLETED_WITHOUT_VIDEO = 5  # "completed" answers with no video link before we call it failed
 UNSENT = (JobState.QUEUED, JobState.UPLOADING)
+SPARSE_MAX = 10.0  # longest gap between polls while a job is far from its expected finish
+DENSE = 0.5  # gap between polls around the expected finish
+
+
+def poll_wait(elapsed: float, expected: float | None, last_wait: float, first_wait: float) -> float:
+    """Seconds until the next status poll of a job submitted `elapsed` seconds ago.
+
+    With an expected duration (the provider's estimate, or how long this provider and model took
+    before): sparse until just before it, dense around it, then backing off if the job runs long.
+    Without one: from `first_wait`, growing x1.25 up to MAX_POLL_INTERVAL.
+    """
+    if expected is not None:
+        remaining = expected - elapsed
+        if remaining > DENSE:
+            return min(SPARSE_MAX, remaining - DENSE / 2)
+        if elapsed <= expected + max(5.0, expected / 4):
+            return DENSE
+    return min(MAX_POLL_INTERVAL, max(first_wait, last_wait * 1.25))
 
 
 class GenerateRefused(Exception):
@@ -311,7 +330,7 @@ class JobRunner:
         # The remote id and the provider's answer go to the store, together, before anything else.
         self.store.update_job(
             job.id,
-            details={"submission": submission.model_dump(mode="json")},
+            details={"submission": submission.model_dump(mode="json"), "submitted_at": time.time()},
             state=JobState.RUNNING,
             remote_id=submission.remote_id,
             message=f"{label} has it…",
@@ -320,6 +339,14 @@ class JobRunner:
 
     def _follow(self, job: Job, client: ProviderClient, submission: Submission) -> str | None:
         """Follow the job until it has a video link (returned) or has ended (None)."""
+        details = self.store.details(job.id)
+        submitted_at = float(details.get("submitted_at") or time.time())
+        estimate = submission.data.get("estimated_time")  # EvoLink's, from its submit answer
+        expected = (
+            float(estimate)
+            if isinstance(estimate, int | float) and estimate > 0
+            else self.store.typical_seconds(job.provider, job.model)
+        )
         interval = client.poll_interval
         shown: dict[str, object] = {"progress": -1.0, "state": None}
         cancel_sent = False
@@ -358,6 +385,7 @@ class JobRunner:
                 status = self._retry(lambda: client.status(submission))
             if status.state == "completed":
                 if status.video_url:
+                    self.store.update_job(job.id, details={"generation_seconds": time.time() - submitted_at})
                     return status.video_url
                 empty_completions += 1
                 if empty_completions >= COMPLETED_WITHOUT_VIDEO:
@@ -380,9 +408,9 @@ class JobRunner:
                 self.store.update_job(job.id, state=JobState.CANCELLED, message="Cancelled.")
                 return None
             show(status)
-            self._stopping.wait(interval)
             if not client.free:
-                interval = min(MAX_POLL_INTERVAL, interval * 1.25)
+                interval = poll_wait(time.time() - submitted_at, expected, interval, client.poll_interval)
+            self._stopping.wait(interval)
         return None
 
     def _download(self, job_id: str, client: ProviderClient, submission: Submission, url: str) -> None:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from storyboard.models import Job, JobState, ProviderId, Storyboard, utcnow
+from storyboard.models import Job, JobState, ModelId, ProviderId, Storyboard, utcnow
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS drafts (
@@ -203,6 +203,16 @@ class Store:
         marks = ",".join("?" * len(finished))
         rows = self._read(f"SELECT body FROM jobs WHERE state NOT IN ({marks}) ORDER BY created_at", finished)
         return [Job.model_validate_json(r["body"]) for r in rows]
+
+    def typical_seconds(self, provider: ProviderId, model: ModelId, last: int = 10) -> float | None:
+        """How long this provider and model took from submit to result, median of recent takes."""
+        rows = self._read(
+            "SELECT json_extract(details, '$.generation_seconds') AS took FROM jobs WHERE provider = ? AND model = ?"
+            " AND state = ? AND took IS NOT NULL ORDER BY created_at DESC LIMIT ?",
+            (provider.value, model.value, JobState.DONE.value, last),
+        )
+        took = sorted(float(r["took"]) for r in rows)
+        return took[len(took) // 2] if took else None
 
     def spend_by_provider(self, since: datetime | None = None) -> dict[ProviderId, Decimal]:
         marks = ",".join("?" * len(BILLABLE))

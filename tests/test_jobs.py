@@ -388,3 +388,30 @@ def test_a_retry_waits_as_long_as_the_provider_asks(runner: JobRunner, client: S
     job = runner.wait(runner.generate(_storyboard()).id, timeout=20)
     assert job.state == JobState.DONE
     assert time.monotonic() - started >= 0.3  # the backoff alone would be ~1 ms here
+
+
+def test_polls_are_sparse_early_and_dense_around_the_expected_finish() -> None:
+    from storyboard.jobs import DENSE, MAX_POLL_INTERVAL, SPARSE_MAX, poll_wait
+
+    # simulate a 30 s job the provider estimated at 30 s: when do we poll, and how late do we see it?
+    t, wait, polls = 0.0, 1.0, [0.0]
+    while t < 30:
+        wait = poll_wait(t, 30.0, wait, 1.0)
+        t += wait
+        polls.append(t)
+    assert len(polls) <= 30 / 3 + 5  # the request budget
+    assert polls[-1] - 30 <= DENSE  # seen within one dense gap of finishing
+    assert max(b - a for a, b in zip(polls, polls[1:], strict=False)) <= SPARSE_MAX
+    # running well past the estimate backs off again; with no estimate, the plain back-off
+    assert poll_wait(60.0, 30.0, DENSE, 1.0) == 1.0
+    assert poll_wait(3.0, None, 4.5, 1.0) == MAX_POLL_INTERVAL
+
+
+def test_typical_seconds_is_the_median_of_finished_takes(store: Store) -> None:
+    for took in (10.0, 30.0, 20.0):
+        job = _stranded(store, JobState.DONE)
+        store.update_job(job.id, details={"generation_seconds": took})
+    _stranded(store, JobState.FAILED)
+    sb = _storyboard()
+    assert store.typical_seconds(sb.provider, sb.model) == 20.0
+    assert store.typical_seconds(ProviderId.EVOLINK, sb.model) is None
