@@ -37,7 +37,7 @@ from tenacity import (
 
 from storyboard import media
 from storyboard.catalog import PROVIDERS, offer
-from storyboard.compile import compile_request
+from storyboard.compile import CompiledRequest, compile_request
 from storyboard.models import Job, JobState, ProviderId, Storyboard
 from storyboard.pricing import quote
 from storyboard.providers.base import ProviderClient, ProviderError, RemoteStatus, Submission
@@ -50,6 +50,7 @@ T = TypeVar("T")
 MAX_POLL_INTERVAL = 5.0
 MAX_RECOVERY_WAIT = 60.0
 RETRIES = 5  # quick retries of one call; after that the job waits and tries again, without end
+SUBMIT_ATTEMPTS = 3  # a submit the provider surely did not take (busy, unreachable) is tried this often
 COMPLETED_WITHOUT_VIDEO = 5  # "completed" answers with no video link before we call it failed
 UNSENT = (JobState.QUEUED, JobState.UPLOADING)
 SPARSE_MAX = 10.0  # longest gap between polls while a job is far from its expected finish
@@ -315,7 +316,7 @@ class JobRunner:
         if claimed is None:  # cancelled meanwhile, or another worker has it
             return None
         try:
-            submission = client.submit(request, job.idempotency_key)
+            submission = self._send(client, request, job.idempotency_key)
         except ProviderError as exc:
             details = {"submit_error": {"status": exc.status_code, "body": exc.raw}}
             if exc.sent is None and not client.free:
@@ -336,6 +337,20 @@ class JobRunner:
             message=f"{label} has it…",
         )
         return submission
+
+    def _send(self, client: ProviderClient, request: CompiledRequest, key: str) -> Submission:
+        """The paid POST. Tried again only when the provider surely did not take it (refused while
+        busy, or never reached); an answer that may have created a job is never followed by another."""
+        retrying = Retrying(
+            retry=retry_if_exception(
+                lambda e: isinstance(e, ProviderError) and e.sent is False and e.retryable
+            ),
+            stop=stop_after_attempt(SUBMIT_ATTEMPTS) | (lambda state: self._stopping.is_set()),
+            wait=self._wait,
+            sleep=self._stopping.wait,
+            reraise=True,
+        )
+        return retrying(lambda: client.submit(request, key))
 
     def _follow(self, job: Job, client: ProviderClient, submission: Submission) -> str | None:
         """Follow the job until it has a video link (returned) or has ended (None)."""
@@ -450,19 +465,18 @@ class JobRunner:
         if forget is not None:
             forget(submission)
 
+    def _wait(self, state: RetryCallState) -> float:
+        """Jittered exponential backoff, at least as long as the provider's Retry-After."""
+        backoff = wait_random_exponential(multiplier=self.backoff, max=MAX_POLL_INTERVAL)(state)
+        error = state.outcome.exception() if state.outcome else None
+        return max(backoff, getattr(error, "retry_after", None) or 0.0)
+
     def _retry(self, call: Callable[[], T]) -> T:
-        """Retry an idempotent call (status, upload, download, cancel) on retryable errors: jittered
-        exponential backoff, at least as long as the provider's Retry-After, never past shutdown."""
-
-        def wait(state: RetryCallState) -> float:
-            backoff = wait_random_exponential(multiplier=self.backoff, max=MAX_POLL_INTERVAL)(state)
-            error = state.outcome.exception() if state.outcome else None
-            return max(backoff, getattr(error, "retry_after", None) or 0.0)
-
+        """Retry an idempotent call (status, upload, download, cancel) on retryable errors."""
         retrying = Retrying(
             retry=retry_if_exception(lambda e: isinstance(e, ProviderError) and e.retryable),
             stop=stop_after_attempt(RETRIES + 1) | (lambda state: self._stopping.is_set()),
-            wait=wait,
+            wait=self._wait,
             sleep=self._stopping.wait,
             reraise=True,
         )

@@ -317,9 +317,9 @@ def test_too_many_requests_is_retried_after_what_wavespeed_asks(
 
 
 def test_server_trouble_is_retryable(fake: FakeWaveSpeed, client: WaveSpeedClient) -> None:
-    fake.fail_next("submit", wavespeed_fault(500))
+    fake.fail_next("submit", wavespeed_fault(503))
     error = _submit_error(client)
-    assert error.message == "WaveSpeedAI had a problem on its side (HTTP 500); retrying shortly."
+    assert error.message == "WaveSpeedAI had a problem on its side (HTTP 503); retrying shortly."
     assert error.retryable and error.sent is False
 
     submission = client.submit(_compile("single", ModelId.TURBO_PRO_T2V), "take-2")

@@ -128,11 +128,19 @@ def error_for(response: httpx.Response, label: str, dashboard: str, *, submit: b
     else:
         message = f"{label} answered HTTP {status}{said}."
         retryable = False
-    # A submit answered with an error status was received and refused: nothing was billed.
+    # A submit answered 4xx or 503 was refused: nothing was billed. Any other 5xx (500, 502, 504)
+    # may come after the job was created, so its outcome is unknown and it must never be resent.
+    if not submit:
+        sent: bool | None = True
+    elif status < 500 or status == 503:
+        sent = False
+    else:
+        sent, retryable = None, False
+        message = f"{label} had a problem on its side (HTTP {status}) while taking the job, so it may or may not exist."
     return ProviderError(
         message,
         retryable=retryable,
-        sent=not submit,
+        sent=sent,
         status_code=status,
         raw=raw,
         retry_after=retry_after(response),
