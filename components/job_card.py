@@ -65,8 +65,7 @@ def job_card(job: Job, key: str = "job") -> None:
                 show(current.message or "This take did not finish.")
             else:
                 st.progress(min(1.0, max(0.0, current.progress)), text=current.message or "Working…")
-                client = runtime().runner.clients.get(current.provider)
-                if current.state in (JobState.QUEUED, JobState.UPLOADING) or (client and client.cancellable):
+                if runtime().runner.cancellable(current):
                     st.button("Cancel", key=f"{key}:cancel", on_click=_cancel, args=(current.id,))
         if running and current.state.finished:
             st.rerun()  # the whole page: re-enables Generate and stops this timer

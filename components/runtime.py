@@ -13,13 +13,16 @@ from pathlib import Path
 import streamlit as st
 
 from storyboard import editing, settings
+from storyboard.catalog import PROVIDERS
 from storyboard.jobs import JobRunner
 from storyboard.models import Job, ProviderId, Storyboard, new_id
 from storyboard.providers import build_clients
+from storyboard.providers.base import ProviderClient
 from storyboard.store import Store
 
 STORYBOARD = "storyboard"
 SESSION_KEYS = "session_keys"
+SESSION_CLIENTS = "session_clients"
 GENERATE_ERROR = "generate_error"
 
 
@@ -61,6 +64,25 @@ def session_keys() -> dict[ProviderId, str]:
     return st.session_state.setdefault(SESSION_KEYS, {})
 
 
+def session_clients() -> dict[ProviderId, ProviderClient]:
+    """The clients for the keys typed in this session; other sessions never see them."""
+    return st.session_state.setdefault(SESSION_CLIENTS, {})
+
+
+def client_for(provider: ProviderId) -> ProviderClient | None:
+    """The client this session generates with: its typed key first, else the app's key."""
+    return session_clients().get(provider) or runtime().runner.clients.get(provider)
+
+
+def generate_blocker(provider: ProviderId) -> str | None:
+    """Why this session cannot generate on a provider, or None."""
+    return runtime().runner.can_generate(provider, session_clients().get(provider))
+
+
+def ready_providers() -> list[ProviderId]:
+    return [p for p in PROVIDERS if generate_blocker(p) is None]
+
+
 def current() -> Storyboard:
     """The storyboard this session is editing: from the URL, else the last edited, else a new one."""
     sb = st.session_state.get(STORYBOARD)
@@ -77,7 +99,7 @@ def current() -> Storyboard:
 
 def new_storyboard() -> Storyboard:
     """A fresh storyboard, on the first hosted provider the app can generate on, else Preview."""
-    ready = [p for p in runtime().runner.clients if p != ProviderId.PREVIEW]
+    ready = [p for p in ready_providers() if p != ProviderId.PREVIEW]
     return Storyboard(provider=ready[0] if ready else ProviderId.PREVIEW)
 
 

@@ -6,10 +6,9 @@ from decimal import Decimal
 
 import streamlit as st
 
-from components.runtime import runtime, session_keys
+from components.runtime import ready_providers, runtime
 from storyboard.catalog import EDITOR_LIMITS, PROVIDERS
 from storyboard.models import format_usd
-from storyboard.settings import key_statuses
 
 
 def sidebar() -> None:
@@ -19,12 +18,6 @@ def sidebar() -> None:
             f"Plan a video of up to {EDITOR_LIMITS.max_shots} shots and {EDITOR_LIMITS.max_total_seconds} s, "
             "see its price everywhere, generate it."
         )
-        runner = runtime().runner
-        ready = [
-            PROVIDERS[s.provider].label
-            for s in key_statuses(session_keys())
-            if s.ready and runner.can_generate(s.provider) is None
-        ]
-        st.markdown("**Can generate on:** " + ", ".join(ready))
+        st.markdown("**Can generate on:** " + ", ".join(PROVIDERS[p].label for p in ready_providers()))
         spent = sum(runtime().store.spend_by_provider().values(), Decimal(0))
         st.markdown(f"**Spent so far:** {format_usd(spent)}")

@@ -8,7 +8,16 @@ from components.cost_panel import comparison_table, quote_lines
 from components.first_frame import first_frame_input
 from components.job_card import job_card
 from components.offer_picker import model_and_provider, options_form
-from components.runtime import GENERATE_ERROR, commit, current, new_storyboard, open_storyboard, runtime
+from components.runtime import (
+    GENERATE_ERROR,
+    commit,
+    current,
+    generate_blocker,
+    new_storyboard,
+    open_storyboard,
+    runtime,
+    session_clients,
+)
 from components.shot_card import shot_card
 from components.timeline import timeline
 from storyboard import editing
@@ -40,7 +49,8 @@ def _open_draft(draft_id: str) -> None:
 def _generate() -> None:
     st.session_state.pop(GENERATE_ERROR, None)
     try:
-        runtime().runner.generate(current())
+        sb = current()
+        runtime().runner.generate(sb, session_clients().get(sb.provider))
     except GenerateRefused as refused:
         st.session_state[GENERATE_ERROR] = str(refused)
 
@@ -102,7 +112,7 @@ with side_col:
         shown = [p for p in problems if not p.missing_prompt]
     for problem in shown:
         st.warning(problem.message, icon="✋")
-    unavailable = rt.runner.can_generate(sb.provider)
+    unavailable = generate_blocker(sb.provider)
     if unavailable:
         st.info(unavailable, icon="🔌")
 

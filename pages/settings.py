@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.runtime import runtime, session_keys
+from components.runtime import client_for, generate_blocker, runtime, session_clients, session_keys
 from storyboard.catalog import PROVIDERS
 from storyboard.models import ProviderId, format_usd
 from storyboard.providers import HOSTED
@@ -20,7 +20,7 @@ CHECKED = "settings_checked:"
 WHERE = {
     "environment": "found in the environment",
     "secrets file": f"found in `{SECRETS_FILE}`",
-    "this session": "typed here (kept in memory until the app stops, never saved)",
+    "this session": "typed here (kept in this browser session's memory only, never saved)",
 }
 
 
@@ -28,7 +28,7 @@ def _check_key(provider: ProviderId) -> None:
     """One cheap authenticated call (WaveSpeed's balance): is the key accepted, and what is left."""
     label = PROVIDERS[provider].label
     try:
-        balance = runtime().runner.clients[provider].balance()  # type: ignore[attr-defined]
+        balance = client_for(provider).balance()  # type: ignore[union-attr]
     except ProviderError as refused:
         st.session_state[f"{CHECKED}{provider.value}"] = (False, refused.message)
         return
@@ -49,7 +49,8 @@ def _keep_key(provider: ProviderId, widget: str) -> None:
         st.session_state[KEY_ERROR] = str(damaged)
         return
     session_keys()[provider] = value
-    runtime().runner.add_client(client)
+    session_clients()[provider] = client
+    runtime().runner.adopt(client)  # paid takes left without a key by a restart are collected now
     st.session_state.pop(KEY_ERROR, None)
 
 
@@ -57,7 +58,6 @@ st.title("Settings")
 if st.session_state.get(KEY_ERROR):
     st.error(st.session_state[KEY_ERROR])
 st.subheader("Providers")
-runner = runtime().runner
 for provider, info in PROVIDERS.items():
     _, status = resolve_key(provider, session_keys())
     with st.container(border=True, key=f"provider-{provider.value}"):
@@ -70,10 +70,10 @@ for provider, info in PROVIDERS.items():
             state.markdown(f"⚪ No key. Set `{status.env_name}` or type one below.")
         else:
             state.markdown(f"🔑 Key {WHERE[status.source]}.")
-        blocked = runner.can_generate(provider)
+        blocked = generate_blocker(provider)
         if blocked:
             st.caption(blocked)
-        elif hasattr(runner.clients[provider], "balance"):
+        elif hasattr(client_for(provider), "balance"):
             st.button("Check key", key=f"check:{provider.value}", on_click=_check_key, args=(provider,))
             verdict = st.session_state.get(f"{CHECKED}{provider.value}")
             if verdict:

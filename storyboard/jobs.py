@@ -94,7 +94,8 @@ class JobRunner:
         self.backoff = backoff
         self.store = store
         self.data_dir = data_dir
-        self.clients = dict(clients)
+        self.clients = dict(clients)  # keys from the environment or secrets file: every session's
+        self._job_clients: dict[str, ProviderClient] = {}  # a key typed in one session: its jobs only
         self._threads: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -103,32 +104,43 @@ class JobRunner:
 
     # ---- what the UI calls ---------------------------------------------------------------------
 
-    def add_client(self, client: ProviderClient) -> None:
-        """Use this client for its provider from now on (a key typed on Settings: memory only)."""
-        with self._lock:
-            old = self.clients.get(client.provider)
-            self.clients[client.provider] = client
-        close: Callable[[], None] | None = getattr(old, "close", None)
-        if close is not None and old is not client:
-            close()
+    def adopt(self, client: ProviderClient) -> int:
+        """Collect the paid takes on this client's provider that were left without a key (a key typed
+        in a session that ended with the app): they resume with this client. Returns how many."""
+        waiting = [
+            job
+            for job in self.store.unfinished_jobs()
+            if job.provider == client.provider and job.state not in UNSENT and not self._alive(job.id)
+        ]
+        for job in waiting:
+            self.start(job.id, client)
+        return len(waiting)
 
-    def can_generate(self, provider: ProviderId) -> str | None:
-        """Why Generate is unavailable on a provider, or None."""
-        if provider in self.clients:
+    def can_generate(self, provider: ProviderId, client: ProviderClient | None = None) -> str | None:
+        """Why Generate is unavailable on a provider (for a session holding `client`), or None."""
+        if client is not None or provider in self.clients:
             return None
         info = PROVIDERS[provider]
         return (
-            f"To generate on {info.label}, set {info.key_env} in the environment or in .streamlit/secrets.toml "
-            "and restart the app. Its prices are real; Preview renders a free animatic meanwhile."
+            f"To generate on {info.label}, type its key on Settings, or set {info.key_env} in the environment "
+            "or .streamlit/secrets.toml. Its prices are real; Preview renders a free animatic meanwhile."
         )
 
-    def generate(self, storyboard: Storyboard) -> Job:
-        """Create (or find) the take for this storyboard and start it. Safe to call twice."""
+    def cancellable(self, job: Job) -> bool:
+        """Can the Cancel button do anything: nothing sent yet, or a provider that stops started jobs."""
+        if job.state in UNSENT:
+            return True
+        client = self._job_clients.get(job.id) or self.clients.get(job.provider)
+        return client is not None and client.cancellable
+
+    def generate(self, storyboard: Storyboard, client: ProviderClient | None = None) -> Job:
+        """Create (or find) the take for this storyboard and start it. Safe to call twice.
+        `client`: the session's own (a key typed on Settings), else the app's for that provider."""
         chosen = offer(storyboard.provider, storyboard.model)
         problems = validate(storyboard, chosen)
         if problems:
             raise GenerateRefused(problems[0].message)
-        blocker = self.can_generate(storyboard.provider)
+        blocker = self.can_generate(storyboard.provider, client)
         if blocker:
             raise GenerateRefused(blocker)
         job = Job(
@@ -141,7 +153,7 @@ class JobRunner:
         )
         job, created = self.store.create_job(job)
         if created:
-            self.start(job.id)
+            self.start(job.id, client)
         return job
 
     def _take_key(self, storyboard: Storyboard) -> str:
@@ -154,8 +166,15 @@ class JobRunner:
                 return take.idempotency_key
         return f"{digest}:{len(takes)}"
 
-    def start(self, job_id: str) -> None:
+    def _alive(self, job_id: str) -> bool:
+        with self._lock:
+            thread = self._threads.get(job_id)
+            return thread is not None and thread.is_alive()
+
+    def start(self, job_id: str, client: ProviderClient | None = None) -> None:
         with self._lock:  # registered and started under the lock: a second start() sees it alive
+            if client is not None:
+                self._job_clients[job_id] = client
             thread = self._threads.get(job_id)
             if thread is not None and thread.is_alive():
                 return
@@ -219,6 +238,7 @@ class JobRunner:
             with self._lock:
                 if self._threads.get(job_id) is threading.current_thread():
                     del self._threads[job_id]
+                    self._job_clients.pop(job_id, None)
 
     def _recover(self, job_id: str, exc: Exception) -> bool:
         """Decide what an error means for the job. True: wait and drive it again."""
@@ -264,15 +284,32 @@ class JobRunner:
             f"dashboard{where} before generating again.",
         )
 
+    def _without_key(self, job: Job) -> None:
+        """No key for this job's provider (it was typed in a session that ended with the app)."""
+        info = PROVIDERS[job.provider]
+        if job.state in UNSENT:
+            self.store.transition(
+                job.id,
+                UNSENT,
+                state=JobState.FAILED,
+                message=f"{self.can_generate(job.provider)} Nothing was sent, nothing was charged.",
+            )
+        elif job.state == JobState.SUBMITTING:
+            self._unknown(job, f"The app stopped while sending this job to {info.label}.")
+        else:  # paid and on the provider: keep it until a key can collect it
+            self.store.update_job(
+                job.id,
+                message=f"This take is paid for and still on {info.label}: type your {info.label} key on "
+                f"Settings (or set {info.key_env}) and it will be collected.",
+            )
+
     def _drive(self, job_id: str) -> None:
         job = self.store.get_job(job_id)
         if job is None or job.state.finished:
             return
-        client = self.clients.get(job.provider)
+        client = self._job_clients.get(job_id) or self.clients.get(job.provider)
         if client is None:
-            self.store.update_job(
-                job_id, state=JobState.FAILED, message=self.can_generate(job.provider) or ""
-            )
+            self._without_key(job)
             return
         if job.state == JobState.SUBMITTING:  # the app stopped while sending
             if not client.free:

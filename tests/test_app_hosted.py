@@ -101,3 +101,30 @@ def test_settings_says_when_a_wavespeed_key_is_rejected(
         at.button(key="check:wavespeed").click().run()
         (error,) = at.error
         assert "did not accept the API key" in error.value and "not-the-right-key" not in error.value
+
+
+def test_a_key_typed_on_settings_generates_for_this_session(
+    app: AppTest, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No key in the environment: the user pastes one on Settings, then generates with it."""
+    with FakeFal() as fake:
+        fake.video_bytes = write_mp4(tmp_path / "result.mp4", frames=48).read_bytes()
+        for name in ("FAL_QUEUE_BASE_URL", "FAL_REST_BASE_URL"):
+            monkeypatch.setenv(name, fake.url)
+        build(app, [5])
+        app.radio(key="w:provider").set_value(ProviderId.FAL).run()
+        assert any("type its key on Settings" in i.value for i in app.info)
+
+        app.switch_page("pages/settings.py").run()
+        app.text_input(key="key:fal").input(fake.key).run()
+        app.switch_page("pages/editor.py").run()
+        assert not any("type its key on Settings" in i.value for i in app.info)
+        app.button(key="w:generate").click().run()
+        assert not app.exception, app.exception
+        run_until(app, lambda: len(app.get("video")) > 0, timeout=60)
+        (job,) = runtime().store.list_jobs()
+        assert job.state == JobState.DONE and job.provider == ProviderId.FAL
+        assert fake.jobs_created == 1
+        for path in data_dir.rglob("*"):
+            if path.is_file():
+                assert fake.key.encode() not in path.read_bytes(), path

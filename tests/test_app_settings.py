@@ -43,7 +43,7 @@ def test_a_typed_key_is_used_for_the_session_and_never_shown_or_stored(app: AppT
     app.text_input(key="key:fal").input(TEST_KEY).run()
     assert not app.exception, app.exception
     text = _page_text(app)
-    assert "Key typed here (kept in memory until the app stops, never saved)" in text
+    assert "Key typed here (kept in this browser session's memory only, never saved)" in text
     assert TEST_KEY not in text
     assert app.text_input(key="key:fal").value == ""
     for path in data_dir.rglob("*"):
@@ -51,15 +51,20 @@ def test_a_typed_key_is_used_for_the_session_and_never_shown_or_stored(app: AppT
             assert TEST_KEY.encode() not in path.read_bytes(), path
 
 
-def test_a_typed_key_makes_the_provider_ready_to_generate(app: AppTest) -> None:
-    from components.runtime import runtime
-    from storyboard.models import ProviderId
+FAL_BLOCKED = "To generate on fal.ai, type its key on Settings"
 
-    assert runtime().runner.can_generate(ProviderId.FAL) is not None
+
+def test_a_typed_key_makes_the_provider_ready_in_this_session_only(app: AppTest) -> None:
     app.switch_page("pages/settings.py").run()
+    assert FAL_BLOCKED in _page_text(app)
     app.text_input(key="key:fal").input(TEST_KEY).run()
-    assert runtime().runner.can_generate(ProviderId.FAL) is None
+    assert FAL_BLOCKED not in _page_text(app)
     assert "Key typed here" in _page_text(app)
+
+    other = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    other.switch_page("pages/settings.py").run()  # another browser, same app process
+    assert FAL_BLOCKED in _page_text(other)
+    assert "No key. Set `FAL_KEY`" in _page_text(other)
 
 
 def test_a_damaged_key_is_refused_in_words_and_not_echoed(app: AppTest) -> None:

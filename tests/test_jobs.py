@@ -210,6 +210,46 @@ def test_a_provider_without_a_client_is_refused_in_words(runner: JobRunner) -> N
         runner.generate(_storyboard(provider=ProviderId.EVOLINK))
 
 
+def test_a_sessions_own_client_generates_without_making_the_provider_ready_for_others(
+    store: Store, client: ScriptedClient, tmp_path: Path
+) -> None:
+    """A key typed in one browser session: its takes use it; no other session can spend it."""
+    runner = JobRunner(store, tmp_path, {}, backoff=0.001)
+    try:
+        assert runner.can_generate(ProviderId.FAL) is not None
+        assert runner.can_generate(ProviderId.FAL, client) is None
+        job = runner.wait(runner.generate(_storyboard(), client).id, timeout=20)
+        assert job.state == JobState.DONE and len(client.submits) == 1
+        with pytest.raises(GenerateRefused, match="type its key on Settings"):
+            runner.generate(_storyboard(shots=[Shot(prompt="another", duration=5)]))
+    finally:
+        runner.shutdown()
+
+
+def test_a_paid_take_left_without_a_key_waits_and_is_collected_once_a_key_is_typed(
+    store: Store, client: ScriptedClient, tmp_path: Path
+) -> None:
+    """The app restarted and the key had been typed in a session: the paid take is kept, not failed."""
+    runner = JobRunner(store, tmp_path, {}, backoff=0.001)
+    try:
+        paid = _stranded(store, JobState.RUNNING, remote_id="req-9")
+        store.update_job(paid.id, details={"submission": {"remote_id": "req-9", "data": {}}})
+        unsent = _stranded(store, JobState.QUEUED)
+        assert runner.resume_unfinished() == 2
+        paid = runner.wait(paid.id, timeout=20)
+        assert paid.state == JobState.RUNNING
+        assert "paid for and still on fal.ai: type your fal.ai key on Settings" in paid.message
+        unsent = runner.wait(unsent.id, timeout=20)
+        assert unsent.state == JobState.FAILED and "nothing was charged" in unsent.message
+
+        assert runner.adopt(client) == 1
+        paid = runner.wait(paid.id, timeout=20)
+        assert paid.state == JobState.DONE
+        assert client.submits == []  # followed, never sent again
+    finally:
+        runner.shutdown()
+
+
 def test_the_first_frame_is_uploaded_and_sent(
     runner: JobRunner, client: ScriptedClient, tmp_path: Path
 ) -> None:
