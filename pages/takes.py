@@ -9,13 +9,27 @@ import streamlit as st
 from components.job_card import job_card, player, status_line
 from components.runtime import open_take, runtime
 from storyboard.catalog import PROVIDERS
-from storyboard.models import Job, JobState, format_usd
+from storyboard.models import Job, JobState, format_usd, utcnow
 
 PLAYING = "takes_playing"
 
 
 def _play(job_id: str) -> None:
     st.session_state[PLAYING] = None if st.session_state.get(PLAYING) == job_id else job_id
+
+
+def provider_link(job: Job) -> str | None:
+    """Where the provider keeps the video and until when; the MP4 itself is kept here regardless."""
+    if job.remote_url is None or not job.remote_url.startswith("http"):
+        return None
+    label = PROVIDERS[job.provider].label
+    if job.link_expires_at is None:
+        until = "for as long as it keeps it (it does not say)"
+    elif job.link_expires_at <= utcnow():
+        until = f"expired {job.link_expires_at:%Y-%m-%d %H:%M} UTC"
+    else:
+        until = f"until {job.link_expires_at:%Y-%m-%d %H:%M} UTC"
+    return f"[{label}'s link]({job.remote_url}): {until}. The MP4 is kept here either way."
 
 
 def _take(job: Job) -> None:
@@ -39,6 +53,9 @@ def _take(job: Job) -> None:
         if actions.button("Open in editor", key=f"open:{job.id}"):
             open_take(job)
             st.switch_page("pages/editor.py")
+        link = provider_link(job)
+        if link:
+            about.caption(link)
         if job.state == JobState.DONE and st.session_state.get(PLAYING) == job.id:
             player(job, key=f"take:{job.id}")
         elif not job.state.finished:

@@ -34,6 +34,7 @@ class ProviderInfo(BaseModel):
     label: str
     key_env: str | None  # None: needs no key (Preview)
     dashboard_url: str
+    link_hours: float | None = None  # how long the provider's video link lives; None: not published
 
 
 class RateRule(BaseModel):
@@ -116,6 +117,7 @@ PROVIDERS: dict[ProviderId, ProviderInfo] = {
         label="EvoLink",
         key_env="EVOLINK_API_KEY",
         dashboard_url="https://evolink.ai/dashboard",
+        link_hours=24,  # "video links are valid for 24 h" [providers.md 3.1, E1]
     ),
 }
 

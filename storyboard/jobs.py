@@ -24,6 +24,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, TypeVar
 
@@ -38,7 +39,7 @@ from tenacity import (
 from storyboard import media
 from storyboard.catalog import PROVIDERS, offer
 from storyboard.compile import CompiledRequest, compile_request
-from storyboard.models import Job, JobState, ProviderId, Storyboard
+from storyboard.models import Job, JobState, ProviderId, Storyboard, utcnow
 from storyboard.pricing import quote
 from storyboard.providers.base import ProviderClient, ProviderError, RemoteStatus, Submission
 from storyboard.store import Store
@@ -466,7 +467,17 @@ class JobRunner:
         return None
 
     def _download(self, job_id: str, client: ProviderClient, submission: Submission, url: str) -> None:
-        self.store.update_job(job_id, state=JobState.DOWNLOADING, remote_url=url, message="Saving the video…")
+        job = self.store.get_job(job_id)
+        assert job is not None
+        hours = PROVIDERS[job.provider].link_hours
+        expires = job.link_expires_at or (utcnow() + timedelta(hours=hours) if hours else None)
+        self.store.update_job(
+            job_id,
+            state=JobState.DOWNLOADING,
+            remote_url=url,
+            link_expires_at=expires,
+            message="Saving the video…",
+        )
         videos = self.data_dir / "videos"
         videos.mkdir(parents=True, exist_ok=True)
         dest = videos / f"{job_id}.mp4"

@@ -187,7 +187,8 @@ class Job(BaseModel):
     progress: float = 0.0  # 0..1
     message: str = ""  # one plain sentence for the user
     remote_id: str | None = None
-    remote_url: str | None = None
+    remote_url: str | None = None  # the provider's link to the video
+    link_expires_at: datetime | None = None  # when that link stops working, where the provider says
     video_path: str | None = None  # relative to the data dir
     poster_path: str | None = None
     duration_seconds: float | None = None

@@ -65,6 +65,17 @@ def test_generate_on_a_hosted_provider_plays_the_video_and_keeps_it(
         if path.is_file():
             assert fake.key.encode() not in path.read_bytes(), path
 
+    at.switch_page("pages/takes.py").run()
+    (link,) = [c.value for c in at.caption if "'s link](" in c.value]
+    assert job.remote_url and job.remote_url in link and "The MP4 is kept here either way." in link
+    if provider == ProviderId.EVOLINK:  # the one that publishes how long its links live: 24 h
+        assert job.link_expires_at is not None
+        hours = (job.link_expires_at - job.created_at).total_seconds() / 3600
+        assert 23.9 < hours < 24.1
+        assert f"until {job.link_expires_at:%Y-%m-%d %H:%M} UTC" in link
+    else:
+        assert job.link_expires_at is None and "it does not say" in link
+
 
 def test_a_second_generate_while_it_runs_submits_nothing_more(
     hosted: tuple[ProviderId, FakeServer, AppTest],
