@@ -56,6 +56,7 @@ COMPLETED_WITHOUT_VIDEO = 5  # "completed" answers with no video link before we 
 UNSENT = (JobState.QUEUED, JobState.UPLOADING)
 SPARSE_MAX = 10.0  # longest gap between polls while a job is far from its expected finish
 DENSE = 0.5  # gap between polls around the expected finish
+EARLY = 0.1  # dense polling starts this fraction of the expected time before it
 
 
 def poll_wait(elapsed: float, expected: float | None, last_wait: float, first_wait: float) -> float:
@@ -67,8 +68,9 @@ def poll_wait(elapsed: float, expected: float | None, last_wait: float, first_wa
     """
     if expected is not None:
         remaining = expected - elapsed
-        if remaining > DENSE:
-            return min(SPARSE_MAX, remaining - DENSE / 2)
+        lead = max(DENSE / 2, EARLY * expected)  # jobs vary: start dense a little before the estimate
+        if remaining > lead:
+            return min(SPARSE_MAX, remaining - lead)
         if elapsed <= expected + max(5.0, expected / 4):
             return DENSE
     return min(MAX_POLL_INTERVAL, max(first_wait, last_wait * 1.25))
@@ -401,6 +403,7 @@ class JobRunner:
             else self.store.typical_seconds(job.provider, job.model)
         )
         interval = client.poll_interval
+        unfinished_at = submitted_at  # the last moment the job was seen not yet complete
         shown: dict[str, object] = {"progress": -1.0, "state": None}
         cancel_sent = False
         empty_completions = 0
@@ -438,7 +441,11 @@ class JobRunner:
                 status = self._retry(lambda: client.status(submission))
             if status.state == "completed":
                 if status.video_url:
-                    self.store.update_job(job.id, details={"generation_seconds": time.time() - submitted_at})
+                    # Polled, it finished between the last "not yet" and now; streamed, just now. The
+                    # midpoint, not the moment seen, so the next take's expected time does not creep.
+                    now = time.time()
+                    finished = now if follow is not None else (unfinished_at + now) / 2
+                    self.store.update_job(job.id, details={"generation_seconds": finished - submitted_at})
                     return status.video_url
                 empty_completions += 1
                 if empty_completions >= COMPLETED_WITHOUT_VIDEO:
@@ -460,6 +467,7 @@ class JobRunner:
             elif status.state == "cancelled":
                 self.store.update_job(job.id, state=JobState.CANCELLED, message="Cancelled.")
                 return None
+            unfinished_at = time.time()
             show(status)
             if not client.free:
                 interval = poll_wait(time.time() - submitted_at, expected, interval, client.poll_interval)

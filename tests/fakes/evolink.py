@@ -122,7 +122,8 @@ class FakeEvoLink(FakeServer):
     def __init__(self, key: str = "evo-test-key-0123456789", job_seconds: float = 0.3) -> None:
         super().__init__()
         self.key = key
-        self.job_seconds = job_seconds  # from creation to `completed` (each phase is seen at least once)
+        self.job_seconds = job_seconds  # from creation to `completed`
+        self.every_phase = True  # answer each phase at least once (tests); False: by the clock only (bench)
         self.fail_with_code: str | None = None  # tasks created while set end `failed` with this code
         self.video_bytes = b""  # what /files/<id>.mp4 serves
         self.tasks: dict[str, Task] = {}
@@ -333,10 +334,10 @@ class FakeEvoLink(FakeServer):
     def _advance(self, task: Task) -> dict[str, Any]:
         """Time-based, but each phase is answered at least once so a poller always sees it."""
         fraction = (time.monotonic() - task.started) / task.job_seconds if task.job_seconds > 0 else 1.0
-        if fraction < 0.2 or not task.polls["pending"]:
+        if fraction < 0.2 or (self.every_phase and not task.polls["pending"]):
             task.polls["pending"] += 1
             return self._task_body(task, "pending", 0)
-        if fraction < 1.0 or not task.polls["processing"]:
+        if fraction < 1.0 or (self.every_phase and not task.polls["processing"]):
             task.polls["processing"] += 1
             return self._task_body(task, "processing", min(99, max(1, int(fraction * 100))))
         if task.fail_with_code:

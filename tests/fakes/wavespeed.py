@@ -110,7 +110,8 @@ class FakeWaveSpeed(FakeServer):
         super().__init__()
         self.key = key
         self.balance = 12.34  # USD, what the balance endpoint reports
-        self.job_seconds = job_seconds  # from creation to `completed` (each phase is seen at least once)
+        self.job_seconds = job_seconds  # from creation to `completed`
+        self.every_phase = True  # answer each phase at least once (tests); False: by the clock only (bench)
         self.fail_with: str | None = None  # jobs created while set end `failed` with this `data.error`
         self.video_bytes = b""  # what /files/<id>.mp4 serves (tests set a real MP4)
         self.result_page: bytes | None = None  # when set, result links answer this as text/html
@@ -286,10 +287,10 @@ class FakeWaveSpeed(FakeServer):
         """Time-based, but each phase is answered at least once so a poller always sees it."""
         elapsed = time.monotonic() - job.started
         fraction = elapsed / job.job_seconds if job.job_seconds > 0 else 1.0
-        if fraction < 0.2 or not job.polls["created"]:
+        if fraction < 0.2 or (self.every_phase and not job.polls["created"]):
             job.polls["created"] += 1
             return self._data(job, "created")
-        if fraction < 1.0 or not job.polls["processing"]:
+        if fraction < 1.0 or (self.every_phase and not job.polls["processing"]):
             job.polls["processing"] += 1
             return self._data(job, "processing")
         timings = {"inference": int(elapsed * 1000)}
