@@ -28,11 +28,17 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
-bench: $(VENV)/.installed-test
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	touch $@
+
+bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.editor_rerun
 	$(BIN)/python -m bench.preview_render
 	$(BIN)/python -m bench.image_check
 	$(BIN)/python -m bench.download_memory
+	$(BIN)/python -m bench.hosted_latency
+	$(BIN)/python -m bench.sdk_latency
 
 clean:
 	rm -rf $(VENV)

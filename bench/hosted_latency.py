@@ -1,7 +1,7 @@
 """How soon a finished hosted job is DONE in the app, and how many status requests it cost.
 
 For each provider, against its loopback fake (tests/fakes), the real JobRunner and the real client,
-with the real poll schedule, run takes whose job completes T seconds after the submit (T = 10 s and
+with the real poll schedule, run takes whose job completes T seconds (plus a random part of a second) after the submit (T = 10 s and
 30 s; `--quick`: 3 s and 6 s; the full run adds fal at T = 45 s, past the 30 s a status stream may
 stay silent). The takes of one case run one after another on one store, as a user's would: the
 first take of a polled provider without an estimate (WaveSpeed) has no history to go by; later
@@ -96,6 +96,7 @@ def run_case(case: Case, runs: int, video: bytes, data_dir: Path) -> None:
                 provider=case.provider,
                 shots=[Shot(prompt=f"A bottle on wet sand, T={case.seconds:g}, take {i}", duration=5)],
             )
+            hosted.next_job_takes(case.seconds)
             job = runner.wait(runner.generate(storyboard).id, timeout=case.seconds + 60)
             if job.state != JobState.DONE or job.remote_id is None:
                 case.problems.append(f"{job.state}: {job.message}")

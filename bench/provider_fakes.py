@@ -1,12 +1,13 @@
 """Each hosted provider's loopback fake (tests/fakes), started for a benchmark, with our client on it.
 
 `on_fake(provider, seconds, video)` starts the fake whose jobs complete `seconds` after the submit
-and serve `video`; `completed_at(fake, remote_id)` is when that job completed (monotonic clock);
+(`next_job_takes` varies it) and serve `video`; `completed_at(fake, remote_id)` is when that job completed (monotonic clock);
 `status_requests(fake, remote_id)` counts the status requests it answered for that job.
 """
 
 from __future__ import annotations
 
+import random
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,11 @@ class OnFake:
         if close is not None:
             close()
         self.fake.stop()
+
+    def next_job_takes(self, seconds: float) -> None:
+        """The next job completes `seconds` after its submit, plus a random part of a second: real
+        jobs do not finish on a poller's beat."""
+        self.fake.job_seconds = seconds + random.uniform(0.0, 1.0)
 
     def completed_at(self, remote_id: str) -> float:
         records = self.fake.tasks if self.provider == ProviderId.EVOLINK else self.fake.jobs
