@@ -25,17 +25,15 @@ WHERE = {
 
 
 def _check_key(provider: ProviderId) -> None:
-    """One cheap authenticated call (WaveSpeed's balance): is the key accepted, and what is left."""
+    """One cheap authenticated call: is the key accepted, and the balance where the provider tells."""
     label = PROVIDERS[provider].label
     try:
-        balance = client_for(provider).balance()  # type: ignore[union-attr]
+        balance = client_for(provider).check_key()  # type: ignore[union-attr]
     except ProviderError as refused:
         st.session_state[f"{CHECKED}{provider.value}"] = (False, refused.message)
         return
-    st.session_state[f"{CHECKED}{provider.value}"] = (
-        True,
-        f"{label} accepted the key. Balance: {format_usd(balance)}.",
-    )
+    told = f" Balance: {format_usd(balance)}." if balance is not None else " (It does not report a balance.)"
+    st.session_state[f"{CHECKED}{provider.value}"] = (True, f"{label} accepted the key.{told}")
 
 
 def _keep_key(provider: ProviderId, widget: str) -> None:
@@ -73,7 +71,11 @@ for provider, info in PROVIDERS.items():
         blocked = generate_blocker(provider)
         if blocked:
             st.caption(blocked)
-        elif hasattr(client_for(provider), "balance"):
+        elif not hasattr(client_for(provider), "check_key"):
+            st.caption(
+                f"{info.label} has no free call to check a key: a wrong key shows when you generate, and costs nothing."
+            )
+        else:
             st.button("Check key", key=f"check:{provider.value}", on_click=_check_key, args=(provider,))
             verdict = st.session_state.get(f"{CHECKED}{provider.value}")
             if verdict:

@@ -114,6 +114,40 @@ def test_settings_says_when_a_wavespeed_key_is_rejected(
         assert "did not accept the API key" in error.value and "not-the-right-key" not in error.value
 
 
+def test_settings_checks_a_fal_key_with_its_free_token_call(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeFal() as fake:
+        for name in ("FAL_QUEUE_BASE_URL", "FAL_REST_BASE_URL"):
+            monkeypatch.setenv(name, fake.url)
+        monkeypatch.setenv("FAL_KEY", fake.key)
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.switch_page("pages/settings.py").run()
+        at.button(key="check:fal").click().run()
+        assert [s.value for s in at.success] == ["fal.ai accepted the key. (It does not report a balance.)"]
+
+        monkeypatch.setenv("FAL_KEY", "wrong-id:wrong-secret")
+        from components.runtime import shutdown
+
+        shutdown()  # a restart with the other key
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.switch_page("pages/settings.py").run()
+        at.button(key="check:fal").click().run()
+        (error,) = at.error
+        assert "key" in error.value and "wrong-secret" not in error.value
+        assert fake.jobs_created == 0  # checking never makes a job
+
+
+def test_evolink_settings_say_a_key_cannot_be_checked_for_free(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVOLINK_API_KEY", "evo-some-key-0123456789")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("pages/settings.py").run()
+    assert any("EvoLink has no free call to check a key" in c.value for c in at.caption)
+    assert all(b.key != "check:evolink" for b in at.button)
+
+
 def test_a_key_typed_on_settings_generates_for_this_session(
     app: AppTest, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -123,19 +123,7 @@ class FalClient:
     def upload_image(self, path: Path) -> str:
         """Put a first frame on fal's CDN and return its public URL (fal_client's default flow)."""
         data = path.read_bytes()
-        answer = self._json(self._call("POST", f"{self.rest_base}{TOKEN_PATH}", json={}, headers=self._auth))
-        if not isinstance(answer, dict) or not all(
-            isinstance(answer.get(k), str) and answer.get(k) for k in ("token", "base_url")
-        ):
-            raise self._scrub(
-                ProviderError(
-                    f"{LABEL}'s storage did not hand out an upload token.",
-                    retryable=True,
-                    raw={k: v for k, v in answer.items() if k != "token"}
-                    if isinstance(answer, dict)
-                    else answer,
-                )
-            )
+        answer = self._storage_token()
         storage = answer["base_url"].rstrip("/")
         check_url(storage)  # the token is a credential too: https (or this machine) only
         token_type = str(answer.get("token_type") or "Bearer")
@@ -153,6 +141,27 @@ class FalClient:
                 )
             )
         return url
+
+    def check_key(self) -> None:
+        """Is the key accepted? Asking for a storage token is free and authenticated [F10]; fal's API
+        has no balance to report."""
+        self._storage_token()
+
+    def _storage_token(self) -> dict[str, Any]:
+        answer = self._json(self._call("POST", f"{self.rest_base}{TOKEN_PATH}", json={}, headers=self._auth))
+        if not isinstance(answer, dict) or not all(
+            isinstance(answer.get(k), str) and answer.get(k) for k in ("token", "base_url")
+        ):
+            raise self._scrub(
+                ProviderError(
+                    f"{LABEL}'s storage did not hand out an upload token.",
+                    retryable=True,
+                    raw={k: v for k, v in answer.items() if k != "token"}
+                    if isinstance(answer, dict)
+                    else answer,
+                )
+            )
+        return answer
 
     def submit(self, request: CompiledRequest, idempotency_key: str) -> Submission:
         """Queue one job. fal has no idempotency key [F6]: the runner never resends a submit."""

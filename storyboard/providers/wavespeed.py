@@ -191,6 +191,10 @@ class WaveSpeedClient:
             raise self._scrubbed(self._refusal(reply, submit=False))
         return Decimal(str(data["balance"]))
 
+    def check_key(self) -> Decimal:
+        """Is the key accepted, and what is left: the balance call."""
+        return self.balance()
+
     def cancel(self, submission: Submission) -> bool:
         # No cancel endpoint is documented [providers.md §1.2]: the job runs to the end and is billed.
         return False
