@@ -490,36 +490,44 @@ class JobRunner:
         videos.mkdir(parents=True, exist_ok=True)
         dest = videos / f"{job_id}.mp4"
         part = videos / f"{job_id}.mp4.part"
-        self._retry(lambda: client.download(url, part))
-        try:
-            info = media.probe_video(part)
-        except ValueError:
-            part.unlink(missing_ok=True)
-            self.store.update_job(
-                job_id,
-                state=JobState.FAILED,
-                message="The provider's file is not a playable video. Its link is kept in the details.",
-            )
-            return
-        _fsync(part)
-        os.replace(part, dest)
-        _fsync(videos)
-        job = self.store.update_job(
-            job_id,
-            state=JobState.DONE,
-            progress=1.0,
-            video_path=str(dest.relative_to(self.data_dir)),
-            duration_seconds=info.duration,
-            message="Ready.",
-        )
-        try:  # a poster is nice to have; the video is what was paid for, and it is safe now
-            poster = media.save_poster(dest, self.data_dir / "posters" / f"{job_id}.jpg")
-            self.store.update_job(job.id, poster_path=str(poster.relative_to(self.data_dir)))
-        except Exception:
-            log.exception("job %s: no poster", job_id)
+        try:  # saved before the app stopped? The link may have expired since; the file has not.
+            info = media.probe_video(dest)
+        except (OSError, ValueError):
+            self._retry(lambda: client.download(url, part))
+            try:
+                info = media.probe_video(part)
+            except ValueError:
+                part.unlink(missing_ok=True)
+                self.store.update_job(
+                    job_id,
+                    state=JobState.FAILED,
+                    message="The provider's file is not a playable video. Its link is kept in the details.",
+                )
+                return
+            _fsync(part)
+            os.replace(part, dest)
+            _fsync(videos)
+        self._done(job_id, dest, info.duration)
         forget: Callable[[Submission], None] | None = getattr(client, "forget", None)
         if forget is not None:
             forget(submission)
+
+    def _done(self, job_id: str, video: Path, duration: float) -> None:
+        poster_path = None
+        try:  # a poster is nice to have; the video is what was paid for, and it is safe now
+            poster = media.save_poster(video, self.data_dir / "posters" / f"{job_id}.jpg")
+            poster_path = str(poster.relative_to(self.data_dir))
+        except Exception:
+            log.exception("job %s: no poster", job_id)
+        self.store.update_job(  # done with its poster at once: no page ever shows a take without one
+            job_id,
+            state=JobState.DONE,
+            progress=1.0,
+            video_path=str(video.relative_to(self.data_dir)),
+            poster_path=poster_path,
+            duration_seconds=duration,
+            message="Ready.",
+        )
 
     def _wait(self, state: RetryCallState) -> float:
         """Jittered exponential backoff, at least as long as the provider's Retry-After."""

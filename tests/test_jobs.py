@@ -300,6 +300,20 @@ def test_after_a_restart_a_running_job_is_followed_not_resubmitted(
     assert client.submits == [] and client.status_calls >= 1
 
 
+def test_a_take_stopped_after_its_video_was_saved_finishes_without_the_providers_link(
+    runner: JobRunner, client: ScriptedClient, store: Store, tiny_mp4: Path, tmp_path: Path
+) -> None:
+    """The app stopped between saving the MP4 and marking the take done; the link has expired since."""
+    job = _stranded(store, JobState.DOWNLOADING, remote_id="req-5", remote_url="https://cdn.example/gone.mp4")
+    store.update_job(job.id, details={"submission": {"remote_id": "req-5", "data": {}}})
+    (tmp_path / "videos").mkdir()
+    shutil.copyfile(tiny_mp4, tmp_path / "videos" / f"{job.id}.mp4")
+    runner.resume_unfinished()
+    job = runner.wait(job.id, timeout=20)
+    assert job.state == JobState.DONE and job.poster_path is not None
+    assert client.downloads == 0 and client.submits == []
+
+
 def test_cancel_before_submit_sends_nothing(store: Store, client: ScriptedClient, tmp_path: Path) -> None:
     runner = JobRunner(store, tmp_path, {ProviderId.FAL: client}, backoff=0.001)
     job = _stranded(store, JobState.QUEUED)
