@@ -6,6 +6,8 @@ the logs, and it is never shown again (the field is a password field).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from components.runtime import client_for, generate_blocker, runtime, session_clients, session_keys
@@ -46,6 +48,14 @@ def _keep_key(provider: ProviderId, widget: str) -> None:
     except ValueError as damaged:  # the sentence never repeats the key
         st.session_state[KEY_ERROR] = str(damaged)
         return
+    check: Callable[[], object] | None = getattr(client, "check_key", None)
+    if check is not None:  # a key the provider refuses is not kept (a typo would strand paid takes)
+        try:
+            check()
+        except ProviderError as refused:
+            if refused.status_code in (401, 403):
+                st.session_state[KEY_ERROR] = f"{refused.message} The key was not kept."
+                return
     session_keys()[provider] = value
     session_clients()[provider] = client
     runtime().runner.adopt(client)  # paid takes left without a key by a restart are collected now

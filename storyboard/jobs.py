@@ -24,7 +24,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, TypeVar
 
@@ -52,6 +52,7 @@ MAX_POLL_INTERVAL = 5.0
 MAX_RECOVERY_WAIT = 60.0
 RETRIES = 5  # quick retries of one call; after that the job waits and tries again, without end
 SUBMIT_ATTEMPTS = 3  # a submit the provider surely did not take (busy, unreachable) is tried this often
+SUBMIT_MAX_WAIT = 30.0  # ... unless it asks us to wait longer than this (seconds) before trying again
 COMPLETED_WITHOUT_VIDEO = 5  # "completed" answers with no video link before we call it failed
 UNSENT = (JobState.QUEUED, JobState.UPLOADING)
 SPARSE_MAX = 10.0  # longest gap between polls while a job is far from its expected finish
@@ -74,6 +75,10 @@ def poll_wait(elapsed: float, expected: float | None, last_wait: float, first_wa
         if elapsed <= expected + max(5.0, expected / 4):
             return DENSE
     return min(MAX_POLL_INTERVAL, max(first_wait, last_wait * 1.25))
+
+
+class KeyMissing(Exception):
+    """A paid job's provider has no key in this app right now."""
 
 
 class GenerateRefused(Exception):
@@ -99,6 +104,9 @@ class JobRunner:
         self.data_dir = data_dir
         self.clients = dict(clients)  # keys from the environment or secrets file: every session's
         self._job_clients: dict[str, ProviderClient] = {}  # a key typed in one session: its jobs only
+        self._adopted: set[str] = set()  # paid jobs handed a typed key after the app restarted
+        self._waiting_for_key: set[str] = set()  # paid jobs whose provider took no key: kept, retried
+        self._wake: dict[str, threading.Event] = {}  # cuts a job's wait short (a key came, or shutdown)
         self._threads: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -108,16 +116,20 @@ class JobRunner:
     # ---- what the UI calls ---------------------------------------------------------------------
 
     def adopt(self, client: ProviderClient) -> int:
-        """Collect the paid takes on this client's provider that were left without a key (a key typed
-        in a session that ended with the app): they resume with this client. Returns how many."""
-        waiting = [
-            job
-            for job in self.store.unfinished_jobs()
-            if job.provider == client.provider and job.state not in UNSENT and not self._alive(job.id)
-        ]
-        for job in waiting:
-            self.start(job.id, client)
-        return len(waiting)
+        """Hand this client (a key typed on Settings) the paid takes on its provider that wait for a
+        key: left without one by a restart, or refused by the provider. Returns how many."""
+        adopted = 0
+        for job in self.store.unfinished_jobs():
+            if job.provider != client.provider or job.state in UNSENT:
+                continue
+            with self._lock:
+                keyless = job.id not in self._job_clients and job.provider not in self.clients
+                if not (keyless or job.id in self._waiting_for_key):
+                    continue
+                self._adopted.add(job.id)
+                self._start(job.id, client)
+            adopted += 1
+        return adopted
 
     def can_generate(self, provider: ProviderId, client: ProviderClient | None = None) -> str | None:
         """Why Generate is unavailable on a provider (for a session holding `client`), or None."""
@@ -176,14 +188,19 @@ class JobRunner:
 
     def start(self, job_id: str, client: ProviderClient | None = None) -> None:
         with self._lock:  # registered and started under the lock: a second start() sees it alive
-            if client is not None:
-                self._job_clients[job_id] = client
-            thread = self._threads.get(job_id)
-            if thread is not None and thread.is_alive():
-                return
-            thread = threading.Thread(target=self._run, args=(job_id,), name=f"job-{job_id}", daemon=True)
-            self._threads[job_id] = thread
-            thread.start()
+            self._start(job_id, client)
+
+    def _start(self, job_id: str, client: ProviderClient | None) -> None:
+        if client is not None:
+            self._job_clients[job_id] = client
+        thread = self._threads.get(job_id)
+        if thread is not None and thread.is_alive():
+            self._wake.setdefault(job_id, threading.Event()).set()  # a new client: use it now
+            return
+        self._wake[job_id] = threading.Event()
+        thread = threading.Thread(target=self._run, args=(job_id,), name=f"job-{job_id}", daemon=True)
+        self._threads[job_id] = thread
+        thread.start()
 
     def resume_unfinished(self) -> int:
         jobs = self.store.unfinished_jobs()
@@ -213,9 +230,11 @@ class JobRunner:
         self._stopping.set()
         with self._lock:
             threads = list(self._threads.values())
+            for wake in self._wake.values():
+                wake.set()
         for thread in threads:
             thread.join(timeout)
-        for client in self.clients.values():
+        for client in {*self.clients.values(), *self._job_clients.values()}:
             close: Callable[[], None] | None = getattr(client, "close", None)
             if close is not None:
                 close()
@@ -235,13 +254,20 @@ class JobRunner:
                         return
                     if not self._recover(job_id, exc):
                         return
-                self._stopping.wait(wait * random.uniform(0.8, 1.2))
-                wait = min(MAX_RECOVERY_WAIT, wait * 2)
+                wake = self._wake.setdefault(job_id, threading.Event())
+                if wake.wait(wait * random.uniform(0.8, 1.2)):
+                    wake.clear()
+                    wait = 2 * self.backoff  # a key came: try it at once
+                else:
+                    wait = min(MAX_RECOVERY_WAIT, wait * 2)
         finally:
             with self._lock:
                 if self._threads.get(job_id) is threading.current_thread():
                     del self._threads[job_id]
                     self._job_clients.pop(job_id, None)
+                    self._wake.pop(job_id, None)
+                    self._adopted.discard(job_id)
+                    self._waiting_for_key.discard(job_id)
 
     def _recover(self, job_id: str, exc: Exception) -> bool:
         """Decide what an error means for the job. True: wait and drive it again."""
@@ -260,7 +286,24 @@ class JobRunner:
             self._unknown(job, said or f"We could not read {label}'s answer ({type(exc).__name__}).")
             return False
         # RUNNING or DOWNLOADING: the provider has the job and it is paid for. Never give up on it
-        # for a passing problem; a definite "no" from the provider ends it with their reason.
+        # for a passing problem, nor for a key problem (no key, a key refused, or a typed key of an
+        # account that does not know the job): keep it and wait for a working key. A definite "no"
+        # about the job itself ends it with the provider's reason.
+        if isinstance(exc, KeyMissing) or (
+            isinstance(exc, ProviderError)
+            and (exc.status_code in (401, 403) or (exc.status_code == 404 and job_id in self._adopted))
+        ):
+            with self._lock:
+                self._waiting_for_key.add(job_id)
+            info = PROVIDERS[job.provider]
+            why = f"{said} " if said else ""
+            self.store.update_job(
+                job_id,
+                message=f"{why}This take is paid for and still on {label}: it is collected as soon as {label} "
+                f"accepts a key (type one on Settings, or set {info.key_env}).",
+                details={"last_error": f"{type(exc).__name__}: {exc}"},
+            )
+            return True
         if isinstance(exc, ProviderError) and not exc.retryable:
             self.store.update_job(
                 job_id,
@@ -299,12 +342,8 @@ class JobRunner:
             )
         elif job.state == JobState.SUBMITTING:
             self._unknown(job, f"The app stopped while sending this job to {info.label}.")
-        else:  # paid and on the provider: keep it until a key can collect it
-            self.store.update_job(
-                job.id,
-                message=f"This take is paid for and still on {info.label}: type your {info.label} key on "
-                f"Settings (or set {info.key_env}) and it will be collected.",
-            )
+        else:  # paid and on the provider: kept until a key can collect it (see _recover)
+            raise KeyMissing(f"No {info.label} key.")
 
     def _drive(self, job_id: str) -> None:
         job = self.store.get_job(job_id)
@@ -362,6 +401,18 @@ class JobRunner:
             if exc.sent is None and not client.free:
                 self.store.update_job(job.id, details=details)
                 self._unknown(job, exc.message)
+            elif exc.sent is False and exc.retryable and self._stopping.is_set():  # resumes next start
+                self.store.update_job(
+                    job.id, details=details, state=JobState.QUEUED, message="Waiting to start…"
+                )
+            elif exc.sent is False and exc.retryable:  # busy or unreachable, every time we tried
+                self.store.update_job(
+                    job.id,
+                    details=details,
+                    state=JobState.FAILED,
+                    message=f"{label} was busy or could not be reached, so the take was not sent and nothing "
+                    "was charged. Generate again in a minute.",
+                )
             else:
                 suffix = " Nothing was charged." if exc.sent is False or client.free else ""
                 self.store.update_job(
@@ -385,7 +436,9 @@ class JobRunner:
             retry=retry_if_exception(
                 lambda e: isinstance(e, ProviderError) and e.sent is False and e.retryable
             ),
-            stop=stop_after_attempt(SUBMIT_ATTEMPTS) | (lambda state: self._stopping.is_set()),
+            stop=stop_after_attempt(SUBMIT_ATTEMPTS)
+            | (lambda state: self._stopping.is_set())
+            | (lambda state: _asked_wait(state) > SUBMIT_MAX_WAIT),  # the user is better told to retry
             wait=self._wait,
             sleep=self._stopping.wait,
             reraise=True,
@@ -445,7 +498,15 @@ class JobRunner:
                     # midpoint, not the moment seen, so the next take's expected time does not creep.
                     now = time.time()
                     finished = now if follow is not None else (unfinished_at + now) / 2
-                    self.store.update_job(job.id, details={"generation_seconds": finished - submitted_at})
+                    hours = PROVIDERS[job.provider].link_hours
+                    self.store.update_job(
+                        job.id,
+                        details={"generation_seconds": finished - submitted_at},
+                        # it finished after it was last seen unfinished: the link lives at least this long
+                        link_expires_at=datetime.fromtimestamp(unfinished_at, UTC) + timedelta(hours=hours)
+                        if hours
+                        else None,
+                    )
                     return status.video_url
                 empty_completions += 1
                 if empty_completions >= COMPLETED_WITHOUT_VIDEO:
@@ -493,7 +554,20 @@ class JobRunner:
         try:  # saved before the app stopped? The link may have expired since; the file has not.
             info = media.probe_video(dest)
         except (OSError, ValueError):
-            self._retry(lambda: client.download(url, part))
+            try:
+                self._retry(lambda: client.download(url, part))
+            except ProviderError as exc:
+                if exc.retryable or not expires or expires > utcnow():
+                    raise
+                label = PROVIDERS[job.provider].label
+                self.store.update_job(
+                    job_id,
+                    state=JobState.FAILED,
+                    message=f"{label}'s link to this video expired ({expires:%Y-%m-%d %H:%M} UTC) before the app "
+                    f"could save it. {label}'s dashboard may still have it.",
+                    details={"failure": {"status": exc.status_code, "body": exc.raw}},
+                )
+                return
             try:
                 info = media.probe_video(part)
             except ValueError:
@@ -532,8 +606,7 @@ class JobRunner:
     def _wait(self, state: RetryCallState) -> float:
         """Jittered exponential backoff, at least as long as the provider's Retry-After."""
         backoff = wait_random_exponential(multiplier=self.backoff, max=MAX_POLL_INTERVAL)(state)
-        error = state.outcome.exception() if state.outcome else None
-        return max(backoff, getattr(error, "retry_after", None) or 0.0)
+        return max(backoff, _asked_wait(state))
 
     def _retry(self, call: Callable[[], T]) -> T:
         """Retry an idempotent call (status, upload, download, cancel) on retryable errors."""
@@ -545,6 +618,12 @@ class JobRunner:
             reraise=True,
         )
         return retrying(call)
+
+
+def _asked_wait(state: RetryCallState) -> float:
+    """The Retry-After of the error that ended the last attempt, or 0."""
+    error = state.outcome.exception() if state.outcome else None
+    return getattr(error, "retry_after", None) or 0.0
 
 
 def _fsync(path: Path) -> None:

@@ -173,3 +173,19 @@ def test_a_key_typed_on_settings_generates_for_this_session(
         for path in data_dir.rglob("*"):
             if path.is_file():
                 assert fake.key.encode() not in path.read_bytes(), path
+
+
+def test_a_typed_key_the_provider_refuses_is_not_kept(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeWaveSpeed() as fake:
+        monkeypatch.setenv("WAVESPEED_BASE_URL", fake.url)
+        app.switch_page("pages/settings.py").run()
+        app.text_input(key="key:wavespeed").input("ws-typo-key-0000").run()
+        (error,) = app.error
+        assert "did not accept the API key" in error.value and "The key was not kept." in error.value
+        assert "ws-typo-key-0000" not in error.value
+        assert any("No key. Set `WAVESPEED_API_KEY`" in m.value for m in app.markdown)
+        app.text_input(key="key:wavespeed").input(fake.key).run()
+        assert not app.error
+        assert any("Key typed here" in m.value for m in app.markdown)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,7 @@ class ScriptedClient:
         self.release = threading.Event()
         self.release.set()
         self.download_bytes: bytes | None = None
+        self.download_error: ProviderError | None = None
 
     def upload_image(self, path: Path) -> str:
         self.uploads.append(path)
@@ -62,6 +64,8 @@ class ScriptedClient:
 
     def download(self, url: str, dest: Path) -> None:
         self.downloads += 1
+        if self.download_error is not None:
+            raise self.download_error
         if self.download_bytes is not None:
             dest.write_bytes(self.download_bytes)
         else:
@@ -226,6 +230,13 @@ def test_a_sessions_own_client_generates_without_making_the_provider_ready_for_o
         runner.shutdown()
 
 
+def _until(check: Callable[[], bool], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
 def test_a_paid_take_left_without_a_key_waits_and_is_collected_once_a_key_is_typed(
     store: Store, client: ScriptedClient, tmp_path: Path
 ) -> None:
@@ -236,11 +247,11 @@ def test_a_paid_take_left_without_a_key_waits_and_is_collected_once_a_key_is_typ
         store.update_job(paid.id, details={"submission": {"remote_id": "req-9", "data": {}}})
         unsent = _stranded(store, JobState.QUEUED)
         assert runner.resume_unfinished() == 2
-        paid = runner.wait(paid.id, timeout=20)
-        assert paid.state == JobState.RUNNING
-        assert "paid for and still on fal.ai: type your fal.ai key on Settings" in paid.message
         unsent = runner.wait(unsent.id, timeout=20)
         assert unsent.state == JobState.FAILED and "nothing was charged" in unsent.message
+        waiting = "paid for and still on fal.ai: it is collected as soon as fal.ai accepts a key"
+        _until(lambda: waiting in store.get_job(paid.id).message)  # type: ignore[union-attr]
+        assert store.get_job(paid.id).state == JobState.RUNNING  # type: ignore[union-attr]
 
         assert runner.adopt(client) == 1
         paid = runner.wait(paid.id, timeout=20)
@@ -248,6 +259,53 @@ def test_a_paid_take_left_without_a_key_waits_and_is_collected_once_a_key_is_typ
         assert client.submits == []  # followed, never sent again
     finally:
         runner.shutdown()
+
+
+def test_a_typed_key_the_provider_refuses_never_fails_a_paid_take(
+    store: Store, client: ScriptedClient, tiny_mp4: Path, tmp_path: Path
+) -> None:
+    """After a restart, a key with a typo (401), then another account's key (404): the take waits;
+    the right key collects it."""
+    runner = JobRunner(store, tmp_path, {}, backoff=0.001)
+    try:
+        paid = _stranded(store, JobState.RUNNING, remote_id="req-9")
+        store.update_job(paid.id, details={"submission": {"remote_id": "req-9", "data": {}}})
+        runner.resume_unfinished()
+        wrong, other = ScriptedClient(tiny_mp4), ScriptedClient(tiny_mp4)
+        wrong.statuses = [ProviderError("fal.ai did not accept the API key.", status_code=401)] * 50
+        other.statuses = [ProviderError("fal.ai does not know this job.", status_code=404)] * 50
+        for refusing in (wrong, other):
+            assert runner.adopt(refusing) == 1
+            _until(lambda c=refusing: c.status_calls >= 2)
+            job = store.get_job(paid.id)
+            assert job is not None and job.state == JobState.RUNNING
+            assert "it is collected as soon as fal.ai accepts a key" in job.message
+        assert runner.adopt(client) == 1
+        assert runner.wait(paid.id, timeout=20).state == JobState.DONE
+    finally:
+        runner.shutdown()
+
+
+def test_a_submit_refused_while_busy_is_tried_again_then_said_plainly(
+    runner: JobRunner, client: ScriptedClient
+) -> None:
+    client.submit_error = ProviderError("fal.ai is busy.", retryable=True, sent=False, status_code=429)
+    job = runner.wait(runner.generate(_storyboard()).id, timeout=20)
+    assert len(client.submits) == 3  # SUBMIT_ATTEMPTS
+    assert job.state == JobState.FAILED
+    assert job.message == (
+        "fal.ai was busy or could not be reached, so the take was not sent and nothing was charged. "
+        "Generate again in a minute."
+    )
+
+
+def test_a_submit_told_to_wait_long_is_not_held_in_sending(runner: JobRunner, client: ScriptedClient) -> None:
+    client.submit_error = ProviderError(
+        "fal.ai is busy.", retryable=True, sent=False, status_code=429, retry_after=600
+    )
+    job = runner.wait(runner.generate(_storyboard()).id, timeout=20)
+    assert len(client.submits) == 1 and job.state == JobState.FAILED
+    assert "nothing was charged" in job.message
 
 
 def test_the_first_frame_is_uploaded_and_sent(
@@ -312,6 +370,29 @@ def test_a_take_stopped_after_its_video_was_saved_finishes_without_the_providers
     job = runner.wait(job.id, timeout=20)
     assert job.state == JobState.DONE and job.poster_path is not None
     assert client.downloads == 0 and client.submits == []
+
+
+def test_a_link_that_expired_before_the_video_was_saved_is_said_plainly(
+    runner: JobRunner, client: ScriptedClient, store: Store
+) -> None:
+    from datetime import timedelta
+
+    from storyboard.models import utcnow
+
+    gone = utcnow() - timedelta(hours=1)
+    job = _stranded(
+        store,
+        JobState.DOWNLOADING,
+        remote_id="req-5",
+        remote_url="https://cdn.example/x.mp4",
+        link_expires_at=gone,
+    )
+    store.update_job(job.id, details={"submission": {"remote_id": "req-5", "data": {}}})
+    client.download_error = ProviderError("fal.ai does not know this job or address.", status_code=404)
+    runner.resume_unfinished()
+    job = runner.wait(job.id, timeout=20)
+    assert job.state == JobState.FAILED
+    assert job.message.startswith(f"fal.ai's link to this video expired ({gone:%Y-%m-%d %H:%M} UTC)")
 
 
 def test_cancel_before_submit_sends_nothing(store: Store, client: ScriptedClient, tmp_path: Path) -> None:
