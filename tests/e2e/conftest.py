@@ -138,6 +138,9 @@ def page(browser) -> Iterator[object]:  # noqa: ANN001
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
     pg.set_default_timeout(30_000)
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=20_000)  # assertions too (5 s by default): a loaded CI machine is slow
     yield pg
     context.close()
 
