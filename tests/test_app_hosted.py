@@ -175,9 +175,7 @@ def test_a_key_typed_on_settings_generates_for_this_session(
                 assert fake.key.encode() not in path.read_bytes(), path
 
 
-def test_a_typed_key_the_provider_refuses_is_not_kept(
-    app: AppTest, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_typed_key_the_provider_refuses_is_not_kept(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
     with FakeWaveSpeed() as fake:
         monkeypatch.setenv("WAVESPEED_BASE_URL", fake.url)
         app.switch_page("pages/settings.py").run()
