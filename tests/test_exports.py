@@ -21,6 +21,7 @@ from typing import Any
 
 import hypothesis.strategies as st
 import pytest
+from export_samples import BAD_FILES, edited, shots, valid
 from fakes.base import FakeServer, Recorded
 from fakes.evolink import FakeEvoLink
 from fakes.fal import FakeFal
@@ -180,92 +181,6 @@ def test_a_damaged_first_frame_is_left_out_and_nothing_of_it_is_written(tmp_path
     assert not there.exists() or not _files(there)
 
 
-def _valid() -> Storyboard:
-    return Storyboard(
-        name="Summer sale",
-        shots=[
-            Shot(prompt="Wide: the shop at dawn.", duration=5),
-            Shot(prompt="The doors open.", duration=5),
-        ],
-        provider=ProviderId.FAL,
-    )
-
-
-def _edited(change: Any) -> str:
-    document = json.loads(exports.export_storyboard(_valid(), Path("/nonexistent")))
-    change(document)
-    return json.dumps(document)
-
-
-def _shots(n: int, seconds: int) -> list[dict[str, Any]]:
-    return [{"id": f"s{i}", "prompt": f"shot {i}", "duration": seconds} for i in range(n)]
-
-
-# What a user might feed the importer, and the sentence they get. Shared with test_app_exports.py.
-BAD_FILES: dict[str, tuple[str | bytes, list[str]]] = {
-    "not JSON": (
-        "{'schema': nope",
-        [
-            "This is not valid JSON (line 1, column 2): the file is damaged or not a Storyboard Studio storyboard."
-        ],
-    ),
-    "not text": (
-        b"\x89PNG\r\n\x1a\n\xff\xfe\x00",
-        ["This file is not text, so it is not a Storyboard Studio storyboard (those are .json files)."],
-    ),
-    "no schema": ('{"shots": []}', ["This file is not a Storyboard Studio storyboard (no 'schema' field)."]),
-    "a list": ("[1, 2]", ["This file is not a Storyboard Studio storyboard (no 'schema' field)."]),
-    "wrong schema": (
-        _edited(lambda d: d.update(schema="acme/video-plan")),
-        [
-            "This file is not a Storyboard Studio storyboard (its schema is 'acme/video-plan', not 'storyboard-studio/storyboard')."
-        ],
-    ),
-    "newer version": (
-        _edited(lambda d: d.update(version=2)),
-        [
-            "This storyboard was saved by a newer Storyboard Studio (format version 2; this one reads version 1). "
-            "Update the app to import it."
-        ],
-    ),
-    "7 shots": (
-        _edited(lambda d: d["storyboard"].update(shots=_shots(7, 2))),
-        [f"The storyboard has 7 shots; a storyboard can have at most {LIM.max_shots}."],
-    ),
-    "16 s": (
-        _edited(lambda d: d["storyboard"].update(shots=_shots(2, 8))),
-        [f"The shots add up to 16 s; a video can last at most {LIM.max_total_seconds} s."],
-    ),
-    "2600-character prompt": (
-        _edited(lambda d: d["storyboard"]["shots"][1].update(prompt="x" * 2600)),
-        [f"Shot 2's prompt is 2600 characters; the limit is {LIM.max_prompt_chars}."],
-    ),
-    "wrong types": (
-        _edited(
-            lambda d: (
-                d["storyboard"]["shots"][0].update(duration="5"),
-                d["storyboard"]["shots"][1].update(duration=2.5, prompt=7),
-                d["storyboard"]["options"].update(sound="yes"),
-                d["storyboard"].update(model="kling-v9"),
-            )
-        ),
-        [
-            "Shot 1's duration must be a whole number of seconds.",
-            "Shot 2's prompt must be text.",
-            "Shot 2's duration must be a whole number of seconds.",
-            "The model 'kling-v9' is not one Storyboard Studio knows; use one of kling-v3-turbo-pro-t2v, "
-            "kling-v3-turbo-pro-i2v, kling-v3.0-pro-t2v.",
-            "Sound must be true or false.",
-        ],
-    ),
-    "unknown field": (
-        _edited(lambda d: d["storyboard"]["shots"][0].update(lenght=5)),
-        ["Shot 1 has a field 'lenght' that Storyboard Studio does not know."],
-    ),
-    "empty": ("  \n", ["The file is empty: choose a storyboard .json file exported from Storyboard Studio."]),
-}
-
-
 @pytest.mark.parametrize("case", list(BAD_FILES))
 def test_a_bad_file_is_refused_with_one_sentence_per_problem_and_writes_nothing(
     case: str, empty_dir: Path
@@ -278,7 +193,7 @@ def test_a_bad_file_is_refused_with_one_sentence_per_problem_and_writes_nothing(
 
 
 def test_an_import_never_reuses_the_id_it_was_exported_with() -> None:
-    sb = _valid()
+    sb = valid()
     ids = {
         parse_storyboard(exports.export_storyboard(sb, Path("/nonexistent"))).storyboard.id for _ in range(5)
     }
@@ -286,9 +201,9 @@ def test_an_import_never_reuses_the_id_it_was_exported_with() -> None:
 
 
 def test_repeated_shot_ids_get_fresh_ones_so_the_editor_can_key_each_shot() -> None:
-    text_ = _edited(lambda d: d["storyboard"].update(shots=_shots(2, 5)[:1] * 3))
-    shots = parse_storyboard(text_).storyboard.shots
-    assert len({s.id for s in shots}) == 3 and shots[0].id == "s0"
+    text_ = edited(lambda d: d["storyboard"].update(shots=shots(2, 5)[:1] * 3))
+    got = parse_storyboard(text_).storyboard.shots
+    assert len({s.id for s in got}) == 3 and got[0].id == "s0"
 
 
 # ---- the request exports: their text ----------------------------------------------------------
@@ -319,21 +234,21 @@ def test_any_storyboard_s_scripts_carry_exactly_the_compiled_body(
 
 
 def test_preview_has_no_request_to_export() -> None:
-    sb = _valid().model_copy(update={"provider": ProviderId.PREVIEW})
+    sb = valid().model_copy(update={"provider": ProviderId.PREVIEW})
     with pytest.raises(ValueError, match="no HTTP request"):
         exports.curl_script(sb, ProviderId.PREVIEW)
     assert ProviderId.PREVIEW not in exports.hosted_providers(sb.model)
 
 
 def test_a_script_says_what_it_costs_and_what_the_app_would_refuse() -> None:
-    sb = _valid().model_copy(update={"shots": [Shot(prompt="x", duration=1), Shot(prompt="y", duration=4)]})
+    sb = valid().model_copy(update={"shots": [Shot(prompt="x", duration=1), Shot(prompt="y", duration=4)]})
     script = exports.curl_script(sb, ProviderId.FAL)
     assert "Running it starts a paid job: $0.70" in script
     assert "# The app would not send this yet: Shot 1 is 1 s; fal.ai needs at least 3 s per shot." in script
 
 
 def test_a_name_cannot_break_out_of_a_comment() -> None:
-    sb = _valid().model_copy(update={"name": "Sale\nrm -rf ~\r\n\u2028print('pwned')\x0cprint('pwned')"})
+    sb = valid().model_copy(update={"name": "Sale\nrm -rf ~\r\n\u2028print('pwned')\x0cprint('pwned')"})
     for script in (exports.curl_script(sb, ProviderId.FAL), exports.python_script(sb, ProviderId.FAL)):
         assert not any(line.startswith(("rm ", "print(")) for line in script.splitlines())
 
@@ -457,11 +372,11 @@ def test_a_script_without_its_key_stops_before_sending_anything(tmp_path: Path) 
 
 def test_the_scripts_default_to_the_providers_real_addresses() -> None:
     for provider in HOSTED:
-        submit = exports.submit_request(_valid(), provider)
+        submit = exports.submit_request(valid(), provider)
         default = BASE_URLS[submit.base_env]
-        assert f'"${{{submit.base_env}:-{default}}}"' in exports.curl_script(_valid(), provider)
+        assert f'"${{{submit.base_env}:-{default}}}"' in exports.curl_script(valid(), provider)
         assert f"os.environ.get({submit.base_env!r}) or {default!r}" in exports.python_script(
-            _valid(), provider
+            valid(), provider
         )
 
 
