@@ -73,7 +73,12 @@ def export_storyboard(storyboard: Storyboard, data_dir: Path) -> str:
 def first_frame_missing(storyboard: Storyboard, data_dir: Path) -> bool:
     """True when the storyboard names a first frame whose file is not in the data folder."""
     frame = storyboard.first_frame
-    return frame is not None and _stored_image(frame, data_dir) is None
+    if frame is None:
+        return False
+    try:  # a stat, not a read: the editor asks on every rerun
+        return (Path(data_dir) / frame.path).stat().st_size != frame.size_bytes
+    except OSError:
+        return True
 
 
 def _stored_image(frame: FirstFrame, data_dir: Path) -> bytes | None:
