@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from storyboard import exports
 from storyboard.models import ProviderId
@@ -25,9 +25,14 @@ def _draft_id(page: Page) -> str:
     return parse_qs(urlparse(page.url).query)["draft"][0]
 
 
+def _button(page: Page, key: str) -> Locator:
+    # A button with help text is drawn twice (one hidden, for its tooltip's layout): take the visible one.
+    return page.locator(f".st-key-{key} button >> visible=true").first
+
+
 def _download(page: Page, key: str, folder: Path) -> Path:
     with page.expect_download() as info:
-        page.locator(f".st-key-{key} button").click()
+        _button(page, key).click()
     download = info.value
     path = folder / download.suggested_filename
     download.save_as(path)
@@ -42,7 +47,7 @@ def test_download_the_storyboard_and_its_request_then_import_it_as_a_new_storybo
     page.locator(".st-key-w-provider").get_by_text(re.compile(r"^fal\.ai")).click()
     settle(page)
     page.get_by_text("Export or import", exact=True).click()
-    expect(page.locator(".st-key-w-export-curl button")).to_be_visible()
+    expect(_button(page, "w-export-curl")).to_be_visible()
 
     original = _draft_id(page)
     store = Store(server.data_dir / "studio.db")
