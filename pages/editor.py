@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.cost_panel import comparison_table, quote_lines
+from components.exports import exports_panel
 from components.first_frame import first_frame_input
 from components.job_card import job_card
 from components.offer_picker import model_and_provider, options_form
@@ -130,6 +131,7 @@ with side_col:
     )
     if st.session_state.get(GENERATE_ERROR):
         st.error(st.session_state[GENERATE_ERROR])
+    exports_panel()
     if latest:
         st.subheader("Latest take")
         if latest[0].storyboard.model_dump(exclude={"name"}) != sb.model_dump(exclude={"name"}):

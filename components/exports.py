@@ -1,0 +1,141 @@
+"""Export and import: the storyboard as JSON, each provider's request as cURL and Python, and importing
+a storyboard file (dropped or pasted) as a new storyboard.
+
+Downloads are built only when clicked (a callable `data`), so the editor's reruns stay cheap. An
+import is checked completely before anything changes; a refused one leaves the editor as it was and
+says what is wrong, one sentence per problem.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.runtime import current, open_storyboard, runtime
+from storyboard import exports
+from storyboard.catalog import PROVIDERS
+from storyboard.models import ProviderId, Storyboard
+
+IMPORT_ERROR = "import_error"  # the sentences of the last refused import
+IMPORT_DONE = "import_done"  # what to say once after a successful import
+UPLOADER_GENERATION = "import_uploader"
+PASTE_KEY = "w:import-text"
+
+
+def _plain(text: str) -> str:
+    """Text for markdown as typed: a '$' in a name or a file must not start a formula."""
+    return text.replace("$", "\\$")
+
+
+def _uploader_key() -> str:
+    return f"w:import-file:{st.session_state.get(UPLOADER_GENERATION, 0)}"
+
+
+def _import(text: str | bytes) -> None:
+    st.session_state.pop(IMPORT_DONE, None)
+    try:
+        imported = exports.import_storyboard(text, runtime().data_dir)
+    except exports.ImportRefused as refused:
+        st.session_state[IMPORT_ERROR] = refused.problems
+        return
+    st.session_state.pop(IMPORT_ERROR, None)
+    st.session_state[UPLOADER_GENERATION] = st.session_state.get(UPLOADER_GENERATION, 0) + 1
+    open_storyboard(imported.storyboard)  # a fresh id: the draft it came from is untouched
+    st.session_state[IMPORT_DONE] = [
+        f"Imported “{imported.storyboard.name}” as a new storyboard.",
+        *imported.notes,
+    ]
+
+
+def _uploaded() -> None:
+    upload = st.session_state.get(_uploader_key())
+    if upload is None:  # the chip's ✕: nothing to import
+        st.session_state.pop(IMPORT_ERROR, None)
+        return
+    _import(upload.getvalue())
+
+
+def _pasted() -> None:
+    _import(st.session_state.get(PASTE_KEY, ""))
+
+
+def _downloads(sb: Storyboard) -> None:
+    data_dir = runtime().data_dir
+    st.download_button(
+        "Storyboard (JSON)",
+        data=lambda: exports.export_storyboard(sb, data_dir),
+        file_name=exports.storyboard_file_name(sb),
+        mime="application/json",
+        icon=":material/data_object:",
+        on_click="ignore",
+        key="w:export-json",
+        width="stretch",
+        help="Everything in this storyboard, the first frame included; import it here or on another computer.",
+    )
+    if exports.first_frame_missing(sb, data_dir):
+        st.caption("The first frame's file is missing from the data folder, so the JSON leaves it out.")
+    if sb.provider == ProviderId.PREVIEW:
+        st.caption(exports.PREVIEW_HAS_NO_REQUEST)
+    else:
+        label = PROVIDERS[sb.provider].label
+        curl, python = st.columns(2)
+        curl.download_button(
+            f"{label} · cURL",
+            data=lambda: exports.curl_script(sb, sb.provider),
+            file_name=exports.script_file_name(sb, sb.provider, "sh"),
+            mime="text/x-shellscript",
+            icon=":material/terminal:",
+            on_click="ignore",
+            key="w:export-curl",
+            width="stretch",
+            help=f"The exact request Generate sends to {label}, as a bash script. "
+            f"The key comes from ${PROVIDERS[sb.provider].key_env}; it is never in the file.",
+        )
+        python.download_button(
+            f"{label} · Python",
+            data=lambda: exports.python_script(sb, sb.provider),
+            file_name=exports.script_file_name(sb, sb.provider, "py"),
+            mime="text/x-python",
+            icon=":material/code:",
+            on_click="ignore",
+            key="w:export-python",
+            width="stretch",
+            help=f"The exact request Generate sends to {label}, with httpx. "
+            f"The key comes from {PROVIDERS[sb.provider].key_env}; it is never in the file.",
+        )
+    st.download_button(
+        "Every provider's request (.zip)",
+        data=lambda: exports.all_requests_zip(sb),
+        file_name=exports.all_requests_zip_name(sb),
+        mime="application/zip",
+        icon=":material/folder_zip:",
+        on_click="ignore",
+        key="w:export-zip",
+        width="stretch",
+        help="cURL and Python for every hosted provider; each key is an environment variable, never in a file.",
+    )
+
+
+def exports_panel() -> None:
+    """The editor's export/import expander (in the side column, under Generate)."""
+    sb = current()
+    errors = st.session_state.get(IMPORT_ERROR)
+    done = st.session_state.pop(IMPORT_DONE, None)
+    with st.expander("Export or import", icon=":material/swap_vert:", expanded=bool(errors or done)):
+        _downloads(sb)
+        st.divider()
+        st.file_uploader(
+            "Import a storyboard (.json)",
+            type=["json"],
+            key=_uploader_key(),
+            on_change=_uploaded,
+            help="A file exported from Storyboard Studio. It opens as a new storyboard; this one stays as it is.",
+        )
+        st.text_area("…or paste its JSON", key=PASTE_KEY, height=100)
+        st.button("Import pasted JSON", key="w:import", on_click=_pasted, width="stretch")
+        if errors:
+            lines = [_plain(sentence) for sentence in errors]
+            st.error("\n".join(f"- {line}" for line in lines) if len(lines) > 1 else lines[0], icon="✋")
+        if done:
+            st.success(_plain(done[0]))
+            for note in done[1:]:
+                st.info(_plain(note))
