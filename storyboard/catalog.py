@@ -35,6 +35,8 @@ class ProviderInfo(BaseModel):
     key_env: str | None  # None: needs no key (Preview)
     dashboard_url: str
     link_hours: float | None = None  # how long the provider's video link lives; None: not published
+    auth_scheme: str | None = None  # the key travels as `Authorization: <scheme> <key>`
+    base_url_env: str | None = None  # the setting (settings.BASE_URLS) holding the host jobs are sent to
 
 
 class RateRule(BaseModel):
@@ -105,17 +107,23 @@ PROVIDERS: dict[ProviderId, ProviderInfo] = {
     ProviderId.WAVESPEED: ProviderInfo(
         label="WaveSpeedAI",
         key_env="WAVESPEED_API_KEY",
+        auth_scheme="Bearer",
+        base_url_env="WAVESPEED_BASE_URL",
         # The top-up page's address is not in the stored docs; the site's root certainly exists.
         dashboard_url="https://wavespeed.ai",
     ),
     ProviderId.FAL: ProviderInfo(
         label="fal.ai",
         key_env="FAL_KEY",
+        auth_scheme="Key",  # [F6]
+        base_url_env="FAL_QUEUE_BASE_URL",
         dashboard_url="https://fal.ai/dashboard/billing",
     ),
     ProviderId.EVOLINK: ProviderInfo(
         label="EvoLink",
         key_env="EVOLINK_API_KEY",
+        auth_scheme="Bearer",
+        base_url_env="EVOLINK_BASE_URL",
         dashboard_url="https://evolink.ai/dashboard",
         link_hours=24,  # "video links are valid for 24 h" [providers.md 3.1, E1]
     ),

@@ -408,23 +408,19 @@ class Submit(BaseModel):
         return BASE_URLS[self.base_env]
 
 
-# How each hosted client addresses its submit and sends its key (see storyboard/providers/*.py);
+# How each hosted client addresses its submit and sends its key: the catalog's, as the clients use;
 # test_exports.py runs every export against the provider fakes beside the client's own submit.
-_ROUTES: dict[ProviderId, tuple[str, str]] = {
-    ProviderId.WAVESPEED: ("WAVESPEED_BASE_URL", "Bearer"),
-    ProviderId.FAL: ("FAL_QUEUE_BASE_URL", "Key"),
-    ProviderId.EVOLINK: ("EVOLINK_BASE_URL", "Bearer"),
-}
+_HOSTED = [p for p, info in PROVIDERS.items() if info.auth_scheme and info.base_url_env]
 
 
 def hosted_providers(model: ModelId) -> list[ProviderId]:
     """The providers with an HTTP request to export for this model."""
-    return [p for p in _ROUTES if (p, model) in OFFERS]
+    return [p for p in _HOSTED if (p, model) in OFFERS]
 
 
 def submit_request(storyboard: Storyboard, provider: ProviderId) -> Submit:
     """What Generate sends to `provider`; ValueError for Preview, which sends nothing."""
-    if provider not in _ROUTES:
+    if provider not in _HOSTED:
         raise ValueError(PREVIEW_HAS_NO_REQUEST)
     chosen = offer(provider, storyboard.model)
     sentinel = _sentinel()
@@ -440,15 +436,14 @@ def submit_request(storyboard: Storyboard, provider: ProviderId) -> Submit:
     if chosen.takes_image:
         assert chosen.image_field is not None
         body[chosen.image_field] = None  # filled from FIRST_FRAME_URL by the script, in the same place
-    base_env, scheme = _ROUTES[provider]
-    key_env = PROVIDERS[provider].key_env
-    assert key_env is not None
+    info = PROVIDERS[provider]
+    assert info.base_url_env and info.auth_scheme and info.key_env
     return Submit(
         provider=provider,
-        base_env=base_env,
+        base_env=info.base_url_env,
         path=path,
-        auth_scheme=scheme,
-        key_env=key_env,
+        auth_scheme=info.auth_scheme,
+        key_env=info.key_env,
         body=body,
         image_field=chosen.image_field if chosen.takes_image else None,
     )

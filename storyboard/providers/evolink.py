@@ -217,7 +217,10 @@ class EvoLinkClient:
     # ---- helpers ----------------------------------------------------------------------------
 
     def _call(self, method: str, url: str, *, submit: bool = False, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self._key}", "Accept": "application/json"}
+        headers = {
+            "Authorization": f"{PROVIDERS[ProviderId.EVOLINK].auth_scheme} {self._key}",
+            "Accept": "application/json",
+        }
         try:
             return call(
                 self._http, method, url, self.label, self.dashboard, submit=submit, headers=headers, **kwargs

@@ -95,7 +95,7 @@ class FalClient:
 
     @property
     def _auth(self) -> dict[str, str]:
-        return {"Authorization": f"Key {self._key}"}
+        return {"Authorization": f"{PROVIDERS[ProviderId.FAL].auth_scheme} {self._key}"}
 
     def _scrub(self, exc: ProviderError) -> ProviderError:
         """Take the key out of a sentence or raw body in case a server echoed it back."""

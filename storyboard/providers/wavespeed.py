@@ -248,7 +248,7 @@ class WaveSpeedClient:
         **kwargs: Any,
     ) -> httpx.Response:
         sent_headers = {
-            "Authorization": f"Bearer {self._key}",
+            "Authorization": f"{PROVIDERS[ProviderId.WAVESPEED].auth_scheme} {self._key}",
             "Accept": "application/json",
             **(headers or {}),
         }
