@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import streamlit as st
 
@@ -17,6 +18,7 @@ from storyboard.takes import TakeGroup, group_by_storyboard, title
 
 PLAYING = "takes_playing"
 SHOWING_ALL = "takes_showing_all"  # storyboard ids whose every take is listed
+OPEN = "takes_open"  # {storyboard id: listed or not}; the newest storyboard's takes are listed unasked
 TAKES_SHOWN = 6  # newest takes listed per storyboard until "Show all" is pressed
 
 
@@ -42,21 +44,25 @@ def _show_all(storyboard_id: str) -> None:
     st.session_state.setdefault(SHOWING_ALL, set()).add(storyboard_id)
 
 
-def _poster(job: Job) -> str | None:
+def _toggle(storyboard_id: str, is_open: bool) -> None:
+    st.session_state.setdefault(OPEN, {})[storyboard_id] = not is_open
+
+
+def _poster(job: Job, data_dir: Path) -> str | None:
     """A small thumbnail of the take's poster, made once and then only read."""
     if not job.poster_path:
         return None
-    poster = runtime().data_dir / job.poster_path
+    poster = data_dir / job.poster_path
     try:
         return str(media.thumbnail(poster, max_width=320))
     except OSError:
         return None
 
 
-def _take(job: Job, version: int) -> None:
+def _take(job: Job, version: int, data_dir: Path) -> None:
     with st.container(border=True, key=f"take-{job.id}"):
         poster, about, actions = st.columns([1, 3, 1], vertical_alignment="center")
-        thumb = _poster(job)
+        thumb = _poster(job, data_dir)
         if thumb:
             poster.image(thumb, width="stretch")
         else:
@@ -88,26 +94,24 @@ def _take(job: Job, version: int) -> None:
             st.caption(job.message)
 
 
-st.title("Takes")
-store = runtime().store
-spend = store.spend_by_provider()
-columns = st.columns(len(PROVIDERS) + 1)
-columns[0].metric("Spent in total", format_usd(sum(spend.values(), Decimal(0))))
-for column, (provider, info) in zip(columns[1:], PROVIDERS.items(), strict=True):
-    column.metric(info.label, format_usd(spend.get(provider, Decimal(0))))
-
-jobs = store.list_jobs(limit=200)
-if not jobs:
-    st.info("No takes yet. Write a storyboard and press Generate: the Preview provider is free.")
-
-
-def _group(group: TakeGroup) -> None:
+def _group(group: TakeGroup, newest: bool, data_dir: Path) -> None:
     count = len(group.takes)
-    st.subheader(group.name, anchor=False)
-    st.caption(
+    is_open = st.session_state.get(OPEN, {}).get(group.storyboard_id, newest)
+    heading, toggle = st.columns([5, 1], vertical_alignment="bottom")
+    heading.subheader(group.name, anchor=False)
+    heading.caption(
         f"{count} take{'s' * (count != 1)} · {group.version_count} version{'s' * (group.version_count != 1)}"
-        + " · tick Compare on two or more to see them side by side"
+        + (" · tick Compare on two or more to see them side by side" if is_open and count > 1 else "")
     )
+    toggle.button(
+        "Hide takes" if is_open else f"Show {count} take{'s' * (count != 1)}",
+        key=f"toggle:{group.storyboard_id}",
+        on_click=_toggle,
+        args=(group.storyboard_id, is_open),
+        width="stretch",
+    )
+    if not is_open:
+        return
     chosen = [job for job in group.takes if st.session_state.get(compare_key(job.id))]
     if len(chosen) >= 2:
         comparison(group, chosen)
@@ -116,7 +120,7 @@ def _group(group: TakeGroup) -> None:
     listed = {job.id for job in shown} | {job.id for job in chosen}  # a chosen take stays listed
     for job in group.takes:
         if job.id in listed:
-            _take(job, group.versions[job.id])
+            _take(job, group.versions[job.id], data_dir)
     if len(shown) < count:
         st.button(
             f"Show all {count} takes",
@@ -126,5 +130,17 @@ def _group(group: TakeGroup) -> None:
         )
 
 
-for group in group_by_storyboard(jobs):
-    _group(group)
+st.title("Takes")
+rt = runtime()
+store = rt.store
+spend = store.spend_by_provider()
+columns = st.columns(len(PROVIDERS) + 1)
+columns[0].metric("Spent in total", format_usd(sum(spend.values(), Decimal(0))))
+for column, (provider, info) in zip(columns[1:], PROVIDERS.items(), strict=True):
+    column.metric(info.label, format_usd(spend.get(provider, Decimal(0))))
+
+jobs = store.list_jobs(limit=200)
+if not jobs:
+    st.info("No takes yet. Write a storyboard and press Generate: the Preview provider is free.")
+for number, group in enumerate(group_by_storyboard(jobs)):
+    _group(group, number == 0, rt.data_dir)
