@@ -46,7 +46,7 @@ def _open_draft(draft_id: str) -> None:
         open_storyboard(draft)
 
 
-def take_count_wanted() -> int:
+def _takes_wanted() -> int:
     return int(st.session_state.get(TAKES_KEY) or 1)
 
 
@@ -54,7 +54,7 @@ def _generate() -> None:
     st.session_state.pop(GENERATE_ERROR, None)
     try:
         sb = current()
-        runtime().runner.generate_takes(sb, take_count_wanted(), session_clients().get(sb.provider))
+        runtime().runner.generate_takes(sb, _takes_wanted(), session_clients().get(sb.provider))
     except GenerateRefused as refused:
         st.session_state[GENERATE_ERROR] = str(refused)
 
