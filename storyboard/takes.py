@@ -8,6 +8,7 @@ different one, and so on, per storyboard.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from storyboard.store import Store
 # are kept.
 DELETABLE = (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
 MAX_TITLE_CHARS = 80
+GONE = "This take was deleted meanwhile (in another window); reload the page."
 
 
 @dataclass
@@ -61,12 +63,16 @@ def rename(store: Store, job_id: str, new_title: str) -> str | None:
     text = " ".join(new_title.split())
     if len(text) > MAX_TITLE_CHARS:
         return f"A take's name can be at most {MAX_TITLE_CHARS} characters; shorten it."
-    store.update_job(job_id, title=text)
+    try:
+        store.update_job(job_id, title=text)
+    except KeyError:
+        return GONE
     return None
 
 
 def set_starred(store: Store, job_id: str, starred: bool) -> None:
-    store.update_job(job_id, starred=starred)
+    with suppress(KeyError):  # deleted meanwhile (in another window): nothing to star
+        store.update_job(job_id, starred=starred)
 
 
 def delete(store: Store, data_dir: Path, job_id: str) -> str | None:

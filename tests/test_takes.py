@@ -190,3 +190,11 @@ def _offer(sb):  # noqa: ANN001, ANN202
     from storyboard.catalog import offer
 
     return offer(sb.provider, sb.model)
+
+
+def test_renaming_or_starring_a_take_deleted_meanwhile_says_so(store: Store, tmp_path: Path) -> None:
+    job = _job(store, _storyboard(provider=ProviderId.PREVIEW), 0)
+    assert takes.delete(store, tmp_path, job.id) is None
+    assert takes.rename(store, job.id, "late") == takes.GONE
+    takes.set_starred(store, job.id, True)  # no error
+    assert store.get_job(job.id) is None
