@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Server, screenshot
-from tests.e2e.steps import VIDEO_TIMEOUT_MS, choose_720p, open_editor, settle, write_prompt
+from tests.e2e.steps import VIDEO_TIMEOUT_MS, choose_720p, prompt_box, settle, write_prompt
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +21,9 @@ BOTH_READY = """vs => Promise.all(vs.map(v => new Promise((resolve, reject) => {
 
 
 def test_two_takes_play_pause_and_seek_together(page: Page, server: Server) -> None:
-    open_editor(page, server.url)
+    page.goto(server.url)
+    expect(prompt_box(page, 1)).to_be_visible(timeout=60_000)  # the first run can be slow on a busy machine
+    settle(page)
     write_prompt(page, 1, "A glass bottle on wet sand at golden hour")
     choose_720p(page)
     page.locator(".st-key-w-takes").get_by_text("×2", exact=True).click()
