@@ -34,6 +34,7 @@ $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.editor_rerun
+	$(BIN)/python -m bench.takes_page
 	$(BIN)/python -m bench.preview_render
 	$(BIN)/python -m bench.image_check
 	$(BIN)/python -m bench.download_memory

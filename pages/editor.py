@@ -20,11 +20,11 @@ from components.runtime import (
     session_clients,
 )
 from components.shot_card import shot_card
+from components.take_count import TAKES_KEY, generate_label, latest_batch, take_count
 from components.timeline import timeline
 from storyboard import editing
-from storyboard.catalog import PROVIDERS
+from storyboard.catalog import MAX_TAKES_PER_GENERATE, PROVIDERS
 from storyboard.jobs import GenerateRefused
-from storyboard.models import format_usd
 from storyboard.pricing import compare, quote
 from storyboard.validate import validate
 
@@ -47,11 +47,15 @@ def _open_draft(draft_id: str) -> None:
         open_storyboard(draft)
 
 
+def _takes_wanted() -> int:
+    return int(st.session_state.get(TAKES_KEY) or 1)
+
+
 def _generate() -> None:
     st.session_state.pop(GENERATE_ERROR, None)
     try:
         sb = current()
-        runtime().runner.generate(sb, session_clients().get(sb.provider))
+        runtime().runner.generate_takes(sb, _takes_wanted(), session_clients().get(sb.provider))
     except GenerateRefused as refused:
         st.session_state[GENERATE_ERROR] = str(refused)
 
@@ -117,11 +121,12 @@ with side_col:
     if unavailable:
         st.info(unavailable, icon="🔌")
 
-    latest = rt.store.list_jobs(storyboard_id=sb.id, limit=1)
-    busy = bool(latest) and not latest[0].state.finished
-    label = "Generate preview · free" if price.total == 0 else f"Generate · {format_usd(price.total)}"
+    recent = rt.store.list_jobs(storyboard_id=sb.id, limit=MAX_TAKES_PER_GENERATE)
+    latest = latest_batch(recent)
+    busy = any(not job.state.finished for job in recent)
+    count = take_count()
     st.button(
-        "Generating…" if busy else label,
+        "Generating…" if busy else generate_label(price.total, count),
         type="primary",
         on_click=_generate,
         disabled=bool(problems) or unavailable is not None or busy,
@@ -133,7 +138,8 @@ with side_col:
         st.error(st.session_state[GENERATE_ERROR])
     exports_panel()
     if latest:
-        st.subheader("Latest take")
+        st.subheader("Latest take" if len(latest) == 1 else f"Latest {len(latest)} takes")
         if latest[0].storyboard.model_dump(exclude={"name"}) != sb.model_dump(exclude={"name"}):
             st.caption("Made from an earlier version of this storyboard.")
-        job_card(latest[0], key="latest")
+        for i, job in enumerate(latest):
+            job_card(job, key="latest" if i == 0 else f"latest-{i}")

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import streamlit as st
 
 from components.job_card import job_card, player, status_line
 from components.runtime import open_take, runtime
+from components.take_actions import compare_key, take_controls, take_questions
+from components.take_compare import comparison
+from storyboard import media
 from storyboard.catalog import PROVIDERS
 from storyboard.models import Job, JobState, format_usd, utcnow
+from storyboard.takes import TakeGroup, group_by_storyboard, title
 
 PLAYING = "takes_playing"
+SHOWING_ALL = "takes_showing_all"  # storyboard ids whose every take is listed
+OPEN = "takes_open"  # {storyboard id: listed or not}; the newest storyboard's takes are listed unasked
+TAKES_SHOWN = 6  # newest takes listed per storyboard until "Show all" is pressed
 
 
 def _play(job_id: str) -> None:
@@ -32,15 +40,35 @@ def provider_link(job: Job) -> str | None:
     return f"[{label}'s link]({job.remote_url}): {until}. The MP4 is kept here either way."
 
 
-def _take(job: Job) -> None:
-    data_dir = runtime().data_dir
+def _show_all(storyboard_id: str) -> None:
+    st.session_state.setdefault(SHOWING_ALL, set()).add(storyboard_id)
+
+
+def _toggle(storyboard_id: str, is_open: bool) -> None:
+    st.session_state.setdefault(OPEN, {})[storyboard_id] = not is_open
+
+
+def _poster(job: Job, data_dir: Path) -> str | None:
+    """A small thumbnail of the take's poster, made once and then only read."""
+    if not job.poster_path:
+        return None
+    poster = data_dir / job.poster_path
+    try:
+        return str(media.thumbnail(poster, max_width=320))
+    except OSError:
+        return None
+
+
+def _take(job: Job, version: int, data_dir: Path) -> None:
     with st.container(border=True, key=f"take-{job.id}"):
         poster, about, actions = st.columns([1, 3, 1], vertical_alignment="center")
-        if job.poster_path and (data_dir / job.poster_path).exists():
-            poster.image(str(data_dir / job.poster_path), width="stretch")
+        thumb = _poster(job, data_dir)
+        if thumb:
+            poster.image(thumb, width="stretch")
         else:
             poster.markdown("🎞️")
-        about.markdown(f"**{job.storyboard.name}** · {job.state.value}")
+        star = " · ★" if job.starred else ""
+        about.markdown(f"**{title(job)}** · v{version} · {job.state.value}{star}")
         shots = job.storyboard.shots
         first = shots[0].prompt.strip() or "(no prompt)"
         about.caption(f"{len(shots)} shot{'s' * (len(shots) > 1)}: {first[:90]}{'…' * (len(first) > 90)}")
@@ -53,9 +81,11 @@ def _take(job: Job) -> None:
         if actions.button("Open in editor", key=f"open:{job.id}"):
             open_take(job)
             st.switch_page("pages/editor.py")
+        take_controls(job, actions)
         link = provider_link(job)
         if link:
             about.caption(link)
+        take_questions(job)
         if job.state == JobState.DONE and st.session_state.get(PLAYING) == job.id:
             player(job, key=f"take:{job.id}")
         elif not job.state.finished:
@@ -64,8 +94,45 @@ def _take(job: Job) -> None:
             st.caption(job.message)
 
 
+def _group(group: TakeGroup, newest: bool, data_dir: Path) -> None:
+    count = len(group.takes)
+    is_open = st.session_state.get(OPEN, {}).get(group.storyboard_id, newest)
+    heading, toggle = st.columns([5, 1], vertical_alignment="bottom")
+    heading.subheader(group.name, anchor=False)
+    heading.caption(
+        f"{count} take{'s' * (count != 1)} · {group.version_count} version{'s' * (group.version_count != 1)}"
+        + (" · tick Compare on two or more to see them side by side" if is_open and count > 1 else "")
+    )
+    toggle.button(
+        "Hide takes" if is_open else f"Show {count} take{'s' * (count != 1)}",
+        key=f"toggle:{group.storyboard_id}",
+        on_click=_toggle,
+        args=(group.storyboard_id, is_open),
+        width="stretch",
+    )
+    if not is_open:
+        return
+    chosen = [job for job in group.takes if st.session_state.get(compare_key(job.id))]
+    if len(chosen) >= 2:
+        comparison(group, chosen)
+    showing_all = group.storyboard_id in st.session_state.get(SHOWING_ALL, set())
+    shown = group.takes if showing_all else group.takes[:TAKES_SHOWN]
+    listed = {job.id for job in shown} | {job.id for job in chosen}  # a chosen take stays listed
+    for job in group.takes:
+        if job.id in listed:
+            _take(job, group.versions[job.id], data_dir)
+    if len(shown) < count:
+        st.button(
+            f"Show all {count} takes",
+            key=f"show-all:{group.storyboard_id}",
+            on_click=_show_all,
+            args=(group.storyboard_id,),
+        )
+
+
 st.title("Takes")
-store = runtime().store
+rt = runtime()
+store = rt.store
 spend = store.spend_by_provider()
 columns = st.columns(len(PROVIDERS) + 1)
 columns[0].metric("Spent in total", format_usd(sum(spend.values(), Decimal(0))))
@@ -75,5 +142,5 @@ for column, (provider, info) in zip(columns[1:], PROVIDERS.items(), strict=True)
 jobs = store.list_jobs(limit=200)
 if not jobs:
     st.info("No takes yet. Write a storyboard and press Generate: the Preview provider is free.")
-for job in jobs:
-    _take(job)
+for number, group in enumerate(group_by_storyboard(jobs)):
+    _group(group, number == 0, rt.data_dir)

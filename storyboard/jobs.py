@@ -37,7 +37,7 @@ from tenacity import (
 )
 
 from storyboard import media
-from storyboard.catalog import PROVIDERS, offer
+from storyboard.catalog import MAX_TAKES_PER_GENERATE, PROVIDERS, offer
 from storyboard.compile import CompiledRequest, compile_request
 from storyboard.models import Job, JobState, ProviderId, Storyboard, utcnow
 from storyboard.pricing import quote
@@ -151,6 +151,15 @@ class JobRunner:
     def generate(self, storyboard: Storyboard, client: ProviderClient | None = None) -> Job:
         """Create (or find) the take for this storyboard and start it. Safe to call twice.
         `client`: the session's own (a key typed on Settings), else the app's for that provider."""
+        return self.generate_takes(storyboard, 1, client)[0]
+
+    def generate_takes(
+        self, storyboard: Storyboard, count: int, client: ProviderClient | None = None
+    ) -> list[Job]:
+        """Create (or find) `count` takes of this storyboard and start them, each with its own key.
+        While takes of the same storyboard run, pressing again finds those, never more."""
+        if not 1 <= count <= MAX_TAKES_PER_GENERATE:
+            raise GenerateRefused(f"Choose 1 to {MAX_TAKES_PER_GENERATE} takes at a time.")
         chosen = offer(storyboard.provider, storyboard.model)
         problems = validate(storyboard, chosen)
         if problems:
@@ -158,28 +167,41 @@ class JobRunner:
         blocker = self.can_generate(storyboard.provider, client)
         if blocker:
             raise GenerateRefused(blocker)
-        job = Job(
-            idempotency_key=self._take_key(storyboard),
-            storyboard=storyboard,
-            provider=storyboard.provider,
-            model=storyboard.model,
-            quote=quote(storyboard, chosen),
-            message="Waiting to start…",
-        )
-        job, created = self.store.create_job(job)
-        if created:
-            self.start(job.id, client)
-        return job
+        price = quote(storyboard, chosen)
+        jobs = []
+        for key in self._take_keys(storyboard, count):
+            job = Job(
+                idempotency_key=key,
+                storyboard=storyboard,
+                provider=storyboard.provider,
+                model=storyboard.model,
+                quote=price,
+                message="Waiting to start…",
+            )
+            job, created = self.store.create_job(job)
+            if created:
+                self.start(job.id, client)
+            jobs.append(job)
+        return jobs
 
     def _take_key(self, storyboard: Storyboard) -> str:
         """Same storyboard while a take of it runs -> same key; once it has finished, a new take."""
+        return self._take_keys(storyboard, 1)[0]
+
+    def _take_keys(self, storyboard: Storyboard, count: int) -> list[str]:
+        """The keys of the takes of this storyboard still running, if any (a second press finds
+        them); else `count` new keys, numbered after every key this storyboard ever had, deleted
+        takes' included, so no key (and no provider-side request id) is ever reused."""
         content = storyboard.model_dump_json(exclude={"name"})
         digest = hashlib.sha256(content.encode()).hexdigest()[:32]
         takes = self.store.jobs_with_key_prefix(digest)
-        for take in takes:
-            if not take.state.finished:
-                return take.idempotency_key
-        return f"{digest}:{len(takes)}"
+        running = [take.idempotency_key for take in takes if not take.state.finished]
+        if running:
+            return running
+        keys = [take.idempotency_key for take in takes] + self.store.retired_keys_with_prefix(digest)
+        numbers = [int(n) for k in keys if (n := k.rpartition(":")[2]).isdigit()]
+        first = max(numbers, default=-1) + 1
+        return [f"{digest}:{first + i}" for i in range(count)]
 
     def _alive(self, job_id: str) -> bool:
         with self._lock:

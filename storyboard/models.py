@@ -192,5 +192,7 @@ class Job(BaseModel):
     video_path: str | None = None  # relative to the data dir
     poster_path: str | None = None
     duration_seconds: float | None = None
+    title: str = ""  # the user's name for this take ("" shows the storyboard's name)
+    starred: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

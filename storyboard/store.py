@@ -41,6 +41,17 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
 CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at);
+-- Deleted takes: their keys are never used again, and what they cost still counts as spent.
+CREATE TABLE IF NOT EXISTS deleted_jobs (
+    id TEXT PRIMARY KEY,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    storyboard_id TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    state TEXT NOT NULL,
+    cost TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    deleted_at TEXT NOT NULL
+);
 """
 
 # States in which money may have been spent: the quote counts towards spend.
@@ -188,6 +199,41 @@ class Store:
         )
         return [Job.model_validate_json(r["body"]) for r in rows]
 
+    def retired_keys_with_prefix(self, prefix: str) -> list[str]:
+        """Idempotency keys of deleted takes: never handed out again."""
+        rows = self._read(
+            "SELECT idempotency_key FROM deleted_jobs WHERE idempotency_key >= ? AND idempotency_key < ?",
+            (prefix, prefix + "\U0010ffff"),
+        )
+        return [r["idempotency_key"] for r in rows]
+
+    def delete_job(self, job_id: str, from_states: Iterable[JobState]) -> Job | None:
+        """Delete a take's row if it is in one of `from_states` (checked in the same transaction).
+        Returns the deleted job, or None when it was in another state. Its key and cost are kept."""
+        with self._tx() as db:
+            row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            if row is None:
+                raise KeyError(job_id)
+            job = Job.model_validate_json(row["body"])
+            if job.state not in set(from_states):
+                return None
+            db.execute(
+                "INSERT INTO deleted_jobs(id, idempotency_key, storyboard_id, provider, state, cost, created_at,"
+                " deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    row["id"],
+                    row["idempotency_key"],
+                    row["storyboard_id"],
+                    row["provider"],
+                    row["state"],
+                    row["cost"],
+                    row["created_at"],
+                    utcnow().isoformat(),
+                ),
+            )
+            db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+        return job
+
     def list_jobs(self, storyboard_id: str | None = None, limit: int = 200) -> list[Job]:
         if storyboard_id:
             rows = self._read(
@@ -216,10 +262,11 @@ class Store:
 
     def spend_by_provider(self, since: datetime | None = None) -> dict[ProviderId, Decimal]:
         marks = ",".join("?" * len(BILLABLE))
-        sql = f"SELECT provider, cost FROM jobs WHERE state IN ({marks})"
-        args: list[Any] = [s.value for s in BILLABLE]
+        sql = f"SELECT provider, cost, created_at FROM jobs WHERE state IN ({marks})"
+        sql += f" UNION ALL SELECT provider, cost, created_at FROM deleted_jobs WHERE state IN ({marks})"
+        args: list[Any] = [s.value for s in BILLABLE] * 2
         if since is not None:
-            sql += " AND created_at >= ?"
+            sql = f"SELECT provider, cost FROM ({sql}) WHERE created_at >= ?"
             args.append(since.isoformat())
         totals: dict[ProviderId, Decimal] = {}
         for row in self._read(sql, args):

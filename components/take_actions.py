@@ -1,0 +1,89 @@
+"""A take's own controls on the Takes page: star, rename, compare, delete (asked first)."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from components.runtime import runtime
+from storyboard import takes
+from storyboard.models import Job
+
+EDITING = "takes_editing"  # {job id: "rename" | "delete"}: the one question open on a take
+REFUSED = "takes_refused"  # {job id: sentence}: why the last rename or delete was refused
+
+
+def compare_key(job_id: str) -> str:
+    return f"cmp:{job_id}"
+
+
+def _open(job_id: str, what: str | None) -> None:
+    editing: dict[str, str] = st.session_state.setdefault(EDITING, {})
+    st.session_state.setdefault(REFUSED, {}).pop(job_id, None)
+    if what is None or editing.get(job_id) == what:
+        editing.pop(job_id, None)
+    else:
+        editing[job_id] = what
+
+
+def _star(job_id: str, starred: bool) -> None:
+    takes.set_starred(runtime().store, job_id, starred)
+
+
+def _rename(job_id: str) -> None:
+    refused = takes.rename(runtime().store, job_id, st.session_state[f"title:{job_id}"])
+    if refused:
+        st.session_state.setdefault(REFUSED, {})[job_id] = refused
+    else:
+        _open(job_id, None)
+
+
+def _delete(job_id: str) -> None:
+    rt = runtime()
+    refused = takes.delete(rt.store, rt.data_dir, job_id)
+    _open(job_id, None)
+    if refused:
+        st.session_state.setdefault(REFUSED, {})[job_id] = refused
+    else:
+        st.session_state.pop(compare_key(job_id), None)
+
+
+def take_controls(job: Job, column: DeltaGenerator) -> None:
+    """Star, compare, rename and delete buttons in `column`."""
+    star, pick = column.columns(2, gap="small")
+    star.button(
+        "★" if job.starred else "☆",
+        key=f"star:{job.id}",
+        on_click=_star,
+        args=(job.id, not job.starred),
+        help="Unstar this take" if job.starred else "Star this take",
+    )
+    pick.checkbox("Compare", key=compare_key(job.id))
+    rename, delete = column.columns(2, gap="small")
+    rename.button("Rename", key=f"rename:{job.id}", on_click=_open, args=(job.id, "rename"))
+    delete.button("Delete", key=f"delete:{job.id}", on_click=_open, args=(job.id, "delete"))
+
+
+def take_questions(job: Job) -> None:
+    """The open question on this take (a new name, or "delete it?") and any refusal, full width."""
+    asking = st.session_state.get(EDITING, {}).get(job.id)
+    if asking == "rename":
+        st.session_state.setdefault(f"title:{job.id}", takes.title(job))
+        st.text_input(
+            "Name of this take",
+            key=f"title:{job.id}",
+            on_change=_rename,
+            args=(job.id,),
+            max_chars=takes.MAX_TITLE_CHARS,
+            help="Press Enter to keep it. Empty: the storyboard's name.",
+        )
+    elif asking == "delete":
+        st.warning("Delete this take, its video and its poster? This cannot be undone.", icon="🗑️")
+        yes, no, _ = st.columns([1, 1, 4])
+        yes.button(
+            "Yes, delete", key=f"delete-yes:{job.id}", type="primary", on_click=_delete, args=(job.id,)
+        )
+        no.button("Keep it", key=f"delete-no:{job.id}", on_click=_open, args=(job.id, None))
+    refused = st.session_state.get(REFUSED, {}).get(job.id)
+    if refused:
+        st.error(refused)

@@ -1,0 +1,89 @@
+"""Takes of one storyboard side by side: each plays, with what changed and what each cost.
+
+The videos are ordinary `st.video` elements: Streamlit serves their files to the browser through
+its media file manager (a `/media/…` URL, with range requests, so a 30 MB take streams), which
+base64 data URLs could not do for a hosted 1080p take. Playing them in sync is a few lines of JS in
+a zero-height `components.html` frame: it is same-origin with the page (srcdoc, allow-same-origin),
+so it listens to the page's play/pause/seek events, inside this comparison's container only, and
+repeats them on the other videos. Each handler acts only on videos not already in that state, so
+the echoes stop at once.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+from components.runtime import runtime
+from storyboard.catalog import PROVIDERS
+from storyboard.diff import changes
+from storyboard.models import Job, JobState, format_usd
+from storyboard.store import BILLABLE
+from storyboard.takes import TakeGroup, title
+
+_SYNC_JS = """
+<script>
+(() => {
+  const page = window.parent, doc = page.document, box = %(box)s, slot = "__takeSync_" + box;
+  const events = ["play", "pause", "seeked", "ratechange"];
+  if (page[slot]) events.forEach(e => doc.removeEventListener(e, page[slot], true));
+  const follow = (e) => {
+    const frame = window.frameElement;
+    if (!frame || !frame.isConnected) { events.forEach(n => doc.removeEventListener(n, follow, true)); return; }
+    const area = doc.querySelector(".st-key-" + box), lead = e.target;
+    if (!area || !(lead instanceof page.HTMLVideoElement) || !area.contains(lead)) return;
+    for (const v of area.querySelectorAll("video")) {
+      if (v === lead) continue;
+      if (Math.abs(v.currentTime - lead.currentTime) > 0.15 && e.type !== "pause") v.currentTime = lead.currentTime;
+      if (e.type === "play" && v.paused) v.play().catch(() => {});
+      if (e.type === "pause" && !v.paused) v.pause();
+      if (e.type === "ratechange" && v.playbackRate !== lead.playbackRate) v.playbackRate = lead.playbackRate;
+    }
+  };
+  page[slot] = follow;
+  events.forEach(e => doc.addEventListener(e, follow, true));
+})();
+</script>
+"""
+
+
+def box_key(storyboard_id: str) -> str:
+    return f"compare-{storyboard_id}"
+
+
+def cost_words(job: Job) -> str:
+    """What a take cost, as the spend totals count it."""
+    if job.state in BILLABLE:
+        return f"Cost {format_usd(job.quote.total)}"
+    return f"Cost $0.00 (quoted {format_usd(job.quote.total)}, not charged: {job.state.value})"
+
+
+def comparison(group: TakeGroup, chosen: list[Job]) -> None:
+    """`chosen` (two or more takes of `group`) side by side, oldest first; changes against the first."""
+    chosen = sorted(chosen, key=lambda j: j.created_at)
+    first = chosen[0]
+    data_dir = runtime().data_dir
+    key = box_key(group.storyboard_id)
+    with st.container(border=True, key=key):
+        st.markdown(f"**Comparing {len(chosen)} takes** · play, pause or seek one and the others follow")
+        for column, job in zip(st.columns(len(chosen)), chosen, strict=True):
+            with column:
+                st.markdown(f"**{title(job)}** · v{group.versions[job.id]}" + (" ★" if job.starred else ""))
+                st.caption(
+                    f"{cost_words(job)} · {PROVIDERS[job.provider].label} · {job.storyboard.total_seconds} s · "
+                    f"{job.created_at:%d %b %H:%M}"
+                )
+                if job is first:
+                    st.caption("The first of these takes: the others are compared with it.")
+                else:
+                    said = changes(first.storyboard, job.storyboard)
+                    if said:
+                        st.markdown("\n".join(f"- {line}" for line in said))
+                    else:
+                        st.caption(f"Same storyboard as {title(first)}: another take of it.")
+                path = data_dir / job.video_path if job.video_path else None
+                if job.state == JobState.DONE and path is not None and path.exists():
+                    st.video(str(path))
+                else:
+                    st.caption(job.message or f"No video: {job.state.value}.")
+        components.html(_SYNC_JS % {"box": f'"{key}"'}, height=0)

@@ -1,0 +1,52 @@
+""" "Generate ×N": how many takes one press makes, and the button's words with the price of all N."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import streamlit as st
+
+from storyboard.catalog import MAX_TAKES_PER_GENERATE
+from storyboard.diff import content_key
+from storyboard.models import Job, format_usd
+
+TAKES_KEY = "w:takes"
+BATCH_WINDOW = timedelta(seconds=5)  # takes of one press are written within this of each other
+
+
+def take_count() -> int:
+    """The "Takes" picker: 1 to MAX_TAKES_PER_GENERATE takes of this storyboard at once."""
+    return int(
+        st.radio(
+            "Takes",
+            options=list(range(1, MAX_TAKES_PER_GENERATE + 1)),
+            format_func=lambda n: f"×{n}",
+            horizontal=True,
+            key=TAKES_KEY,
+            help="Make several takes of this storyboard at once, to compare them on the Takes page. "
+            "Each take is generated, and paid for, separately.",
+        )
+    )
+
+
+def generate_label(price: Decimal, count: int) -> str:
+    """ "Generate · $1.40", "Generate 3 takes · $4.20", "Generate 3 previews · free"."""
+    if count == 1:
+        return "Generate preview · free" if price == 0 else f"Generate · {format_usd(price)}"
+    if price == 0:
+        return f"Generate {count} previews · free"
+    return f"Generate {count} takes · {format_usd(price * count)}"
+
+
+def latest_batch(recent: list[Job]) -> list[Job]:
+    """The takes made by the last press (newest first), from a storyboard's most recent takes."""
+    if not recent:
+        return []
+    newest = recent[0]
+    key = content_key(newest.storyboard)
+    return [
+        job
+        for job in recent
+        if newest.created_at - job.created_at <= BATCH_WINDOW and content_key(job.storyboard) == key
+    ]

@@ -1,0 +1,106 @@
+"""Takes of one storyboard: grouping, version numbers, renaming, starring and deleting.
+
+Every generation is a take of a storyboard (by the storyboard's id). A version is a distinct
+snapshot a take was made from, the name aside: v1 is the first content generated, v2 the next
+different one, and so on, per storyboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from storyboard.diff import content_key
+from storyboard.models import Job, JobState
+from storyboard.store import Store
+
+# A take may be deleted only when nothing about it is still open: finished and saved, failed or
+# cancelled. Running takes, and takes that may be paid but are not downloaded (outcome unknown),
+# are kept.
+DELETABLE = (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+MAX_TITLE_CHARS = 80
+GONE = "This take was deleted meanwhile (in another window); reload the page."
+
+
+@dataclass
+class TakeGroup:
+    """All takes of one storyboard, newest first, with each take's version number."""
+
+    storyboard_id: str
+    name: str  # the newest take's storyboard name
+    takes: list[Job] = field(default_factory=list)
+    versions: dict[str, int] = field(default_factory=dict)  # job id -> version number
+
+    @property
+    def version_count(self) -> int:
+        return len(set(self.versions.values()))
+
+
+def group_by_storyboard(jobs: Iterable[Job]) -> list[TakeGroup]:
+    """Takes grouped by storyboard; groups ordered by their newest take, takes newest first."""
+    groups: dict[str, TakeGroup] = {}
+    for job in sorted(jobs, key=lambda j: j.created_at, reverse=True):
+        sb = job.storyboard
+        group = groups.setdefault(sb.id, TakeGroup(storyboard_id=sb.id, name=sb.name))
+        group.takes.append(job)
+    for group in groups.values():
+        numbers: dict[str, int] = {}
+        for job in reversed(group.takes):  # oldest first
+            key = content_key(job.storyboard)
+            numbers.setdefault(key, len(numbers) + 1)
+            group.versions[job.id] = numbers[key]
+    return list(groups.values())
+
+
+def title(job: Job) -> str:
+    return job.title or job.storyboard.name
+
+
+def rename(store: Store, job_id: str, new_title: str) -> str | None:
+    """Give a take its own name ("" goes back to the storyboard's). Returns a refusal, or None."""
+    text = " ".join(new_title.split())
+    if len(text) > MAX_TITLE_CHARS:
+        return f"A take's name can be at most {MAX_TITLE_CHARS} characters; shorten it."
+    try:
+        store.update_job(job_id, title=text)
+    except KeyError:
+        return GONE
+    return None
+
+
+def set_starred(store: Store, job_id: str, starred: bool) -> None:
+    with suppress(KeyError):  # deleted meanwhile (in another window): nothing to star
+        store.update_job(job_id, starred=starred)
+
+
+def delete(store: Store, data_dir: Path, job_id: str) -> str | None:
+    """Delete a finished take and its files (video, poster and its thumbnails).
+
+    Returns one sentence saying why it was not deleted, or None when it was. What it cost still
+    counts towards spend, and its idempotency key is never handed out again."""
+    job = store.get_job(job_id)
+    if job is None:
+        return None  # already gone (a second click)
+    deleted = store.delete_job(job_id, DELETABLE)
+    if deleted is None:
+        if job.state == JobState.UNKNOWN:
+            return "This take may have been paid for and its video is not saved: check the provider's dashboard first."
+        return "This take is still being made: cancel it, or wait until it has finished, then delete it."
+    for path in _files(deleted, data_dir):
+        path.unlink(missing_ok=True)
+    return None
+
+
+def _files(job: Job, data_dir: Path) -> list[Path]:
+    root = data_dir.resolve()
+    found = [root / "videos" / f"{job.id}.mp4", root / "videos" / f"{job.id}.mp4.part"]
+    for relative in (job.video_path, job.poster_path):
+        if relative:
+            found.append(root / relative)
+    if job.poster_path:
+        poster = root / job.poster_path
+        found += list(poster.parent.glob(f"{poster.stem}.thumb*.jpg"))
+    # only ever inside the data dir, whatever a row says
+    return [p for p in {p.resolve() for p in found} if p.is_relative_to(root)]

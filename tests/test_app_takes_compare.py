@@ -1,0 +1,137 @@
+"""Takes of one storyboard through the real app: Generate ×N, compare, star, rename, delete."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from app_steps import build, run_until, set_duration
+from conftest import ROOT
+from streamlit.testing.v1 import AppTest
+
+from components.runtime import runtime
+from storyboard.catalog import offer
+from storyboard.models import Job, JobState, ProviderId, Storyboard
+from storyboard.pricing import quote
+
+
+def _generate(at: AppTest, takes: int = 1) -> None:
+    before = len(runtime().store.list_jobs())
+    at.radio(key="w:resolution").set_value("720p").run()
+    at.radio(key="w:takes").set_value(takes).run()
+    at.button(key="w:generate").click().run()
+    store = runtime().store
+    run_until(
+        at,
+        lambda: len(store.list_jobs()) == before + takes and all(j.state.finished for j in store.list_jobs()),
+    )
+
+
+def _texts(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown] + [c.value for c in at.caption]
+
+
+def test_two_takes_with_different_durations_compared_side_by_side(app: AppTest) -> None:
+    build(app, [5])
+    _generate(app)
+    set_duration(app, 0, 4)
+    _generate(app)
+    older, newer = sorted(runtime().store.list_jobs(), key=lambda j: j.created_at)
+    app.switch_page("pages/takes.py").run()
+    assert any("2 takes · 2 versions" in t for t in _texts(app))
+    assert len(app.get("video")) == 0
+    app.checkbox(key=f"cmp:{older.id}").check().run()
+    assert len(app.get("video")) == 0  # one take chosen: nothing to compare yet
+    app.checkbox(key=f"cmp:{newer.id}").check().run()
+    assert not app.exception, app.exception
+    texts = _texts(app)
+    assert any("Shot 1 duration 5 s → 4 s" in t for t in texts)
+    assert sum(t.startswith("Cost $0.00 · Preview") for t in texts) == 2  # what each cost
+    assert len(app.get("video")) == 2
+
+
+def test_generate_three_makes_exactly_three_takes_and_a_second_click_none(app: AppTest) -> None:
+    build(app, [3])
+    app.radio(key="w:resolution").set_value("720p").run()
+    app.radio(key="w:takes").set_value(3).run()
+    assert app.button(key="w:generate").label == "Generate 3 previews · free"
+    button = app.button(key="w:generate")
+    button.click().run()
+    assert app.button(key="w:generate").label == "Generating…"
+    button.click().run()  # a second click, sent before the page showed the first one's answer
+    store = runtime().store
+    assert len(store.list_jobs()) == 3
+    run_until(app, lambda: len(app.get("video")) == 3)
+    jobs = store.list_jobs()
+    assert len(jobs) == 3 and all(j.state == JobState.DONE for j in jobs)
+    assert len({j.idempotency_key for j in jobs}) == 3
+
+
+def test_the_button_shows_the_price_of_all_takes(app: AppTest) -> None:
+    build(app, [5])
+    app.radio(key="w:provider").set_value(ProviderId.FAL).run()  # Turbo on fal: $0.14/s, 5 s = $0.70
+    assert app.button(key="w:generate").label == "Generate · $0.70"
+    app.radio(key="w:takes").set_value(3).run()
+    assert app.button(key="w:generate").label == "Generate 3 takes · $2.10"
+
+
+def _new_session() -> AppTest:
+    os.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/takes.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_star_and_rename_persist_in_a_new_session(app: AppTest) -> None:
+    build(app, [3])
+    _generate(app)
+    (job,) = runtime().store.list_jobs()
+    app.switch_page("pages/takes.py").run()
+    app.button(key=f"star:{job.id}").click().run()
+    app.button(key=f"rename:{job.id}").click().run()
+    app.text_input(key=f"title:{job.id}").input("Keeper, warm light").run()
+    assert not app.exception, app.exception
+    other = _new_session()
+    assert any(m.value.startswith("**Keeper, warm light** · v1") and "★" in m.value for m in other.markdown)
+    assert other.button(key=f"star:{job.id}").label == "★"
+
+
+def test_delete_asks_first_then_removes_the_row_and_its_files(app: AppTest, data_dir: Path) -> None:
+    build(app, [3])
+    _generate(app)
+    (job,) = runtime().store.list_jobs()
+    files = [data_dir / job.video_path, data_dir / job.poster_path]
+    app.switch_page("pages/takes.py").run()
+    assert all(f.exists() for f in files)
+    app.button(key=f"delete:{job.id}").click().run()
+    assert any("Delete this take" in w.value for w in app.warning)
+    app.button(key=f"delete-no:{job.id}").click().run()
+    assert runtime().store.get_job(job.id) is not None
+    app.button(key=f"delete:{job.id}").click().run()
+    app.button(key=f"delete-yes:{job.id}").click().run()
+    assert not app.exception, app.exception
+    assert runtime().store.get_job(job.id) is None
+    assert not any(f.exists() for f in files)
+    assert not list((data_dir / "posters").glob(f"{job.id}*"))
+    assert f"take-{job.id}" not in str(app.main)
+    assert any("No takes yet" in i.value for i in app.info)
+
+
+def test_a_running_take_is_not_deleted(app: AppTest) -> None:
+    sb = Storyboard()
+    running = Job(
+        storyboard=sb,
+        provider=sb.provider,
+        model=sb.model,
+        quote=quote(sb, offer(sb.provider, sb.model)),
+        state=JobState.RUNNING,
+        message="Rendering the animatic… 40%",
+    )
+    runtime().store.create_job(running)
+    app.switch_page("pages/takes.py").run()
+    app.button(key=f"delete:{running.id}").click().run()
+    app.button(key=f"delete-yes:{running.id}").click().run()
+    assert any("still being made" in e.value for e in app.error)
+    assert runtime().store.get_job(running.id) is not None
