@@ -19,6 +19,7 @@ from components.runtime import (
     session_clients,
 )
 from components.shot_card import shot_card
+from components.templates import templates_menu
 from components.timeline import timeline
 from storyboard import editing
 from storyboard.catalog import PROVIDERS
@@ -58,7 +59,7 @@ def _generate() -> None:
 sb = current()
 rt = runtime()
 
-title, new, recent = st.columns([4, 1, 1], vertical_alignment="bottom")
+title, new, recent, starters = st.columns([4, 1, 1, 1], vertical_alignment="bottom")
 st.session_state["w:name"] = sb.name
 title.text_input("Storyboard name", key="w:name", on_change=_rename)
 new.button("New storyboard", on_click=_new_storyboard, width="stretch", key="w:new-storyboard")
@@ -72,6 +73,7 @@ with recent.popover("Open…", width="stretch"):
             disabled=draft_id == sb.id,
             width="stretch",
         )
+templates_menu(starters)
 
 shots_col, side_col = st.columns([3, 2], gap="large")
 
