@@ -7,6 +7,7 @@ shot chosen is kept per take in the session, so a rerun of the page keeps the pl
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import streamlit as st
@@ -37,12 +38,13 @@ def shot_player(job: Job, path: Path, key: str) -> None:
     # The player seeks when start_time changes. A second click on the same shot changes nothing the
     # player sees, so every other click also sets an end past the video's end (never reached): that
     # makes it a new player, which starts again from the shot.
-    end = sb.total_seconds + 1 if clicks % 2 else None
+    longest = max(sb.total_seconds, math.ceil(job.duration_seconds or 0))
+    end = longest + 1 if clicks % 2 else None
     st.video(
         str(path),
         start_time=starts[number - 1] if number else 0,
         end_time=end if number else None,
-        subtitles={TRACK_LABEL: webvtt(sb)},
+        subtitles={TRACK_LABEL: webvtt(sb).encode()},  # bytes: never mistaken for a file path
         autoplay=number is not None,  # only after a click: a page never starts playing by itself
     )
     if len(sb.shots) < 2:
