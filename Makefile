@@ -41,6 +41,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.hosted_latency
 	$(BIN)/python -m bench.sdk_latency
 	$(BIN)/python -m bench.exports
+	$(BIN)/python -m bench.templates_captions
 
 clean:
 	rm -rf $(VENV)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.runtime import runtime
+from components.shot_markers import shot_player
 from storyboard.catalog import MODELS, PROVIDERS
 from storyboard.models import Job, JobState, format_usd
 
@@ -23,7 +24,7 @@ def player(job: Job, key: str) -> None:
     if not path.exists():
         st.error("The video file is missing from the data folder.")
         return
-    st.video(str(path))
+    shot_player(job, path, key)
     st.download_button(
         "Download MP4",
         data=path.read_bytes,  # read when clicked, not on every rerun

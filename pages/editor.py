@@ -21,6 +21,7 @@ from components.runtime import (
 )
 from components.shot_card import shot_card
 from components.take_count import TAKES_KEY, generate_label, latest_batch, take_count
+from components.templates import templates_menu
 from components.timeline import timeline
 from storyboard import editing
 from storyboard.catalog import MAX_TAKES_PER_GENERATE, PROVIDERS
@@ -63,7 +64,7 @@ def _generate() -> None:
 sb = current()
 rt = runtime()
 
-title, new, recent = st.columns([4, 1, 1], vertical_alignment="bottom")
+title, new, recent, starters = st.columns([4, 1, 1, 1], vertical_alignment="bottom")
 st.session_state["w:name"] = sb.name
 title.text_input("Storyboard name", key="w:name", on_change=_rename)
 new.button("New storyboard", on_click=_new_storyboard, width="stretch", key="w:new-storyboard")
@@ -77,6 +78,7 @@ with recent.popover("Open…", width="stretch"):
             disabled=draft_id == sb.id,
             width="stretch",
         )
+templates_menu(starters)
 
 shots_col, side_col = st.columns([3, 2], gap="large")
 

@@ -1,0 +1,82 @@
+"""Shot markers in real Chromium: the take's <video> has a caption track whose cues, as the browser
+parsed them, start at the shot boundaries; "Shot n" jumps the video there and plays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Server, screenshot
+from tests.e2e.steps import SHOTS, build_three_shots, choose_720p, generate_and_wait, open_editor, settle
+
+pytestmark = pytest.mark.e2e
+
+# Wait (in the page) for the <track> to load, then read its cues as the browser parsed them.
+READ_CUES = """v => new Promise((resolve, reject) => {
+    const track = v.querySelector('track');
+    if (!track) { reject(new Error('no <track> in the video')); return; }
+    const tt = track.track;
+    const read = () => resolve({
+        mode: tt.mode, label: track.label, kind: track.kind,
+        cues: [...tt.cues].map(c => ({start: c.startTime, end: c.endTime, text: c.text})),
+    });
+    if (track.readyState === 2) { read(); return; }
+    track.addEventListener('load', read);
+    track.addEventListener('error', () => reject(new Error('the caption track failed to load')));
+    setTimeout(() => reject(new Error('track never loaded, readyState ' + track.readyState)), 20000);
+})"""
+
+MARK_PLAYER = "() => { window.__playerBefore = document.querySelector('video'); }"
+# True once a new player has replaced the marked one and plays within [start, end) seconds.
+NEW_PLAYER_PLAYS = """([start, end]) => {
+    const v = document.querySelector('video');
+    return v !== null && v !== window.__playerBefore && !v.paused
+        && v.currentTime >= start - 0.05 && v.currentTime < end;
+}"""
+
+
+def jump_to(page: Page, n: int, start: int, end: int) -> None:
+    """Click "Shot n" and wait until the player (a new one) plays from that shot's start."""
+    page.evaluate(MARK_PLAYER)
+    page.get_by_role("button", name=f"Shot {n}", exact=True).click()
+    page.wait_for_function(NEW_PLAYER_PLAYS, arg=[start, end])
+    settle(page)
+
+
+def _boundaries() -> list[int]:
+    starts, at = [], 0
+    for _, seconds in SHOTS:
+        starts.append(at)
+        at += seconds
+    return [*starts, at]
+
+
+def test_the_takes_captions_start_at_the_shot_boundaries_and_shot_buttons_jump(
+    page: Page, server: Server
+) -> None:
+    open_editor(page, server.url)
+    build_three_shots(page)
+    choose_720p(page)
+    generate_and_wait(page)
+
+    video = page.locator("video")
+    track: dict[str, Any] = video.evaluate(READ_CUES)
+    assert track["label"] == "Shots" and track["kind"] == "captions"
+    assert track["mode"] == "showing"  # captions are on by default
+    bounds = _boundaries()
+    assert [c["start"] for c in track["cues"]] == bounds[:-1]
+    assert [c["end"] for c in track["cues"]] == bounds[1:]
+    for n, (cue, (text, seconds)) in enumerate(zip(track["cues"], SHOTS, strict=True), 1):
+        assert cue["text"].startswith(f"Shot {n} · {seconds} s · ")
+        assert text.startswith(cue["text"].split(" · ", 2)[2].removesuffix("…"))
+
+    jump_to(page, 2, bounds[1], bounds[2])
+    expect(page.get_by_test_id("stVideo")).to_have_count(1)
+    screenshot(page, "shot-markers-shot-2")
+
+    # after it played on into shot 3, a second click on the same shot goes back to its start
+    page.evaluate("() => { document.querySelector('video').currentTime = 9; }")
+    jump_to(page, 2, bounds[1], bounds[2])
+    jump_to(page, 3, bounds[2], bounds[3])
