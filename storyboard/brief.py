@@ -1,0 +1,454 @@
+"""A one-page brief for approval: the storyboard as an A4 landscape contact sheet (PNG or PDF).
+
+One panel per shot, in reading order: its picture (the take's video at the shot's start, else the
+first frame for shot 1, else a neutral placeholder with the shot number), its length and time range,
+and its prompt (wrapped, cut with "…" when too long). Above the panels: the storyboard's name, the
+provider, the model, the options that offer sends, the cost, and where the video is.
+
+The page is drawn once with Pillow at 150 dpi (1754 x 1240 px) in Pillow's bundled font, as the
+animatic's captions are: no system fonts needed. A PDF is the same picture on one A4 page.
+Nothing here reads a key: the brief is made from the storyboard, its quote and the take only.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from storyboard.animatic import _ellipsize, _font, _line_height, _printable, _wrap
+from storyboard.catalog import MODELS, PROVIDERS, Offer, offer
+from storyboard.models import Job, Quote, Storyboard, format_usd, utcnow
+
+__all__ = [
+    "DPI",
+    "PAGE_SIZE",
+    "PANEL_BORDER",
+    "brief_image",
+    "brief_pdf",
+    "brief_png",
+    "file_stem",
+    "sent_options",
+    "shot_starts",
+]
+
+DPI = 150
+PAGE_SIZE = (1754, 1240)  # A4 landscape (297 x 210 mm) at 150 dpi
+PANEL_BORDER = (37, 99, 235)  # drawn around each shot panel and nowhere else on the page
+_BORDER_WIDTH = 3
+
+_PAPER = (255, 255, 255)
+_INK = (24, 24, 28)
+_DIM = (96, 101, 112)
+_BOX = (243, 244, 247)
+_PLACEHOLDER = (226, 228, 233)
+_PLACEHOLDER_INK = (148, 153, 163)
+_LETTERBOX = (30, 31, 36)
+
+_MARGIN = 60
+_GAP = 28
+_PANELS_TOP = 400
+_PANELS_BOTTOM = PAGE_SIZE[1] - 78
+_PAD = 16
+
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+# --- what the page says ---------------------------------------------------------------------------
+
+
+def shot_starts(storyboard: Storyboard) -> list[int]:
+    """Each shot's start in seconds from the beginning of the video."""
+    starts, at = [], 0
+    for shot in storyboard.shots:
+        starts.append(at)
+        at += shot.duration
+    return starts
+
+
+def sent_options(storyboard: Storyboard, chosen: Offer) -> list[str]:
+    """The options this offer sends, in words, with the values compile.py puts in the request."""
+    o = storyboard.options
+    out: list[str] = []
+    if chosen.has("aspect_ratio"):
+        out.append(f"Aspect ratio {o.aspect_ratio}")
+    elif chosen.takes_image:
+        out.append("Aspect ratio from the first frame")
+    if chosen.has("resolution"):
+        out.append(f"Resolution {o.resolution}")
+    if chosen.has("sound"):
+        out.append(f"Sound {'on' if o.sound else 'off'}")
+    if chosen.has("shot_type"):
+        out.append(f"Shot type {'customize' if storyboard.is_multi_shot else o.shot_type}")
+    if chosen.has("cfg_scale"):
+        out.append(f"Prompt strength {o.cfg_scale:g}")
+    if chosen.has("negative_prompt") and o.negative_prompt.strip():
+        out.append(f"Negative prompt: {o.negative_prompt.strip()}")
+    return out
+
+
+def file_stem(storyboard: Storyboard) -> str:
+    """A download name from the storyboard's name: letters and digits of any script, '-' between."""
+    words = "".join(c if c.isalnum() else " " for c in storyboard.name).split()
+    return "-".join(words)[:60].strip("-") or "storyboard"
+
+
+def _video_line(job: Job | None, data_dir: Path | None) -> str:
+    if job is None or not job.video_path:
+        return "not generated yet"
+    if data_dir is None:
+        return job.video_path
+    path = data_dir / job.video_path
+    return str(path) if path.exists() else f"{path} (missing from the data folder)"
+
+
+def _cost_lines(quote: Quote) -> list[str]:
+    if quote.total == 0:
+        return ["Free: rendered on this computer"]
+    lines = [
+        f"{item.label}: {item.seconds} s x {format_usd(item.usd_per_second)}/s = {format_usd(item.amount)}"
+        for item in quote.items
+    ]
+    if not quote.verified:
+        lines.append(f"Unverified price: {quote.note}")
+    return lines
+
+
+# --- pictures -------------------------------------------------------------------------------------
+
+
+def _fit(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
+    scale = min(box[0] / size[0], box[1] / size[1])
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
+def _video_frames(path: Path, starts: Sequence[float], box: tuple[int, int]) -> list[Image.Image | None]:
+    """The frame shown at each start time, scaled to fit `box` (None where there is none)."""
+    import av
+
+    pictures: list[Image.Image | None] = []
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        time_base = stream.time_base
+        if not time_base:
+            return [None] * len(starts)
+        fps = float(stream.average_rate or stream.base_rate or 24)
+        slack = 0.5 / fps / float(time_base)  # half a frame: a frame at the start time counts
+        first_pts = stream.start_time or 0
+        size = _fit((stream.codec_context.width, stream.codec_context.height), box)
+        for start in starts:
+            target = first_pts + round(start / float(time_base))
+            try:
+                container.seek(target, stream=stream)  # the keyframe at or before the target
+            except av.error.FFmpegError:
+                container.seek(0)
+            picked = None
+            for frame in container.decode(stream):
+                picked = frame  # past the end of a short video: its last frame
+                if frame.pts is None or frame.pts >= target - slack:
+                    break
+            pictures.append(
+                None if picked is None else picked.reformat(size[0], size[1], format="rgb24").to_image()
+            )
+    return pictures
+
+
+def _still(path: Path, box: tuple[int, int]) -> Image.Image:
+    with Image.open(path) as picture:
+        picture.draft("RGB", box)  # JPEG: decode at a fraction of the size
+        picture = picture.convert("RGB")
+        return picture.resize(_fit(picture.size, box), Image.Resampling.BILINEAR, reducing_gap=2.0)
+
+
+def _pictures(
+    storyboard: Storyboard, job: Job | None, data_dir: Path | None, box: tuple[int, int]
+) -> list[Image.Image | None]:
+    """One picture (or None: a placeholder) per shot. A picture that can't be read is a placeholder."""
+    pictures: list[Image.Image | None] = [None] * len(storyboard.shots)
+    if data_dir is None:
+        return pictures
+    if job is not None and job.video_path and (data_dir / job.video_path).exists():
+        try:
+            return _video_frames(data_dir / job.video_path, shot_starts(storyboard), box)
+        except Exception:  # a damaged video: the brief still comes out, with placeholders
+            pass
+    frame = storyboard.first_frame
+    if frame is not None and (data_dir / frame.path).exists():
+        try:
+            pictures[0] = _still(data_dir / frame.path, box)
+        except Exception:
+            pass
+    return pictures
+
+
+def _aspect(storyboard: Storyboard, job: Job | None, data_dir: Path | None) -> float:
+    """The shape of the picture boxes: the video's, else the first frame's (image to video), else
+    the storyboard's aspect ratio."""
+    if job is not None and job.video_path and data_dir is not None:
+        try:
+            import av
+
+            with av.open(str(data_dir / job.video_path)) as container:
+                cc = container.streams.video[0].codec_context
+                if cc.width > 0 and cc.height > 0:
+                    return cc.width / cc.height
+        except Exception:
+            pass
+    if storyboard.first_frame is not None and MODELS[storyboard.model].takes_image:
+        return storyboard.first_frame.aspect
+    w, h = (int(x) for x in storyboard.options.aspect_ratio.split(":"))
+    return w / h
+
+
+# --- layout ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Panel:
+    box: tuple[int, int, int, int]  # left, top, right, bottom: the border's outer edge
+    picture: tuple[int, int, int, int]  # where the picture (or placeholder) goes
+    text: tuple[int, int, int, int]  # the prompt
+
+
+def _grid(count: int) -> tuple[int, int]:
+    """(columns, rows): one column of wide panels up to 3 shots, two columns from 4."""
+    columns = 1 if count <= 3 else 2
+    return columns, math.ceil(count / columns)
+
+
+def _panels(count: int, aspect: float) -> list[_Panel]:
+    columns, rows = _grid(count)
+    width = (PAGE_SIZE[0] - 2 * _MARGIN - (columns - 1) * _GAP) // columns
+    height = (_PANELS_BOTTOM - _PANELS_TOP - (rows - 1) * _GAP) // rows
+    header = 44
+    inner_h = height - 2 * _PAD - header - _BORDER_WIDTH * 2
+    inner_w = width - 2 * _PAD - _BORDER_WIDTH * 2
+    # the picture sits on the left, at most half the panel wide; the prompt takes the rest
+    pic_w, pic_h = _fit((round(1000 * aspect), 1000), (inner_w // 2, inner_h))
+    panels = []
+    for index in range(count):
+        row, column = divmod(index, columns)
+        left = _MARGIN + column * (width + _GAP)
+        top = _PANELS_TOP + row * (height + _GAP)
+        x0, y0 = left + _BORDER_WIDTH + _PAD, top + _BORDER_WIDTH + _PAD + header
+        panels.append(
+            _Panel(
+                box=(left, top, left + width - 1, top + height - 1),
+                picture=(x0, y0, x0 + pic_w, y0 + pic_h),
+                text=(x0 + pic_w + _PAD + 4, y0, left + width - _BORDER_WIDTH - _PAD, y0 + inner_h),
+            )
+        )
+    return panels
+
+
+# --- drawing --------------------------------------------------------------------------------------
+
+
+def _line(text: str, font: Font, max_width: int) -> str:
+    text = " ".join(_printable(text).split())
+    return text if font.getlength(text) <= max_width else _ellipsize(text, font, max_width)
+
+
+def _block(text: str, font: Font, max_width: int, max_lines: int) -> list[str]:
+    lines = _wrap(_printable(text), font, max_width)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = _ellipsize(lines[-1], font, max_width)
+    return lines
+
+
+def _draw_lines(
+    draw: ImageDraw.ImageDraw, lines: list[str], font: Font, x: int, y: int, fill: tuple[int, int, int]
+) -> int:
+    step = _line_height(font, 1.25)
+    for line in lines:
+        draw.text((x, y), line, font=font, fill=fill)
+        y += step
+    return y
+
+
+def _field(
+    draw: ImageDraw.ImageDraw, label: str, lines: list[str], x: int, y: int, width: int, max_lines: int
+) -> int:
+    """A label in small capitals-ish grey, its value beside it; returns the next free y."""
+    label_w = 150
+    draw.text((x, y + 3), label.upper(), font=_font(17), fill=_DIM)
+    value_font = _font(22)
+    wrapped: list[str] = []
+    for text in lines:
+        wrapped += _block(text, value_font, width - label_w, max_lines - len(wrapped))
+        if len(wrapped) >= max_lines:
+            break
+    return _draw_lines(draw, wrapped, value_font, x + label_w, y, _INK) + 6
+
+
+def _draw_header(draw: ImageDraw.ImageDraw, storyboard: Storyboard, quote: Quote, job: Job | None) -> None:
+    width = PAGE_SIZE[0] - 2 * _MARGIN
+    title = _font(46)
+    draw.text(
+        (_MARGIN, 44),
+        _line(storyboard.name or "Untitled storyboard", title, width - 4),
+        font=title,
+        fill=_INK,
+        stroke_width=1,
+        stroke_fill=_INK,
+    )
+    shots = len(storyboard.shots)
+    made = job.created_at if job is not None else utcnow()
+    what = f"Take {job.id} of {made:%Y-%m-%d %H:%M} UTC" if job is not None else f"{made:%Y-%m-%d %H:%M} UTC"
+    subtitle = (
+        f"Brief for approval · {shots} shot{'s' * (shots != 1)} · {storyboard.total_seconds} s · "
+        f"{format_usd(quote.total)} · {what}"
+    )
+    draw.text((_MARGIN, 110), _line(subtitle, _font(24), width), font=_font(24), fill=_DIM)
+
+
+def _draw_facts(
+    draw: ImageDraw.ImageDraw,
+    storyboard: Storyboard,
+    quote: Quote,
+    job: Job | None,
+    data_dir: Path | None,
+) -> None:
+    top, bottom = 160, _PANELS_TOP - 28
+    draw.rounded_rectangle((_MARGIN, top, PAGE_SIZE[0] - _MARGIN, bottom), radius=10, fill=_BOX)
+    column_w = (PAGE_SIZE[0] - 2 * _MARGIN - 3 * 24) // 2
+    left_x, right_x = _MARGIN + 24, _MARGIN + 24 * 2 + column_w
+    chosen = offer(storyboard.provider, storyboard.model)
+
+    y = top + 20
+    y = _field(draw, "Provider", [PROVIDERS[storyboard.provider].label], left_x, y, column_w, 1)
+    y = _field(draw, "Model", [MODELS[storyboard.model].label], left_x, y, column_w, 1)
+    options = sent_options(storyboard, chosen)
+    y = _field(draw, "Options", [" · ".join(options) or "None to set"], left_x, y, column_w, 3)
+    if storyboard.first_frame is not None and chosen.takes_image:
+        frame = storyboard.first_frame
+        name = frame.original_name or Path(frame.path).name
+        _field(draw, "First frame", [f"{name}, {frame.width} x {frame.height} px"], left_x, y, column_w, 1)
+
+    y = top + 20
+    cost = f"{format_usd(quote.total)}{' (unverified)' if not quote.verified else ''}"
+    draw.text((right_x, y + 3), "COST", font=_font(17), fill=_DIM)
+    draw.text((right_x + 150, y - 4), cost, font=_font(30), fill=_INK, stroke_width=1, stroke_fill=_INK)
+    y += 42
+    detail = _font(19)
+    for text in _cost_lines(quote):
+        lines = _block(text, detail, column_w - 150, 2)
+        y = _draw_lines(draw, lines, detail, right_x + 150, y, _DIM)
+    _field(draw, "Video", [_video_line(job, data_dir)], right_x, y + 10, column_w, 2)
+
+
+def _draw_placeholder(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], number: int) -> None:
+    draw.rectangle(box, fill=_PLACEHOLDER)
+    size = max(18, min(120, (box[3] - box[1]) // 2))
+    font = _font(size)
+    text = str(number)
+    x = (box[0] + box[2] - font.getlength(text)) / 2
+    draw.text((x, (box[1] + box[3]) / 2), text, font=font, fill=_PLACEHOLDER_INK, anchor="lm")
+
+
+def _draw_panel(
+    page: Image.Image,
+    draw: ImageDraw.ImageDraw,
+    panel: _Panel,
+    storyboard: Storyboard,
+    index: int,
+    start: int,
+    picture: Image.Image | None,
+) -> None:
+    shot = storyboard.shots[index]
+    draw.rectangle(panel.box, outline=PANEL_BORDER, width=_BORDER_WIDTH)
+    left, top, right, _ = panel.box
+    x0, y0 = left + _BORDER_WIDTH + _PAD, top + _BORDER_WIDTH + _PAD - 4
+    heading = _font(26)
+    draw.text((x0, y0), f"Shot {index + 1}", font=heading, fill=_INK, stroke_width=1, stroke_fill=_INK)
+    timing = _printable(f"{shot.duration} s · {start}–{start + shot.duration} s")
+    draw.text((right - _BORDER_WIDTH - _PAD, y0 + 3), timing, font=_font(22), fill=_DIM, anchor="ra")
+
+    box = panel.picture
+    if picture is None:
+        _draw_placeholder(draw, box, index + 1)
+    else:
+        draw.rectangle(box, fill=_LETTERBOX)
+        page.paste(
+            picture,
+            (box[0] + (box[2] - box[0] - picture.width) // 2, box[1] + (box[3] - box[1] - picture.height) // 2),
+        )
+
+    tx0, ty0, tx1, ty1 = panel.text
+    prompt = shot.prompt.strip()
+    font = _font(22)
+    max_lines = max(1, (ty1 - ty0) // _line_height(font, 1.25))
+    if prompt:
+        _draw_lines(draw, _block(prompt, font, tx1 - tx0, max_lines), font, tx0, ty0, _INK)
+    else:
+        draw.text((tx0, ty0), "(no prompt yet)", font=font, fill=_DIM)
+
+
+def _draw_footer(draw: ImageDraw.ImageDraw, made_at: datetime) -> None:
+    text = f"Storyboard Studio · brief made {made_at:%Y-%m-%d %H:%M} UTC"
+    draw.text((_MARGIN, PAGE_SIZE[1] - 50), text, font=_font(18), fill=_DIM)
+
+
+# --- the page -------------------------------------------------------------------------------------
+
+
+def brief_image(
+    storyboard: Storyboard,
+    quote: Quote,
+    *,
+    job: Job | None = None,
+    data_dir: Path | None = None,
+    made_at: datetime | None = None,
+) -> Image.Image:
+    """The brief as an RGB picture of an A4 landscape page at `DPI`.
+
+    With a take (`job`) and the data dir, each panel shows the take's video at the shot's start.
+    """
+    page = Image.new("RGB", PAGE_SIZE, _PAPER)
+    draw = ImageDraw.Draw(page)
+    panels = _panels(len(storyboard.shots), _aspect(storyboard, job, data_dir))
+    box = (panels[0].picture[2] - panels[0].picture[0], panels[0].picture[3] - panels[0].picture[1])
+    pictures = _pictures(storyboard, job, data_dir, box)
+    _draw_header(draw, storyboard, quote, job)
+    _draw_facts(draw, storyboard, quote, job, data_dir)
+    for index, (panel, start) in enumerate(zip(panels, shot_starts(storyboard), strict=True)):
+        _draw_panel(page, draw, panel, storyboard, index, start, pictures[index])
+    _draw_footer(draw, made_at or utcnow())
+    return page
+
+
+def brief_png(
+    storyboard: Storyboard, quote: Quote, *, job: Job | None = None, data_dir: Path | None = None
+) -> bytes:
+    buffer = io.BytesIO()
+    image = brief_image(storyboard, quote, job=job, data_dir=data_dir)
+    image.save(buffer, "PNG", dpi=(DPI, DPI), compress_level=3)
+    return buffer.getvalue()
+
+
+def brief_pdf(
+    storyboard: Storyboard, quote: Quote, *, job: Job | None = None, data_dir: Path | None = None
+) -> bytes:
+    """One A4 landscape page: the same picture as the PNG."""
+    made_at = utcnow()
+    buffer = io.BytesIO()
+    image = brief_image(storyboard, quote, job=job, data_dir=data_dir, made_at=made_at)
+    image.save(
+        buffer,
+        "PDF",
+        resolution=float(DPI),
+        quality=90,
+        subsampling=0,  # crisp coloured text
+        title=f"Brief: {storyboard.name}",
+        creator="Storyboard Studio",
+        creationDate=made_at.utctimetuple(),
+        modDate=made_at.utctimetuple(),
+    )
+    return buffer.getvalue()
+
