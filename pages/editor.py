@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.brief import brief_buttons
 from components.cost_panel import comparison_table, quote_lines
 from components.first_frame import first_frame_input
 from components.job_card import job_card
@@ -102,6 +103,7 @@ with side_col:
     st.subheader("Cost")
     price = quote(sb, chosen)
     quote_lines(price)
+    brief_buttons(sb, price, key="editor")
     with st.expander("The same storyboard on every provider, cheapest first", expanded=True):
         comparison_table(comparisons)
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import streamlit as st
 
+from components.brief import brief_buttons
 from components.job_card import job_card, player, status_line
 from components.runtime import open_take, runtime
 from storyboard.catalog import PROVIDERS
@@ -53,6 +54,9 @@ def _take(job: Job) -> None:
         if actions.button("Open in editor", key=f"open:{job.id}"):
             open_take(job)
             st.switch_page("pages/editor.py")
+        if job.state.finished:
+            with actions:
+                brief_buttons(job.storyboard, job.quote, key=f"take:{job.id}", job=job, side_by_side=False)
         link = provider_link(job)
         if link:
             about.caption(link)

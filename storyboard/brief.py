@@ -12,6 +12,7 @@ Nothing here reads a key: the brief is made from the storyboard, its quote and t
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 from collections.abc import Sequence
@@ -23,18 +24,23 @@ from PIL import Image, ImageDraw, ImageFont
 
 from storyboard.animatic import _ellipsize, _font, _line_height, _printable, _wrap
 from storyboard.catalog import MODELS, PROVIDERS, Offer, offer
-from storyboard.models import Job, Quote, Storyboard, format_usd, utcnow
+from storyboard.models import Job, JobState, Quote, Storyboard, format_usd, utcnow
 
 __all__ = [
     "DPI",
+    "Facts",
+    "Panel",
     "PAGE_SIZE",
     "PANEL_BORDER",
     "brief_image",
     "brief_pdf",
     "brief_png",
+    "facts",
     "file_stem",
+    "panel_layout",
     "sent_options",
     "shot_starts",
+    "take_of",
 ]
 
 DPI = 150
@@ -98,9 +104,26 @@ def file_stem(storyboard: Storyboard) -> str:
     return "-".join(words)[:60].strip("-") or "storyboard"
 
 
+_NOT_YET = "not generated yet"
+_NO_VIDEO = {
+    JobState.FAILED: "none: this take failed",
+    JobState.CANCELLED: "none: this take was cancelled",
+    JobState.UNKNOWN: "none: this take's outcome is unknown (see the provider's dashboard)",
+}
+
+
+def take_of(storyboard: Storyboard, jobs: Sequence[Job]) -> Job | None:
+    """The newest finished take of exactly this storyboard (its name aside), if there is one."""
+    wanted = storyboard.model_dump(exclude={"name"})
+    done = [
+        j for j in jobs if j.state == JobState.DONE and j.storyboard.model_dump(exclude={"name"}) == wanted
+    ]
+    return max(done, key=lambda j: j.created_at, default=None)
+
+
 def _video_line(job: Job | None, data_dir: Path | None) -> str:
     if job is None or not job.video_path:
-        return "not generated yet"
+        return _NO_VIDEO.get(job.state, _NOT_YET) if job is not None else _NOT_YET
     if data_dir is None:
         return job.video_path
     path = data_dir / job.video_path
@@ -117,6 +140,38 @@ def _cost_lines(quote: Quote) -> list[str]:
     if not quote.verified:
         lines.append(f"Unverified price: {quote.note}")
     return lines
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the brief says above the panels, as text."""
+
+    provider: str
+    model: str
+    options: list[str]
+    first_frame: str | None
+    cost: str
+    cost_lines: list[str]
+    video: str
+
+
+def facts(
+    storyboard: Storyboard, quote: Quote, job: Job | None = None, data_dir: Path | None = None
+) -> Facts:
+    chosen = offer(storyboard.provider, storyboard.model)
+    frame = storyboard.first_frame
+    first_frame = None
+    if frame is not None and chosen.takes_image:
+        first_frame = f"{frame.original_name or Path(frame.path).name}, {frame.width} x {frame.height} px"
+    return Facts(
+        provider=PROVIDERS[storyboard.provider].label,
+        model=MODELS[storyboard.model].label,
+        options=sent_options(storyboard, chosen),
+        first_frame=first_frame,
+        cost=f"{format_usd(quote.total)}{'' if quote.verified else ' (unverified)'}",
+        cost_lines=_cost_lines(quote),
+        video=_video_line(job, data_dir),
+    )
 
 
 # --- pictures -------------------------------------------------------------------------------------
@@ -177,12 +232,10 @@ def _pictures(
             return _video_frames(data_dir / job.video_path, shot_starts(storyboard), box)
         except Exception:  # a damaged video: the brief still comes out, with placeholders
             pass
-    frame = storyboard.first_frame
-    if frame is not None and (data_dir / frame.path).exists():
-        try:
+    frame = storyboard.first_frame  # only an image-to-video model starts from it
+    if frame is not None and MODELS[storyboard.model].takes_image and (data_dir / frame.path).exists():
+        with contextlib.suppress(Exception):  # unreadable: a placeholder
             pictures[0] = _still(data_dir / frame.path, box)
-        except Exception:
-            pass
     return pictures
 
 
@@ -209,7 +262,7 @@ def _aspect(storyboard: Storyboard, job: Job | None, data_dir: Path | None) -> f
 
 
 @dataclass(frozen=True)
-class _Panel:
+class Panel:
     box: tuple[int, int, int, int]  # left, top, right, bottom: the border's outer edge
     picture: tuple[int, int, int, int]  # where the picture (or placeholder) goes
     text: tuple[int, int, int, int]  # the prompt
@@ -221,7 +274,7 @@ def _grid(count: int) -> tuple[int, int]:
     return columns, math.ceil(count / columns)
 
 
-def _panels(count: int, aspect: float) -> list[_Panel]:
+def panel_layout(count: int, aspect: float) -> list[Panel]:
     columns, rows = _grid(count)
     width = (PAGE_SIZE[0] - 2 * _MARGIN - (columns - 1) * _GAP) // columns
     height = (_PANELS_BOTTOM - _PANELS_TOP - (rows - 1) * _GAP) // rows
@@ -237,7 +290,7 @@ def _panels(count: int, aspect: float) -> list[_Panel]:
         top = _PANELS_TOP + row * (height + _GAP)
         x0, y0 = left + _BORDER_WIDTH + _PAD, top + _BORDER_WIDTH + _PAD + header
         panels.append(
-            _Panel(
+            Panel(
                 box=(left, top, left + width - 1, top + height - 1),
                 picture=(x0, y0, x0 + pic_w, y0 + pic_h),
                 text=(x0 + pic_w + _PAD + 4, y0, left + width - _BORDER_WIDTH - _PAD, y0 + inner_h),
@@ -308,39 +361,28 @@ def _draw_header(draw: ImageDraw.ImageDraw, storyboard: Storyboard, quote: Quote
     draw.text((_MARGIN, 110), _line(subtitle, _font(24), width), font=_font(24), fill=_DIM)
 
 
-def _draw_facts(
-    draw: ImageDraw.ImageDraw,
-    storyboard: Storyboard,
-    quote: Quote,
-    job: Job | None,
-    data_dir: Path | None,
-) -> None:
+def _draw_facts(draw: ImageDraw.ImageDraw, about: Facts) -> None:
     top, bottom = 160, _PANELS_TOP - 28
     draw.rounded_rectangle((_MARGIN, top, PAGE_SIZE[0] - _MARGIN, bottom), radius=10, fill=_BOX)
     column_w = (PAGE_SIZE[0] - 2 * _MARGIN - 3 * 24) // 2
     left_x, right_x = _MARGIN + 24, _MARGIN + 24 * 2 + column_w
-    chosen = offer(storyboard.provider, storyboard.model)
 
     y = top + 20
-    y = _field(draw, "Provider", [PROVIDERS[storyboard.provider].label], left_x, y, column_w, 1)
-    y = _field(draw, "Model", [MODELS[storyboard.model].label], left_x, y, column_w, 1)
-    options = sent_options(storyboard, chosen)
-    y = _field(draw, "Options", [" · ".join(options) or "None to set"], left_x, y, column_w, 3)
-    if storyboard.first_frame is not None and chosen.takes_image:
-        frame = storyboard.first_frame
-        name = frame.original_name or Path(frame.path).name
-        _field(draw, "First frame", [f"{name}, {frame.width} x {frame.height} px"], left_x, y, column_w, 1)
+    y = _field(draw, "Provider", [about.provider], left_x, y, column_w, 1)
+    y = _field(draw, "Model", [about.model], left_x, y, column_w, 1)
+    y = _field(draw, "Options", [" · ".join(about.options) or "None to set"], left_x, y, column_w, 3)
+    if about.first_frame:
+        _field(draw, "First frame", [about.first_frame], left_x, y, column_w, 1)
 
     y = top + 20
-    cost = f"{format_usd(quote.total)}{' (unverified)' if not quote.verified else ''}"
     draw.text((right_x, y + 3), "COST", font=_font(17), fill=_DIM)
-    draw.text((right_x + 150, y - 4), cost, font=_font(30), fill=_INK, stroke_width=1, stroke_fill=_INK)
+    cost = _font(30)
+    draw.text((right_x + 150, y - 4), about.cost, font=cost, fill=_INK, stroke_width=1, stroke_fill=_INK)
     y += 42
     detail = _font(19)
-    for text in _cost_lines(quote):
-        lines = _block(text, detail, column_w - 150, 2)
-        y = _draw_lines(draw, lines, detail, right_x + 150, y, _DIM)
-    _field(draw, "Video", [_video_line(job, data_dir)], right_x, y + 10, column_w, 2)
+    for text in about.cost_lines:
+        y = _draw_lines(draw, _block(text, detail, column_w - 150, 2), detail, right_x + 150, y, _DIM)
+    _field(draw, "Video", [about.video], right_x, y + 10, column_w, 2)
 
 
 def _draw_placeholder(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], number: int) -> None:
@@ -355,7 +397,7 @@ def _draw_placeholder(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int],
 def _draw_panel(
     page: Image.Image,
     draw: ImageDraw.ImageDraw,
-    panel: _Panel,
+    panel: Panel,
     storyboard: Storyboard,
     index: int,
     start: int,
@@ -377,7 +419,10 @@ def _draw_panel(
         draw.rectangle(box, fill=_LETTERBOX)
         page.paste(
             picture,
-            (box[0] + (box[2] - box[0] - picture.width) // 2, box[1] + (box[3] - box[1] - picture.height) // 2),
+            (
+                box[0] + (box[2] - box[0] - picture.width) // 2,
+                box[1] + (box[3] - box[1] - picture.height) // 2,
+            ),
         )
 
     tx0, ty0, tx1, ty1 = panel.text
@@ -412,11 +457,11 @@ def brief_image(
     """
     page = Image.new("RGB", PAGE_SIZE, _PAPER)
     draw = ImageDraw.Draw(page)
-    panels = _panels(len(storyboard.shots), _aspect(storyboard, job, data_dir))
+    panels = panel_layout(len(storyboard.shots), _aspect(storyboard, job, data_dir))
     box = (panels[0].picture[2] - panels[0].picture[0], panels[0].picture[3] - panels[0].picture[1])
     pictures = _pictures(storyboard, job, data_dir, box)
     _draw_header(draw, storyboard, quote, job)
-    _draw_facts(draw, storyboard, quote, job, data_dir)
+    _draw_facts(draw, facts(storyboard, quote, job, data_dir))
     for index, (panel, start) in enumerate(zip(panels, shot_starts(storyboard), strict=True)):
         _draw_panel(page, draw, panel, storyboard, index, start, pictures[index])
     _draw_footer(draw, made_at or utcnow())
@@ -451,4 +496,3 @@ def brief_pdf(
         modDate=made_at.utctimetuple(),
     )
     return buffer.getvalue()
-
