@@ -15,9 +15,10 @@ from __future__ import annotations
 import contextlib
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -182,35 +183,50 @@ def _fit(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
     return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
 
 
-def _video_frames(path: Path, starts: Sequence[float], box: tuple[int, int]) -> list[Image.Image | None]:
-    """The frame shown at each start time, scaled to fit `box` (None where there is none)."""
+def _video_frames(
+    path: Path, starts: Sequence[float], box_for: Callable[[float], tuple[int, int]]
+) -> tuple[float, list[Image.Image | None]]:
+    """The video's aspect, and the frame shown at each start time scaled to fit `box_for(aspect)`.
+
+    Starts are in order. Each group of pictures is decoded once: a seek goes to the keyframe before a
+    start only when it lies past the frames already decoded (an animatic has one at every shot;
+    a hosted video may have one every few seconds). Non-reference frames are skipped, so a picture
+    may be the next frame after a start (1/24 s later), never an earlier one.
+    """
     import av
 
-    pictures: list[Image.Image | None] = []
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        time_base = stream.time_base
-        if not time_base:
-            return [None] * len(starts)
+        width, height = stream.codec_context.width, stream.codec_context.height
+        time_base = float(stream.time_base or 0)
+        if width <= 0 or height <= 0 or not time_base:
+            raise ValueError(f"{path} has no usable video stream")
+        size = _fit((width, height), box_for(width / height))
+        keyframes = sorted(p.pts for p in container.demux(stream) if p.is_keyframe and p.pts is not None)
         fps = float(stream.average_rate or stream.base_rate or 24)
-        slack = 0.5 / fps / float(time_base)  # half a frame: a frame at the start time counts
+        slack = round(0.5 / fps / time_base)  # half a frame: the frame at a start counts
         first_pts = stream.start_time or 0
-        size = _fit((stream.codec_context.width, stream.codec_context.height), box)
+        stream.codec_context.skip_frame = "NONREF"  # exact: no other frame is decoded from them
+        stream.thread_type = "AUTO"  # frame threads: a long run up to a start uses both cores
+        frames: Iterator[av.VideoFrame] | None = None
+        last: av.VideoFrame | None = None
+        pictures: list[Image.Image | None] = []
         for start in starts:
-            target = first_pts + round(start / float(time_base))
-            try:
-                container.seek(target, stream=stream)  # the keyframe at or before the target
-            except av.error.FFmpegError:
-                container.seek(0)
+            at = first_pts + round(start / time_base)
+            target = at - slack  # the first frame from here on is the one shown at `start`
+            keyframe = max((k for k in keyframes if k <= at + slack), default=first_pts)
+            if frames is None or last is None or last.pts is None or not keyframe <= last.pts < target:
+                container.seek(keyframe, stream=stream)
+                frames, last = container.decode(stream), None
             picked = None
-            for frame in container.decode(stream):
-                picked = frame  # past the end of a short video: its last frame
-                if frame.pts is None or frame.pts >= target - slack:
+            for frame in frames:
+                last = frame
+                if frame.pts is None or frame.pts >= target:
+                    picked = frame
                     break
-            pictures.append(
-                None if picked is None else picked.reformat(size[0], size[1], format="rgb24").to_image()
-            )
-    return pictures
+            picked = picked or last  # past the end of the video: its last frame
+            pictures.append(None if picked is None else picked.reformat(*size, format="rgb24").to_image())
+    return width / height, pictures
 
 
 def _still(path: Path, box: tuple[int, int]) -> Image.Image:
@@ -220,42 +236,36 @@ def _still(path: Path, box: tuple[int, int]) -> Image.Image:
         return picture.resize(_fit(picture.size, box), Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 
+def _picture_box(count: int, aspect: float) -> tuple[int, int]:
+    left, top, right, bottom = panel_layout(count, aspect)[0].picture
+    return right - left, bottom - top
+
+
 def _pictures(
-    storyboard: Storyboard, job: Job | None, data_dir: Path | None, box: tuple[int, int]
-) -> list[Image.Image | None]:
-    """One picture (or None: a placeholder) per shot. A picture that can't be read is a placeholder."""
-    pictures: list[Image.Image | None] = [None] * len(storyboard.shots)
-    if data_dir is None:
-        return pictures
-    if job is not None and job.video_path and (data_dir / job.video_path).exists():
+    storyboard: Storyboard, job: Job | None, data_dir: Path | None
+) -> tuple[float, list[Image.Image | None]]:
+    """The shape of the pictures and one picture (None: a placeholder) per shot.
+
+    A take's video decides both; else the first frame (image to video) shows in shot 1 and sets the
+    shape; else the storyboard's aspect ratio does. What can't be read becomes a placeholder.
+    """
+    count = len(storyboard.shots)
+    if data_dir is not None and job is not None and job.video_path and (data_dir / job.video_path).exists():
         try:
-            return _video_frames(data_dir / job.video_path, shot_starts(storyboard), box)
-        except Exception:  # a damaged video: the brief still comes out, with placeholders
+            return _video_frames(
+                data_dir / job.video_path, shot_starts(storyboard), partial(_picture_box, count)
+            )
+        except Exception:  # a damaged video: the brief still comes out
             pass
+    pictures: list[Image.Image | None] = [None] * count
     frame = storyboard.first_frame  # only an image-to-video model starts from it
-    if frame is not None and MODELS[storyboard.model].takes_image and (data_dir / frame.path).exists():
-        with contextlib.suppress(Exception):  # unreadable: a placeholder
-            pictures[0] = _still(data_dir / frame.path, box)
-    return pictures
-
-
-def _aspect(storyboard: Storyboard, job: Job | None, data_dir: Path | None) -> float:
-    """The shape of the picture boxes: the video's, else the first frame's (image to video), else
-    the storyboard's aspect ratio."""
-    if job is not None and job.video_path and data_dir is not None:
-        try:
-            import av
-
-            with av.open(str(data_dir / job.video_path)) as container:
-                cc = container.streams.video[0].codec_context
-                if cc.width > 0 and cc.height > 0:
-                    return cc.width / cc.height
-        except Exception:
-            pass
-    if storyboard.first_frame is not None and MODELS[storyboard.model].takes_image:
-        return storyboard.first_frame.aspect
+    if frame is not None and MODELS[storyboard.model].takes_image:
+        if data_dir is not None and (data_dir / frame.path).exists():
+            with contextlib.suppress(Exception):  # unreadable: a placeholder
+                pictures[0] = _still(data_dir / frame.path, _picture_box(count, frame.aspect))
+        return frame.aspect, pictures
     w, h = (int(x) for x in storyboard.options.aspect_ratio.split(":"))
-    return w / h
+    return w / h, pictures
 
 
 # --- layout ---------------------------------------------------------------------------------------
@@ -457,9 +467,8 @@ def brief_image(
     """
     page = Image.new("RGB", PAGE_SIZE, _PAPER)
     draw = ImageDraw.Draw(page)
-    panels = panel_layout(len(storyboard.shots), _aspect(storyboard, job, data_dir))
-    box = (panels[0].picture[2] - panels[0].picture[0], panels[0].picture[3] - panels[0].picture[1])
-    pictures = _pictures(storyboard, job, data_dir, box)
+    aspect, pictures = _pictures(storyboard, job, data_dir)
+    panels = panel_layout(len(storyboard.shots), aspect)
     _draw_header(draw, storyboard, quote, job)
     _draw_facts(draw, facts(storyboard, quote, job, data_dir))
     for index, (panel, start) in enumerate(zip(panels, shot_starts(storyboard), strict=True)):
