@@ -12,7 +12,7 @@ from storyboard.brief import PANEL_BORDER
 MIN_SIDE = 100  # a panel's edge is at least this long; stray pixels of the border colour are not
 
 
-def page(png: bytes) -> Image.Image:
+def page_of(png: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG"
     return image.convert("RGB")
@@ -39,7 +39,7 @@ def panel_boxes(image: Image.Image) -> list[tuple[int, int, int, int]]:
 
 
 def count_panels(png: bytes) -> int:
-    return len(panel_boxes(page(png)))
+    return len(panel_boxes(page_of(png)))
 
 
 def colour_at(image: Image.Image, x: int, y: int, radius: int = 3) -> tuple[int, int, int]:

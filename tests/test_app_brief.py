@@ -7,7 +7,7 @@ to `st.download_button`; tests/e2e/test_e2e_brief.py clicks the real button in C
 from __future__ import annotations
 
 from app_steps import build, run_until, set_prompt, storyboard
-from brief_panels import colour_at, count_panels, near, page, panel_boxes
+from brief_panels import colour_at, count_panels, near, page_of, panel_boxes
 from streamlit.testing.v1 import AppTest
 
 from components.brief import brief_data
@@ -27,7 +27,7 @@ def brief_labels(at: AppTest) -> dict[str, str]:
 
 def pictures(png: bytes) -> list[tuple[int, int, int]]:
     """The colour just inside each panel's picture, read from the page."""
-    image = page(png)
+    image = page_of(png)
     boxes = panel_boxes(image)
     layout = {p.box: p for p in panel_layout(len(boxes), 16 / 9)}
     return [colour_at(image, layout[b].picture[0] + 8, layout[b].picture[1] + 8) for b in boxes]

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from brief_panels import colour_at, count_panels, near, page, panel_boxes
+from brief_panels import colour_at, count_panels, near, page_of, panel_boxes
 from PIL import Image
 from samples import write_mp4
 
@@ -71,7 +71,7 @@ def picture_corner(panel: tuple[int, int, int, int], count: int, aspect: float) 
 def test_one_panel_per_shot_even_with_the_longest_prompts(count: int) -> None:
     sb = board([2] * count)
     png = brief_png(sb, price(sb))
-    image = page(png)
+    image = page_of(png)
     assert image.size == PAGE_SIZE
     assert count_panels(png) == count
     boxes = panel_boxes(image)
@@ -87,7 +87,7 @@ def test_each_panel_shows_the_takes_video_at_that_shots_start(data_dir: Path) ->
     write_mp4(data_dir / "videos" / "take.mp4", frames=48)
     sb = board([1, 1, 1])
     png = brief_png(sb, price(sb), job=take(sb, "videos/take.mp4"), data_dir=data_dir)
-    image = page(png)
+    image = page_of(png)
     boxes = panel_boxes(image)
     assert len(boxes) == 3
     reds = [colour_at(image, *picture_corner(box, 3, 1.0))[0] for box in boxes]
@@ -102,7 +102,7 @@ def test_without_a_take_shot_one_shows_the_first_frame_and_the_others_a_placehol
         path="images/frame.jpg", width=640, height=360, format="JPEG", size_bytes=1, sha256="x"
     )
     sb = board([3, 3], model=ModelId.TURBO_PRO_I2V, first_frame=frame)
-    image = page(brief_png(sb, price(sb), data_dir=data_dir))
+    image = page_of(brief_png(sb, price(sb), data_dir=data_dir))
     first, second = panel_boxes(image)
     assert near(colour_at(image, *picture_corner(first, 2, 16 / 9)), (200, 40, 40))
     assert near(colour_at(image, *picture_corner(second, 2, 16 / 9)), PLACEHOLDER, tolerance=2)
@@ -111,7 +111,7 @@ def test_without_a_take_shot_one_shows_the_first_frame_and_the_others_a_placehol
 def test_a_take_whose_video_is_gone_still_makes_a_brief_with_placeholders(data_dir: Path) -> None:
     sb = board([3, 3])
     job = take(sb, "videos/gone.mp4")
-    image = page(brief_png(sb, price(sb), job=job, data_dir=data_dir))
+    image = page_of(brief_png(sb, price(sb), job=job, data_dir=data_dir))
     assert all(
         near(colour_at(image, *picture_corner(box, 2, 16 / 9)), PLACEHOLDER, 2) for box in panel_boxes(image)
     )

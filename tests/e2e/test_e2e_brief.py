@@ -5,13 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from brief_panels import count_panels
+from brief_panels import colour_at, count_panels, near, page_of, panel_boxes
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Server
-from tests.e2e.steps import SHOTS, build_three_shots, open_editor, settle
+from storyboard.animatic import SHOT_COLOURS
+from storyboard.brief import panel_layout
+from tests.e2e.conftest import Server, screenshot
+from tests.e2e.steps import SHOTS, build_three_shots, choose_720p, generate_and_wait, prompt_box, settle
 
 pytestmark = pytest.mark.e2e
+
+
+def open_editor(page: Page, url: str) -> None:
+    """As steps.open_editor, with room for a cold start on a busy machine (the first run imports the app)."""
+    page.goto(url)
+    expect(prompt_box(page, 1)).to_be_visible(timeout=60_000)
+    settle(page)
 
 
 def download(page: Page, label: str, folder: Path) -> tuple[str, bytes]:
@@ -28,6 +37,7 @@ def test_brief_png_and_pdf_download_from_the_editor(page: Page, server: Server, 
     open_editor(page, server.url)
     build_three_shots(page)
     settle(page)
+    screenshot(page, "editor-with-brief")
 
     name, png = download(page, "Brief (PNG)", tmp_path)
     assert name.endswith("-brief.png")
@@ -37,3 +47,24 @@ def test_brief_png_and_pdf_download_from_the_editor(page: Page, server: Server, 
     name, pdf = download(page, "Brief (PDF)", tmp_path)
     assert name.endswith("-brief.pdf")
     assert pdf.startswith(b"%PDF-")
+
+
+def test_a_takes_brief_shows_its_video_at_each_shot(page: Page, server: Server, tmp_path: Path) -> None:
+    open_editor(page, server.url)
+    build_three_shots(page)
+    choose_720p(page)
+    generate_and_wait(page)
+    page.goto(f"{server.url}/takes")
+    take = page.locator("[class*='st-key-take-']")
+    expect(take.get_by_role("button", name="Brief (PNG)")).to_be_visible()
+    settle(page)
+    screenshot(page, "takes-with-brief")
+
+    _, png = download(page, "Brief (PNG)", tmp_path)
+    image = page_of(png)
+    layout = {p.box: p.picture for p in panel_layout(len(SHOTS), 16 / 9)}
+    boxes = panel_boxes(image)
+    assert len(boxes) == len(SHOTS)
+    for box, colour in zip(boxes, SHOT_COLOURS, strict=False):  # each shot's card, from the video
+        seen = colour_at(image, layout[box][0] + 8, layout[box][1] + 8)
+        assert near(seen, colour), (seen, colour)
