@@ -224,7 +224,8 @@ def _video_frames(
                 if frame.pts is None or frame.pts >= target:
                     picked = frame
                     break
-            picked = picked or last  # past the end of the video: its last frame
+            if picked is None:
+                picked = last  # past the end of the video: its last frame
             pictures.append(None if picked is None else picked.reformat(*size, format="rgb24").to_image())
     return width / height, pictures
 
@@ -396,7 +397,7 @@ def _draw_facts(draw: ImageDraw.ImageDraw, about: Facts) -> None:
 
 
 def _draw_placeholder(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], number: int) -> None:
-    draw.rectangle(box, fill=_PLACEHOLDER)
+    draw.rectangle((box[0], box[1], box[2] - 1, box[3] - 1), fill=_PLACEHOLDER)
     size = max(18, min(120, (box[3] - box[1]) // 2))
     font = _font(size)
     text = str(number)
@@ -426,7 +427,7 @@ def _draw_panel(
     if picture is None:
         _draw_placeholder(draw, box, index + 1)
     else:
-        draw.rectangle(box, fill=_LETTERBOX)
+        draw.rectangle((box[0], box[1], box[2] - 1, box[3] - 1), fill=_LETTERBOX)
         page.paste(
             picture,
             (
