@@ -42,6 +42,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.sdk_latency
 	$(BIN)/python -m bench.exports
 	$(BIN)/python -m bench.templates_captions
+	$(BIN)/python -m bench.brief_render
 
 clean:
 	rm -rf $(VENV)

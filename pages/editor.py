@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.brief import brief_buttons
 from components.cost_panel import comparison_table, quote_lines
 from components.exports import exports_panel
 from components.first_frame import first_frame_input
@@ -109,6 +110,7 @@ with side_col:
     st.subheader("Cost")
     price = quote(sb, chosen)
     quote_lines(price)
+    brief_buttons(sb, price, key="editor")
     with st.expander("The same storyboard on every provider, cheapest first", expanded=True):
         comparison_table(comparisons)
 

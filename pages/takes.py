@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from components.brief import brief_buttons
 from components.job_card import job_card, player, status_line
 from components.runtime import open_take, runtime
 from components.take_actions import compare_key, take_controls, take_questions
@@ -82,6 +83,9 @@ def _take(job: Job, version: int, data_dir: Path) -> None:
             open_take(job)
             st.switch_page("pages/editor.py")
         take_controls(job, actions)
+        if job.state.finished:
+            with actions:
+                brief_buttons(job.storyboard, job.quote, key=f"take:{job.id}", job=job, side_by_side=False)
         link = provider_link(job)
         if link:
             about.caption(link)

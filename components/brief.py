@@ -1,0 +1,60 @@
+"""Download buttons for the one-page brief (PNG, PDF). The page is drawn only when one is clicked.
+
+`st.download_button` runs a callable `data` on click, on a server thread with no Streamlit context,
+so everything the callable needs (store, data dir) is picked up here, while the page runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Literal
+
+import streamlit as st
+
+from components.runtime import runtime
+from storyboard.brief import brief_pdf, brief_png, file_stem, take_of
+from storyboard.models import Job, Quote, Storyboard
+from storyboard.store import Store
+
+Format = Literal["png", "pdf"]
+_RENDER = {"png": brief_png, "pdf": brief_pdf}
+_MIME = {"png": "image/png", "pdf": "application/pdf"}
+_FORMATS: tuple[Format, Format] = ("png", "pdf")
+
+
+def _render(
+    fmt: Format, storyboard: Storyboard, quote: Quote, job: Job | None, store: Store | None, data_dir: Path
+) -> bytes:
+    if job is None and store is not None:  # the editor: the newest take of exactly this storyboard, if any
+        job = take_of(storyboard, store.list_jobs(storyboard_id=storyboard.id, limit=20))
+    return _RENDER[fmt](storyboard, quote, job=job, data_dir=data_dir)
+
+
+def brief_data(
+    fmt: Format, storyboard: Storyboard, quote: Quote, job: Job | None = None
+) -> Callable[[], bytes]:
+    """What the button calls on click: the brief's bytes, for a take or for the storyboard being edited."""
+    rt = runtime()
+    return partial(_render, fmt, storyboard, quote, job, None if job else rt.store, rt.data_dir)
+
+
+def brief_buttons(
+    storyboard: Storyboard, quote: Quote, *, key: str, job: Job | None = None, side_by_side: bool = True
+) -> None:
+    """ "Brief (PNG)" and "Brief (PDF)": the storyboard on one A4 page, to send for approval."""
+    name = file_stem(storyboard) + (f"-take-{job.id}" if job else "") + "-brief"
+    places = st.columns(2) if side_by_side else [st.container(), st.container()]
+    for place, fmt in zip(places, _FORMATS, strict=True):
+        place.download_button(
+            f"Brief ({fmt.upper()})",
+            data=brief_data(fmt, storyboard, quote, job),  # drawn when clicked, not on every rerun
+            file_name=f"{name}.{fmt}",
+            mime=_MIME[fmt],
+            key=f"{key}:brief-{fmt}",
+            on_click="ignore",
+            icon=":material/description:",
+            width="stretch" if side_by_side else "content",
+            help="One page with every shot, the provider, the options and the price, to send for approval.",
+        )

@@ -1,0 +1,70 @@
+"""The brief in real Chromium: clicking "Brief (PNG)" downloads a PNG with one panel per shot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from brief_panels import colour_at, count_panels, near, page_of, panel_boxes
+from playwright.sync_api import Page, expect
+
+from storyboard.animatic import SHOT_COLOURS
+from storyboard.brief import panel_layout
+from tests.e2e.conftest import Server, screenshot
+from tests.e2e.steps import SHOTS, build_three_shots, choose_720p, generate_and_wait, prompt_box, settle
+
+pytestmark = pytest.mark.e2e
+
+
+def open_editor(page: Page, url: str) -> None:
+    """As steps.open_editor, with room for a cold start on a busy machine (the first run imports the app)."""
+    page.goto(url)
+    expect(prompt_box(page, 1)).to_be_visible(timeout=60_000)
+    settle(page)
+
+
+def download(page: Page, label: str, folder: Path) -> tuple[str, bytes]:
+    button = page.get_by_role("button", name=label)
+    expect(button).to_be_enabled()
+    with page.expect_download() as info:
+        button.click()
+    target = folder / info.value.suggested_filename
+    info.value.save_as(target)
+    return info.value.suggested_filename, target.read_bytes()
+
+
+def test_brief_png_and_pdf_download_from_the_editor(page: Page, server: Server, tmp_path: Path) -> None:
+    open_editor(page, server.url)
+    build_three_shots(page)
+    settle(page)
+    screenshot(page, "editor-with-brief")
+
+    name, png = download(page, "Brief (PNG)", tmp_path)
+    assert name.endswith("-brief.png")
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert count_panels(png) == len(SHOTS)
+
+    name, pdf = download(page, "Brief (PDF)", tmp_path)
+    assert name.endswith("-brief.pdf")
+    assert pdf.startswith(b"%PDF-")
+
+
+def test_a_takes_brief_shows_its_video_at_each_shot(page: Page, server: Server, tmp_path: Path) -> None:
+    open_editor(page, server.url)
+    build_three_shots(page)
+    choose_720p(page)
+    generate_and_wait(page)
+    page.goto(f"{server.url}/takes")
+    take = page.locator("[class*='st-key-take-']")
+    expect(take.get_by_role("button", name="Brief (PNG)")).to_be_visible()
+    settle(page)
+    screenshot(page, "takes-with-brief")
+
+    _, png = download(page, "Brief (PNG)", tmp_path)
+    image = page_of(png)
+    layout = {p.box: p.picture for p in panel_layout(len(SHOTS), 16 / 9)}
+    boxes = panel_boxes(image)
+    assert len(boxes) == len(SHOTS)
+    for box, colour in zip(boxes, SHOT_COLOURS, strict=False):  # each shot's card, from the video
+        seen = colour_at(image, layout[box][0] + 8, layout[box][1] + 8)
+        assert near(seen, colour), (seen, colour)
