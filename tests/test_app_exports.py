@@ -96,14 +96,19 @@ def test_a_pasted_export_imports_too(edited: AppTest, data_dir: Path) -> None:
     assert edited.text_area(key="w:import-text").value == ""  # a fresh editor, not the pasted text
 
 
+def _export_labels(at: AppTest) -> list[str]:
+    """The export panel's downloads (the editor's other downloads, the brief, are not exports)."""
+    return [b.label for b in at.get("download_button") if not b.label.startswith("Brief (")]  # type: ignore[attr-defined]
+
+
 def test_preview_says_it_has_no_request_and_a_hosted_provider_offers_curl_and_python(edited: AppTest) -> None:
     assert storyboard(edited).provider == ProviderId.PREVIEW
-    labels = [b.label for b in edited.get("download_button")]  # type: ignore[attr-defined]
+    labels = _export_labels(edited)
     assert labels == ["Storyboard (JSON)", "Every provider's request (.zip)"]
     assert any(c.value == exports.PREVIEW_HAS_NO_REQUEST for c in edited.caption)
 
     edited.radio(key="w:provider").set_value(ProviderId.FAL).run()
-    labels = [b.label for b in edited.get("download_button")]  # type: ignore[attr-defined]
+    labels = _export_labels(edited)
     assert labels == [
         "Storyboard (JSON)",
         "fal.ai · cURL",
