@@ -149,7 +149,9 @@ def photo(tmp_path: Path, size: tuple[int, int] = (1280, 720)) -> Path:
 
 
 def upload(page: Page, path: Path) -> None:
-    page.locator('[data-testid="stFileUploaderDropzone"] input[type="file"]').set_input_files(path)
+    """Drop a file on the first-frame uploader (the editor has others, e.g. the storyboard import)."""
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="First frame")
+    uploader.locator('input[type="file"]').set_input_files(path)
 
 
 SHOTS = [
