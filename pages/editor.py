@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.caps import cap_state, remember_take, session_budget
 from components.cost_panel import comparison_table, quote_lines
 from components.first_frame import first_frame_input
 from components.job_card import job_card
@@ -50,7 +51,7 @@ def _generate() -> None:
     st.session_state.pop(GENERATE_ERROR, None)
     try:
         sb = current()
-        runtime().runner.generate(sb, session_clients().get(sb.provider))
+        remember_take(runtime().runner.generate(sb, session_clients().get(sb.provider), session_budget()))
     except GenerateRefused as refused:
         st.session_state[GENERATE_ERROR] = str(refused)
 
@@ -128,6 +129,7 @@ with side_col:
         key="w:generate",
         help=f"Sends this storyboard to {PROVIDERS[sb.provider].label}.",
     )
+    cap_state(price)
     if st.session_state.get(GENERATE_ERROR):
         st.error(st.session_state[GENERATE_ERROR])
     if latest:

@@ -37,6 +37,7 @@ from tenacity import (
 )
 
 from storyboard import media
+from storyboard.budget import Budget
 from storyboard.catalog import PROVIDERS, offer
 from storyboard.compile import CompiledRequest, compile_request
 from storyboard.models import Job, JobState, ProviderId, Storyboard, utcnow
@@ -148,9 +149,12 @@ class JobRunner:
         client = self._job_clients.get(job.id) or self.clients.get(job.provider)
         return client is not None and client.cancellable
 
-    def generate(self, storyboard: Storyboard, client: ProviderClient | None = None) -> Job:
+    def generate(
+        self, storyboard: Storyboard, client: ProviderClient | None = None, budget: Budget | None = None
+    ) -> Job:
         """Create (or find) the take for this storyboard and start it. Safe to call twice.
-        `client`: the session's own (a key typed on Settings), else the app's for that provider."""
+        `client`: the session's own (a key typed on Settings), else the app's for that provider.
+        `budget`: caps that refuse the take, before anything is written or sent, if it would pass one."""
         chosen = offer(storyboard.provider, storyboard.model)
         problems = validate(storyboard, chosen)
         if problems:
@@ -166,7 +170,13 @@ class JobRunner:
             quote=quote(storyboard, chosen),
             message="Waiting to start…",
         )
-        job, created = self.store.create_job(job)
+        with self._lock:  # checked and written together: two sessions cannot both pass a cap
+            # A take of this storyboard already running is found below, not refused.
+            if budget is not None and self.store.job_by_key(job.idempotency_key) is None:
+                refused = budget.check(self.store, job.quote.total, verified=job.quote.verified)
+                if refused:
+                    raise GenerateRefused(refused)
+            job, created = self.store.create_job(job)
         if created:
             self.start(job.id, client)
         return job

@@ -226,3 +226,17 @@ class Store:
             provider = ProviderId(row["provider"])
             totals[provider] = totals.get(provider, Decimal(0)) + Decimal(row["cost"])
         return totals
+
+    def spend_by_day(self, days: int = 30) -> list[tuple[str, ProviderId, Decimal]]:
+        """(UTC day 'YYYY-MM-DD', provider, spend) for the last `days` days with any, oldest first."""
+        marks = ",".join("?" * len(BILLABLE))
+        rows = self._read(
+            f"SELECT substr(created_at, 1, 10) AS day, provider, cost FROM jobs WHERE state IN ({marks})",
+            [s.value for s in BILLABLE],
+        )
+        totals: dict[tuple[str, ProviderId], Decimal] = {}
+        for row in rows:
+            key = (row["day"], ProviderId(row["provider"]))
+            totals[key] = totals.get(key, Decimal(0)) + Decimal(row["cost"])
+        recent = sorted({day for day, _ in totals})[-days:]
+        return [(day, p, amount) for (day, p), amount in sorted(totals.items()) if day in recent]
