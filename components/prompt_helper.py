@@ -48,38 +48,53 @@ def _compose(shot_id: str) -> None:
     _apply(shot_id, compose_into_prompt)
 
 
+def helper_key(shot_id: str) -> str:
+    return f"w:helper:{shot_id}"
+
+
 def prompt_helper(sb: Storyboard, index: int, limit: int) -> None:
+    """The expander reports whether it is open, and its fields are drawn only then: five inputs per
+    shot cost a rerun more than the whole rest of a shot card."""
+    shot = sb.shots[index]
+    helper = st.expander(
+        "Prompt helper: subject, action, camera, lighting, style", key=helper_key(shot.id), on_change="rerun"
+    )
+    if helper.open:
+        with helper:
+            _fields(sb, index, limit)
+
+
+def _fields(sb: Storyboard, index: int, limit: int) -> None:
     shot = sb.shots[index]
     parts = shot.parts or PromptParts()
-    with st.expander("Prompt helper: subject, action, camera, lighting, style"):
-        for part in PARTS:
-            key = part_key(shot.id, part)
-            label, example = LABELS[part]
-            st.session_state[key] = getattr(parts, part)
-            st.text_input(
-                f"{label} · shot {index + 1}",
-                key=key,
-                placeholder=f"e.g. {example}",
-                on_change=_set_part,
-                args=(shot.id, part),
-            )
-        composed = compose(shot.parts)
-        if not composed:
-            st.caption("Fill in any of these and they write the prompt above; you can still edit it by hand.")
-            return
-        size = f"{len(composed)} / {limit} characters"
-        if follows_parts(sb, index):
-            st.caption(f"These fields write the prompt above ({size}); edit it by hand whenever you like.")
-            return
-        over = f" · :red[**{len(composed) - limit} over**]" if len(composed) > limit else ""
-        st.caption(
-            f"The prompt was edited by hand, so these fields no longer change it. They compose ({size}{over}): "
-            f"“{composed}”"
+    for part in PARTS:
+        key = part_key(shot.id, part)
+        label, example = LABELS[part]
+        st.session_state[key] = getattr(parts, part)
+        st.text_input(
+            f"{label} · shot {index + 1}",
+            key=key,
+            placeholder=f"e.g. {example}",
+            on_change=_set_part,
+            args=(shot.id, part),
         )
-        st.button(
-            "Compose into prompt",
-            key=compose_key(shot.id),
-            on_click=_compose,
-            args=(shot.id,),
-            help="Replaces the prompt with what these fields compose; later changes to them follow.",
-        )
+    composed = compose(shot.parts)
+    if not composed:
+        st.caption("Fill in any of these and they write the prompt above; you can still edit it by hand.")
+        return
+    size = f"{len(composed)} / {limit} characters"
+    if follows_parts(sb, index):
+        st.caption(f"These fields write the prompt above ({size}); edit it by hand whenever you like.")
+        return
+    over = f" · :red[**{len(composed) - limit} over**]" if len(composed) > limit else ""
+    st.caption(
+        f"The prompt was edited by hand, so these fields no longer change it. They compose ({size}{over}): "
+        f"“{composed}”"
+    )
+    st.button(
+        "Compose into prompt",
+        key=compose_key(shot.id),
+        on_click=_compose,
+        args=(shot.id,),
+        help="Replaces the prompt with what these fields compose; later changes to them follow.",
+    )

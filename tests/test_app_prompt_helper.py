@@ -6,13 +6,22 @@ from __future__ import annotations
 from app_steps import set_prompt, shot_ids, storyboard
 from streamlit.testing.v1 import AppTest
 
-from components.prompt_helper import compose_key, part_key
+from components.prompt_helper import compose_key, helper_key, part_key
 from components.shot_card import prompt_key
 from storyboard.prompt_parts import Part
 
 
+def _open(at: AppTest, index: int = 0) -> None:
+    """Expand the shot's helper, as a click on it would (AppTest cannot click an expander)."""
+    at.session_state[helper_key(shot_ids(at)[index])] = True
+    at.run()
+
+
 def _fill(at: AppTest, part: Part, text: str, index: int = 0) -> None:
-    at.text_input(key=part_key(shot_ids(at)[index], part)).input(text).run()
+    key = part_key(shot_ids(at)[index], part)
+    if not any(t.key == key for t in at.text_input):
+        _open(at, index)
+    at.text_input(key=key).input(text).run()
     assert not at.exception, at.exception
 
 
@@ -65,6 +74,8 @@ def test_a_refresh_keeps_the_helper_fields(app: AppTest) -> None:
     again.run()
     assert not again.exception, again.exception
     shot = shot_ids(again)[0]
+    assert not any(t.key == part_key(shot, "subject") for t in again.text_input)  # collapsed: not drawn
+    _open(again)
     assert again.text_input(key=part_key(shot, "subject")).value == "A bottle"
     assert again.text_input(key=part_key(shot, "camera")).value == "drone shot"
     assert _prompt(again) == "Hand-written instead"
