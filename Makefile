@@ -39,6 +39,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.download_memory
 	$(BIN)/python -m bench.hosted_latency
 	$(BIN)/python -m bench.sdk_latency
+	$(BIN)/python -m bench.caps_check
 
 clean:
 	rm -rf $(VENV)

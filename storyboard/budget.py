@@ -18,7 +18,7 @@ import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -85,23 +85,18 @@ def day_start(now: datetime | None = None) -> datetime:
 
 
 def spent_today(store: Store, now: datetime | None = None) -> Decimal:
-    since = day_start(now)
-    billed = sum(store.spend_by_provider(since=since).values(), Decimal(0))
-    pending = sum(
-        (j.quote.total for j in store.unfinished_jobs() if j.state in PENDING and j.created_at >= since),
-        Decimal(0),
-    )
-    return billed + pending
+    return store.spend_in(COUNTED, since=day_start(now))
 
 
 def spent_on(store: Store, job_ids: Iterable[str]) -> Decimal:
     """What these takes count for (a session's takes)."""
-    total = Decimal(0)
-    for job_id in job_ids:
-        job = store.get_job(job_id)
-        if job is not None and job.state in COUNTED:
-            total += job.quote.total
-    return total
+    ids = list(job_ids)
+    return store.spend_in(COUNTED, job_ids=ids) if ids else Decimal(0)
+
+
+def days_back(days: int, now: datetime | None = None) -> datetime:
+    """Midnight UTC `days` - 1 days before today: the start of the last `days` UTC days."""
+    return day_start(now) - timedelta(days=days - 1)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from storyboard.budget import (
     Caps,
     Spent,
     day_start,
+    days_back,
     load_daily_cap,
     refusal,
     save_daily_cap,
@@ -132,11 +133,12 @@ def test_spend_by_day_groups_billed_takes_by_utc_day_and_provider(tmp_path: Path
     _take(store, JobState.DONE, seconds=10, at=NOW)
     _take(store, JobState.DONE, at=NOW - timedelta(days=1))
     _take(store, JobState.FAILED, at=NOW)
-    assert store.spend_by_day() == [
+    _take(store, JobState.DONE, at=NOW - timedelta(days=2))
+    assert store.spend_by_day(days_back(2, NOW)) == [
         ("2026-11-29", ProviderId.FAL, D("0.70")),
         ("2026-11-30", ProviderId.FAL, D("2.10")),
     ]
-    assert store.spend_by_day(days=1) == [("2026-11-30", ProviderId.FAL, D("2.10"))]
+    assert store.spend_by_day(days_back(1, NOW)) == [("2026-11-30", ProviderId.FAL, D("2.10"))]
 
 
 # ---- the cap file --------------------------------------------------------------------------------
