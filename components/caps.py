@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import streamlit as st
 
-from components.runtime import runtime
+from components.runtime import GENERATE_ERROR, runtime
 from storyboard.budget import Budget, Caps, load_daily_cap, save_daily_cap, to_cap
 from storyboard.models import Job, Quote, format_usd
 
@@ -50,10 +50,12 @@ def _as_float(cap: Decimal | None) -> float | None:
 
 def _set_daily() -> None:
     save_daily_cap(runtime().data_dir, to_cap(st.session_state[DAILY_WIDGET]))
+    st.session_state.pop(GENERATE_ERROR, None)  # a new cap answers the last refusal
 
 
 def _set_session() -> None:
     st.session_state[SESSION_CAP] = to_cap(st.session_state[SESSION_WIDGET])
+    st.session_state.pop(GENERATE_ERROR, None)
 
 
 def cap_inputs() -> None:

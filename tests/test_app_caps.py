@@ -56,11 +56,16 @@ def test_a_daily_cap_below_the_price_refuses_before_anything_is_sent(fake: FakeW
     at = _session()
     _set_cap(at, "daily", 0.50)
     _five_seconds_on_wavespeed(at)
-    assert any(c.value.startswith("Today (UTC): $0.00 of $0.50") for c in at.caption)
+    assert any(
+        c.value == "Today (UTC): $0.00 of $0.50 · :orange[this take would pass the cap]" for c in at.caption
+    )
     at.button(key="w:generate").click().run()
     assert [e.value for e in at.error] == [REFUSED]
     assert fake.calls() == []
     assert runtime.runtime().store.list_jobs() == []
+    _set_cap(at, "daily", 0.70)  # raised to exactly the price: the refusal is answered, the take fits
+    assert not at.error
+    assert not any("would pass the cap" in c.value for c in at.caption)
 
 
 def test_a_cap_above_the_price_lets_the_take_through_and_then_counts_it(fake: FakeWaveSpeed) -> None:
