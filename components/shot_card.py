@@ -111,7 +111,6 @@ def shot_card(sb: Storyboard, index: int, offer: Offer) -> None:
         )
         limit, why = prompt_limit(sb, offer, index)
         st.caption(_counter(len(shot.prompt), limit, why))
-        prompt_helper(sb, index, limit)
 
         if n > 1:
             strict = too_short_for(shot.duration, sb.model)
@@ -133,3 +132,4 @@ def shot_card(sb: Storyboard, index: int, offer: Offer) -> None:
                 shot.id, lambda s, i: editing.set_duration(s, i, st.session_state[dkey])
             )(),
         )
+        prompt_helper(sb, index, limit)  # last: Tab still goes from the prompt to the length slider
