@@ -11,7 +11,7 @@ from decimal import Decimal
 import streamlit as st
 
 from components.runtime import GENERATE_ERROR, runtime
-from storyboard.budget import Budget, Caps, load_daily_cap, save_daily_cap, to_cap
+from storyboard.budget import Budget, Caps, load_daily_cap, save_daily_cap, spent_on, spent_today, to_cap
 from storyboard.models import Job, Quote, format_usd
 
 SESSION_CAP = "caps_session"  # Decimal | None
@@ -89,10 +89,6 @@ def cap_inputs() -> None:
         on_change=_set_session,
         help="For a demo on a company card: it ends with this browser session.",
     )
-    spent = Budget(
-        Caps(daily=Decimal(0), session=Decimal(0)), frozenset(st.session_state.get(SESSION_TAKES, ()))
-    )
-    so_far = spent.spent(runtime().store)
-    st.caption(
-        f"Spent today (UTC): {format_usd(so_far.today)} · in this session: {format_usd(so_far.session)}"
-    )
+    store = runtime().store
+    today, mine = spent_today(store), spent_on(store, st.session_state.get(SESSION_TAKES, ()))
+    st.caption(f"Spent today (UTC): {format_usd(today)} · in this session: {format_usd(mine)}")

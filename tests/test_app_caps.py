@@ -100,6 +100,9 @@ def test_a_session_cap_holds_in_its_own_session_only(fake: FakeWaveSpeed) -> Non
     assert not other.error
     run_until(other, lambda: len(other.get("video")) > 0, timeout=60)
     assert fake.jobs_created == 1
+    for at, mine in ((other, "$0.70"), (capped, "$0.00")):  # the take is the other session's
+        at.switch_page("pages/settings.py").run()
+        assert f"Spent today (UTC): $0.70 · in this session: {mine}" in [c.value for c in at.caption]
 
 
 def test_the_daily_cap_survives_a_restart(fake: FakeWaveSpeed, data_dir: Path) -> None:
