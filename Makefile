@@ -43,6 +43,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.exports
 	$(BIN)/python -m bench.templates_captions
 	$(BIN)/python -m bench.brief_render
+	$(BIN)/python -m bench.caps_check
 
 clean:
 	rm -rf $(VENV)

@@ -11,11 +11,12 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from components.prompt_helper import prompt_helper
 from components.runtime import commit, current
 from storyboard import editing
 from storyboard.catalog import PROVIDERS, Offer, offers_for
 from storyboard.models import ModelId, Storyboard
-from storyboard.validate import shot_prompt_limit
+from storyboard.prompt_parts import prompt_limit
 
 
 def too_short_for(seconds: int, model: ModelId) -> str:
@@ -52,10 +53,11 @@ def _edit(shot_id: str, change: Callable[[Storyboard, int], Storyboard]) -> Call
     return callback
 
 
-def _counter(length: int, limit: int) -> str:
+def _counter(length: int, limit: int, why: str | None = None) -> str:
     if length > limit:
-        return f":red[**{length} / {limit} characters** · {length - limit} over: shorten this prompt]"
-    return f"{length} / {limit} characters"
+        fix = f"{why}: shorten this shot or another" if why else "shorten this prompt"
+        return f":red[**{length} / {limit} characters** · {length - limit} over: {fix}]"
+    return f"{length} / {limit} characters" + (f" ({why})" if why else "")
 
 
 def shot_card(sb: Storyboard, index: int, offer: Offer) -> None:
@@ -107,7 +109,8 @@ def shot_card(sb: Storyboard, index: int, offer: Offer) -> None:
             placeholder="Subject, action, camera, light. E.g. 'Close-up of the bottle on wet sand, waves roll in, golden hour.'",
             on_change=lambda: _edit(shot.id, lambda s, i: editing.set_prompt(s, i, st.session_state[pkey]))(),
         )
-        st.caption(_counter(len(shot.prompt), shot_prompt_limit(sb, offer)))
+        limit, why = prompt_limit(sb, offer, index)
+        st.caption(_counter(len(shot.prompt), limit, why))
 
         if n > 1:
             strict = too_short_for(shot.duration, sb.model)
@@ -129,3 +132,4 @@ def shot_card(sb: Storyboard, index: int, offer: Offer) -> None:
                 shot.id, lambda s, i: editing.set_duration(s, i, st.session_state[dkey])
             )(),
         )
+        prompt_helper(sb, index, limit)  # last: Tab still goes from the prompt to the length slider

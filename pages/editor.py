@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.brief import brief_buttons
+from components.caps import cap_state, remember_take, session_budget
 from components.cost_panel import comparison_table, quote_lines
 from components.exports import exports_panel
 from components.first_frame import first_frame_input
@@ -57,7 +58,11 @@ def _generate() -> None:
     st.session_state.pop(GENERATE_ERROR, None)
     try:
         sb = current()
-        runtime().runner.generate_takes(sb, _takes_wanted(), session_clients().get(sb.provider))
+        takes = runtime().runner.generate_takes(
+            sb, _takes_wanted(), session_clients().get(sb.provider), session_budget()
+        )
+        for job in takes:
+            remember_take(job)
     except GenerateRefused as refused:
         st.session_state[GENERATE_ERROR] = str(refused)
 
@@ -138,6 +143,7 @@ with side_col:
         key="w:generate",
         help=f"Sends this storyboard to {PROVIDERS[sb.provider].label}.",
     )
+    cap_state(price, count)
     if st.session_state.get(GENERATE_ERROR):
         st.error(st.session_state[GENERATE_ERROR])
     exports_panel()

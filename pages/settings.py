@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from components.caps import cap_inputs
 from components.runtime import client_for, generate_blocker, runtime, session_clients, session_keys
 from storyboard.catalog import PROVIDERS
 from storyboard.models import ProviderId, format_usd
@@ -99,6 +100,8 @@ for provider, info in PROVIDERS.items():
             args=(provider, widget),
             placeholder="Paste a key (kept in memory only, never saved)",
         )
+
+cap_inputs()
 
 st.subheader("Where things are kept")
 st.markdown(

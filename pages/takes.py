@@ -10,6 +10,7 @@ import streamlit as st
 from components.brief import brief_buttons
 from components.job_card import job_card, player, status_line
 from components.runtime import open_take, runtime
+from components.spend_chart import spend_chart
 from components.take_actions import compare_key, take_controls, take_questions
 from components.take_compare import comparison
 from storyboard import media
@@ -142,6 +143,7 @@ columns = st.columns(len(PROVIDERS) + 1)
 columns[0].metric("Spent in total", format_usd(sum(spend.values(), Decimal(0))))
 for column, (provider, info) in zip(columns[1:], PROVIDERS.items(), strict=True):
     column.metric(info.label, format_usd(spend.get(provider, Decimal(0))))
+spend_chart(store)
 
 jobs = store.list_jobs(limit=200)
 if not jobs:

@@ -121,6 +121,8 @@ def _evolink(storyboard: Storyboard, offer: Offer) -> dict[str, Any]:
 def _preview(storyboard: Storyboard, offer: Offer) -> dict[str, Any]:
     """What the local animatic renders: the storyboard itself, at the chosen size."""
     return {
-        "storyboard": storyboard.model_dump(mode="json", exclude={"first_frame"}),
+        "storyboard": storyboard.model_dump(
+            mode="json", exclude={"first_frame": True, "shots": {"__all__": {"parts"}}}
+        ),
         "resolution": storyboard.options.resolution,
     }

@@ -7,7 +7,7 @@ The slider for a shot runs from the minimum shot length to what the other shots 
 from __future__ import annotations
 
 from storyboard.catalog import DEFAULT_SHOT_SECONDS, EDITOR_LIMITS
-from storyboard.models import Shot, Storyboard
+from storyboard.models import Shot, Storyboard, new_id
 
 LIMITS = EDITOR_LIMITS
 
@@ -56,7 +56,9 @@ def duplicate_shot(storyboard: Storyboard, index: int) -> Storyboard:
     if add_shot_blocker(storyboard):
         return storyboard
     source = storyboard.shots[index]
-    copy = Shot(prompt=source.prompt, duration=min(source.duration, remaining_seconds(storyboard)))
+    copy = source.model_copy(
+        update={"id": new_id(), "duration": min(source.duration, remaining_seconds(storyboard))}
+    )
     shots = list(storyboard.shots)
     shots.insert(index + 1, copy)
     return _with_shots(storyboard, shots)

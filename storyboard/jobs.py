@@ -37,6 +37,7 @@ from tenacity import (
 )
 
 from storyboard import media
+from storyboard.budget import Budget
 from storyboard.catalog import MAX_TAKES_PER_GENERATE, PROVIDERS, offer
 from storyboard.compile import CompiledRequest, compile_request
 from storyboard.models import Job, JobState, ProviderId, Storyboard, utcnow
@@ -148,13 +149,20 @@ class JobRunner:
         client = self._job_clients.get(job.id) or self.clients.get(job.provider)
         return client is not None and client.cancellable
 
-    def generate(self, storyboard: Storyboard, client: ProviderClient | None = None) -> Job:
+    def generate(
+        self, storyboard: Storyboard, client: ProviderClient | None = None, budget: Budget | None = None
+    ) -> Job:
         """Create (or find) the take for this storyboard and start it. Safe to call twice.
-        `client`: the session's own (a key typed on Settings), else the app's for that provider."""
-        return self.generate_takes(storyboard, 1, client)[0]
+        `client`: the session's own (a key typed on Settings), else the app's for that provider.
+        `budget`: caps that refuse the take, before anything is written or sent, if it would pass one."""
+        return self.generate_takes(storyboard, 1, client, budget)[0]
 
     def generate_takes(
-        self, storyboard: Storyboard, count: int, client: ProviderClient | None = None
+        self,
+        storyboard: Storyboard,
+        count: int,
+        client: ProviderClient | None = None,
+        budget: Budget | None = None,
     ) -> list[Job]:
         """Create (or find) `count` takes of this storyboard and start them, each with its own key.
         While takes of the same storyboard run, pressing again finds those, never more."""
@@ -168,20 +176,33 @@ class JobRunner:
         if blocker:
             raise GenerateRefused(blocker)
         price = quote(storyboard, chosen)
-        jobs = []
-        for key in self._take_keys(storyboard, count):
-            job = Job(
-                idempotency_key=key,
-                storyboard=storyboard,
-                provider=storyboard.provider,
-                model=storyboard.model,
-                quote=price,
-                message="Waiting to start…",
-            )
-            job, created = self.store.create_job(job)
-            if created:
-                self.start(job.id, client)
-            jobs.append(job)
+        jobs: list[Job] = []
+        created_ids: list[str] = []
+        with self._lock:  # checked and written together: two sessions cannot both pass a cap
+            keys = self._take_keys(storyboard, count)
+            new = sum(
+                self.store.job_by_key(key) is None for key in keys
+            )  # running takes are found, not refused
+            if budget is not None and new:
+                refused = budget.check(self.store, price.total * new, verified=price.verified, takes=new)
+                if refused:
+                    raise GenerateRefused(refused)
+            for key in keys:
+                job, created = self.store.create_job(
+                    Job(
+                        idempotency_key=key,
+                        storyboard=storyboard,
+                        provider=storyboard.provider,
+                        model=storyboard.model,
+                        quote=price,
+                        message="Waiting to start…",
+                    )
+                )
+                if created:
+                    created_ids.append(job.id)
+                jobs.append(job)
+        for job_id in created_ids:
+            self.start(job_id, client)
         return jobs
 
     def _take_key(self, storyboard: Storyboard) -> str:

@@ -40,12 +40,24 @@ class ProviderId(StrEnum):
     EVOLINK = "evolink"
 
 
+class PromptParts(BaseModel):
+    """The prompt helper's fields for one shot. They compose into its prompt (prompt_parts.py);
+    only the prompt is ever sent to a provider."""
+
+    subject: str = ""
+    action: str = ""
+    camera: str = ""
+    lighting: str = ""
+    style: str = ""
+
+
 class Shot(BaseModel):
     """One shot: what happens, and for how many whole seconds."""
 
     id: str = Field(default_factory=new_id)
     prompt: str = ""
     duration: int = 5
+    parts: PromptParts | None = None  # None: the helper was never used (and older drafts)
 
 
 class FirstFrame(BaseModel):

@@ -1,0 +1,96 @@
+"""What the spending caps and the prompt helper add to a rerun, with a long history of takes.
+
+    .venv/bin/python -m bench.caps_check [--takes 10000]
+
+Fills a scratch store with `--takes` takes over 60 days (most done, a few failed or still queued),
+then times what the editor does on every rerun with a daily and a session cap set (the cap state
+beside Generate and the check Generate makes), what Takes does (spend per day for the chart), and
+the prompt helper's limit for each of 6 shots on every offer. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from storyboard.budget import Budget, Caps, days_back, load_daily_cap, save_daily_cap
+from storyboard.catalog import OFFERS, offer
+from storyboard.models import Job, JobState, ProviderId, Shot, Storyboard, utcnow
+from storyboard.pricing import quote
+from storyboard.prompt_parts import prompt_limit
+from storyboard.store import Store
+
+RUNS = 50
+
+
+def _fill(store: Store, takes: int) -> list[str]:
+    rng = random.Random(4)
+    now = utcnow()
+    ids = []
+    states = [JobState.DONE] * 16 + [JobState.FAILED, JobState.CANCELLED, JobState.QUEUED, JobState.RUNNING]
+    for i in range(takes):
+        provider = rng.choice([ProviderId.WAVESPEED, ProviderId.FAL, ProviderId.EVOLINK, ProviderId.PREVIEW])
+        sb = Storyboard(provider=provider, shots=[Shot(prompt=f"take {i}", duration=rng.randint(3, 15))])
+        job = Job(
+            idempotency_key=f"bench-{i}",
+            storyboard=sb,
+            provider=provider,
+            model=sb.model,
+            quote=quote(sb, offer(provider, sb.model)),
+            state=rng.choice(states),
+            created_at=now - timedelta(minutes=rng.randint(0, 60 * 24 * 60)),
+        )
+        store.create_job(job)
+        ids.append(job.id)
+    return ids
+
+
+def _ms(call: Callable[[], object], runs: int = RUNS) -> str:
+    call()  # warm
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    cut = sorted(times)
+    return f"median {statistics.median(cut) * 1000:.2f} ms, p90 {cut[int(len(cut) * 0.9) - 1] * 1000:.2f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--takes", type=int, default=10_000)
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="bench-caps-"))
+    store = Store(scratch / "studio.db")
+    start = time.perf_counter()
+    ids = _fill(store, args.takes)
+    print(
+        f"caps and prompt helper, {args.takes} takes over 60 days (filled in {time.perf_counter() - start:.1f} s)"
+    )
+    save_daily_cap(scratch, Decimal("1000"))
+    session = frozenset(ids[-20:])  # a session that started 20 takes
+
+    def editor_caps() -> None:  # what the editor does on a rerun with both caps set
+        budget = Budget(Caps(daily=load_daily_cap(scratch), session=Decimal("50")), session)
+        budget.state(store)
+        budget.check(store, Decimal("2.10"))
+
+    print(f"  cap state + check (daily and session caps):  {_ms(editor_caps)}")
+    print(f"  spend per day for the Takes chart (30 days): {_ms(lambda: store.spend_by_day(days_back(30)))}")
+    shots = [Shot(prompt="a bottle on wet sand, a wave rolls over it " * 8, duration=2) for _ in range(6)]
+    per_offer = []
+    for (provider, model), o in OFFERS.items():
+        sb = Storyboard(provider=provider, model=model, shots=shots)
+        per_offer.append(lambda sb=sb, o=o: [prompt_limit(sb, o, i) for i in range(6)])
+    print(f"  prompt limits, 6 shots, all {len(per_offer)} offers:  {_ms(lambda: [f() for f in per_offer])}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Spending caps through the real app (AppTest): set on Settings, refused at Generate before
+anything reaches the provider (a loopback fake), shown beside Generate, charted on Takes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from app_steps import build, run_until, storyboard
+from fakes.wavespeed import FakeWaveSpeed
+from samples import write_mp4
+from streamlit.testing.v1 import AppTest
+
+from components import runtime
+from storyboard.models import JobState, ProviderId
+
+ROOT = Path(__file__).resolve().parent.parent
+REFUSED = (
+    "This take costs $0.70 and today's spend is $0.00 of your $0.50 daily cap: "
+    "raise the cap on Settings or make the take shorter."
+)
+
+
+@pytest.fixture
+def fake(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWaveSpeed]:
+    with FakeWaveSpeed() as server:
+        server.video_bytes = write_mp4(tmp_path / "result.mp4", frames=24).read_bytes()
+        monkeypatch.setenv("WAVESPEED_API_KEY", server.key)
+        monkeypatch.setenv("WAVESPEED_BASE_URL", server.url)
+        yield server
+
+
+def _session() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _set_cap(at: AppTest, which: str, dollars: float | None) -> None:
+    at.switch_page("pages/settings.py").run()
+    at.number_input(key=f"caps:{which}").set_value(dollars).run()
+    assert not at.exception, at.exception
+    at.switch_page("pages/editor.py").run()
+
+
+def _five_seconds_on_wavespeed(at: AppTest) -> None:
+    build(at, [5])
+    assert storyboard(at).provider == ProviderId.WAVESPEED
+    assert at.button(key="w:generate").label == "Generate · $0.70"
+
+
+def test_a_daily_cap_below_the_price_refuses_before_anything_is_sent(fake: FakeWaveSpeed) -> None:
+    at = _session()
+    _set_cap(at, "daily", 0.50)
+    _five_seconds_on_wavespeed(at)
+    assert any(
+        c.value == "Today (UTC): $0.00 of $0.50 · :orange[this take would pass the cap]" for c in at.caption
+    )
+    at.button(key="w:generate").click().run()
+    assert [e.value for e in at.error] == [REFUSED]
+    assert fake.calls() == []
+    assert runtime.runtime().store.list_jobs() == []
+    _set_cap(at, "daily", 0.70)  # raised to exactly the price: the refusal is answered, the take fits
+    assert not at.error
+    assert not any("would pass the cap" in c.value for c in at.caption)
+
+
+def test_a_cap_above_the_price_lets_the_take_through_and_then_counts_it(fake: FakeWaveSpeed) -> None:
+    at = _session()
+    _set_cap(at, "daily", 1.00)
+    _five_seconds_on_wavespeed(at)
+    at.button(key="w:generate").click().run()
+    assert not at.error
+    run_until(at, lambda: len(at.get("video")) > 0, timeout=60)
+    assert fake.jobs_created == 1
+    assert any(c.value.startswith("Today (UTC): $0.70 of $1.00") for c in at.caption)
+
+    at.switch_page("pages/takes.py").run()
+    (chart,) = at.get("vega_lite_chart")
+    data = pa.ipc.open_stream(chart.proto.datasets[0].data.data).read_all().to_pydict()
+    (job,) = runtime.runtime().store.list_jobs()
+    assert data == {"Day (UTC)": [f"{job.created_at:%Y-%m-%d}"], "Provider": ["WaveSpeedAI"], "US$": [0.7]}
+
+
+def test_a_session_cap_holds_in_its_own_session_only(fake: FakeWaveSpeed) -> None:
+    capped = _session()
+    _set_cap(capped, "session", 0.50)
+    _five_seconds_on_wavespeed(capped)
+    capped.button(key="w:generate").click().run()
+    (error,) = capped.error
+    assert "this session's spend is $0.00 of your $0.50 session cap" in error.value
+    assert fake.calls() == []
+
+    other = _session()  # another browser: the same storyboard, no cap
+    assert not any(c.value.startswith("This session:") for c in other.caption)
+    other.button(key="w:generate").click().run()
+    assert not other.error
+    run_until(other, lambda: len(other.get("video")) > 0, timeout=60)
+    assert fake.jobs_created == 1
+    for at, mine in ((other, "$0.70"), (capped, "$0.00")):  # the take is the other session's
+        at.switch_page("pages/settings.py").run()
+        assert f"Spent today (UTC): $0.70 · in this session: {mine}" in [c.value for c in at.caption]
+
+
+def test_the_daily_cap_survives_a_restart(fake: FakeWaveSpeed, data_dir: Path) -> None:
+    at = _session()
+    _set_cap(at, "daily", 0.50)
+    _five_seconds_on_wavespeed(at)
+    runtime.shutdown()
+
+    again = _session()
+    again.switch_page("pages/settings.py").run()
+    assert again.number_input(key="caps:daily").value == 0.50
+    again.switch_page("pages/editor.py").run()
+    again.button(key="w:generate").click().run()
+    assert [e.value for e in again.error] == [REFUSED]
+    assert fake.calls() == []
+    assert fake.key not in (data_dir / "budget.json").read_text()
+
+
+def test_clearing_the_cap_lets_generate_through(fake: FakeWaveSpeed) -> None:
+    at = _session()
+    _set_cap(at, "daily", 0.50)
+    _set_cap(at, "daily", None)
+    _five_seconds_on_wavespeed(at)
+    assert not any(c.value.startswith("Today (UTC)") for c in at.caption)
+    at.button(key="w:generate").click().run()
+    assert not at.error
+    run_until(at, lambda: bool(runtime.runtime().store.list_jobs()), timeout=30)
+
+
+def test_preview_is_never_refused_by_a_cap(app: AppTest) -> None:
+    _set_cap(app, "daily", 0)
+    build(app, [3])
+    assert storyboard(app).provider == ProviderId.PREVIEW
+    app.button(key="w:generate").click().run()
+    assert not app.error
+    run_until(app, lambda: len(app.get("video")) > 0)
+    (job,) = runtime.runtime().store.list_jobs()
+    assert job.state == JobState.DONE
