@@ -141,3 +141,20 @@ def test_preview_is_never_refused_by_a_cap(app: AppTest) -> None:
     run_until(app, lambda: len(app.get("video")) > 0)
     (job,) = runtime.runtime().store.list_jobs()
     assert job.state == JobState.DONE
+
+
+def test_a_cap_that_fits_one_take_refuses_three_at_once(fake: FakeWaveSpeed) -> None:
+    """Generate ×3 is priced, and capped, as the three takes it makes."""
+    at = _session()
+    _set_cap(at, "daily", 1.50)
+    _five_seconds_on_wavespeed(at)
+    at.radio(key="w:takes").set_value(3).run()
+    assert any("these 3 takes would pass the cap" in c.value for c in at.caption)
+    at.button(key="w:generate").click().run()
+    (error,) = at.error
+    assert "$2.10" in error.value and "$1.50" in error.value
+    assert fake.calls() == [] and runtime.runtime().store.list_jobs() == []
+    at.radio(key="w:takes").set_value(2).run()  # $1.40 fits
+    at.button(key="w:generate").click().run()
+    assert not at.error
+    assert len(runtime.runtime().store.list_jobs()) == 2
