@@ -13,12 +13,13 @@ apart. Prints figures; asserts nothing.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+
+from bench.page_timing import ms, page_times
 
 ROOT = Path(__file__).resolve().parent.parent
 TAKES = 200
@@ -66,7 +67,6 @@ def _fill(data_dir: Path, storyboards: int) -> None:
 
 
 def _measure(label: str, storyboards: int) -> None:
-    from streamlit.navigation.page import StreamlitPage
     from streamlit.testing.v1 import AppTest
 
     from components import runtime
@@ -75,45 +75,27 @@ def _measure(label: str, storyboards: int) -> None:
     os.environ["STORYBOARD_DATA_DIR"] = str(scratch / "data")
     _fill(scratch / "data", storyboards)
 
-    page_times: list[float] = []
-    original_run = StreamlitPage.run
-
-    def timed_run(self: StreamlitPage) -> None:
-        start = time.perf_counter()
-        original_run(self)
-        page_times.append(time.perf_counter() - start)
-
-    StreamlitPage.run = timed_run  # type: ignore[method-assign]
-    try:
+    with page_times() as times:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
         at.run()
-        page_times.clear()
+        times.clear()
         at.switch_page("pages/takes.py").run()
         assert not at.exception, at.exception
-        first = page_times[-1]
+        first = times[-1]
         for _ in range(3):  # warm up
             at.run()
-        page_times.clear()
+        times.clear()
         round_trips = []
         for _ in range(RUNS):
             start = time.perf_counter()
             at.run()
             round_trips.append(time.perf_counter() - start)
         rows = len(at.checkbox)  # one Compare box per listed take
-    finally:
-        StreamlitPage.run = original_run  # type: ignore[method-assign]
-        runtime.shutdown()
-
-    def ms(values: list[float]) -> str:
-        cut = sorted(values)
-        return (
-            f"median {statistics.median(cut) * 1000:.1f} ms, p90 {cut[int(len(cut) * 0.9) - 1] * 1000:.1f} ms"
-            f" over {len(cut)} reruns"
-        )
+    runtime.shutdown()
 
     print(f"{label}: {TAKES} takes, {rows} listed")
     print(f"  first run (thumbnails made): {first * 1000:.1f} ms")
-    print(f"  page script only:            {ms(page_times)}")
+    print(f"  page script only:            {ms(times)}")
     print(f"  AppTest round trip:          {ms(round_trips)}")
 
 

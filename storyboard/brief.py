@@ -24,6 +24,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from storyboard.animatic import _ellipsize, _font, _line_height, _printable, _wrap
+from storyboard.captions import shot_starts
 from storyboard.catalog import MODELS, PROVIDERS, Offer, offer
 from storyboard.models import Job, JobState, Quote, Storyboard, format_usd, utcnow
 
@@ -40,7 +41,6 @@ __all__ = [
     "file_stem",
     "panel_layout",
     "sent_options",
-    "shot_starts",
     "take_of",
 ]
 
@@ -67,15 +67,6 @@ Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
 # --- what the page says ---------------------------------------------------------------------------
-
-
-def shot_starts(storyboard: Storyboard) -> list[int]:
-    """Each shot's start in seconds from the beginning of the video."""
-    starts, at = [], 0
-    for shot in storyboard.shots:
-        starts.append(at)
-        at += shot.duration
-    return starts
 
 
 def sent_options(storyboard: Storyboard, chosen: Offer) -> list[str]:
