@@ -12,10 +12,12 @@ from tests.e2e.steps import VIDEO_TIMEOUT_MS, choose_720p, prompt_box, settle, w
 pytestmark = pytest.mark.e2e
 
 BOTH_READY = """vs => Promise.all(vs.map(v => new Promise((resolve, reject) => {
-    const ok = () => { if (v.readyState >= 2) resolve(true); };
-    v.addEventListener('loadeddata', ok);
+    // Metadata is enough to play and seek; with preload="metadata" a browser may stop there.
+    const ok = () => { if (v.readyState >= 1) resolve(true); };
+    v.addEventListener('loadedmetadata', ok);
     v.addEventListener('error', () => reject(new Error('video error')));
-    if (v.preload === 'none') v.load();
+    setTimeout(() => reject(new Error('no metadata after 60 s: readyState ' + v.readyState)), 60000);
+    if (v.networkState === HTMLMediaElement.NETWORK_EMPTY) v.load();
     ok();
 })))"""
 
