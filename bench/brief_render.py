@@ -50,10 +50,8 @@ def storyboard() -> Storyboard:
     )
 
 
-def take(board: Storyboard, data_dir: Path, resolution: Resolution) -> Job:
-    video = data_dir / "videos" / f"take-{resolution}.mp4"
-    video.parent.mkdir(parents=True, exist_ok=True)
-    render_animatic(board, video, resolution=resolution)
+def _done(board: Storyboard, data_dir: Path, video: Path) -> Job:
+    """A finished take of `board` whose video is `video`."""
     return Job(
         storyboard=board,
         provider=board.provider,
@@ -62,6 +60,13 @@ def take(board: Storyboard, data_dir: Path, resolution: Resolution) -> Job:
         state=JobState.DONE,
         video_path=str(video.relative_to(data_dir)),
     )
+
+
+def take(board: Storyboard, data_dir: Path, resolution: Resolution) -> Job:
+    video = data_dir / "videos" / f"take-{resolution}.mp4"
+    video.parent.mkdir(parents=True, exist_ok=True)
+    render_animatic(board, video, resolution=resolution)
+    return _done(board, data_dir, video)
 
 
 def hosted_like(board: Storyboard, data_dir: Path, photo: Path) -> Job:
@@ -82,14 +87,7 @@ def hosted_like(board: Storyboard, data_dir: Path, photo: Path) -> Job:
                 out.mux(packet)
         for packet in stream.encode():
             out.mux(packet)
-    return Job(
-        storyboard=board,
-        provider=board.provider,
-        model=board.model,
-        quote=quote(board, offer(board.provider, board.model)),
-        state=JobState.DONE,
-        video_path=str(video.relative_to(data_dir)),
-    )
+    return _done(board, data_dir, video)
 
 
 def measure(label: str, render: Callable[[], bytes], runs: int) -> float:

@@ -6,6 +6,7 @@ import statistics
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 
 @contextmanager
@@ -27,6 +28,16 @@ def page_times() -> Iterator[list[float]]:
         yield times
     finally:
         StreamlitPage.run = original_run  # type: ignore[method-assign]
+
+
+def round_trips(at: Any, runs: int) -> list[float]:
+    """Seconds of `runs` AppTest reruns, each as a browser would wait for it."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - start)
+    return times
 
 
 def ms(values: list[float]) -> str:

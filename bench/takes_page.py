@@ -15,11 +15,10 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from datetime import timedelta
 from pathlib import Path
 
-from bench.page_timing import ms, page_times
+from bench.page_timing import ms, page_times, round_trips
 
 ROOT = Path(__file__).resolve().parent.parent
 TAKES = 200
@@ -85,18 +84,14 @@ def _measure(label: str, storyboards: int) -> None:
         for _ in range(3):  # warm up
             at.run()
         times.clear()
-        round_trips = []
-        for _ in range(RUNS):
-            start = time.perf_counter()
-            at.run()
-            round_trips.append(time.perf_counter() - start)
+        trips = round_trips(at, RUNS)
         rows = len(at.checkbox)  # one Compare box per listed take
     runtime.shutdown()
 
     print(f"{label}: {TAKES} takes, {rows} listed")
     print(f"  first run (thumbnails made): {first * 1000:.1f} ms")
     print(f"  page script only:            {ms(times)}")
-    print(f"  AppTest round trip:          {ms(round_trips)}")
+    print(f"  AppTest round trip:          {ms(trips)}")
 
 
 def main() -> None:

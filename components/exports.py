@@ -76,32 +76,42 @@ def _downloads(sb: Storyboard) -> None:
     if sb.provider == ProviderId.PREVIEW:
         st.caption(exports.PREVIEW_HAS_NO_REQUEST)
     else:
-        label = PROVIDERS[sb.provider].label
-        curl, python = st.columns(2)
-        curl.download_button(
-            f"{label} · cURL",
-            data=lambda: exports.curl_script(sb, sb.provider),
-            file_name=exports.script_file_name(sb, sb.provider, "sh"),
-            mime="text/x-shellscript",
-            icon=":material/terminal:",
-            on_click="ignore",
-            key="w:export-curl",
-            width="stretch",
-            help=f"The exact request Generate sends to {label}, as a bash script. "
-            f"The key comes from ${PROVIDERS[sb.provider].key_env}; it is never in the file.",
-        )
-        python.download_button(
-            f"{label} · Python",
-            data=lambda: exports.python_script(sb, sb.provider),
-            file_name=exports.script_file_name(sb, sb.provider, "py"),
-            mime="text/x-python",
-            icon=":material/code:",
-            on_click="ignore",
-            key="w:export-python",
-            width="stretch",
-            help=f"The exact request Generate sends to {label}, with httpx. "
-            f"The key comes from {PROVIDERS[sb.provider].key_env}; it is never in the file.",
-        )
+        label, key_env = PROVIDERS[sb.provider].label, PROVIDERS[sb.provider].key_env
+        scripts = [  # (kind, script, file type, mime, icon, how it sends, where its key comes from)
+            (
+                "cURL",
+                exports.curl_script,
+                "sh",
+                "text/x-shellscript",
+                ":material/terminal:",
+                "as a bash script",
+                f"${key_env}",
+            ),
+            (
+                "Python",
+                exports.python_script,
+                "py",
+                "text/x-python",
+                ":material/code:",
+                "with httpx",
+                key_env,
+            ),
+        ]
+        for column, (kind, script, ext, mime, icon, how, key_from) in zip(
+            st.columns(2), scripts, strict=True
+        ):
+            column.download_button(
+                f"{label} · {kind}",
+                data=lambda script=script: script(sb, sb.provider),
+                file_name=exports.script_file_name(sb, sb.provider, ext),
+                mime=mime,
+                icon=icon,
+                on_click="ignore",
+                key=f"w:export-{kind.lower()}",
+                width="stretch",
+                help=f"The exact request Generate sends to {label}, {how}. "
+                f"The key comes from {key_from}; it is never in the file.",
+            )
     st.download_button(
         "Every provider's request (.zip)",
         data=lambda: exports.all_requests_zip(sb),

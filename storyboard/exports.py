@@ -364,8 +364,11 @@ def _first_frame(raw: Any) -> tuple[FirstFrame | None, media.CheckedImage | None
         problem=None,
         aspect_fixable=False,
     )
-    ext = "png" if frame.format == "PNG" else "jpg"
-    return frame.model_copy(update={"path": f"images/{frame.sha256}.{ext}"}), checked, None
+    return (
+        frame.model_copy(update={"path": media.first_frame_path(frame.sha256, frame.format)}),
+        checked,
+        None,
+    )
 
 
 def _fresh_ids(storyboard: Storyboard) -> Storyboard:

@@ -205,10 +205,6 @@ class JobRunner:
             self.start(job_id, client)
         return jobs
 
-    def _take_key(self, storyboard: Storyboard) -> str:
-        """Same storyboard while a take of it runs -> same key; once it has finished, a new take."""
-        return self._take_keys(storyboard, 1)[0]
-
     def _take_keys(self, storyboard: Storyboard, count: int) -> list[str]:
         """The keys of the takes of this storyboard still running, if any (a second press finds
         them); else `count` new keys, numbered after every key this storyboard ever had, deleted
@@ -223,11 +219,6 @@ class JobRunner:
         numbers = [int(n) for k in keys if (n := k.rpartition(":")[2]).isdigit()]
         first = max(numbers, default=-1) + 1
         return [f"{digest}:{first + i}" for i in range(count)]
-
-    def _alive(self, job_id: str) -> bool:
-        with self._lock:
-            thread = self._threads.get(job_id)
-            return thread is not None and thread.is_alive()
 
     def start(self, job_id: str, client: ProviderClient | None = None) -> None:
         with self._lock:  # registered and started under the lock: a second start() sees it alive

@@ -152,12 +152,17 @@ def fix_aspect(
     return _process(data, original_name, rules, mode)
 
 
+def first_frame_path(digest: str, image_format: str) -> str:
+    """Where a first frame is kept, relative to the data dir: named by its content."""
+    return f"images/{digest}.{'png' if image_format == 'PNG' else 'jpg'}"
+
+
 def save_first_frame(checked: CheckedImage, data_dir: Path, original_name: str) -> FirstFrame:
     """Store the normalised bytes content-addressed under data_dir/images; the path is relative."""
     if not checked.ok or checked.data is None or checked.format is None:
         raise ValueError(f"cannot save an unusable image: {checked.problem or 'no data'}")
     digest = hashlib.sha256(checked.data).hexdigest()
-    relative = f"images/{digest}.{'png' if checked.format == 'PNG' else 'jpg'}"
+    relative = first_frame_path(digest, checked.format)
     target = Path(data_dir) / relative
     if not (target.is_file() and target.stat().st_size == len(checked.data)):
         _write_atomic(target, checked.data)

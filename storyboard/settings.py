@@ -45,10 +45,9 @@ class KeyStatus:
 
 
 def data_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where the data lives (made when the store opens it). Cheap: asked on every rerun."""
     env = os.environ if env is None else env
-    path = Path(env.get(DATA_DIR_ENV) or "data").expanduser()
-    path.mkdir(parents=True, exist_ok=True)
-    return path.resolve()
+    return Path(env.get(DATA_DIR_ENV) or "data").expanduser().resolve()
 
 
 def base_url(name: str, env: Mapping[str, str] | None = None) -> str:
