@@ -136,6 +136,7 @@ def exports_panel() -> None:
         st.file_uploader(
             "Import a storyboard (.json)",
             type=["json"],
+            max_upload_size=exports.MAX_IMPORT_MB,
             key=_uploader_key(),
             on_change=_uploaded,
             help="A file exported from Storyboard Studio. It opens as a new storyboard; this one stays as it is.",

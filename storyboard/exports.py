@@ -46,7 +46,9 @@ VERSION = 1
 FIRST_FRAME_URL_ENV = "FIRST_FRAME_URL"
 # A normalised first frame is at most 2048 px long (a few MB); base64 adds a third. Anything much
 # bigger than the largest image a provider takes is not one of our files.
-MAX_IMPORT_BYTES = TURBO_IMAGE_RULES.max_bytes * 4 // 3 + 1024 * 1024
+# Whole megabytes, because the import uploader shows and enforces its limit in MB (of 2**20 bytes).
+MAX_IMPORT_MB = -(-(TURBO_IMAGE_RULES.max_bytes * 4 // 3 + 2**20) // 2**20)
+MAX_IMPORT_BYTES = MAX_IMPORT_MB * 2**20
 PREVIEW_HAS_NO_REQUEST = (
     "Preview renders the animatic on this computer, so there is no HTTP request to export: "
     "pick a hosted provider, or download every provider's request."
@@ -151,7 +153,7 @@ def _document(text: str | bytes) -> dict[str, Any]:
         raise ImportRefused(
             [
                 f"This file is {size / 2**20:.0f} MB; a storyboard export is at most "
-                f"{MAX_IMPORT_BYTES / 2**20:.0f} MB, so it is not one."
+                f"{MAX_IMPORT_MB} MB, so it is not one."
             ]
         )
     if isinstance(text, bytes):

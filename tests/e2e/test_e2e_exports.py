@@ -66,6 +66,9 @@ def test_download_the_storyboard_and_its_request_then_import_it_as_a_new_storybo
     assert bundle.read_bytes()[:2] == b"PK"
 
     uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="Import a storyboard")
+    # The uploader states the limit the import holds to, not Streamlit's default 200 MB.
+    expect(uploader).to_contain_text(f"{exports.MAX_IMPORT_MB}MB per file")
+    expect(uploader).not_to_contain_text("200MB")
     uploader.locator('input[type="file"]').set_input_files(saved)
     expect(
         page.get_by_text("Imported “Untitled storyboard” as a new storyboard.", exact=True)
