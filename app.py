@@ -6,6 +6,7 @@ import streamlit as st
 
 from components.runtime import runtime
 from components.sidebar import sidebar
+from components.unsaved_edits import keep_unsaved_edits
 
 st.set_page_config(page_title="Storyboard Studio", page_icon="🎬", layout="wide")
 runtime()  # opens the store and resumes unfinished takes before any page draws
@@ -18,4 +19,6 @@ page = st.navigation(
     ]
 )
 sidebar()
+with st.sidebar:
+    keep_unsaved_edits()  # a prompt typed and then refreshed is kept
 page.run()

@@ -1,0 +1,70 @@
+"""A prompt typed and never left (no Tab, no click elsewhere) survives a refresh.
+
+Streamlit commits a text box on blur only; components/unsaved_edits.py commits it after a pause in
+typing, and on leaving the page asks first while it commits what was typed since.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Dialog, Page, expect
+
+from tests.e2e.conftest import Server, screenshot
+from tests.e2e.steps import open_editor, prompt_box, settle, shot_card
+
+pytestmark = pytest.mark.e2e
+
+
+def _counter(page: Page, characters: int):  # noqa: ANN202
+    return shot_card(page, 1).get_by_text(re.compile(rf"^{characters} / \d+ characters$"))
+
+
+def test_a_pause_in_typing_keeps_the_prompt_through_a_refresh(page: Page, server: Server) -> None:
+    open_editor(page, server.url)
+    box = prompt_box(page, 1)
+    box.click()
+    page.keyboard.type("A red kite over the dunes")
+    # No Tab, no click elsewhere: the server hears of it after the pause, and the caret stays put.
+    expect(_counter(page, 25)).to_be_visible()
+    expect(box).to_be_focused()
+    page.keyboard.type(", then it dives")
+    expect(_counter(page, 40)).to_be_visible()
+    assert box.input_value() == "A red kite over the dunes, then it dives"  # nothing typed was dropped
+    settle(page)
+    page.reload()
+    expect(prompt_box(page, 1)).to_have_value("A red kite over the dunes, then it dives")
+    screenshot(page, "editor-after-refresh")
+
+
+def test_leaving_right_after_typing_asks_first_and_keeps_the_text(page: Page, server: Server) -> None:
+    open_editor(page, server.url)
+    box = prompt_box(page, 1)
+    box.click()
+    asked: list[str] = []
+
+    def answer(dialog: Dialog) -> None:
+        asked.append(dialog.type)
+        page.wait_for_timeout(600)  # a person reads "Leave site?" before pressing Reload
+        dialog.accept()
+
+    page.on("dialog", answer)
+    page.keyboard.type("Waves at night")
+    page.reload()  # at once, before the pause has passed
+    assert asked == ["beforeunload"]
+    expect(prompt_box(page, 1)).to_have_value("Waves at night")
+
+
+def test_a_one_line_box_waits_for_enter(page: Page, server: Server) -> None:
+    """The storyboard's name is committed on Enter or on leaving the box, never in a pause."""
+    open_editor(page, server.url)
+    name = page.get_by_role("textbox", name="Storyboard name", exact=True)
+    name.fill("")
+    name.click()
+    page.keyboard.type("Kite film")
+    page.wait_for_timeout(1500)  # twice the pause after which a prompt would have been committed
+    expect(name).to_be_focused()
+    expect(page.get_by_text("Press Enter to apply", exact=False)).to_be_visible()  # still not sent
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Press Enter to apply", exact=False)).to_have_count(0)
