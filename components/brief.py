@@ -55,6 +55,6 @@ def brief_buttons(
             key=f"{key}:brief-{fmt}",
             on_click="ignore",
             icon=":material/description:",
-            width="stretch" if side_by_side else "content",
+            width="stretch",
             help="One page with every shot, the provider, the options and the price, to send for approval.",
         )

@@ -1,10 +1,13 @@
-"""A take's own controls on the Takes page: star, rename, compare, delete (asked first)."""
+"""A take's own controls on the Takes page: star and compare in its row of actions; rename, delete
+(asked first) and the brief in its "More" menu. The questions they open are drawn under the card,
+not in the menu: a menu is a small floating box, and a rerun may close it."""
 
 from __future__ import annotations
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from components.brief import brief_buttons
 from components.runtime import runtime
 from storyboard import takes
 from storyboard.models import Job
@@ -17,9 +20,14 @@ def compare_key(job_id: str) -> str:
     return f"cmp:{job_id}"
 
 
+def _menu_key(job_id: str) -> str:
+    return f"more:{job_id}"
+
+
 def _open(job_id: str, what: str | None) -> None:
     editing: dict[str, str] = st.session_state.setdefault(EDITING, {})
     st.session_state.setdefault(REFUSED, {}).pop(job_id, None)
+    st.session_state[_menu_key(job_id)] = False  # close the menu: it would cover the question
     if what is None or editing.get(job_id) == what:
         editing.pop(job_id, None)
     else:
@@ -48,20 +56,28 @@ def _delete(job_id: str) -> None:
         st.session_state.pop(compare_key(job_id), None)
 
 
-def take_controls(job: Job, column: DeltaGenerator) -> None:
-    """Star, compare, rename and delete buttons in `column`."""
-    star, pick = column.columns(2, gap="small")
-    star.button(
+def take_controls(job: Job, row: DeltaGenerator) -> None:
+    """Star and Compare in `row` (a horizontal container), then a "More" menu: rename, delete, brief."""
+    row.button(
         "★" if job.starred else "☆",
         key=f"star:{job.id}",
         on_click=_star,
         args=(job.id, not job.starred),
         help="Unstar this take" if job.starred else "Star this take",
     )
-    pick.checkbox("Compare", key=compare_key(job.id))
-    rename, delete = column.columns(2, gap="small")
-    rename.button("Rename", key=f"rename:{job.id}", on_click=_open, args=(job.id, "rename"))
-    delete.button("Delete", key=f"delete:{job.id}", on_click=_open, args=(job.id, "delete"))
+    row.checkbox("Compare", key=compare_key(job.id))
+    # Keyed and rerun on open/close only so that Rename and Delete can close it (see _open).
+    with row.popover(
+        "More",
+        icon=":material/more_horiz:",
+        help="Rename, delete, or download its brief",
+        key=_menu_key(job.id),
+        on_change="rerun",
+    ):
+        st.button("Rename", key=f"rename:{job.id}", on_click=_open, args=(job.id, "rename"), width="stretch")
+        st.button("Delete", key=f"delete:{job.id}", on_click=_open, args=(job.id, "delete"), width="stretch")
+        if job.state.finished:
+            brief_buttons(job.storyboard, job.quote, key=f"take:{job.id}", job=job, side_by_side=False)
 
 
 def take_questions(job: Job) -> None:

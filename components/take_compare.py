@@ -3,7 +3,7 @@
 The videos are ordinary `st.video` elements: Streamlit serves their files to the browser through
 its media file manager (a `/media/…` URL, with range requests, so a 30 MB take streams), which
 base64 data URLs could not do for a hosted 1080p take. Playing them in sync is a few lines of JS in
-a zero-height `components.html` frame: it is same-origin with the page (srcdoc, allow-same-origin),
+a 1 px `st.iframe` beside the heading (an HTML string is embedded as srcdoc, same-origin with the page),
 so it listens to the page's play/pause/seek events, inside this comparison's container only, and
 repeats them on the other videos. Each handler acts only on videos not already in that state, so
 the echoes stop at once.
@@ -12,7 +12,6 @@ the echoes stop at once.
 from __future__ import annotations
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from components.runtime import runtime
 from storyboard.catalog import PROVIDERS
@@ -65,7 +64,12 @@ def comparison(group: TakeGroup, chosen: list[Job]) -> None:
     data_dir = runtime().data_dir
     key = box_key(group.storyboard_id)
     with st.container(border=True, key=key):
-        st.markdown(f"**Comparing {len(chosen)} takes** · play, pause or seek one and the others follow")
+        heading = st.container(horizontal=True, vertical_alignment="center")
+        heading.markdown(f"**Comparing {len(chosen)} takes** · play, pause or seek one and the others follow")
+        # 1 x 1 px beside the heading: st.iframe takes no height 0, and in this row it adds no height.
+        heading.iframe(
+            _SYNC_JS % {"box": f'"{key}"'}, width=1, height=1, tab_index=-1, alt="Keeps the videos in step"
+        )
         for column, job in zip(st.columns(len(chosen)), chosen, strict=True):
             with column:
                 st.markdown(f"**{title(job)}** · v{group.versions[job.id]}" + (" ★" if job.starred else ""))
@@ -86,4 +90,3 @@ def comparison(group: TakeGroup, chosen: list[Job]) -> None:
                     st.video(str(path))
                 else:
                     st.caption(job.message or f"No video: {job.state.value}.")
-        components.html(_SYNC_JS % {"box": f'"{key}"'}, height=0)

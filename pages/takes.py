@@ -7,7 +7,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from components.brief import brief_buttons
 from components.job_card import job_card, player, status_line
 from components.runtime import open_take, runtime
 from components.spend_chart import spend_chart
@@ -63,7 +62,7 @@ def _poster(job: Job, data_dir: Path) -> str | None:
 
 def _take(job: Job, version: int, data_dir: Path) -> None:
     with st.container(border=True, key=f"take-{job.id}"):
-        poster, about, actions = st.columns([1, 3, 1], vertical_alignment="center")
+        poster, about = st.columns([1, 4], vertical_alignment="center")
         thumb = _poster(job, data_dir)
         if thumb:
             poster.image(thumb, width="stretch")
@@ -75,6 +74,10 @@ def _take(job: Job, version: int, data_dir: Path) -> None:
         first = shots[0].prompt.strip() or "(no prompt)"
         about.caption(f"{len(shots)} shot{'s' * (len(shots) > 1)}: {first[:90]}{'…' * (len(first) > 90)}")
         about.caption(f"{status_line(job)} · {job.created_at:%Y-%m-%d %H:%M} UTC")
+        link = provider_link(job)
+        if link:
+            about.caption(link)
+        actions = about.container(horizontal=True, gap="small", vertical_alignment="center")
         if job.state == JobState.DONE:
             playing = st.session_state.get(PLAYING) == job.id
             actions.button(
@@ -84,12 +87,6 @@ def _take(job: Job, version: int, data_dir: Path) -> None:
             open_take(job)
             st.switch_page("pages/editor.py")
         take_controls(job, actions)
-        if job.state.finished:
-            with actions:
-                brief_buttons(job.storyboard, job.quote, key=f"take:{job.id}", job=job, side_by_side=False)
-        link = provider_link(job)
-        if link:
-            about.caption(link)
         take_questions(job)
         if job.state == JobState.DONE and st.session_state.get(PLAYING) == job.id:
             player(job, key=f"take:{job.id}")

@@ -56,9 +56,12 @@ def test_a_takes_brief_shows_its_video_at_each_shot(page: Page, server: Server, 
     generate_and_wait(page)
     page.goto(f"{server.url}/takes")
     take = page.locator("[class*='st-key-take-']")
-    expect(take.get_by_role("button", name="Brief (PNG)")).to_be_visible()
+    expect(take.get_by_role("button", name="Open in editor")).to_be_visible()
     settle(page)
     screenshot(page, "takes-with-brief")
+    take.get_by_role("button", name="More").click()  # the brief is in the take's "More" menu
+    expect(page.get_by_role("button", name="Brief (PNG)")).to_be_visible()
+    screenshot(page, "takes-more-menu")
 
     _, png = download(page, "Brief (PNG)", tmp_path)
     image = page_of(png)
