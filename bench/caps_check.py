@@ -20,7 +20,7 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from storyboard.budget import Budget, Caps, days_back, load_daily_cap, save_daily_cap
+from storyboard.budget import Budget, Caps, days_back, load_caps, save_caps
 from storyboard.catalog import OFFERS, offer
 from storyboard.models import Job, JobState, ProviderId, Shot, Storyboard, utcnow
 from storyboard.pricing import quote
@@ -30,10 +30,9 @@ from storyboard.store import Store
 RUNS = 50
 
 
-def _fill(store: Store, takes: int) -> list[str]:
+def _fill(store: Store, takes: int) -> None:
     rng = random.Random(4)
     now = utcnow()
-    ids = []
     states = [JobState.DONE] * 16 + [JobState.FAILED, JobState.CANCELLED, JobState.QUEUED, JobState.RUNNING]
     for i in range(takes):
         provider = rng.choice([ProviderId.WAVESPEED, ProviderId.FAL, ProviderId.EVOLINK, ProviderId.PREVIEW])
@@ -48,8 +47,6 @@ def _fill(store: Store, takes: int) -> list[str]:
             created_at=now - timedelta(minutes=rng.randint(0, 60 * 24 * 60)),
         )
         store.create_job(job)
-        ids.append(job.id)
-    return ids
 
 
 def _ms(call: Callable[[], object], runs: int = RUNS) -> str:
@@ -70,15 +67,15 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="bench-caps-"))
     store = Store(scratch / "studio.db")
     start = time.perf_counter()
-    ids = _fill(store, args.takes)
+    _fill(store, args.takes)
     print(
         f"caps and prompt helper, {args.takes} takes over 60 days (filled in {time.perf_counter() - start:.1f} s)"
     )
-    save_daily_cap(scratch, Decimal("1000"))
-    session = frozenset(ids[-20:])  # a session that started 20 takes
+    # a session started at midnight UTC two days ago (before about a 30th of the takes)
+    save_caps(scratch, Caps(daily=Decimal("1000")).with_session(Decimal("50"), now=days_back(3)))
 
     def editor_caps() -> None:  # what the editor does on a rerun with both caps set
-        budget = Budget(Caps(daily=load_daily_cap(scratch), session=Decimal("50")), session)
+        budget = Budget(load_caps(scratch))
         budget.state(store)
         budget.check(store, Decimal("2.10"))
 

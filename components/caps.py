@@ -1,7 +1,7 @@
-"""Spending caps in the UI: the inputs on Settings, the state beside Generate, this session's takes.
+"""Spending caps in the UI: the inputs on Settings and the state beside Generate.
 
-The daily cap is kept in the data dir (storyboard/budget.py), so it holds for every session and
-survives a restart; the session cap lives in this browser session's memory only.
+Both caps are kept in the data dir (storyboard/budget.py): a reload, another tab or a restart keeps
+them. A session runs from when its cap is set until it is cleared.
 """
 
 from __future__ import annotations
@@ -11,25 +11,15 @@ from decimal import Decimal
 import streamlit as st
 
 from components.runtime import GENERATE_ERROR, runtime
-from storyboard.budget import Budget, Caps, load_daily_cap, save_daily_cap, spent_on, spent_today, to_cap
-from storyboard.models import Job, Quote, format_usd
+from storyboard.budget import Budget, load_caps, save_caps, spent_in_session, spent_today, to_cap
+from storyboard.models import Quote, format_usd
 
-SESSION_CAP = "caps_session"  # Decimal | None
-SESSION_TAKES = "caps_session_takes"  # ids of the takes this session started
 DAILY_WIDGET = "caps:daily"
 SESSION_WIDGET = "caps:session"
 
 
 def session_budget() -> Budget:
-    caps = Caps(daily=load_daily_cap(runtime().data_dir), session=st.session_state.get(SESSION_CAP))
-    return Budget(caps, frozenset(st.session_state.get(SESSION_TAKES, ())))
-
-
-def remember_take(job: Job) -> None:
-    """Count a take this session started towards its session cap."""
-    takes: list[str] = st.session_state.setdefault(SESSION_TAKES, [])
-    if job.id not in takes:
-        takes.append(job.id)
+    return Budget(load_caps(runtime().data_dir))
 
 
 def cap_state(price: Quote, takes: int = 1) -> None:
@@ -49,12 +39,14 @@ def _as_float(cap: Decimal | None) -> float | None:
 
 
 def _set_daily() -> None:
-    save_daily_cap(runtime().data_dir, to_cap(st.session_state[DAILY_WIDGET]))
+    data_dir = runtime().data_dir
+    save_caps(data_dir, load_caps(data_dir).with_daily(to_cap(st.session_state[DAILY_WIDGET])))
     st.session_state.pop(GENERATE_ERROR, None)  # a new cap answers the last refusal
 
 
 def _set_session() -> None:
-    st.session_state[SESSION_CAP] = to_cap(st.session_state[SESSION_WIDGET])
+    data_dir = runtime().data_dir
+    save_caps(data_dir, load_caps(data_dir).with_session(to_cap(st.session_state[SESSION_WIDGET])))
     st.session_state.pop(GENERATE_ERROR, None)
 
 
@@ -65,10 +57,11 @@ def cap_inputs() -> None:
         "Generate refuses a take that would pass a cap, before anything is sent. "
         "Preview is free and never refused. Leave a cap empty for none."
     )
+    caps = load_caps(runtime().data_dir)
     daily, session = st.columns(2)
-    st.session_state[DAILY_WIDGET] = _as_float(load_daily_cap(runtime().data_dir))
+    st.session_state[DAILY_WIDGET] = _as_float(caps.daily)
     daily.number_input(
-        "Daily cap, US$ (every session; the UTC day)",
+        "Daily cap, US$ (the UTC day)",
         key=DAILY_WIDGET,
         value=None,
         min_value=0.0,
@@ -77,9 +70,9 @@ def cap_inputs() -> None:
         placeholder="No daily cap",
         on_change=_set_daily,
     )
-    st.session_state[SESSION_WIDGET] = _as_float(st.session_state.get(SESSION_CAP))
+    st.session_state[SESSION_WIDGET] = _as_float(caps.session)
     session.number_input(
-        "Cap for this browser session, US$",
+        "Session cap, US$ (from now until you clear it)",
         key=SESSION_WIDGET,
         value=None,
         min_value=0.0,
@@ -87,8 +80,15 @@ def cap_inputs() -> None:
         format="%.2f",
         placeholder="No session cap",
         on_change=_set_session,
-        help="For a demo on a company card: it ends with this browser session.",
+        help="For a demo on a company card: it counts every take started since you set it, in every "
+        "tab, through reloads and restarts. Clear it when the demo is over; setting it again starts "
+        "a new session.",
     )
     store = runtime().store
-    today, mine = spent_today(store), spent_on(store, st.session_state.get(SESSION_TAKES, ()))
-    st.caption(f"Spent today (UTC): {format_usd(today)} · in this session: {format_usd(mine)}")
+    spent = f"Spent today (UTC): {format_usd(spent_today(store))}"
+    if caps.session_since is not None:
+        spent += (
+            f" · in this session (since {caps.session_since:%d %b %H:%M} UTC): "
+            f"{format_usd(spent_in_session(store, caps))}"
+        )
+    st.caption(spent)

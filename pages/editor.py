@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.brief import brief_buttons
-from components.caps import cap_state, remember_take, session_budget
+from components.caps import cap_state, session_budget
 from components.cost_panel import comparison_table, quote_lines
 from components.exports import exports_panel
 from components.first_frame import first_frame_input
@@ -58,11 +58,9 @@ def _generate() -> None:
     st.session_state.pop(GENERATE_ERROR, None)
     try:
         sb = current()
-        takes = runtime().runner.generate_takes(
+        runtime().runner.generate_takes(
             sb, _takes_wanted(), session_clients().get(sb.provider), session_budget()
         )
-        for job in takes:
-            remember_take(job)
     except GenerateRefused as refused:
         st.session_state[GENERATE_ERROR] = str(refused)
 

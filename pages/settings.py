@@ -1,7 +1,7 @@
 """Settings: which providers are ready, where each key comes from, and where data lives.
 
-A key typed here lives in this browser session only: it is never written to disk, the store or
-the logs, and it is never shown again (the field is a password field).
+A key typed here lives in this browser tab's Streamlit session only (a reload ends it): it is never
+written to disk, the store or the logs, and it is never shown again (the field is a password field).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ CHECKED = "settings_checked:"
 WHERE = {
     "environment": "found in the environment",
     "secrets file": f"found in `{SECRETS_FILE}`",
-    "this session": "typed here (kept in this browser session's memory only, never saved)",
+    "this session": "typed here (kept in this tab's memory only, until it is reloaded or closed; never saved)",
 }
 
 
@@ -93,12 +93,12 @@ for provider, info in PROVIDERS.items():
                 (st.success if verdict[0] else st.error)(verdict[1])
         widget = f"key:{provider.value}"
         st.text_input(
-            f"{info.label} API key for this session",
+            f"{info.label} API key for this tab",
             type="password",
             key=widget,
             on_change=_keep_key,
             args=(provider, widget),
-            placeholder="Paste a key (kept in memory only, never saved)",
+            placeholder="Paste a key (kept until this tab is reloaded or closed; never saved)",
         )
 
 cap_inputs()

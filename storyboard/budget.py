@@ -1,5 +1,10 @@
-"""Spending caps: a daily cap (kept in the data dir, so it survives restarts) and a cap for one
-browser session, checked before Generate sends anything or writes a take.
+"""Spending caps: a daily cap and a session cap, both kept in the data dir (so a reload, another
+tab or a restart keeps them), checked before Generate sends anything or writes a take.
+
+A session is a stretch of use with a spending limit, such as a demo on a company card: it starts
+when its cap is set and ends when the cap is cleared, and its spend is what the takes started since
+then count for. (A Streamlit session ends at every reload, which would quietly drop the cap and its
+count, so it is not used.) Changing the amount of a running session keeps its start.
 
 What counts as spent: every take that was billed or may have been (`store.BILLABLE`: running,
 downloading, done, outcome unknown) and every take on its way to the provider (queued, uploading,
@@ -16,8 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -39,6 +43,17 @@ class Caps:
 
     daily: Decimal | None = None
     session: Decimal | None = None
+    session_since: datetime | None = None  # when the session cap was set; its takes started since
+
+    def with_daily(self, cap: Decimal | None) -> Caps:
+        return replace(self, daily=cap)
+
+    def with_session(self, cap: Decimal | None, now: datetime | None = None) -> Caps:
+        """A new amount keeps a running session's start; the first amount starts one; None ends it."""
+        if cap is None:
+            return replace(self, session=None, session_since=None)
+        running = self.session is not None and self.session_since is not None
+        return replace(self, session=cap, session_since=self.session_since if running else (now or utcnow()))
 
     @property
     def any(self) -> bool:
@@ -88,28 +103,28 @@ def spent_today(store: Store, now: datetime | None = None) -> Decimal:
     return store.spend_in(COUNTED, since=day_start(now))
 
 
-def spent_on(store: Store, job_ids: Iterable[str]) -> Decimal:
-    """What these takes count for (a session's takes)."""
-    ids = list(job_ids)
-    return store.spend_in(COUNTED, job_ids=ids) if ids else Decimal(0)
-
-
 def days_back(days: int, now: datetime | None = None) -> datetime:
     """Midnight UTC `days` - 1 days before today: the start of the last `days` UTC days."""
     return day_start(now) - timedelta(days=days - 1)
 
 
+def spent_in_session(store: Store, caps: Caps) -> Decimal:
+    """What the takes started since the session cap was set count for (0 with no session)."""
+    if caps.session is None or caps.session_since is None:
+        return Decimal(0)
+    return store.spend_in(COUNTED, since=caps.session_since)
+
+
 @dataclass(frozen=True)
 class Budget:
-    """The caps that apply to one Generate, and the takes this browser session has started."""
+    """The caps that apply to one Generate."""
 
     caps: Caps
-    session_takes: frozenset[str] = field(default_factory=frozenset)
 
     def spent(self, store: Store, now: datetime | None = None) -> Spent:
         return Spent(
             today=spent_today(store, now) if self.caps.daily is not None else Decimal(0),
-            session=spent_on(store, self.session_takes) if self.caps.session is not None else Decimal(0),
+            session=spent_in_session(store, self.caps),
         )
 
     def check(
@@ -150,22 +165,43 @@ def to_cap(value: float | str | Decimal | None) -> Decimal | None:
     return cap if cap >= 0 else None
 
 
-def load_daily_cap(data_dir: Path) -> Decimal | None:
+def load_caps(data_dir: Path) -> Caps:
     path = data_dir / CAPS_FILE
     try:
         saved = json.loads(path.read_text())
     except FileNotFoundError:
-        return None
+        return Caps()
     except (OSError, ValueError):
-        log.warning("%s is unreadable; no daily cap until one is set again on Settings", path)
+        log.warning("%s is unreadable; no caps until they are set again on Settings", path)
+        return Caps()
+    if not isinstance(saved, dict):
+        return Caps()
+    session, since = to_cap(saved.get("session_usd")), _moment(saved.get("session_since"))
+    if session is None or since is None:
+        session, since = None, None
+    return Caps(daily=to_cap(saved.get("daily_usd")), session=session, session_since=since)
+
+
+def _moment(value: object) -> datetime | None:
+    if not isinstance(value, str):
         return None
-    return to_cap(saved.get("daily_usd")) if isinstance(saved, dict) else None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
-def save_daily_cap(data_dir: Path, cap: Decimal | None) -> None:
-    """Written to a temporary file and renamed: a crash leaves the old cap or the new one."""
+def save_caps(data_dir: Path, caps: Caps) -> None:
+    """Written to a temporary file and renamed: a crash leaves the old caps or the new ones."""
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / CAPS_FILE
     part = path.with_suffix(".json.part")
-    part.write_text(json.dumps({"daily_usd": None if cap is None else str(cap)}))
+    since = caps.session_since.isoformat() if caps.session_since is not None else None
+    saved = {
+        "daily_usd": None if caps.daily is None else str(caps.daily),
+        "session_usd": None if caps.session is None else str(caps.session),
+        "session_since": since,
+    }
+    part.write_text(json.dumps(saved))
     os.replace(part, path)

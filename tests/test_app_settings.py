@@ -43,7 +43,9 @@ def test_a_typed_key_is_used_for_the_session_and_never_shown_or_stored(app: AppT
     app.text_input(key="key:fal").input(TEST_KEY).run()
     assert not app.exception, app.exception
     text = _page_text(app)
-    assert "Key typed here (kept in this browser session's memory only, never saved)" in text
+    assert (
+        "Key typed here (kept in this tab's memory only, until it is reloaded or closed; never saved)" in text
+    )
     assert TEST_KEY not in text
     assert app.text_input(key="key:fal").value == ""
     for path in data_dir.rglob("*"):

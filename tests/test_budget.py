@@ -17,9 +17,9 @@ from storyboard.budget import (
     Spent,
     day_start,
     days_back,
-    load_daily_cap,
+    load_caps,
     refusal,
-    save_daily_cap,
+    save_caps,
     spent_today,
     to_cap,
 )
@@ -117,14 +117,27 @@ def test_the_day_is_the_utc_day() -> None:
     assert day_start(datetime(2026, 11, 30, 23, 59, tzinfo=UTC)) == datetime(2026, 11, 30, tzinfo=UTC)
 
 
-def test_a_session_counts_only_its_own_takes(tmp_path: Path) -> None:
+def test_a_session_counts_the_takes_started_since_its_cap_was_set(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.db")
-    mine = _take(store, JobState.DONE, seconds=10, key="mine")
-    failed = _take(store, JobState.FAILED, seconds=10, key="mine-failed")
-    _take(store, JobState.DONE, seconds=5, key="theirs")
-    budget = Budget(Caps(session=D("5")), frozenset({mine.id, failed.id, "gone"}))
+    start = NOW - timedelta(hours=1)
+    _take(store, JobState.DONE, seconds=5, at=start - timedelta(seconds=1), key="before")
+    _take(store, JobState.DONE, seconds=10, at=start, key="mine")
+    _take(store, JobState.FAILED, seconds=10, at=NOW, key="mine-failed")
+    budget = Budget(Caps(session=D("5")).with_session(D("5"), now=start))
     assert budget.spent(store, NOW).session == D("1.40")
     assert budget.state(store, NOW) == "This session: $1.40 of $5.00"
+
+
+def test_a_new_amount_keeps_the_sessions_start_and_clearing_ends_it() -> None:
+    started = Caps().with_session(D("5"), now=NOW)
+    assert started.session_since == NOW
+    raised = started.with_session(D("8"), now=NOW + timedelta(hours=1))
+    assert (raised.session, raised.session_since) == (D("8"), NOW)  # what was spent still counts
+    ended = raised.with_session(None)
+    assert (ended.session, ended.session_since) == (None, None)
+    again = ended.with_session(D("5"), now=NOW + timedelta(hours=2))
+    assert again.session_since == NOW + timedelta(hours=2)  # a new session counts from zero
+    assert again.with_daily(D("20")) == Caps(daily=D("20"), session=D("5"), session_since=again.session_since)
 
 
 def test_spend_by_day_groups_billed_takes_by_utc_day_and_provider(tmp_path: Path) -> None:
@@ -144,17 +157,28 @@ def test_spend_by_day_groups_billed_takes_by_utc_day_and_provider(tmp_path: Path
 # ---- the cap file --------------------------------------------------------------------------------
 
 
-def test_the_daily_cap_is_kept_in_the_data_dir(tmp_path: Path) -> None:
-    assert load_daily_cap(tmp_path) is None
-    save_daily_cap(tmp_path, D("10.50"))
-    assert load_daily_cap(tmp_path) == D("10.50")
-    save_daily_cap(tmp_path, None)
-    assert load_daily_cap(tmp_path) is None
+def test_both_caps_are_kept_in_the_data_dir(tmp_path: Path) -> None:
+    assert load_caps(tmp_path) == Caps()
+    caps = Caps(daily=D("10.50")).with_session(D("2"), now=NOW)
+    save_caps(tmp_path, caps)
+    assert load_caps(tmp_path) == caps
+    save_caps(tmp_path, caps.with_daily(None).with_session(None))
+    assert load_caps(tmp_path) == Caps()
 
 
-def test_a_damaged_cap_file_means_no_cap_not_a_crash(tmp_path: Path) -> None:
-    (tmp_path / CAPS_FILE).write_text("{not json")
-    assert load_daily_cap(tmp_path) is None
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{not json",
+        "[]",
+        '{"daily_usd": "ten", "session_usd": "2"}',
+        '{"session_usd": "2", "session_since": "yesterday"}',
+        '{"session_usd": "2", "session_since": "2026-11-30T10:00:00"}',
+    ],
+)
+def test_a_damaged_cap_file_means_no_cap_not_a_crash(tmp_path: Path, text: str) -> None:
+    (tmp_path / CAPS_FILE).write_text(text)
+    assert load_caps(tmp_path) == Caps()
 
 
 # ---- the runner refuses before anything is written or sent ------------------------------------------
