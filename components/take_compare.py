@@ -72,7 +72,7 @@ def comparison(group: TakeGroup, chosen: list[Job]) -> None:
         )
         for column, job in zip(st.columns(len(chosen)), chosen, strict=True):
             with column:
-                st.markdown(f"**{title(job)}** · v{group.versions[job.id]}" + (" ★" if job.starred else ""))
+                st.markdown(f"**{title(job)}** · {group.label(job.id)}" + (" ★" if job.starred else ""))
                 st.caption(
                     f"{cost_words(job)} · {PROVIDERS[job.provider].label} · {job.storyboard.total_seconds} s · "
                     f"{job.created_at:%d %b %H:%M}"

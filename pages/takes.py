@@ -60,7 +60,7 @@ def _poster(job: Job, data_dir: Path) -> str | None:
         return None
 
 
-def _take(job: Job, version: int, data_dir: Path) -> None:
+def _take(job: Job, label: str, data_dir: Path) -> None:
     with st.container(border=True, key=f"take-{job.id}"):
         poster, about = st.columns([1, 4], vertical_alignment="center")
         thumb = _poster(job, data_dir)
@@ -69,7 +69,7 @@ def _take(job: Job, version: int, data_dir: Path) -> None:
         else:
             poster.markdown("🎞️")
         star = " · ★" if job.starred else ""
-        about.markdown(f"**{title(job)}** · v{version} · {job.state.value}{star}")
+        about.markdown(f"**{title(job)}** · {label} · {job.state.value}{star}")
         shots = job.storyboard.shots
         first = shots[0].prompt.strip() or "(no prompt)"
         about.caption(f"{len(shots)} shot{'s' * (len(shots) > 1)}: {first[:90]}{'…' * (len(first) > 90)}")
@@ -122,7 +122,7 @@ def _group(group: TakeGroup, newest: bool, data_dir: Path) -> None:
     listed = {job.id for job in shown} | {job.id for job in chosen}  # a chosen take stays listed
     for job in group.takes:
         if job.id in listed:
-            _take(job, group.versions[job.id], data_dir)
+            _take(job, group.label(job.id), data_dir)
     if len(shown) < count:
         st.button(
             f"Show all {count} takes",

@@ -32,10 +32,19 @@ class TakeGroup:
     name: str  # the newest take's storyboard name
     takes: list[Job] = field(default_factory=list)
     versions: dict[str, int] = field(default_factory=dict)  # job id -> version number
+    numbers: dict[str, int] = field(default_factory=dict)  # job id -> its place among its version's takes
+    per_version: dict[int, int] = field(default_factory=dict)  # version -> how many takes it has
 
     @property
     def version_count(self) -> int:
-        return len(set(self.versions.values()))
+        return len(self.per_version)
+
+    def label(self, job_id: str) -> str:
+        """'v2', or 'v2 · take 3' when the version has several takes (Generate ×N makes look-alikes)."""
+        version = self.versions[job_id]
+        if self.per_version[version] == 1:
+            return f"v{version}"
+        return f"v{version} · take {self.numbers[job_id]}"
 
 
 def group_by_storyboard(jobs: Iterable[Job]) -> list[TakeGroup]:
@@ -49,8 +58,10 @@ def group_by_storyboard(jobs: Iterable[Job]) -> list[TakeGroup]:
         numbers: dict[str, int] = {}
         for job in reversed(group.takes):  # oldest first
             key = content_key(job.storyboard)
-            numbers.setdefault(key, len(numbers) + 1)
-            group.versions[job.id] = numbers[key]
+            version = numbers.setdefault(key, len(numbers) + 1)
+            group.versions[job.id] = version
+            group.per_version[version] = group.per_version.get(version, 0) + 1
+            group.numbers[job.id] = group.per_version[version]
     return list(groups.values())
 
 

@@ -65,6 +65,9 @@ def test_generate_three_makes_exactly_three_takes_and_a_second_click_none(app: A
     jobs = store.list_jobs()
     assert len(jobs) == 3 and all(j.state == JobState.DONE for j in jobs)
     assert len({j.idempotency_key for j in jobs}) == 3
+    app.switch_page("pages/takes.py").run()
+    labels = sorted(m.value.split(" · ")[2] for m in app.markdown if m.value.startswith("**Untitled"))
+    assert labels == ["take 1", "take 2", "take 3"]  # three look-alikes, told apart
 
 
 def test_the_button_shows_the_price_of_all_takes(app: AppTest) -> None:

@@ -136,6 +136,9 @@ def test_takes_are_grouped_by_storyboard_with_versions_by_content(store: Store) 
     assert [j.id for j in mine.takes] == [j.id for j in reversed(jobs[:4])]
     assert [mine.versions[j.id] for j in jobs[:4]] == [1, 1, 2, 1]
     assert mine.version_count == 2 and groups[0].version_count == 1
+    # look-alike takes of one version are told apart by number, oldest first; a lone one needs none
+    assert [mine.label(j.id) for j in jobs[:4]] == ["v1 · take 1", "v1 · take 2", "v2", "v1 · take 3"]
+    assert groups[0].label(jobs[4].id) == "v1"
 
 
 def test_star_and_title_are_kept_and_a_long_title_is_refused(store: Store) -> None:
