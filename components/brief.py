@@ -44,7 +44,7 @@ def brief_buttons(
     storyboard: Storyboard, quote: Quote, *, key: str, job: Job | None = None, side_by_side: bool = True
 ) -> None:
     """ "Brief (PNG)" and "Brief (PDF)": the storyboard on one A4 page, to send for approval."""
-    name = file_stem(storyboard) + (f"-take-{job.id}" if job else "") + "-brief"
+    name = file_stem(storyboard, job) + (f"-take-{job.id}" if job and not job.title else "") + "-brief"
     places = st.columns(2) if side_by_side else [st.container(), st.container()]
     for place, fmt in zip(places, _FORMATS, strict=True):
         place.download_button(

@@ -124,7 +124,6 @@ def open_take(job: Job) -> None:
     draft = runtime().store.load_draft(job.storyboard.id)
     sb = job.storyboard
     if draft is not None and draft != sb:
-        sb = sb.model_copy(
-            update={"id": new_id(), "name": f"{sb.name} (take of {job.created_at:%d %b %H:%M})"}
-        )
+        name = job.title or f"{sb.name} (take of {job.created_at:%d %b %H:%M})"
+        sb = sb.model_copy(update={"id": new_id(), "name": name})
     open_storyboard(sb)

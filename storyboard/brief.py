@@ -39,6 +39,7 @@ __all__ = [
     "brief_png",
     "facts",
     "file_stem",
+    "heading",
     "panel_layout",
     "sent_options",
     "take_of",
@@ -90,9 +91,14 @@ def sent_options(storyboard: Storyboard, chosen: Offer) -> list[str]:
     return out
 
 
-def file_stem(storyboard: Storyboard) -> str:
-    """A download name from the storyboard's name: letters and digits of any script, '-' between."""
-    words = "".join(c if c.isalnum() else " " for c in storyboard.name).split()
+def heading(storyboard: Storyboard, job: Job | None = None) -> str:
+    """The brief's title: a take's own name if it was given one, else the storyboard's."""
+    return (job.title if job is not None and job.title else storyboard.name) or "Untitled storyboard"
+
+
+def file_stem(storyboard: Storyboard, job: Job | None = None) -> str:
+    """A download name from the brief's title: letters and digits of any script, '-' between."""
+    words = "".join(c if c.isalnum() else " " for c in heading(storyboard, job)).split()
     return "-".join(words)[:60].strip("-") or "storyboard"
 
 
@@ -347,7 +353,7 @@ def _draw_header(draw: ImageDraw.ImageDraw, storyboard: Storyboard, quote: Quote
     title = _font(46)
     draw.text(
         (_MARGIN, 44),
-        _line(storyboard.name or "Untitled storyboard", title, width - 4),
+        _line(heading(storyboard, job), title, width - 4),
         font=title,
         fill=_INK,
         stroke_width=1,
@@ -355,7 +361,12 @@ def _draw_header(draw: ImageDraw.ImageDraw, storyboard: Storyboard, quote: Quote
     )
     shots = len(storyboard.shots)
     made = job.created_at if job is not None else utcnow()
-    what = f"Take {job.id} of {made:%Y-%m-%d %H:%M} UTC" if job is not None else f"{made:%Y-%m-%d %H:%M} UTC"
+    if job is None:
+        what = f"{made:%Y-%m-%d %H:%M} UTC"
+    elif job.title:
+        what = f"take of “{storyboard.name}” made {made:%Y-%m-%d %H:%M} UTC"
+    else:
+        what = f"take made {made:%Y-%m-%d %H:%M} UTC"
     subtitle = (
         f"Brief for approval · {shots} shot{'s' * (shots != 1)} · {storyboard.total_seconds} s · "
         f"{format_usd(quote.total)} · {what}"
@@ -491,7 +502,7 @@ def brief_pdf(
         resolution=float(DPI),
         quality=90,
         subsampling=0,  # crisp coloured text
-        title=f"Brief: {storyboard.name}",
+        title=f"Brief: {heading(storyboard, job)}",
         creator="Storyboard Studio",
         creationDate=made_at.utctimetuple(),
         modDate=made_at.utctimetuple(),

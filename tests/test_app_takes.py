@@ -6,6 +6,7 @@ from app_steps import build, run_until, set_prompt, storyboard
 from streamlit.testing.v1 import AppTest
 
 from components.runtime import runtime
+from storyboard import takes
 from storyboard.models import JobState
 
 
@@ -62,6 +63,10 @@ def test_opening_an_old_take_never_overwrites_the_draft_edited_since(app: AppTes
     assert opened.shots[0].prompt == "version 1"
     assert opened.id != draft_id and "(take of" in opened.name
     assert runtime().store.load_draft(draft_id).shots[0].prompt == "version 2, not generated yet"
+    takes.rename(runtime().store, job.id, "Hero take")
+    app.switch_page("pages/takes.py").run()
+    app.button(key=f"open:{job.id}").click().run()
+    assert storyboard(app).name == "Hero take"  # a renamed take opens under its own name
 
 
 def test_a_recent_storyboard_can_be_opened_again(app: AppTest) -> None:

@@ -17,6 +17,7 @@ from storyboard.brief import (
     brief_png,
     facts,
     file_stem,
+    heading,
     panel_layout,
     sent_options,
     take_of,
@@ -158,6 +159,16 @@ def test_names_and_prompts_in_any_script_make_a_brief() -> None:
 
 def test_a_name_with_nothing_to_keep_downloads_as_storyboard() -> None:
     assert file_stem(Storyboard(name="  ///  ")) == "storyboard"
+
+
+def test_a_renamed_takes_brief_carries_the_takes_name() -> None:
+    sb = board([3], name="Product teaser")
+    named = take(sb).model_copy(update={"title": "Hero take, blue sky"})
+    assert (heading(sb, named), file_stem(sb, named)) == ("Hero take, blue sky", "Hero-take-blue-sky")
+    assert (heading(sb, take(sb)), file_stem(sb, take(sb))) == ("Product teaser", "Product-teaser")
+    assert "Brief: Hero take, blue sky".encode("utf-16-be") in brief_pdf(
+        sb, price(sb), job=named
+    )  # its /Title
 
 
 # --- what it says --------------------------------------------------------------------------------------
