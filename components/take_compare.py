@@ -14,6 +14,8 @@ from __future__ import annotations
 import streamlit as st
 
 from components.runtime import runtime
+from components.shot_markers import TRACK_LABEL
+from storyboard.captions import webvtt
 from storyboard.catalog import PROVIDERS
 from storyboard.diff import changes
 from storyboard.models import Job, JobState, format_usd
@@ -87,6 +89,6 @@ def comparison(group: TakeGroup, chosen: list[Job]) -> None:
                         st.caption(f"Same storyboard as {title(first)}: another take of it.")
                 path = data_dir / job.video_path if job.video_path else None
                 if job.state == JobState.DONE and path is not None and path.exists():
-                    st.video(str(path))
+                    st.video(str(path), subtitles={TRACK_LABEL: webvtt(job.storyboard).encode()})
                 else:
                     st.caption(job.message or f"No video: {job.state.value}.")

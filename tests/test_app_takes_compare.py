@@ -48,6 +48,8 @@ def test_two_takes_with_different_durations_compared_side_by_side(app: AppTest) 
     assert any("Shot 1 duration 5 s → 4 s" in t for t in texts)
     assert sum(t.startswith("Cost $0.00 · Preview") for t in texts) == 2  # what each cost
     assert len(app.get("video")) == 2
+    # each names its shots as it plays, from its own storyboard
+    assert [[t.label for t in v.proto.subtitles] for v in app.get("video")] == [["Shots"], ["Shots"]]
 
 
 def test_generate_three_makes_exactly_three_takes_and_a_second_click_none(app: AppTest) -> None:
