@@ -24,6 +24,7 @@ def test_rename_and_delete_close_the_menu_and_ask_under_the_card(page: Page, ser
     settle(page)
 
     take.get_by_role("button", name="More").click()
+    settle(page)
     page.get_by_role("button", name="Rename").click()
     name = take.get_by_role("textbox", name="Name of this take")
     expect(name).to_be_visible()
@@ -35,6 +36,9 @@ def test_rename_and_delete_close_the_menu_and_ask_under_the_card(page: Page, ser
     settle(page)
 
     take.get_by_role("button", name="More").click()
+    # Opening the menu reruns the page; an item clicked within that rerun (tens of ms, faster than a
+    # person) can leave the menu open, so wait for it as a person would.
+    settle(page)
     page.get_by_role("button", name="Delete").click()
     yes = take.get_by_role("button", name="Yes, delete")
     expect(yes).to_be_visible()
