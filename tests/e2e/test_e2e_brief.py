@@ -11,7 +11,14 @@ from playwright.sync_api import Page, expect
 from storyboard.animatic import SHOT_COLOURS
 from storyboard.brief import panel_layout
 from tests.e2e.conftest import Server, screenshot
-from tests.e2e.steps import SHOTS, build_three_shots, choose_720p, generate_and_wait, prompt_box, settle
+from tests.e2e.steps import (
+    SHOTS,
+    build_three_shots,
+    one_take_on_the_takes_page,
+    open_more,
+    prompt_box,
+    settle,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -50,16 +57,9 @@ def test_brief_png_and_pdf_download_from_the_editor(page: Page, server: Server, 
 
 
 def test_a_takes_brief_shows_its_video_at_each_shot(page: Page, server: Server, tmp_path: Path) -> None:
-    open_editor(page, server.url)
-    build_three_shots(page)
-    choose_720p(page)
-    generate_and_wait(page)
-    page.goto(f"{server.url}/takes")
-    take = page.locator("[class*='st-key-take-']")
-    expect(take.get_by_role("button", name="Open in editor")).to_be_visible()
-    settle(page)
+    take = one_take_on_the_takes_page(page, server.url)
     screenshot(page, "takes-with-brief")
-    take.get_by_role("button", name="More").click()  # the brief is in the take's "More" menu
+    open_more(page, take)  # the brief is in the take's "More" menu
     expect(page.get_by_role("button", name="Brief (PNG)")).to_be_visible()
     screenshot(page, "takes-more-menu")
 

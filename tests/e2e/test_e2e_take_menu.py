@@ -7,24 +7,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Server, screenshot
-from tests.e2e.steps import build_three_shots, choose_720p, generate_and_wait, settle
-from tests.e2e.test_e2e_brief import open_editor
+from tests.e2e.steps import one_take_on_the_takes_page, open_more, settle
 
 pytestmark = pytest.mark.e2e
 
 
 def test_rename_and_delete_close_the_menu_and_ask_under_the_card(page: Page, server: Server) -> None:
-    open_editor(page, server.url)
-    build_three_shots(page)
-    choose_720p(page)
-    generate_and_wait(page)
-    page.goto(f"{server.url}/takes")
-    take = page.locator("[class*='st-key-take-']")
-    expect(take.get_by_role("button", name="Open in editor")).to_be_visible()
-    settle(page)
-
-    take.get_by_role("button", name="More").click()
-    settle(page)
+    take = one_take_on_the_takes_page(page, server.url)
+    open_more(page, take)
     page.get_by_role("button", name="Rename").click()
     name = take.get_by_role("textbox", name="Name of this take")
     expect(name).to_be_visible()
@@ -35,10 +25,7 @@ def test_rename_and_delete_close_the_menu_and_ask_under_the_card(page: Page, ser
     expect(name).to_be_hidden()
     settle(page)
 
-    take.get_by_role("button", name="More").click()
-    # Opening the menu reruns the page; an item clicked within that rerun (tens of ms, faster than a
-    # person) can leave the menu open, so wait for it as a person would.
-    settle(page)
+    open_more(page, take)  # an item clicked within the rerun opening makes could leave the menu open
     page.get_by_role("button", name="Delete").click()
     yes = take.get_by_role("button", name="Yes, delete")
     expect(yes).to_be_visible()
