@@ -48,6 +48,7 @@ def _open_draft(draft_id: str) -> None:
     draft = runtime().store.load_draft(draft_id)
     if draft is not None:
         open_storyboard(draft)
+        st.session_state["open-menu"] = False  # close Open…: show the storyboard, not the list over it
 
 
 def _takes_wanted() -> int:
@@ -72,7 +73,7 @@ title, new, recent, starters = st.columns([4, 1, 1, 1], vertical_alignment="bott
 st.session_state["w:name"] = sb.name
 title.text_input("Storyboard name", key="w:name", on_change=_rename)
 new.button("New storyboard", on_click=_new_storyboard, width="stretch", key="w:new-storyboard")
-with recent.popover("Open…", width="stretch"):
+with recent.popover("Open…", width="stretch", key="open-menu", on_change="rerun"):
     for draft_id, name, updated in rt.store.recent_drafts():
         st.button(
             f"{name} · {updated[:16].replace('T', ' ')}",
