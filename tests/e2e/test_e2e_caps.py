@@ -28,7 +28,7 @@ from tests.e2e.steps import (
 pytestmark = pytest.mark.e2e
 
 PROMPT = "A paper boat drifts down a rain-filled gutter, close-up"
-DAILY_CAP = "Daily cap, US$ (every session; the UTC day)"
+DAILY_CAP = "Daily cap, US$ (the UTC day)"
 
 
 def set_daily_cap(page: Page, dollars: str) -> None:
