@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import streamlit as st
 
 from storyboard.budget import days_back
@@ -20,5 +22,31 @@ def spend_chart(store: Store, days: int = 30) -> None:
         PROVIDER: [PROVIDERS[p].label for _, p, _ in rows],
         USD: [float(amount) for _, _, amount in rows],
     }
+    first = days_back(days)
+    domain = [f"{first:%Y-%m-%d}", f"{first + timedelta(days=days):%Y-%m-%d}"]
     st.caption(f"Spend per day, last {days} days (UTC)")
-    st.bar_chart(data, x=DAY, y=USD, color=PROVIDER, height=220)
+    # A time axis over the whole window: one day of spend is one slim bar, not the chart's width.
+    st.vega_lite_chart(
+        data,
+        {
+            "mark": {"type": "bar", "tooltip": True},
+            "encoding": {
+                "x": {
+                    "field": DAY,
+                    "type": "temporal",
+                    "timeUnit": "utcyearmonthdate",
+                    "scale": {"domain": domain},
+                    "axis": {"format": "%d %b", "labelAngle": 0, "title": None},
+                },
+                "y": {
+                    "field": USD,
+                    "type": "quantitative",
+                    "aggregate": "sum",
+                    "axis": {"format": "$.2f", "title": USD},
+                },
+                "color": {"field": PROVIDER, "type": "nominal", "legend": {"orient": "top", "title": None}},
+            },
+        },
+        width="stretch",
+        height=220,
+    )

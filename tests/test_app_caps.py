@@ -80,7 +80,7 @@ def test_a_cap_above_the_price_lets_the_take_through_and_then_counts_it(fake: Fa
 
     at.switch_page("pages/takes.py").run()
     (chart,) = at.get("vega_lite_chart")
-    data = pa.ipc.open_stream(chart.proto.datasets[0].data.data).read_all().to_pydict()
+    data = pa.ipc.open_stream(chart.proto.data.data).read_all().to_pydict()
     (job,) = runtime.runtime().store.list_jobs()
     assert data == {"Day (UTC)": [f"{job.created_at:%Y-%m-%d}"], "Provider": ["WaveSpeedAI"], "US$": [0.7]}
 
