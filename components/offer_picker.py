@@ -11,6 +11,8 @@ from storyboard.catalog import MODELS, PROVIDERS, Offer, offer
 from storyboard.models import ModelId, ProviderId, Storyboard, format_usd
 from storyboard.pricing import Comparison
 
+CANT_TAKE = "can't take this"
+
 
 def _set(field: str, key: str) -> None:
     commit(current().model_copy(update={field: st.session_state[key]}))
@@ -42,6 +44,8 @@ def model_and_provider(sb: Storyboard, comparisons: list[Comparison]) -> Offer:
         row = prices.get(p)
         if row is None:
             return PROVIDERS[p].label
+        if not row.available:  # no price for what it cannot take; the reason shows under the shots
+            return f"{PROVIDERS[p].label} · {CANT_TAKE}"
         unverified = "" if row.quote.verified else " (unverified)"
         return f"{PROVIDERS[p].label} · {format_usd(row.quote.total)}{unverified}"
 

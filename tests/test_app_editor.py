@@ -192,3 +192,18 @@ def test_a_shot_too_short_for_some_providers_says_which_while_planning_on_previe
 def test_a_fresh_storyboard_gets_a_hint_not_a_warning(app: AppTest) -> None:
     assert any("Describe what happens in shot 1" in i.value for i in app.info)
     assert not any("has no prompt" in w.value for w in app.warning)
+
+
+def test_a_provider_that_cannot_take_the_storyboard_says_so_instead_of_a_price(app: AppTest) -> None:
+    build(app, [5, 2])  # a 2 s shot: WaveSpeedAI and fal.ai need 3 s, EvoLink takes it
+    labels = app.radio(key="w:provider").options
+    assert "WaveSpeedAI · can't take this" in labels
+    assert "fal.ai · can't take this" in labels
+    assert "EvoLink · $0.924" in labels  # 7 s at $0.132/s: the exact figure, as on the Generate button
+    assert not any("WaveSpeedAI · $" in label for label in labels)
+    assert any(
+        "Too short for WaveSpeedAI and fal.ai" in c.value for c in app.caption
+    )  # the reason, as before
+    set_duration(app, 1, 3)
+    labels = app.radio(key="w:provider").options
+    assert not any("can't take this" in label for label in labels)
