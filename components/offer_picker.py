@@ -28,6 +28,21 @@ def _bind(key: str, value: Any) -> str:
     return key
 
 
+def _use_preview() -> None:
+    commit(current().model_copy(update={"provider": ProviderId.PREVIEW}))
+
+
+def no_key(why: str) -> None:
+    """Why the chosen provider cannot generate here, and a way on without a key: Preview, free."""
+    st.info(why, icon="🔌")
+    st.button(
+        "Use Preview instead",
+        key="w:use-preview",
+        on_click=_use_preview,
+        help="Free, on this machine: an animatic.",
+    )
+
+
 def model_and_provider(sb: Storyboard, comparisons: list[Comparison]) -> Offer:
     st.selectbox(
         "Model",

@@ -138,8 +138,8 @@ class JobRunner:
             return None
         info = PROVIDERS[provider]
         return (
-            f"To generate on {info.label}, type its key on Settings, or set {info.key_env} in the environment "
-            "or .streamlit/secrets.toml. Its prices are real; Preview renders a free animatic meanwhile."
+            f"To generate on {info.label}, type its key on Settings or set {info.key_env} in the environment "
+            "or .streamlit/secrets.toml."
         )
 
     def cancellable(self, job: Job) -> bool:

@@ -207,3 +207,19 @@ def test_a_provider_that_cannot_take_the_storyboard_says_so_instead_of_a_price(a
     set_duration(app, 1, 3)
     labels = app.radio(key="w:provider").options
     assert not any("can't take this" in label for label in labels)
+
+
+def test_without_a_key_use_preview_instead_switches_the_provider_and_enables_generate(app: AppTest) -> None:
+    build(app, [5])
+    app.radio(key="w:provider").set_value(ProviderId.FAL).run()
+    said = [i.value for i in app.info if "fal.ai" in i.value]
+    assert said == [
+        "To generate on fal.ai, type its key on Settings or set FAL_KEY in the environment or .streamlit/secrets.toml."
+    ]
+    assert app.button(key="w:generate").disabled
+    app.button(key="w:use-preview").click().run()
+    assert not app.exception, app.exception
+    assert storyboard(app).provider == ProviderId.PREVIEW
+    assert app.radio(key="w:provider").value == ProviderId.PREVIEW
+    assert not app.button(key="w:generate").disabled
+    assert all(b.key != "w:use-preview" for b in app.button)
