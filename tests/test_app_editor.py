@@ -223,3 +223,20 @@ def test_without_a_key_use_preview_instead_switches_the_provider_and_enables_gen
     assert app.radio(key="w:provider").value == ProviderId.PREVIEW
     assert not app.button(key="w:generate").disabled
     assert all(b.key != "w:use-preview" for b in app.button)
+
+
+def test_a_second_preview_take_says_it_waits_for_the_first_not_for_a_provider_queue(app: AppTest) -> None:
+    build(app, [10, 5])
+    assert storyboard(app).provider == ProviderId.PREVIEW
+    app.radio(key="w:takes").set_value(2).run()
+    app.button(key="w:generate").click().run()
+    seen: set[str] = set()
+
+    def progress_texts() -> set[str]:
+        texts = {p.proto.text for p in app.get("progress")}
+        seen.update(texts)
+        return texts
+
+    run_until(app, lambda: "Waiting for the preview before it to finish…" in progress_texts(), timeout=60)
+    run_until(app, lambda: len(app.get("video")) == 2 and not progress_texts(), timeout=120)
+    assert not any("provider's queue" in text for text in seen)
