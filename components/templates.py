@@ -13,6 +13,8 @@ from components.runtime import new_storyboard, open_storyboard, ready_providers
 from storyboard import templates
 from storyboard.templates import Template
 
+MENU_KEY = "w:templates-menu"  # the popover's open state, tracked so a pick can close it
+
 
 @st.cache_resource(show_spinner=False)
 def _templates() -> list[Template]:
@@ -27,13 +29,14 @@ def _open(template_id: str) -> None:
     # The provider a new storyboard starts on, unless the template needs another ready one.
     provider = templates.pick_provider(template, [new_storyboard().provider, *ready_providers()])
     open_storyboard(template.storyboard(provider))
+    st.session_state[MENU_KEY] = False  # closed: the new storyboard is what the user wants to see
     note = f" {template.first_frame}" if template.first_frame else ""
     st.toast(f"Opened “{template.name}” as a new storyboard.{note}", icon="📋")
 
 
 def templates_menu(where: DeltaGenerator) -> None:
     """A popover listing every template with its description; a click opens it as a new storyboard."""
-    with where.popover("Templates", width="stretch"):
+    with where.popover("Templates", width="stretch", key=MENU_KEY, on_change="rerun"):
         st.caption("Start a new storyboard from a template. The one you are editing stays in Open….")
         for template in _templates():
             st.button(
