@@ -26,5 +26,6 @@ def test_picking_a_template_closes_the_menu_and_shows_its_shots(page: Page, serv
     expect(page.get_by_text("Start a new storyboard from a template.")).to_be_hidden()
     expect(prompt_box(page, 1)).to_be_visible()
     expect(prompt_box(page, 3)).to_be_visible()
+    expect(page.get_by_role("textbox", name="Storyboard name")).to_have_value("Product teaser")
     page.get_by_role("button", name="Templates").click()  # and it opens again for the next pick
     expect(pick).to_be_visible()
