@@ -19,6 +19,7 @@ IMPORT_ERROR = "import_error"  # the sentences of the last refused import
 IMPORT_DONE = "import_done"  # what to say once after a successful import
 UPLOADER_GENERATION = "import_uploader"
 PASTE_KEY = "w:import-text"
+PANEL_KEY = "exports-panel"  # the panel's open state; not "w:", so opening a storyboard keeps it
 
 
 def _plain(text: str) -> str:
@@ -130,7 +131,11 @@ def exports_panel() -> None:
     sb = current()
     errors = st.session_state.get(IMPORT_ERROR)
     done = st.session_state.pop(IMPORT_DONE, None)
-    with st.expander("Export or import", icon=":material/swap_vert:", expanded=bool(errors or done)):
+    if errors or done:
+        st.session_state[PANEL_KEY] = True  # what the import did is said inside the panel
+    # Its open state is tracked (key, on_change): a rerun that moves it (a provider without a key adds
+    # a notice above it) would otherwise close it.
+    with st.expander("Export or import", icon=":material/swap_vert:", key=PANEL_KEY, on_change="rerun"):
         _downloads(sb)
         st.divider()
         st.file_uploader(

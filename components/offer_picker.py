@@ -11,6 +11,8 @@ from storyboard.catalog import MODELS, PROVIDERS, Offer, offer
 from storyboard.models import ModelId, ProviderId, Storyboard, format_usd
 from storyboard.pricing import Comparison
 
+CANT_TAKE = "can't take this"
+
 
 def _set(field: str, key: str) -> None:
     commit(current().model_copy(update={field: st.session_state[key]}))
@@ -24,6 +26,21 @@ def _set_option(field: str, key: str) -> None:
 def _bind(key: str, value: Any) -> str:
     st.session_state[key] = value
     return key
+
+
+def _use_preview() -> None:
+    commit(current().model_copy(update={"provider": ProviderId.PREVIEW}))
+
+
+def no_key(why: str) -> None:
+    """Why the chosen provider cannot generate here, and a way on without a key: Preview, free."""
+    st.info(why, icon="🔌")
+    st.button(
+        "Use Preview instead",
+        key="w:use-preview",
+        on_click=_use_preview,
+        help="Free, on this machine: an animatic.",
+    )
 
 
 def model_and_provider(sb: Storyboard, comparisons: list[Comparison]) -> Offer:
@@ -42,6 +59,8 @@ def model_and_provider(sb: Storyboard, comparisons: list[Comparison]) -> Offer:
         row = prices.get(p)
         if row is None:
             return PROVIDERS[p].label
+        if not row.available:  # no price for what it cannot take; the reason shows under the shots
+            return f"{PROVIDERS[p].label} · {CANT_TAKE}"
         unverified = "" if row.quote.verified else " (unverified)"
         return f"{PROVIDERS[p].label} · {format_usd(row.quote.total)}{unverified}"
 

@@ -10,7 +10,7 @@ from components.cost_panel import comparison_table, quote_lines
 from components.exports import exports_panel
 from components.first_frame import first_frame_input
 from components.job_card import job_card
-from components.offer_picker import model_and_provider, options_form
+from components.offer_picker import model_and_provider, no_key, options_form
 from components.runtime import (
     GENERATE_ERROR,
     commit,
@@ -127,7 +127,7 @@ with side_col:
         st.warning(problem.message, icon="✋")
     unavailable = generate_blocker(sb.provider)
     if unavailable:
-        st.info(unavailable, icon="🔌")
+        no_key(unavailable)
 
     recent = rt.store.list_jobs(storyboard_id=sb.id, limit=MAX_TAKES_PER_GENERATE)
     latest = latest_batch(recent)

@@ -67,6 +67,9 @@ st.title("Settings")
 if st.session_state.get(KEY_ERROR):
     st.error(st.session_state[KEY_ERROR])
 st.subheader("Providers")
+st.caption(
+    "A provider without a key shows its real prices but cannot generate; Preview is free and needs none."
+)
 for provider, info in PROVIDERS.items():
     _, status = resolve_key(provider, session_keys())
     with st.container(border=True, key=f"provider-{provider.value}"):
@@ -79,14 +82,12 @@ for provider, info in PROVIDERS.items():
             state.markdown(f"⚪ No key. Set `{status.env_name}` or type one below.")
         else:
             state.markdown(f"🔑 Key {WHERE[status.source]}.")
-        blocked = generate_blocker(provider)
-        if blocked:
-            st.caption(blocked)
-        elif not hasattr(client_for(provider), "check_key"):
+        ready = generate_blocker(provider) is None  # without a key, the line above says what to do
+        if ready and not hasattr(client_for(provider), "check_key"):
             st.caption(
                 f"{info.label} has no free call to check a key: a wrong key shows when you generate, and costs nothing."
             )
-        else:
+        elif ready:
             st.button("Check key", key=f"check:{provider.value}", on_click=_check_key, args=(provider,))
             verdict = st.session_state.get(f"{CHECKED}{provider.value}")
             if verdict:

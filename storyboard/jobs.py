@@ -138,8 +138,8 @@ class JobRunner:
             return None
         info = PROVIDERS[provider]
         return (
-            f"To generate on {info.label}, type its key on Settings, or set {info.key_env} in the environment "
-            "or .streamlit/secrets.toml. Its prices are real; Preview renders a free animatic meanwhile."
+            f"To generate on {info.label}, type its key on Settings or set {info.key_env} in the environment "
+            "or .streamlit/secrets.toml."
         )
 
     def cancellable(self, job: Job) -> bool:
@@ -504,12 +504,16 @@ class JobRunner:
             shown.update(progress=progress, state=status.state)
             value = max(0.0, float(progress))  # type: ignore[arg-type]
             words = "Rendering the animatic" if client.free else "Generating"
+            # Preview renders on this machine, one take at a time: a take waits for the one before it.
+            waiting = (
+                "Waiting for the preview before it to finish…"
+                if client.free
+                else "Waiting in the provider's queue…"
+            )
             self.store.update_job(
                 job.id,
                 progress=value,
-                message=f"{words}… {round(value * 100)}%"
-                if status.state == "running"
-                else "Waiting in the provider's queue…",
+                message=f"{words}… {round(value * 100)}%" if status.state == "running" else waiting,
             )
 
         while not self._stopping.is_set():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -64,10 +65,16 @@ class Template(BaseModel):
     def total_seconds(self) -> int:
         return sum(s.duration for s in self.shots)
 
+    @property
+    def storyboard_name(self) -> str:
+        """The name without its length ("Product teaser · 15 s" -> "Product teaser"): the menu says
+        how long the template is, but the storyboard's shots change length once it is opened."""
+        return re.sub(r"\s*·\s*\d+\s*s\b", "", self.name).strip()
+
     def storyboard(self, provider: ProviderId) -> Storyboard:
         """A new storyboard (fresh ids) made from this template, to be generated on `provider`."""
         return Storyboard(
-            name=self.name,
+            name=self.storyboard_name,
             shots=[Shot(prompt=s.prompt, duration=s.duration) for s in self.shots],
             model=self.model,
             provider=provider,

@@ -192,3 +192,51 @@ def test_a_shot_too_short_for_some_providers_says_which_while_planning_on_previe
 def test_a_fresh_storyboard_gets_a_hint_not_a_warning(app: AppTest) -> None:
     assert any("Describe what happens in shot 1" in i.value for i in app.info)
     assert not any("has no prompt" in w.value for w in app.warning)
+
+
+def test_a_provider_that_cannot_take_the_storyboard_says_so_instead_of_a_price(app: AppTest) -> None:
+    build(app, [5, 2])  # a 2 s shot: WaveSpeedAI and fal.ai need 3 s, EvoLink takes it
+    labels = app.radio(key="w:provider").options
+    assert "WaveSpeedAI · can't take this" in labels
+    assert "fal.ai · can't take this" in labels
+    assert "EvoLink · $0.924" in labels  # 7 s at $0.132/s: the exact figure, as on the Generate button
+    assert not any("WaveSpeedAI · $" in label for label in labels)
+    assert any(
+        "Too short for WaveSpeedAI and fal.ai" in c.value for c in app.caption
+    )  # the reason, as before
+    set_duration(app, 1, 3)
+    labels = app.radio(key="w:provider").options
+    assert not any("can't take this" in label for label in labels)
+
+
+def test_without_a_key_use_preview_instead_switches_the_provider_and_enables_generate(app: AppTest) -> None:
+    build(app, [5])
+    app.radio(key="w:provider").set_value(ProviderId.FAL).run()
+    said = [i.value for i in app.info if "fal.ai" in i.value]
+    assert said == [
+        "To generate on fal.ai, type its key on Settings or set FAL_KEY in the environment or .streamlit/secrets.toml."
+    ]
+    assert app.button(key="w:generate").disabled
+    app.button(key="w:use-preview").click().run()
+    assert not app.exception, app.exception
+    assert storyboard(app).provider == ProviderId.PREVIEW
+    assert app.radio(key="w:provider").value == ProviderId.PREVIEW
+    assert not app.button(key="w:generate").disabled
+    assert all(b.key != "w:use-preview" for b in app.button)
+
+
+def test_a_second_preview_take_says_it_waits_for_the_first_not_for_a_provider_queue(app: AppTest) -> None:
+    build(app, [10, 5])
+    assert storyboard(app).provider == ProviderId.PREVIEW
+    app.radio(key="w:takes").set_value(2).run()
+    app.button(key="w:generate").click().run()
+    seen: set[str] = set()
+
+    def progress_texts() -> set[str]:
+        texts = {p.proto.text for p in app.get("progress")}
+        seen.update(texts)
+        return texts
+
+    run_until(app, lambda: "Waiting for the preview before it to finish…" in progress_texts(), timeout=60)
+    run_until(app, lambda: len(app.get("video")) == 2 and not progress_texts(), timeout=120)
+    assert not any("provider's queue" in text for text in seen)

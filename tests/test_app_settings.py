@@ -53,7 +53,17 @@ def test_a_typed_key_is_used_for_the_session_and_never_shown_or_stored(app: AppT
             assert TEST_KEY.encode() not in path.read_bytes(), path
 
 
-FAL_BLOCKED = "To generate on fal.ai, type its key on Settings"
+FAL_BLOCKED = "No key. Set `FAL_KEY` or type one below."
+
+
+def test_settings_say_once_what_no_key_means_and_never_send_the_user_to_settings(app: AppTest) -> None:
+    app.switch_page("pages/settings.py").run()
+    text = _page_text(app)
+    assert "on Settings" not in text
+    assert "meanwhile" not in text
+    assert text.count("Preview is free and needs none") == 1
+    for name in ("WAVESPEED_API_KEY", "FAL_KEY", "EVOLINK_API_KEY"):
+        assert text.count(name) == 1  # the provider's own line, nothing repeated under it
 
 
 def test_a_typed_key_makes_the_provider_ready_in_this_session_only(app: AppTest) -> None:
@@ -66,7 +76,6 @@ def test_a_typed_key_makes_the_provider_ready_in_this_session_only(app: AppTest)
     other = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
     other.switch_page("pages/settings.py").run()  # another browser, same app process
     assert FAL_BLOCKED in _page_text(other)
-    assert "No key. Set `FAL_KEY`" in _page_text(other)
 
 
 def test_a_damaged_key_is_refused_in_words_and_not_echoed(app: AppTest) -> None:

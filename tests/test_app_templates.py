@@ -33,7 +33,8 @@ def test_a_template_opens_in_the_editor_with_its_shots_and_is_saved(app: AppTest
     template = TEMPLATES["product-teaser"]
     _open(app, template.id)
     sb = storyboard(app)
-    assert app.text_input(key="w:name").value == template.name
+    assert app.button(key=f"w:template:{template.id}").label == "Product teaser · 15 s"  # the menu: how long
+    assert app.text_input(key="w:name").value == "Product teaser"  # the storyboard: no length to go stale
     shown = [
         (app.text_area(key=f"w:prompt:{s.id}").value, app.select_slider(key=f"w:dur:{s.id}").value)
         for s in sb.shots

@@ -4,6 +4,7 @@ storyboard; a broken file fails here, never the app."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,14 @@ def test_every_template_loads_and_validates_on_at_least_one_provider(path: Path)
     assert working, f"{path.name}: no provider takes it"
     for provider in working:
         assert problems(template, provider) == []
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_an_opened_template_is_named_without_a_length_its_shots_would_soon_contradict(path: Path) -> None:
+    template = load(path)
+    name = template.storyboard(ProviderId.PREVIEW).name
+    assert name.strip() and not re.search(r"\d+\s*s\b", name), name
+    assert name.startswith(template.name.split(" · ")[0])  # still recognisably the template
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)

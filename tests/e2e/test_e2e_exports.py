@@ -82,3 +82,17 @@ def test_download_the_storyboard_and_its_request_then_import_it_as_a_new_storybo
     assert store.load_draft(original) == draft  # the draft it came from is untouched
     document = json.loads(saved.read_text(encoding="utf-8"))
     assert document["storyboard"]["shots"][0]["prompt"] == "A lighthouse at dawn, waves below"
+
+
+def test_the_panel_stays_open_when_the_provider_changes(server: Server, page: Page) -> None:
+    open_editor(page, server.url)
+    write_shot(page, 1, "A lighthouse at dawn, waves below", 5)
+    page.get_by_text("Export or import", exact=True).click()
+    expect(page.get_by_text(exports.PREVIEW_HAS_NO_REQUEST)).to_be_visible()
+    for provider in ("fal.ai", "EvoLink"):
+        page.locator(".st-key-w-provider").get_by_text(re.compile(rf"^{re.escape(provider)}")).click()
+        expect(_button(page, "w-export-curl")).to_contain_text(f"{provider} · cURL")  # no second click
+        settle(page)
+        expect(_button(page, "w-export-python")).to_be_visible()
+    page.locator(".st-key-w-provider").get_by_text(re.compile(r"^Preview")).click()
+    expect(page.get_by_text(exports.PREVIEW_HAS_NO_REQUEST)).to_be_visible()
