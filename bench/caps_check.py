@@ -71,7 +71,7 @@ def main() -> None:
     print(
         f"caps and prompt helper, {args.takes} takes over 60 days (filled in {time.perf_counter() - start:.1f} s)"
     )
-    # a session started at midnight UTC two days ago (before about a 30th of the takes)
+    # a session that started at midnight UTC two days ago: about 3 of the 60 days' takes count
     save_caps(scratch, Caps(daily=Decimal("1000")).with_session(Decimal("50"), now=days_back(3)))
 
     def editor_caps() -> None:  # what the editor does on a rerun with both caps set

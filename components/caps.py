@@ -11,23 +11,27 @@ from decimal import Decimal
 import streamlit as st
 
 from components.runtime import GENERATE_ERROR, runtime
-from storyboard.budget import Budget, load_caps, save_caps, spent_in_session, spent_today, to_cap
+from storyboard.budget import Budget, Caps, load_caps, spent_in_session, spent_today, to_cap, update_caps
 from storyboard.models import Quote, format_usd
 
 DAILY_WIDGET = "caps:daily"
 SESSION_WIDGET = "caps:session"
 
 
-def session_budget() -> Budget:
+def saved_budget() -> Budget:
+    """The caps as saved in the data dir, read afresh (another tab may have changed them)."""
     return Budget(load_caps(runtime().data_dir))
 
 
 def cap_state(price: Quote, takes: int = 1) -> None:
     """Beside Generate, with a cap set: 'Today (UTC): $3.20 of $10.00', and whether these takes fit."""
-    budget = session_budget()
+    budget = saved_budget()
     store = runtime().store
     state = budget.state(store)
     if state is None:
+        return
+    if budget.caps.damaged:
+        st.caption(f":orange[{state}]")
         return
     if budget.check(store, price.total * takes, verified=price.verified, takes=takes):
         state += f" · :orange[{'this take' if takes == 1 else f'these {takes} takes'} would pass the cap]"
@@ -39,14 +43,17 @@ def _as_float(cap: Decimal | None) -> float | None:
 
 
 def _set_daily() -> None:
-    data_dir = runtime().data_dir
-    save_caps(data_dir, load_caps(data_dir).with_daily(to_cap(st.session_state[DAILY_WIDGET])))
+    update_caps(runtime().data_dir, lambda caps: caps.with_daily(to_cap(st.session_state[DAILY_WIDGET])))
     st.session_state.pop(GENERATE_ERROR, None)  # a new cap answers the last refusal
 
 
 def _set_session() -> None:
-    data_dir = runtime().data_dir
-    save_caps(data_dir, load_caps(data_dir).with_session(to_cap(st.session_state[SESSION_WIDGET])))
+    update_caps(runtime().data_dir, lambda caps: caps.with_session(to_cap(st.session_state[SESSION_WIDGET])))
+    st.session_state.pop(GENERATE_ERROR, None)
+
+
+def _forget() -> None:
+    update_caps(runtime().data_dir, lambda _: Caps())
     st.session_state.pop(GENERATE_ERROR, None)
 
 
@@ -58,6 +65,13 @@ def cap_inputs() -> None:
         "Preview is free and never refused. Leave a cap empty for none."
     )
     caps = load_caps(runtime().data_dir)
+    if caps.damaged:
+        st.warning(
+            "The caps saved on this computer could not be read, so paid takes wait. "
+            "Set your caps again below, or forget them.",
+            icon="⚠️",
+        )
+        st.button("Forget them", key="caps:forget", on_click=_forget)
     daily, session = st.columns(2)
     st.session_state[DAILY_WIDGET] = _as_float(caps.daily)
     daily.number_input(

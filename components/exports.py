@@ -33,6 +33,7 @@ def _uploader_key() -> str:
 
 def _import(text: str | bytes) -> None:
     st.session_state.pop(IMPORT_DONE, None)
+    st.session_state[PANEL_KEY] = True  # what the import did is said inside the panel; opened once
     try:
         imported = exports.import_storyboard(text, runtime().data_dir)
     except exports.ImportRefused as refused:
@@ -131,8 +132,6 @@ def exports_panel() -> None:
     sb = current()
     errors = st.session_state.get(IMPORT_ERROR)
     done = st.session_state.pop(IMPORT_DONE, None)
-    if errors or done:
-        st.session_state[PANEL_KEY] = True  # what the import did is said inside the panel
     # Its open state is tracked (key, on_change): a rerun that moves it (a provider without a key adds
     # a notice above it) would otherwise close it.
     with st.expander("Export or import", icon=":material/swap_vert:", key=PANEL_KEY, on_change="rerun"):

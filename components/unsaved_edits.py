@@ -2,7 +2,7 @@
 
 Streamlit sends a text box's value to the server only when the box loses focus (or on Ctrl+Enter),
 so a prompt typed and followed by a refresh was lost: the server never saw it, so the draft never
-had it. A few lines of JS in a zero-height same-origin frame fix that on every page:
+had it. A few lines of JS in an invisible same-origin frame fix that on every page:
 
 - after a pause in typing (`PAUSE_MS`) a text area's edit (a prompt, a negative prompt) is
   committed as if the user had left it: a `focusout` event is dispatched on the box, which is what
@@ -13,7 +13,9 @@ had it. A few lines of JS in a zero-height same-origin frame fix that on every p
   committed, it is committed at once and the browser asks "Leave site?", which gives it the moment
   to arrive.
 
-Keys typed on Settings are committed the same way; they stay in the server's session memory only.
+Password boxes (keys on Settings) are left alone: a key is sent only when its owner presses Enter
+or leaves the box. The frame is drawn in the sidebar with `height="content"` (st.iframe refuses 0),
+where its few pixels are not seen.
 """
 
 from __future__ import annotations
@@ -26,30 +28,49 @@ _GUARD_JS = """
 <script>
 (() => {
   const page = window.parent, doc = page.document;
-  if (page.__sbsUnsavedEdits) return;  // one listener per page load, however many reruns
-  page.__sbsUnsavedEdits = true;
-  let pending = null, timer = null;
+  // Handlers live on the page; a guard drawn again (a new frame) replaces the old one's, so there
+  // is always exactly one set, and its timers are the page's, not a removed frame's.
+  const old = page.__sbsUnsavedEdits;
+  if (old) {
+    doc.removeEventListener("input", old.onInput, true);
+    doc.removeEventListener("focusout", old.onBlur, true);
+    doc.removeEventListener("keydown", old.onKey, true);
+    page.removeEventListener("beforeunload", old.onLeave);
+    page.clearTimeout(old.timer);
+  }
+  const state = {pending: old ? old.pending : null, timer: null};
+  // Text areas and one-line text boxes; never a password box (a key is sent only when its owner
+  // presses Enter or leaves the box).
   const isText = (t) => t instanceof page.HTMLTextAreaElement
-    || (t instanceof page.HTMLInputElement && (t.type === "text" || t.type === "password"));
+    || (t instanceof page.HTMLInputElement && t.type === "text");
+  const settled = () => { page.clearTimeout(state.timer); state.pending = null; };
   const commit = () => {
-    clearTimeout(timer);
-    const box = pending;
-    pending = null;
+    const box = state.pending;
+    settled();
     if (box && box.isConnected) box.dispatchEvent(new page.FocusEvent("focusout", {bubbles: true}));
   };
-  doc.addEventListener("input", (e) => {
+  state.onInput = (e) => {
     if (!isText(e.target)) return;
-    pending = e.target;
-    clearTimeout(timer);
-    if (e.target instanceof page.HTMLTextAreaElement) timer = setTimeout(commit, %(pause)d);
-  }, true);
-  doc.addEventListener("focusout", (e) => { if (e.isTrusted && e.target === pending) { clearTimeout(timer); pending = null; } }, true);
-  page.addEventListener("beforeunload", (e) => {
-    if (!pending) return;
+    state.pending = e.target;
+    page.clearTimeout(state.timer);
+    if (e.target instanceof page.HTMLTextAreaElement) state.timer = page.setTimeout(commit, %(pause)d);
+  };
+  state.onBlur = (e) => { if (e.isTrusted && e.target === state.pending) settled(); };
+  state.onKey = (e) => {  // Streamlit commits on Enter (one line) and Ctrl/Cmd+Enter (text area)
+    if (e.target !== state.pending || e.key !== "Enter") return;
+    if (e.target instanceof page.HTMLInputElement || e.ctrlKey || e.metaKey) settled();
+  };
+  state.onLeave = (e) => {
+    if (!state.pending || !state.pending.isConnected) return;
     commit();
     e.preventDefault();
     e.returnValue = "";
-  });
+  };
+  doc.addEventListener("input", state.onInput, true);
+  doc.addEventListener("focusout", state.onBlur, true);
+  doc.addEventListener("keydown", state.onKey, true);
+  page.addEventListener("beforeunload", state.onLeave);
+  page.__sbsUnsavedEdits = state;
 })();
 </script>
 """

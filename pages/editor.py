@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.brief import brief_buttons
-from components.caps import cap_state, session_budget
+from components.caps import cap_state, saved_budget
 from components.cost_panel import comparison_table, quote_lines
 from components.exports import exports_panel
 from components.first_frame import first_frame_input
@@ -60,7 +60,7 @@ def _generate() -> None:
     try:
         sb = current()
         runtime().runner.generate_takes(
-            sb, _takes_wanted(), session_clients().get(sb.provider), session_budget()
+            sb, _takes_wanted(), session_clients().get(sb.provider), saved_budget()
         )
     except GenerateRefused as refused:
         st.session_state[GENERATE_ERROR] = str(refused)

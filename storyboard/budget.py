@@ -21,8 +21,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -32,6 +35,10 @@ from storyboard.store import BILLABLE, Store
 log = logging.getLogger(__name__)
 
 CAPS_FILE = "budget.json"
+DAMAGED = (
+    "The spending caps saved on this computer could not be read, so paid takes wait: set your caps "
+    "again on Settings (or press Forget them there)."
+)
 PENDING = (JobState.QUEUED, JobState.UPLOADING, JobState.SUBMITTING)  # about to be billed
 COUNTED = (*BILLABLE, *PENDING)
 CENT = Decimal("0.01")
@@ -44,20 +51,22 @@ class Caps:
     daily: Decimal | None = None
     session: Decimal | None = None
     session_since: datetime | None = None  # when the session cap was set; its takes started since
+    damaged: bool = False  # the cap file could not be read: paid takes wait until caps are set again
 
     def with_daily(self, cap: Decimal | None) -> Caps:
-        return replace(self, daily=cap)
+        return replace(self, daily=cap, damaged=False)
 
     def with_session(self, cap: Decimal | None, now: datetime | None = None) -> Caps:
         """A new amount keeps a running session's start; the first amount starts one; None ends it."""
         if cap is None:
-            return replace(self, session=None, session_since=None)
+            return replace(self, session=None, session_since=None, damaged=False)
         running = self.session is not None and self.session_since is not None
-        return replace(self, session=cap, session_since=self.session_since if running else (now or utcnow()))
+        since = self.session_since if running else (now or utcnow())
+        return replace(self, session=cap, session_since=since, damaged=False)
 
     @property
     def any(self) -> bool:
-        return self.daily is not None or self.session is not None
+        return self.daily is not None or self.session is not None or self.damaged
 
 
 @dataclass(frozen=True)
@@ -139,12 +148,16 @@ class Budget:
         """Why generating takes worth `amount` in all would pass a cap, or None."""
         if amount <= 0 or not self.caps.any:
             return None
+        if self.caps.damaged:  # fail safe: a cap the user set must not vanish with a damaged file
+            return DAMAGED
         return refusal(self.caps, self.spent(store, now), amount, verified=verified, takes=takes)
 
     def state(self, store: Store, now: datetime | None = None) -> str | None:
         """'Today (UTC): $3.20 of $10.00 · This session: $0.70 of $2.00', or None with no cap."""
         if not self.caps.any:
             return None
+        if self.caps.damaged:
+            return "Spending caps unreadable: paid takes wait until they are set again on Settings."
         spent = self.spent(store, now)
         parts = []
         if self.caps.daily is not None:
@@ -162,24 +175,39 @@ def to_cap(value: float | str | Decimal | None) -> Decimal | None:
         cap = Decimal(str(value)).quantize(CENT)
     except InvalidOperation:
         return None
-    return cap if cap >= 0 else None
+    return cap if cap.is_finite() and cap >= 0 else None
 
 
 def load_caps(data_dir: Path) -> Caps:
+    """The saved caps; a file that is there but cannot be read gives `Caps(damaged=True)`."""
     path = data_dir / CAPS_FILE
     try:
         saved = json.loads(path.read_text())
     except FileNotFoundError:
         return Caps()
     except (OSError, ValueError):
-        log.warning("%s is unreadable; no caps until they are set again on Settings", path)
-        return Caps()
-    if not isinstance(saved, dict):
-        return Caps()
-    session, since = to_cap(saved.get("session_usd")), _moment(saved.get("session_since"))
-    if session is None or since is None:
-        session, since = None, None
-    return Caps(daily=to_cap(saved.get("daily_usd")), session=session, session_since=since)
+        saved = None
+    caps = _caps(saved) if isinstance(saved, dict) else None
+    if caps is None:
+        log.warning("%s is unreadable; paid takes wait until the caps are set again on Settings", path)
+        return Caps(damaged=True)
+    return caps
+
+
+def _caps(saved: dict[str, object]) -> Caps | None:
+    """The caps in a parsed file, or None if any value in it is not what was written."""
+    daily, session = saved.get("daily_usd"), saved.get("session_usd")
+    since = saved.get("session_since")
+    caps = Caps(daily=_cap(daily), session=_cap(session), session_since=_moment(since))
+    if (daily is not None and caps.daily is None) or (session is not None and caps.session is None):
+        return None
+    if (caps.session is None) != (caps.session_since is None):
+        return None
+    return caps
+
+
+def _cap(value: object) -> Decimal | None:
+    return to_cap(value) if isinstance(value, str | int | float) else None
 
 
 def _moment(value: object) -> datetime | None:
@@ -189,19 +217,30 @@ def _moment(value: object) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else None
+    return moment.astimezone(UTC) if moment.tzinfo is not None else None
+
+
+_WRITING = threading.Lock()  # one process serves every tab: their changes to the file take turns
+
+
+def update_caps(data_dir: Path, change: Callable[[Caps], Caps]) -> Caps:
+    """Read the caps, change them and write them back, one tab at a time."""
+    with _WRITING:
+        caps = change(load_caps(data_dir))
+        save_caps(data_dir, caps)
+        return caps
 
 
 def save_caps(data_dir: Path, caps: Caps) -> None:
     """Written to a temporary file and renamed: a crash leaves the old caps or the new ones."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / CAPS_FILE
-    part = path.with_suffix(".json.part")
     since = caps.session_since.isoformat() if caps.session_since is not None else None
     saved = {
         "daily_usd": None if caps.daily is None else str(caps.daily),
         "session_usd": None if caps.session is None else str(caps.session),
         "session_since": since,
     }
-    part.write_text(json.dumps(saved))
-    os.replace(part, path)
+    handle, part = tempfile.mkstemp(dir=data_dir, prefix=".budget-", suffix=".part")
+    with os.fdopen(handle, "w") as file:
+        file.write(json.dumps(saved))
+    os.replace(part, data_dir / CAPS_FILE)

@@ -14,6 +14,7 @@ from samples import write_mp4
 from streamlit.testing.v1 import AppTest
 
 from components import runtime
+from storyboard import budget
 from storyboard.models import JobState, ProviderId
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,3 +179,23 @@ def test_a_cap_that_fits_one_take_refuses_three_at_once(fake: FakeWaveSpeed) -> 
     at.button(key="w:generate").click().run()
     assert not at.error
     assert len(runtime.runtime().store.list_jobs()) == 2
+
+
+def test_a_damaged_cap_file_holds_paid_takes_until_the_caps_are_set_again(
+    fake: FakeWaveSpeed, data_dir: Path
+) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "budget.json").write_text('{"daily_usd": "5.0')  # cut short, say by a full disk
+    at = _session()
+    _five_seconds_on_wavespeed(at)
+    at.button(key="w:generate").click().run()
+    assert [e.value for e in at.error] == [budget.DAMAGED]
+    assert fake.calls() == []
+    at.switch_page("pages/settings.py").run()
+    assert any("could not be read" in w.value for w in at.warning)
+    at.button(key="caps:forget").click().run()
+    assert not at.warning
+    at.switch_page("pages/editor.py").run()
+    at.button(key="w:generate").click().run()
+    assert not at.error
+    run_until(at, lambda: fake.jobs_created == 1, timeout=60)

@@ -12,6 +12,7 @@ from test_jobs import ScriptedClient
 
 from storyboard.budget import (
     CAPS_FILE,
+    DAMAGED,
     Budget,
     Caps,
     Spent,
@@ -22,6 +23,7 @@ from storyboard.budget import (
     save_caps,
     spent_today,
     to_cap,
+    update_caps,
 )
 from storyboard.catalog import offer
 from storyboard.jobs import GenerateRefused, JobRunner
@@ -171,14 +173,32 @@ def test_both_caps_are_kept_in_the_data_dir(tmp_path: Path) -> None:
     [
         "{not json",
         "[]",
-        '{"daily_usd": "ten", "session_usd": "2"}',
+        '{"daily_usd": "ten", "session_usd": null, "session_since": null}',
+        '{"daily_usd": "NaN"}',
         '{"session_usd": "2", "session_since": "yesterday"}',
         '{"session_usd": "2", "session_since": "2026-11-30T10:00:00"}',
     ],
 )
-def test_a_damaged_cap_file_means_no_cap_not_a_crash(tmp_path: Path, text: str) -> None:
+def test_a_damaged_cap_file_holds_paid_takes_until_caps_are_set_again(tmp_path: Path, text: str) -> None:
+    """A cap the user set must not vanish because its file was damaged: paid takes wait, free ones go."""
     (tmp_path / CAPS_FILE).write_text(text)
-    assert load_caps(tmp_path) == Caps()
+    caps = load_caps(tmp_path)
+    assert caps.damaged
+    store = Store(tmp_path / "s.db")
+    assert Budget(caps).check(store, D("0.70")) == DAMAGED
+    assert Budget(caps).check(store, D("0")) is None  # Preview
+    assert "unreadable" in (Budget(caps).state(store) or "")
+    update_caps(tmp_path, lambda c: c.with_daily(D("5")))  # set again on Settings
+    assert load_caps(tmp_path) == Caps(daily=D("5"))
+
+
+def test_a_session_start_in_another_offset_is_read_as_utc(tmp_path: Path) -> None:
+    (tmp_path / CAPS_FILE).write_text('{"session_usd": "2", "session_since": "2026-11-30T11:00:00+01:00"}')
+    assert load_caps(tmp_path).session_since == datetime(2026, 11, 30, 10, tzinfo=UTC)
+
+
+def test_not_a_number_is_no_cap() -> None:
+    assert to_cap("NaN") is None and to_cap(float("nan")) is None and to_cap("Infinity") is None
 
 
 # ---- the runner refuses before anything is written or sent ------------------------------------------

@@ -96,3 +96,19 @@ def test_the_panel_stays_open_when_the_provider_changes(server: Server, page: Pa
         expect(_button(page, "w-export-python")).to_be_visible()
     page.locator(".st-key-w-provider").get_by_text(re.compile(r"^Preview")).click()
     expect(page.get_by_text(exports.PREVIEW_HAS_NO_REQUEST)).to_be_visible()
+
+
+def test_after_a_refused_import_the_panel_can_be_closed(server: Server, page: Page) -> None:
+    """The refusal opens the panel once, to be read there; closing it then keeps it closed."""
+    open_editor(page, server.url)
+    page.get_by_text("Export or import", exact=True).click()
+    page.get_by_label("…or paste its JSON").fill('{"schema": "something else"}')
+    page.get_by_role("button", name="Import pasted JSON").click()
+    refusal = page.get_by_role("alert").filter(has_text="storyboard")
+    expect(refusal).to_be_visible()
+    settle(page)
+    page.get_by_text("Export or import", exact=True).click()  # read it, close it
+    expect(refusal).to_be_hidden()
+    settle(page)
+    write_shot(page, 1, "A lighthouse at dawn, waves below", 5)  # the page reruns
+    expect(refusal).to_be_hidden()

@@ -68,3 +68,34 @@ def test_a_one_line_box_waits_for_enter(page: Page, server: Server) -> None:
     expect(page.get_by_text("Press Enter to apply", exact=False)).to_be_visible()  # still not sent
     page.keyboard.press("Enter")
     expect(page.get_by_text("Press Enter to apply", exact=False)).to_have_count(0)
+    settle(page)
+    asked = _dialogs(page)
+    page.reload()  # nothing is unsaved now: no "Leave site?"
+    expect(page.get_by_role("textbox", name="Storyboard name", exact=True)).to_have_value("Kite film")
+    assert asked == []
+
+
+def test_a_key_typed_but_not_entered_is_never_sent(page: Page, server: Server) -> None:
+    """A password box is not committed by the guard: a key goes only where its owner sends it."""
+    page.goto(f"{server.url}/settings")
+    box = page.get_by_label("fal.ai API key for this tab")
+    box.click()
+    page.keyboard.type("not-meant-for-fal")
+    page.wait_for_timeout(1500)  # twice the pause after which a prompt would have been committed
+    asked = _dialogs(page)
+    page.reload()
+    expect(page.get_by_label("fal.ai API key for this tab")).to_have_value("")
+    assert asked == []
+    assert "not-meant-for-fal" not in server.log.read_text()
+
+
+def _dialogs(page: Page) -> list[str]:
+    """The dialogs the page opens from now on (each accepted), by type."""
+    seen: list[str] = []
+
+    def answer(dialog: Dialog) -> None:
+        seen.append(dialog.type)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    return seen
