@@ -48,6 +48,7 @@ def test_download_the_storyboard_and_its_request_then_import_it_as_a_new_storybo
     settle(page)
     page.get_by_text("Export or import", exact=True).click()
     expect(_button(page, "w-export-curl")).to_be_visible()
+    settle(page)  # opening the panel reruns the page (its open state is kept); a click during it can miss
 
     original = _draft_id(page)
     store = Store(server.data_dir / "studio.db")
