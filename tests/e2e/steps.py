@@ -198,6 +198,16 @@ def open_more(page: Page, take: Locator) -> None:
     settle(page)
 
 
+def compare_all(page: Page, count: int) -> Locator:
+    """On Takes, tick Compare on each of the `count` takes listed; return the comparison."""
+    boxes = page.get_by_role("checkbox", name="Compare")
+    expect(boxes).to_have_count(count)
+    for i in range(count):
+        boxes.nth(i).check(force=True)
+        settle(page)
+    return page.locator('[class*="st-key-compare-"]')
+
+
 def jobs_in_db(data_dir: Path) -> list[tuple[str, str]]:
     with sqlite3.connect(data_dir / "studio.db") as db:
         return db.execute("SELECT id, state FROM jobs").fetchall()

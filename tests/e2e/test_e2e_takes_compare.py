@@ -15,6 +15,7 @@ from tests.e2e.conftest import screenshot
 from tests.e2e.hosted_app import HostedApp, go_to, mp4, paid_generate
 from tests.e2e.steps import (
     VIDEO_TIMEOUT_MS,
+    compare_all,
     length_slider,
     open_editor,
     press_to_length,
@@ -72,13 +73,7 @@ def test_two_paid_takes_of_different_lengths_compared_with_what_changed_and_both
     go_to(page, "Takes")
     expect(page.get_by_text("2 takes · 2 versions", exact=False)).to_be_visible()
     settle(page)
-    boxes = page.get_by_role("checkbox", name="Compare")
-    expect(boxes).to_have_count(2)
-    for i in range(2):
-        boxes.nth(i).check(force=True)
-        settle(page)
-
-    compare = page.locator('[class*="st-key-compare-"]')
+    compare = compare_all(page, 2)
     expect(compare.get_by_text("Comparing 2 takes", exact=False)).to_be_visible()
     expect(compare.get_by_role("listitem")).to_have_text(said)
     label = PROVIDERS[ProviderId.WAVESPEED].label

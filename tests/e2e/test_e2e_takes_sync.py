@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Server, screenshot
-from tests.e2e.steps import VIDEO_TIMEOUT_MS, choose_720p, prompt_box, settle, write_prompt
+from tests.e2e.steps import VIDEO_TIMEOUT_MS, choose_720p, compare_all, prompt_box, settle, write_prompt
 
 pytestmark = pytest.mark.e2e
 
@@ -40,12 +40,7 @@ def test_two_takes_play_pause_and_seek_together(page: Page, server: Server) -> N
 
     page.goto(f"{server.url}/takes")
     expect(page.get_by_text("2 takes · 1 version", exact=False)).to_be_visible()
-    boxes = page.get_by_role("checkbox", name="Compare")
-    expect(boxes).to_have_count(2)
-    for i in range(2):
-        boxes.nth(i).check(force=True)
-        settle(page)
-    compare = page.locator('[class*="st-key-compare-"]')
+    compare = compare_all(page, 2)
     videos = compare.locator("video")
     expect(videos).to_have_count(2)
     expect(compare.get_by_text("another take of it", exact=False)).to_be_visible()
