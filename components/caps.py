@@ -6,9 +6,11 @@ them. A session runs from when its cap is set until it is cleared.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from components.runtime import GENERATE_ERROR, runtime
 from storyboard.budget import Budget, Caps, load_caps, spent_in_session, spent_today, to_cap, update_caps
@@ -42,19 +44,42 @@ def _as_float(cap: Decimal | None) -> float | None:
     return None if cap is None else float(cap)
 
 
-def _set_daily() -> None:
-    update_caps(runtime().data_dir, lambda caps: caps.with_daily(to_cap(st.session_state[DAILY_WIDGET])))
+def _cap_input(
+    where: DeltaGenerator,
+    label: str,
+    key: str,
+    saved: Decimal | None,
+    placeholder: str,
+    change: Callable[[Caps], Caps],
+    help: str | None = None,
+) -> None:
+    """A dollar amount, empty for no cap; it shows the saved cap (another tab may have changed it)."""
+    st.session_state[key] = _as_float(saved)
+    where.number_input(
+        label,
+        key=key,
+        value=None,
+        min_value=0.0,
+        step=1.0,
+        format="%.2f",
+        placeholder=placeholder,
+        on_change=_change_caps,
+        args=(change,),
+        help=help,
+    )
+
+
+def _change_caps(change: Callable[[Caps], Caps]) -> None:
+    update_caps(runtime().data_dir, change)
     st.session_state.pop(GENERATE_ERROR, None)  # a new cap answers the last refusal
 
 
-def _set_session() -> None:
-    update_caps(runtime().data_dir, lambda caps: caps.with_session(to_cap(st.session_state[SESSION_WIDGET])))
-    st.session_state.pop(GENERATE_ERROR, None)
+def _daily_cap(caps: Caps) -> Caps:
+    return caps.with_daily(to_cap(st.session_state[DAILY_WIDGET]))
 
 
-def _forget() -> None:
-    update_caps(runtime().data_dir, lambda _: Caps())
-    st.session_state.pop(GENERATE_ERROR, None)
+def _session_cap(caps: Caps) -> Caps:
+    return caps.with_session(to_cap(st.session_state[SESSION_WIDGET]))
 
 
 def cap_inputs() -> None:
@@ -71,29 +96,16 @@ def cap_inputs() -> None:
             "Set your caps again below, or forget them.",
             icon="⚠️",
         )
-        st.button("Forget them", key="caps:forget", on_click=_forget)
+        st.button("Forget them", key="caps:forget", on_click=_change_caps, args=(lambda _: Caps(),))
     daily, session = st.columns(2)
-    st.session_state[DAILY_WIDGET] = _as_float(caps.daily)
-    daily.number_input(
-        "Daily cap, US$ (the UTC day)",
-        key=DAILY_WIDGET,
-        value=None,
-        min_value=0.0,
-        step=1.0,
-        format="%.2f",
-        placeholder="No daily cap",
-        on_change=_set_daily,
-    )
-    st.session_state[SESSION_WIDGET] = _as_float(caps.session)
-    session.number_input(
+    _cap_input(daily, "Daily cap, US$ (the UTC day)", DAILY_WIDGET, caps.daily, "No daily cap", _daily_cap)
+    _cap_input(
+        session,
         "Session cap, US$ (from now until you clear it)",
-        key=SESSION_WIDGET,
-        value=None,
-        min_value=0.0,
-        step=1.0,
-        format="%.2f",
-        placeholder="No session cap",
-        on_change=_set_session,
+        SESSION_WIDGET,
+        caps.session,
+        "No session cap",
+        _session_cap,
         help="For a demo on a company card: it counts every take started since you set it, in every "
         "tab, through reloads and restarts. Clear it when the demo is over; setting it again starts "
         "a new session.",

@@ -8,6 +8,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from components.brief import brief_buttons
+from components.menus import close_menu, menu
 from components.runtime import runtime
 from storyboard import takes
 from storyboard.models import Job
@@ -27,7 +28,7 @@ def _menu_key(job_id: str) -> str:
 def _open(job_id: str, what: str | None) -> None:
     editing: dict[str, str] = st.session_state.setdefault(EDITING, {})
     st.session_state.setdefault(REFUSED, {}).pop(job_id, None)
-    st.session_state[_menu_key(job_id)] = False  # close the menu: it would cover the question
+    close_menu(_menu_key(job_id))  # it would cover the question
     if what is None or editing.get(job_id) == what:
         editing.pop(job_id, None)
     else:
@@ -66,13 +67,12 @@ def take_controls(job: Job, row: DeltaGenerator) -> None:
         help="Unstar this take" if job.starred else "Star this take",
     )
     row.checkbox("Compare", key=compare_key(job.id))
-    # Keyed and rerun on open/close only so that Rename and Delete can close it (see _open).
-    with row.popover(
+    with menu(
+        row,
         "More",
+        _menu_key(job.id),
         icon=":material/more_horiz:",
         help="Rename, delete, or download its brief",
-        key=_menu_key(job.id),
-        on_change="rerun",
     ):
         st.button("Rename", key=f"rename:{job.id}", on_click=_open, args=(job.id, "rename"), width="stretch")
         st.button("Delete", key=f"delete:{job.id}", on_click=_open, args=(job.id, "delete"), width="stretch")

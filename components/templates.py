@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from components.menus import close_menu, menu
 from components.runtime import new_storyboard, open_storyboard, ready_providers
 from storyboard import templates
 from storyboard.templates import Template
@@ -29,14 +30,14 @@ def _open(template_id: str) -> None:
     # The provider a new storyboard starts on, unless the template needs another ready one.
     provider = templates.pick_provider(template, [new_storyboard().provider, *ready_providers()])
     open_storyboard(template.storyboard(provider))
-    st.session_state[MENU_KEY] = False  # show the template, not the menu over it
+    close_menu(MENU_KEY)  # show the template, not the menu over it
     note = f" {template.first_frame}" if template.first_frame else ""
     st.toast(f"Opened “{template.name}” as a new storyboard.{note}", icon="📋")
 
 
 def templates_menu(where: DeltaGenerator) -> None:
     """A popover listing every template with its description; a click opens it as a new storyboard."""
-    with where.popover("Templates", width="stretch", key=MENU_KEY, on_change="rerun"):
+    with menu(where, "Templates", MENU_KEY, width="stretch"):
         st.caption("Start a new storyboard from a template. The one you are editing stays in Open….")
         for template in _templates():
             st.button(

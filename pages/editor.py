@@ -10,6 +10,7 @@ from components.cost_panel import comparison_table, quote_lines
 from components.exports import exports_panel
 from components.first_frame import first_frame_input
 from components.job_card import job_card
+from components.menus import close_menu, menu
 from components.offer_picker import model_and_provider, no_key, options_form
 from components.runtime import (
     GENERATE_ERROR,
@@ -31,6 +32,8 @@ from storyboard.jobs import GenerateRefused
 from storyboard.pricing import compare, quote
 from storyboard.validate import validate
 
+OPEN_MENU = "open-menu"  # the Open… menu's open state (components/menus.py)
+
 
 def _rename() -> None:
     commit(current().model_copy(update={"name": st.session_state["w:name"].strip() or "Untitled storyboard"}))
@@ -48,7 +51,7 @@ def _open_draft(draft_id: str) -> None:
     draft = runtime().store.load_draft(draft_id)
     if draft is not None:
         open_storyboard(draft)
-        st.session_state["open-menu"] = False  # close Open…: show the storyboard, not the list over it
+        close_menu(OPEN_MENU)  # show the storyboard, not the list over it
 
 
 def _takes_wanted() -> int:
@@ -73,7 +76,7 @@ title, new, recent, starters = st.columns([4, 1, 1, 1], vertical_alignment="bott
 st.session_state["w:name"] = sb.name
 title.text_input("Storyboard name", key="w:name", on_change=_rename)
 new.button("New storyboard", on_click=_new_storyboard, width="stretch", key="w:new-storyboard")
-with recent.popover("Open…", width="stretch", key="open-menu", on_change="rerun"):
+with menu(recent, "Open…", OPEN_MENU, width="stretch"):
     for draft_id, name, updated in rt.store.recent_drafts():
         st.button(
             f"{name} · {updated[:16].replace('T', ' ')}",
