@@ -8,7 +8,10 @@ says what is wrong, one sentence per problem.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from components.runtime import current, open_storyboard, runtime
 from storyboard import exports
@@ -60,18 +63,41 @@ def _pasted() -> None:
     _import(st.session_state.get(PASTE_KEY, ""))
 
 
+def _file_button(
+    where: DeltaGenerator,
+    label: str,
+    data: Callable[[], str | bytes],
+    file_name: str,
+    mime: str,
+    icon: str,
+    key: str,
+    help: str,
+) -> None:
+    """A download built only when clicked (`data` is called then), with no rerun after it."""
+    where.download_button(
+        label,
+        data=data,
+        file_name=file_name,
+        mime=mime,
+        icon=icon,
+        on_click="ignore",
+        key=key,
+        width="stretch",
+        help=help,
+    )
+
+
 def _downloads(sb: Storyboard) -> None:
     data_dir = runtime().data_dir
-    st.download_button(
+    _file_button(
+        st.container(),
         "Storyboard (JSON)",
-        data=lambda: exports.export_storyboard(sb, data_dir),
-        file_name=exports.storyboard_file_name(sb),
-        mime="application/json",
-        icon=":material/data_object:",
-        on_click="ignore",
-        key="w:export-json",
-        width="stretch",
-        help="Everything in this storyboard, the first frame included; import it here or on another computer.",
+        lambda: exports.export_storyboard(sb, data_dir),
+        exports.storyboard_file_name(sb),
+        "application/json",
+        ":material/data_object:",
+        "w:export-json",
+        "Everything in this storyboard, the first frame included; import it here or on another computer.",
     )
     if exports.first_frame_missing(sb, data_dir):
         st.caption("The first frame's file is missing from the data folder, so the JSON leaves it out.")
@@ -102,28 +128,25 @@ def _downloads(sb: Storyboard) -> None:
         for column, (kind, script, ext, mime, icon, how, key_from) in zip(
             st.columns(2), scripts, strict=True
         ):
-            column.download_button(
+            _file_button(
+                column,
                 f"{label} · {kind}",
-                data=lambda script=script: script(sb, sb.provider),
-                file_name=exports.script_file_name(sb, sb.provider, ext),
-                mime=mime,
-                icon=icon,
-                on_click="ignore",
-                key=f"w:export-{kind.lower()}",
-                width="stretch",
-                help=f"The exact request Generate sends to {label}, {how}. "
-                f"The key comes from {key_from}; it is never in the file.",
+                lambda script=script: script(sb, sb.provider),
+                exports.script_file_name(sb, sb.provider, ext),
+                mime,
+                icon,
+                f"w:export-{kind.lower()}",
+                f"The exact request Generate sends to {label}, {how}. The key comes from {key_from}; it is never in the file.",
             )
-    st.download_button(
+    _file_button(
+        st.container(),
         "Every provider's request (.zip)",
-        data=lambda: exports.all_requests_zip(sb),
-        file_name=exports.all_requests_zip_name(sb),
-        mime="application/zip",
-        icon=":material/folder_zip:",
-        on_click="ignore",
-        key="w:export-zip",
-        width="stretch",
-        help="cURL and Python for every hosted provider; each key is an environment variable, never in a file.",
+        lambda: exports.all_requests_zip(sb),
+        exports.all_requests_zip_name(sb),
+        "application/zip",
+        ":material/folder_zip:",
+        "w:export-zip",
+        "cURL and Python for every hosted provider; each key is an environment variable, never in a file.",
     )
 
 
