@@ -31,7 +31,7 @@ from storyboard.animatic import render_animatic
 from storyboard.brief import brief_pdf, brief_png
 from storyboard.catalog import EDITOR_LIMITS, PREVIEW_FPS, offer
 from storyboard.models import Job, JobState, Options, Resolution, Shot, Storyboard
-from storyboard.pricing import quote
+from storyboard.pricing import priced_take, quote
 
 GOAL_SECONDS = 1.0
 PROMPT = (
@@ -52,14 +52,7 @@ def storyboard() -> Storyboard:
 
 def _done(board: Storyboard, data_dir: Path, video: Path) -> Job:
     """A finished take of `board` whose video is `video`."""
-    return Job(
-        storyboard=board,
-        provider=board.provider,
-        model=board.model,
-        quote=quote(board, offer(board.provider, board.model)),
-        state=JobState.DONE,
-        video_path=str(video.relative_to(data_dir)),
-    )
+    return priced_take(board, state=JobState.DONE, video_path=str(video.relative_to(data_dir)))
 
 
 def take(board: Storyboard, data_dir: Path, resolution: Resolution) -> Job:

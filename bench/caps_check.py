@@ -21,9 +21,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from storyboard.budget import Budget, Caps, days_back, load_caps, save_caps
-from storyboard.catalog import OFFERS, offer
-from storyboard.models import Job, JobState, ProviderId, Shot, Storyboard, utcnow
-from storyboard.pricing import quote
+from storyboard.catalog import OFFERS
+from storyboard.models import JobState, ProviderId, Shot, Storyboard, utcnow
+from storyboard.pricing import priced_take
 from storyboard.prompt_parts import prompt_limit
 from storyboard.store import Store
 
@@ -37,14 +37,12 @@ def _fill(store: Store, takes: int) -> None:
     for i in range(takes):
         provider = rng.choice([ProviderId.WAVESPEED, ProviderId.FAL, ProviderId.EVOLINK, ProviderId.PREVIEW])
         sb = Storyboard(provider=provider, shots=[Shot(prompt=f"take {i}", duration=rng.randint(3, 15))])
-        job = Job(
+        minutes = rng.randint(0, 60 * 24 * 60)
+        job = priced_take(
+            sb,
             idempotency_key=f"bench-{i}",
-            storyboard=sb,
-            provider=provider,
-            model=sb.model,
-            quote=quote(sb, offer(provider, sb.model)),
             state=rng.choice(states),
-            created_at=now - timedelta(minutes=rng.randint(0, 60 * 24 * 60)),
+            created_at=now - timedelta(minutes=minutes),
         )
         store.create_job(job)
 

@@ -29,9 +29,8 @@ def _fill(data_dir: Path, storyboards: int) -> None:
     """TAKES DONE takes spread over `storyboards` storyboards, each with a poster on disk."""
     from PIL import Image, ImageDraw
 
-    from storyboard.catalog import offer
-    from storyboard.models import Job, JobState, Shot, Storyboard, utcnow
-    from storyboard.pricing import quote
+    from storyboard.models import JobState, Shot, Storyboard, utcnow
+    from storyboard.pricing import priced_take
     from storyboard.store import Store
 
     store = Store(data_dir / "studio.db")
@@ -46,11 +45,8 @@ def _fill(data_dir: Path, storyboards: int) -> None:
         base = boards[i % storyboards]
         version = (i // storyboards) % 3  # three versions of each storyboard
         sb = base.model_copy(update={"shots": [base.shots[0].model_copy(update={"duration": 3 + version})]})
-        job = Job(
-            storyboard=sb,
-            provider=sb.provider,
-            model=sb.model,
-            quote=quote(sb, offer(sb.provider, sb.model)),
+        job = priced_take(
+            sb,
             state=JobState.DONE,
             progress=1.0,
             message="Ready.",

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from storyboard import takes
 from storyboard.animatic import _ellipsize, _font, _line_height, _printable, _wrap
 from storyboard.captions import shot_starts
 from storyboard.catalog import MODELS, PROVIDERS, Offer, offer
@@ -93,7 +94,7 @@ def sent_options(storyboard: Storyboard, chosen: Offer) -> list[str]:
 
 def heading(storyboard: Storyboard, job: Job | None = None) -> str:
     """The brief's title: a take's own name if it was given one, else the storyboard's."""
-    return (job.title if job is not None and job.title else storyboard.name) or "Untitled storyboard"
+    return (takes.title(job) if job is not None else storyboard.name) or "Untitled storyboard"
 
 
 def file_stem(storyboard: Storyboard, job: Job | None = None) -> str:

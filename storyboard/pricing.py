@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from storyboard.catalog import OFFERS, Offer, RateRule
-from storyboard.models import LineItem, ModelId, ProviderId, Quote, Rate, Storyboard
+from storyboard.models import Job, LineItem, ModelId, ProviderId, Quote, Rate, Storyboard
 from storyboard.validate import Problem, validate
 
 
@@ -85,3 +86,11 @@ def compare(storyboard: Storyboard, model: ModelId | None = None, paid_only: boo
         if m == model and not (paid_only and p == ProviderId.PREVIEW)
     ]
     return sorted(rows, key=lambda r: (not r.available, r.quote.total, r.provider.value))
+
+
+def priced_take(storyboard: Storyboard, **fields: Any) -> Job:
+    """A take (job) of `storyboard` on its provider and model, at the catalog's price for it."""
+    price = quote(storyboard, OFFERS[(storyboard.provider, storyboard.model)])
+    return Job(
+        storyboard=storyboard, provider=storyboard.provider, model=storyboard.model, quote=price, **fields
+    )

@@ -16,7 +16,7 @@ from storyboard.animatic import SHOT_COLOURS
 from storyboard.brief import panel_layout
 from storyboard.catalog import offer
 from storyboard.models import Job, JobState, Storyboard
-from storyboard.pricing import quote
+from storyboard.pricing import priced_take, quote
 
 PLACEHOLDER = (226, 228, 233)
 
@@ -82,10 +82,7 @@ def test_the_editors_brief_shows_the_take_until_the_storyboard_changes(app: AppT
 
 def test_a_take_still_running_has_no_brief_yet(app: AppTest) -> None:
     sb = storyboard(app)
-    job = Job(
-        storyboard=sb, provider=sb.provider, model=sb.model, quote=quote(sb, offer(sb.provider, sb.model))
-    )
-    runtime().store.create_job(job.model_copy(update={"state": JobState.RUNNING, "message": "Rendering…"}))
+    runtime().store.create_job(priced_take(sb, state=JobState.RUNNING, message="Rendering…"))
     app.switch_page("pages/takes.py").run()
     assert not app.exception, app.exception
     assert brief_labels(app) == {}

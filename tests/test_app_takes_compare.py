@@ -10,9 +10,8 @@ from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
 from components.runtime import runtime
-from storyboard.catalog import offer
-from storyboard.models import Job, JobState, ProviderId, Storyboard
-from storyboard.pricing import quote
+from storyboard.models import JobState, ProviderId, Storyboard
+from storyboard.pricing import priced_take
 
 
 def _generate(at: AppTest, takes: int = 1) -> None:
@@ -126,14 +125,7 @@ def test_delete_asks_first_then_removes_the_row_and_its_files(app: AppTest, data
 
 def test_a_running_take_is_not_deleted(app: AppTest) -> None:
     sb = Storyboard()
-    running = Job(
-        storyboard=sb,
-        provider=sb.provider,
-        model=sb.model,
-        quote=quote(sb, offer(sb.provider, sb.model)),
-        state=JobState.RUNNING,
-        message="Rendering the animatic… 40%",
-    )
+    running = priced_take(sb, state=JobState.RUNNING, message="Rendering the animatic… 40%")
     runtime().store.create_job(running)
     app.switch_page("pages/takes.py").run()
     app.button(key=f"delete:{running.id}").click().run()

@@ -28,7 +28,7 @@ from storyboard.budget import (
 from storyboard.catalog import offer
 from storyboard.jobs import GenerateRefused, JobRunner
 from storyboard.models import Job, JobState, ModelId, ProviderId, Shot, Storyboard
-from storyboard.pricing import quote
+from storyboard.pricing import priced_take, quote
 from storyboard.store import Store
 
 D = Decimal
@@ -91,14 +91,8 @@ def test_a_cap_as_typed() -> None:
 
 def _take(store: Store, state: JobState, seconds: int = 5, at: datetime = NOW, key: str = "") -> Job:
     sb = Storyboard(provider=ProviderId.FAL, shots=[Shot(prompt="a", duration=seconds)])
-    job = Job(
-        idempotency_key=key or f"{state.value}-{at.isoformat()}-{seconds}",
-        storyboard=sb,
-        provider=sb.provider,
-        model=sb.model,
-        quote=quote(sb, offer(sb.provider, sb.model)),
-        state=state,
-        created_at=at,
+    job = priced_take(
+        sb, idempotency_key=key or f"{state.value}-{at.isoformat()}-{seconds}", state=state, created_at=at
     )
     store.create_job(job)
     return job

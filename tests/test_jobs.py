@@ -13,6 +13,7 @@ import pytest
 from storyboard.compile import CompiledRequest
 from storyboard.jobs import GenerateRefused, JobRunner
 from storyboard.models import Job, JobState, ModelId, ProviderId, Shot, Storyboard
+from storyboard.pricing import priced_take
 from storyboard.providers.base import ProviderError, RemoteStatus, Submission
 from storyboard.store import Store
 
@@ -326,14 +327,7 @@ def test_the_first_frame_is_uploaded_and_sent(
 
 def _stranded(store: Store, state: JobState, **changes: object) -> Job:
     sb = _storyboard()
-    from storyboard.catalog import offer
-    from storyboard.pricing import quote
-
-    job, _ = store.create_job(
-        Job(
-            storyboard=sb, provider=sb.provider, model=sb.model, quote=quote(sb, offer(sb.provider, sb.model))
-        )
-    )
+    job, _ = store.create_job(priced_take(sb))
     return store.update_job(job.id, state=state, **changes)
 
 

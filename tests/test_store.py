@@ -4,21 +4,14 @@ import threading
 from decimal import Decimal
 from pathlib import Path
 
-from storyboard.catalog import offer
 from storyboard.models import Job, JobState, ModelId, ProviderId, Shot, Storyboard
-from storyboard.pricing import quote
+from storyboard.pricing import priced_take
 from storyboard.store import Store
 
 
 def _job(sb: Storyboard, key: str = "k1", provider: ProviderId = ProviderId.FAL) -> Job:
     sb = sb.model_copy(update={"provider": provider})
-    return Job(
-        idempotency_key=key,
-        storyboard=sb,
-        provider=provider,
-        model=sb.model,
-        quote=quote(sb, offer(provider, sb.model)),
-    )
+    return priced_take(sb, idempotency_key=key)
 
 
 def _storyboard() -> Storyboard:

@@ -14,7 +14,7 @@ from storyboard import takes
 from storyboard.catalog import MAX_TAKES_PER_GENERATE
 from storyboard.jobs import GenerateRefused, JobRunner
 from storyboard.models import Job, JobState, ProviderId, Shot
-from storyboard.pricing import quote
+from storyboard.pricing import priced_take
 from storyboard.store import Store
 
 
@@ -104,17 +104,9 @@ def test_a_running_take_or_one_of_unknown_outcome_is_never_deleted(
 
 
 def _job(store: Store, sb, minutes: int, state: JobState = JobState.DONE) -> Job:  # noqa: ANN001
-    from storyboard.catalog import offer
     from storyboard.models import utcnow
 
-    job = Job(
-        storyboard=sb,
-        provider=sb.provider,
-        model=sb.model,
-        quote=quote(sb, offer(sb.provider, sb.model)),
-        state=state,
-        created_at=utcnow() + timedelta(minutes=minutes),
-    )
+    job = priced_take(sb, state=state, created_at=utcnow() + timedelta(minutes=minutes))
     return store.create_job(job)[0]
 
 
@@ -166,9 +158,7 @@ CREATE TABLE jobs (
 def test_a_studio_db_from_before_takes_had_names_opens_with_every_row(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     sb = _storyboard()
-    job = Job(
-        storyboard=sb, provider=sb.provider, model=sb.model, quote=quote(sb, _offer(sb)), state=JobState.DONE
-    )
+    job = priced_take(sb, state=JobState.DONE)
     body = job.model_dump(mode="json")
     del body["title"], body["starred"]  # as an older app wrote it
     import json
