@@ -132,9 +132,9 @@ with side_col:
     if unavailable:
         no_key(unavailable)
 
-    recent = rt.store.list_jobs(storyboard_id=sb.id, limit=MAX_TAKES_PER_GENERATE)
-    latest = latest_batch(recent)
-    busy = any(not job.state.finished for job in recent)
+    recent_jobs = rt.store.list_jobs(storyboard_id=sb.id, limit=MAX_TAKES_PER_GENERATE)
+    latest = latest_batch(recent_jobs)
+    busy = any(not job.state.finished for job in recent_jobs)
     count = take_count()
     st.button(
         "Generating…" if busy else generate_label(price.total, count),

@@ -33,8 +33,10 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
+    stop_when_event_set,
     wait_random_exponential,
 )
+from tenacity.stop import stop_base
 
 from storyboard import media
 from storyboard.budget import Budget
@@ -471,10 +473,10 @@ class JobRunner:
                 lambda e: isinstance(e, ProviderError) and e.sent is False and e.retryable
             ),
             stop=stop_after_attempt(SUBMIT_ATTEMPTS)
-            | (lambda state: self._stopping.is_set())
-            | (lambda state: _asked_wait(state) > SUBMIT_MAX_WAIT),  # the user is better told to retry
+            | stop_when_event_set(self._stopping)
+            | _AskedToWaitOver(SUBMIT_MAX_WAIT),  # the user is better told to retry
             wait=self._wait,
-            sleep=self._stopping.wait,
+            sleep=self._nap,
             reraise=True,
         )
         return retrying(lambda: client.submit(request, key))
@@ -650,18 +652,32 @@ class JobRunner:
         """Retry an idempotent call (status, upload, download, cancel) on retryable errors."""
         retrying = Retrying(
             retry=retry_if_exception(lambda e: isinstance(e, ProviderError) and e.retryable),
-            stop=stop_after_attempt(RETRIES + 1) | (lambda state: self._stopping.is_set()),
+            stop=stop_after_attempt(RETRIES + 1) | stop_when_event_set(self._stopping),
             wait=self._wait,
-            sleep=self._stopping.wait,
+            sleep=self._nap,
             reraise=True,
         )
         return retrying(call)
+
+    def _nap(self, seconds: float) -> None:
+        """A retry's wait, cut short by shutdown."""
+        self._stopping.wait(seconds)
 
 
 def _asked_wait(state: RetryCallState) -> float:
     """The Retry-After of the error that ended the last attempt, or 0."""
     error = state.outcome.exception() if state.outcome else None
     return getattr(error, "retry_after", None) or 0.0
+
+
+class _AskedToWaitOver(stop_base):
+    """Stop when the provider asks for a longer wait than `seconds`."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return _asked_wait(retry_state) > self.seconds
 
 
 def _fsync(path: Path) -> None:

@@ -24,7 +24,7 @@ import json
 import mimetypes
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -292,7 +292,8 @@ class FalClient:
         status = _status(body)
         if status.state != "completed":
             return self._clean(status)
-        url = submission.data.get("response_url") or body.get("response_url")
+        # submit() always stores response_url; "" (no URL) is refused by check_url like any bad one
+        url: str = submission.data.get("response_url") or body.get("response_url") or ""
         result = self._json(self._call("GET", url, headers=self._auth))
         video = result.get("video") if isinstance(result, dict) else None
         video_url = video.get("url") if isinstance(video, dict) else None
@@ -312,7 +313,9 @@ class FalClient:
             return status
         return RemoteStatus.model_validate_json(text.replace(self._key, "[key]"))
 
-    def _events(self, submission: Submission, should_stop: Callable[[], bool]) -> Iterator[dict[str, Any]]:
+    def _events(
+        self, submission: Submission, should_stop: Callable[[], bool]
+    ) -> Generator[dict[str, Any], None, None]:
         """The status stream's events, as dicts, until it ends or `should_stop()`."""
         url = f"{submission.data['status_url'].split('?')[0].rstrip('/')}/stream"
         check_url(url)
