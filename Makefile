@@ -21,8 +21,10 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
 
+# Two workers (pytest-xdist), one per core: the Chromium tests mostly wait on the app, and each
+# worker has its own browser, app servers and data dirs.
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 # ruff, then mypy on the app (its files and settings are in pyproject.toml's [tool.mypy]).
 lint: $(VENV)/.installed-test
