@@ -50,6 +50,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+_STOPPING: list[subprocess.Popen[bytes]] = []  # servers told to stop, not yet reaped
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _reap_stopped_servers() -> Iterator[None]:
+    yield
+    for proc in _STOPPING:
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
 class _PortTaken(Exception):
     """Another process bound the chosen port between `_free_port()` and streamlit binding it."""
 
@@ -120,12 +134,11 @@ class Server:
             self.proc.wait(10)
 
     def stop(self) -> None:
+        """SIGTERM, as a stopped `make run` gets. The next test need not wait the second or so the
+        app takes to shut down: the process is reaped at the end of the session."""
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+            _STOPPING.append(self.proc)
 
 
 @pytest.fixture(scope="session")

@@ -14,9 +14,10 @@ from tests.e2e.steps import (
     open_editor,
     prompt_box,
     settle,
+    shot_card,
     video_facts,
     wait_for_state,
-    write_shot,
+    write_prompt,
 )
 
 pytestmark = pytest.mark.e2e
@@ -24,8 +25,12 @@ pytestmark = pytest.mark.e2e
 
 def test_a_take_survives_the_app_being_killed_mid_render(page: Page, server: Server) -> None:
     open_editor(page, server.url)
-    # the longest render there is (15 s at 1080p), so the kill lands while it runs
-    write_shot(page, 1, "A lighthouse at dusk, the beam sweeps over the waves", 15)
+    # the longest render there is (15 s at 1080p), so the kill lands while it runs; End takes the
+    # focused slider to its longest in one rerun (arrow keys would take ten)
+    write_prompt(page, 1, "A lighthouse at dusk, the beam sweeps over the waves")
+    page.keyboard.press("End")
+    expect(shot_card(page, 1)).to_contain_text("Shot 1 · 15 s")
+    settle(page)
     page.get_by_role("button", name=GENERATE).click()
     (job_id, _), *_ = wait_for_state(server.data_dir, {"running"})
 
