@@ -12,6 +12,7 @@ import json
 import shutil
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,7 @@ def fake(tiny_mp4: Path) -> Iterator[FakeFal]:
 
 @pytest.fixture
 def client(fake: FakeFal) -> Iterator[FalClient]:
-    c = FalClient(KEY, queue_base=fake.url, rest_base=fake.url)
+    c = FalClient(KEY, queue_base=fake.url, rest_base=fake.url, api_base=fake.url)
     c.poll_interval = 0.02
     yield c
     c.close()
@@ -536,3 +537,42 @@ def test_a_whole_take_through_the_job_runner(
     assert len(fake.calls("upload")) == (1 if model == ModelId.TURBO_PRO_I2V else 0)
     # the runner follows fal over its status stream: completion seen without polling
     assert len(fake.calls("stream")) == 1 and len(fake.calls("status")) == 0
+
+
+# ---- prices --------------------------------------------------------------------------------------
+
+
+def test_fal_prices_a_request_from_its_platform_api(fake: FakeFal, client: FalClient) -> None:
+    fake.unit_prices["fal-ai/kling-video/v3/pro/text-to-video"] = 0.112
+    request = _request(ModelId.V3_PRO_T2V)  # SINGLE: 5 s, sound off
+
+    price = client.price(request)
+
+    assert price is not None and price.usd == Decimal("0.560")
+    asked = fake.calls("pricing")[0]
+    assert asked.query == {"endpoint_id": ["fal-ai/kling-video/v3/pro/text-to-video"]}
+    assert asked.headers["authorization"] == f"Key {KEY}"
+    assert fake.jobs_created == 0
+
+
+def test_fal_does_not_confirm_a_price_with_sound(fake: FakeFal, client: FalClient) -> None:
+    # One rate per endpoint; audio is billed on top [providers.md §2.5]: nothing to compare.
+    assert client.price(_request(ModelId.V3_PRO_T2V, MULTI)) is None
+    assert fake.calls("pricing") == []
+
+
+def test_a_fal_price_that_is_not_per_second_is_not_used(fake: FakeFal, client: FalClient) -> None:
+    body = {
+        "prices": [
+            {
+                "endpoint_id": "fal-ai/kling-video/v3/turbo/pro/text-to-video",
+                "unit_price": 0.7,
+                "unit": "video",
+                "currency": "USD",
+            }
+        ],
+        "next_cursor": None,
+        "has_more": False,
+    }
+    fake.fail_next("pricing", Fault(status=200, body=body))
+    assert client.price(_request(ModelId.TURBO_PRO_T2V)) is None

@@ -51,7 +51,7 @@ PRICING_PATH = "/v1/models/pricing"  # fal Platform API, on its api host
 STREAM_READ_TIMEOUT = 30.0  # a status stream silent this long is given up (retryable)
 # How fal names a per-second unit in its pricing answers (third-party copies show "second" and
 # "video_second"); any other unit cannot be turned into a price for a request here.
-PER_SECOND_UNITS = frozenset({"second", "seconds", "video_second", "video_seconds", "s"})
+PER_SECOND_UNITS = frozenset({"second", "seconds", "video_second", "video_seconds"})
 
 TERMINAL = ("completed", "failed", "cancelled")
 _STATES = {"IN_QUEUE": "queued", "IN_PROGRESS": "running", "COMPLETED": "completed"}
@@ -239,7 +239,7 @@ class FalClient(HostedClient):
                 ProviderError(f"{LABEL} sent no price for {request.endpoint}.", retryable=False, raw=reply)
             )
         found = mine[0]
-        if str(found.get("currency") or "USD").upper() != "USD" or found.get("unit") not in PER_SECOND_UNITS:
+        if str(found.get("currency") or "USD").upper() != "USD" or _unit(found) not in PER_SECOND_UNITS:
             return None
         try:
             rate = Decimal(str(found.get("unit_price")))
@@ -326,6 +326,10 @@ def _failure_sentence(error: Any, error_type: Any) -> str:
     return (
         f"{LABEL} could not make this video{said}. Change the storyboard if it says why, then generate again."
     )
+
+
+def _unit(price: dict[str, Any]) -> str:
+    return str(price.get("unit") or "").strip().lower().replace(" ", "_")
 
 
 def _billed_seconds(body: dict[str, Any]) -> int:
