@@ -153,10 +153,7 @@ def checked_rate(offer: Offer, rule: RateRule, checked: Iterable[CheckedRate], t
 
 def sample(offer: Offer, rule: RateRule) -> Storyboard:
     """The request a rate rule prices: one shot of SAMPLE_SECONDS with the rule's resolution and sound."""
-    options = Options(
-        resolution=rule.resolution or "1080p",
-        sound=bool(rule.sound),
-    )
+    options = Options.model_validate({"resolution": rule.resolution or "1080p", "sound": bool(rule.sound)})
     return Storyboard(
         name="Price check",
         provider=offer.provider,

@@ -196,7 +196,8 @@ class EvoLinkClient(HostedClient):
 
 def failure_sentence(reply: dict[str, Any]) -> str:
     """One sentence for a failed task, from `error.code` / `error.message`, saying what to do [E5]."""
-    error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+    given = reply.get("error")
+    error: dict[str, Any] = given if isinstance(given, dict) else {}
     code = str(error.get("code") or "")
     words = str(error.get("message") or code)[:200]
     said = f" ({words})" if words else ""

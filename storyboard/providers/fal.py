@@ -281,7 +281,7 @@ class FalClient(HostedClient):
         status = _status(body)
         if status.state != "completed":
             return self._clean(status)
-        url = submission.data.get("response_url") or body.get("response_url")
+        url = str(submission.data.get("response_url") or body.get("response_url") or "")
         result = self._json(self._call("GET", url))
         video = result.get("video") if isinstance(result, dict) else None
         video_url = video.get("url") if isinstance(video, dict) else None

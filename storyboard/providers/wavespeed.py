@@ -121,8 +121,8 @@ class WaveSpeedClient(HostedClient):
                 )
             )
         assert isinstance(data, dict) and isinstance(remote_id, str)
-        urls = data.get("urls") if isinstance(data.get("urls"), dict) else {}
-        get_url = urls.get("get") if isinstance(urls.get("get"), str) else None
+        urls = data.get("urls")
+        get_url = urls.get("get") if isinstance(urls, dict) and isinstance(urls.get("get"), str) else None
         return Submission(
             remote_id=remote_id,
             data={
