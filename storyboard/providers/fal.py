@@ -251,10 +251,6 @@ class FalClient(HostedClient):
             )
         return ProviderPrice(usd=rate * _billed_seconds(request.body), source=f"{LABEL} GET {PRICING_PATH}")
 
-    def download(self, url: str, dest: Path) -> None:
-        """Stream the result to disk. It is a public CDN link: no key goes with it."""
-        super().download(url, dest)
-
     def cancel(self, submission: Submission) -> bool:
         """Ask fal to cancel. True when it will not run or has already finished; False otherwise.
 

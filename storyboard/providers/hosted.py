@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel
 
 from storyboard.catalog import PROVIDERS
 from storyboard.providers.base import ProviderClient, ProviderError
@@ -40,10 +41,10 @@ def scrub(value: T, secret: str) -> T:
         value.args = (value.message,)
         value.raw = scrub(value.raw, secret)
         return value
-    if hasattr(value, "model_dump_json") and hasattr(value, "model_validate_json"):  # pydantic model
+    if isinstance(value, BaseModel):  # a RemoteStatus or Submission: its sentence and raw body
         text = value.model_dump_json()
         if secret in text:
-            return type(value).model_validate_json(text.replace(secret, HIDDEN))  # type: ignore[attr-defined]
+            return type(value).model_validate_json(text.replace(secret, HIDDEN))  # type: ignore[return-value]
     return value
 
 
