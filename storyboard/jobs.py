@@ -42,7 +42,7 @@ from storyboard.catalog import MAX_TAKES_PER_GENERATE, PROVIDERS, offer
 from storyboard.compile import CompiledRequest, compile_request
 from storyboard.models import Job, JobState, ProviderId, Storyboard, utcnow
 from storyboard.pricing import quote
-from storyboard.providers.base import ProviderClient, ProviderError, RemoteStatus, Submission
+from storyboard.providers.base import ProviderClient, ProviderError, RemoteStatus, Submission, follow_to_end
 from storyboard.store import Store
 from storyboard.validate import validate
 
@@ -495,7 +495,7 @@ class JobRunner:
         cancel_sent = False
         empty_completions = 0
         # A client that can stream status (fal's SSE) sees completion at once; others are polled.
-        follow: Callable[..., RemoteStatus] | None = getattr(client, "follow", None)
+        follow: Callable[..., RemoteStatus] | None = (lambda sub, on_update, should_stop: follow_to_end(client, sub, on_update, should_stop)) if client.streams_status else None  # fmt: skip
 
         def show(status: RemoteStatus) -> None:
             progress = status.progress if status.progress is not None else shown["progress"]
