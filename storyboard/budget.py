@@ -37,7 +37,9 @@ PENDING = (JobState.QUEUED, JobState.UPLOADING, JobState.SUBMITTING)  # about to
 COUNTED = (*BILLED, *PENDING)
 CENT = Decimal("0.01")
 MAX_CAP = Decimal(MAX_CAP_USD)
-ABSURD = f"A cap is a dollar amount from $0.00 to ${MAX_CAP:,.2f}: type it again, or leave it empty for no cap."
+ABSURD = (
+    f"A cap is a dollar amount from $0.00 to ${MAX_CAP:,.2f}: type it again, or leave it empty for no cap."
+)
 
 
 class CapProblem(ValueError):

@@ -71,7 +71,10 @@ def _drop(data: Any, loc: list[Any]) -> bool:
 
 
 def _where(loc: tuple[Any, ...]) -> str:
-    words = []
+    words: list[str] = []
     for step in loc:
-        words.append(f"{step + 1}" if isinstance(step, int) else str(step).replace("_", " "))
+        if isinstance(step, int):  # "shots", 1 -> "shot 2": counted as the editor counts them
+            words[-1:] = [f"{words[-1].removesuffix('s') if words else 'item'} {step + 1}"]
+        else:
+            words.append(str(step).replace("_", " "))
     return " ".join(words)

@@ -165,6 +165,9 @@ class Store:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=FULL")  # a committed job row survives a power cut
             self._migrate(legacy_caps)
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise self._fail(exc) from exc
         except BaseException:
             self._db.close()
             raise
