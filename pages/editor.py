@@ -63,7 +63,7 @@ def _unsaved_note(sb_index: int | None) -> None:
     """Beside the field whose edit could not be saved: say so (the edit is kept in this session)."""
     problem = unsaved()
     if problem is not None and sb_index == _unsaved_shot():
-        st.error(f"Not saved yet, kept on this page: {problem}", icon="💾")
+        st.error(f"Not saved yet, kept on this page: {problem}")
 
 
 def _unsaved_shot() -> int | None:
