@@ -33,6 +33,7 @@ from storyboard import editing
 from storyboard.catalog import MAX_TAKES_PER_GENERATE, PROVIDERS
 from storyboard.jobs import GenerateRefused
 from storyboard.pricing import compare, quote
+from storyboard.store import StorageProblem
 from storyboard.validate import validate
 
 OPEN_MENU = "open-menu"  # the Open… menu's open state (components/menus.py)
@@ -85,7 +86,7 @@ def _generate() -> None:
     try:
         sb = current()
         runtime().runner.generate_takes(sb, _takes_wanted(), session_clients().get(sb.provider))
-    except GenerateRefused as refused:
+    except (GenerateRefused, StorageProblem) as refused:  # a full disk: nothing was written or sent
         st.session_state[GENERATE_ERROR] = str(refused)
 
 

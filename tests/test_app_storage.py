@@ -129,3 +129,19 @@ def test_a_full_disk_says_so_beside_the_prompt_and_keeps_it_until_it_can_be_save
     assert not app.error
     saved = runtime.runtime().store.load_draft(sb_id)
     assert saved is not None and saved.shots[0].prompt == "A paper boat drifts down a rain-filled gutter"
+
+
+def test_generate_on_a_full_disk_says_so_and_sends_nothing(
+    app: AppTest, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_prompt(app, 0, "A paper boat drifts down a rain-filled gutter")
+    full = problem_sentence(sqlite3.OperationalError("database or disk is full"), DataDir(data_dir).db)
+
+    def disk_full(self: Store, jobs: object) -> None:
+        raise StorageProblem(full)
+
+    monkeypatch.setattr(Store, "create_jobs", disk_full)
+    app.button(key="w:generate").click().run()
+    assert not app.exception
+    assert [e.value for e in app.error] == [full]
+    assert runtime.runtime().store.list_jobs() == []
