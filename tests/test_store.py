@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from storyboard import store as store_module
 from storyboard.models import Job, JobState, ModelId, ProviderId, Shot, Storyboard
 from storyboard.pricing import priced_take
 from storyboard.store import MIGRATIONS, StorageProblem, Store
@@ -190,3 +191,22 @@ def test_a_draft_that_is_not_json_at_all_opens_by_its_name(tmp_path: Path) -> No
 
 def test_a_new_database_is_at_the_latest_schema_version(tmp_path: Path) -> None:
     assert Store(tmp_path / "studio.db").schema_version() == len(MIGRATIONS)
+
+
+def test_a_failed_take_marked_as_paid_counts_once_the_marker_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one place a paid-though-failed take (its result link expired) joins the spend: naming
+    the runner's marker in PAID_THOUGH_FAILED counts it in caps, chart and totals, deleted or not."""
+    store = Store(tmp_path / "s.db")
+    sb = _storyboard()
+    expired, _ = store.create_job(_job(sb, "expired"))
+    store.update_job(expired.id, state=JobState.FAILED, details={"paid": True})
+    never_sent, _ = store.create_job(_job(sb, "never-sent"))
+    store.update_job(never_sent.id, state=JobState.FAILED)
+    assert store.spend_by_provider() == {}
+    monkeypatch.setattr(store_module, "PAID_THOUGH_FAILED", "json_extract(details, '$.paid') IS 1")
+    assert store.spend_by_provider() == {ProviderId.FAL: Decimal("1.40")}
+    store.delete_job(expired.id, [JobState.FAILED])
+    assert store.spend_by_provider() == {ProviderId.FAL: Decimal("1.40")}  # its details went with it
+    assert store.spend_since(expired.created_at) == Decimal("1.40")
