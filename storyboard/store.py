@@ -298,7 +298,8 @@ class Store:
         values = [row["daily"], row["session"], row["session_since"]]
         if any(v is not None and not isinstance(v, str) for v in values):
             return Caps(damaged=True)
-        return caps_from_record(CapsRecord(*values, damaged=bool(row["damaged"])))
+        daily, session, since = values
+        return caps_from_record(CapsRecord(daily, session, since, damaged=bool(row["damaged"])))
 
     @staticmethod
     def _write_caps(db: sqlite3.Connection, record: CapsRecord) -> None:
