@@ -7,6 +7,7 @@
     images/<sha256>.png  first frames, named by their content (.jpg for photos)
     preview/             the free Preview animatics' working files
     .runner.lock         held by the one app that runs takes from this data dir
+    checked_prices.json  the providers' own prices, as Settings' "Check prices" last read them
     budget.json.migrated the caps file of earlier versions, once copied into studio.db
 
 Rows store paths relative to the data dir (`relative`), so the folder can move.
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 IMAGES = "images"  # a first frame's stored path starts with this (it is saved in drafts)
+CHECKED_PRICES = "checked_prices.json"
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,10 @@ class DataDir:
     @property
     def lock(self) -> Path:
         return self.root / ".runner.lock"
+
+    @property
+    def checked_prices(self) -> Path:
+        return self.root / CHECKED_PRICES
 
     @property
     def legacy_caps(self) -> Path:
