@@ -15,7 +15,6 @@ import streamlit as st
 from storyboard import editing, settings
 from storyboard.catalog import PROVIDERS
 from storyboard.jobs import DataDirBusy, JobRunner
-from storyboard.layout import DataDir
 from storyboard.models import Job, ProviderId, Storyboard, new_id
 from storyboard.providers import build_clients
 from storyboard.providers.base import ProviderClient
@@ -43,8 +42,7 @@ _made: list[Runtime] = []
 @st.cache_resource(show_spinner=False)
 def _runtime(data_dir: str) -> Runtime:
     path = Path(data_dir)
-    layout = DataDir(path)
-    store = Store(layout.db, legacy_caps=layout.legacy_caps)
+    store = Store.for_data_dir(path)
     try:
         runner = JobRunner(store, path, build_clients(path))
     except BaseException:

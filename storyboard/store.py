@@ -35,6 +35,7 @@ from storyboard.budget import (
     caps_to_record,
     record_from_legacy_file,
 )
+from storyboard.layout import DataDir
 from storyboard.models import Job, JobState, ModelId, ProviderId, Storyboard, utcnow
 from storyboard.salvage import salvage
 from storyboard.settings import DATA_DIR_ENV
@@ -171,6 +172,13 @@ class Store:
         except BaseException:
             self._db.close()
             raise
+
+    @classmethod
+    def for_data_dir(cls, root: Path) -> Store:
+        """The data dir's database, with an earlier version's caps file carried into it: how the app
+        (and any worker process beside it) opens the store."""
+        layout = DataDir(root)
+        return cls(layout.db, legacy_caps=layout.legacy_caps)
 
     def close(self) -> None:
         with self._lock:

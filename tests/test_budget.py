@@ -308,7 +308,7 @@ def test_a_data_dir_from_the_previous_version_is_upgraded_in_place_losing_nothin
     data = tmp_path / "data"
     shutil.copytree(V0, data)
     layout = DataDir(data)
-    store = Store(layout.db, legacy_caps=layout.legacy_caps)
+    store = Store.for_data_dir(data)  # as the app opens it
     assert store.schema_version() == 2
     draft = store.load_draft("draft-v0")
     assert draft is not None and draft.name == "Bottle on sand"
