@@ -184,6 +184,6 @@ cap_inputs()
 
 st.subheader("Where things are kept")
 st.markdown(
-    f"- Data folder: `{runtime().data_dir}` (change it with `{DATA_DIR_ENV}`): drafts, takes, videos, posters.\n"
+    f"- Data folder: `{runtime().data_dir}` (change it with `{DATA_DIR_ENV}`): drafts, takes, spending caps, videos, posters, first frames.\n"
     f"- Keys: the environment or `{SECRETS_FILE}`, never the data folder."
 )

@@ -397,6 +397,8 @@ EDITOR_LIMITS = _editor_limits()
 DEFAULT_SHOT_SECONDS = 5
 # "Generate ×N": at most this many takes of one storyboard from one press (each is paid for).
 MAX_TAKES_PER_GENERATE = 4
+# The largest spending cap (US$) accepted: anything above is a typo, not a budget.
+MAX_CAP_USD = 1_000_000
 
 # Preview renders an animatic at these sizes (even numbers: yuv420p needs them).
 FRAME_SIZES: dict[Resolution, dict[str, tuple[int, int]]] = {

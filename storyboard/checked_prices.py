@@ -26,12 +26,13 @@ from pydantic import BaseModel, ValidationError
 
 from storyboard.catalog import OFFERS, PROVIDERS, Offer, RateRule
 from storyboard.compile import compile_request
+from storyboard.layout import CHECKED_PRICES, DataDir
 from storyboard.models import ModelId, Options, ProviderId, Rate, Resolution, Shot, Storyboard
 
 if TYPE_CHECKING:
     from storyboard.providers.base import ProviderClient
 
-FILE_NAME = "checked_prices.json"
+FILE_NAME = CHECKED_PRICES
 SAMPLE_SECONDS = 5
 SAMPLE_PROMPT = "A price check: a calm beach at sunrise."
 # What a first frame is called in a sample body: only its price is asked, nothing is fetched.
@@ -97,7 +98,7 @@ def _rounded(value: Decimal) -> Decimal:
 
 
 def path(data_dir: Path) -> Path:
-    return data_dir / FILE_NAME
+    return DataDir(data_dir).checked_prices
 
 
 def load(data_dir: Path) -> list[CheckedRate]:

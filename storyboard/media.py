@@ -30,6 +30,7 @@ from typing import Literal
 
 from PIL import Image, ImageFilter, ImageOps
 
+from storyboard.layout import DataDir
 from storyboard.models import FirstFrame, ImageRules
 
 __all__ = [
@@ -154,7 +155,7 @@ def fix_aspect(
 
 def first_frame_path(digest: str, image_format: str) -> str:
     """Where a first frame is kept, relative to the data dir: named by its content."""
-    return f"images/{digest}.{'png' if image_format == 'PNG' else 'jpg'}"
+    return DataDir.image(digest, image_format)
 
 
 def save_first_frame(checked: CheckedImage, data_dir: Path, original_name: str) -> FirstFrame:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from storyboard.diff import content_key
+from storyboard.layout import DataDir
 from storyboard.models import Job, JobState
 from storyboard.store import Store
 
@@ -106,7 +107,7 @@ def delete(store: Store, data_dir: Path, job_id: str) -> str | None:
 
 def _files(job: Job, data_dir: Path) -> list[Path]:
     root = data_dir.resolve()
-    found = [root / "videos" / f"{job.id}.mp4", root / "videos" / f"{job.id}.mp4.part"]
+    found = [DataDir(root).video(job.id), DataDir(root).part(job.id)]
     for relative in (job.video_path, job.poster_path):
         if relative:
             found.append(root / relative)
