@@ -1,7 +1,7 @@
 """SQLite: drafts and jobs (spend is derived from jobs). The only module that writes SQL.
 
-Safe to share between the UI and worker threads: each thread gets its own connection, WAL mode
-lets readers run while a worker writes. No key is ever stored: jobs hold the storyboard, the quote
+Safe to share between the UI and worker threads: one connection used under one lock (see
+`Store.__init__`), in WAL mode so another process can read while this one writes. No key is ever stored: jobs hold the storyboard, the quote
 and the provider's answers, never request headers.
 """
 
@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from storyboard import job_states
 from storyboard.models import Job, JobState, ModelId, ProviderId, Storyboard, utcnow
 
 SCHEMA = """
@@ -54,8 +55,10 @@ CREATE TABLE IF NOT EXISTS deleted_jobs (
 );
 """
 
-# States in which money may have been spent: the quote counts towards spend.
+# States in which money may have been spent: the quote counts towards spend. So does a FAILED take
+# whose details say `charged` (the provider made it, but its video could not be saved).
 BILLABLE = (JobState.RUNNING, JobState.DOWNLOADING, JobState.DONE, JobState.UNKNOWN)
+CHARGED_SQL = "json_extract(details, '$.charged') = 1"
 
 
 class Store:
@@ -142,7 +145,12 @@ class Store:
         return existing, False
 
     def update_job(self, job_id: str, details: dict[str, Any] | None = None, **changes: Any) -> Job:
-        """Change a job's fields and merge into its details, in ONE transaction, and return it."""
+        """Change a job's fields (never its state: see `transition`) and merge into its details, in
+        ONE transaction, and return it."""
+        if "state" in changes:
+            raise TypeError(
+                "update_job does not change a job's state; use transition(job_id, from_states, ...)."
+            )
         job = self.transition(job_id, None, details, **changes)
         assert job is not None
         return job
@@ -156,7 +164,8 @@ class Store:
     ) -> Job | None:
         """Compare-and-set: apply the changes only if the job is in one of `from_states` (any state
         when None). Returns the changed job, or None when it was not in those states. This is how
-        exactly one of "submit" and "cancel" wins, whichever thread or process asks first."""
+        exactly one of "submit" and "cancel" wins, whichever thread or process asks first.
+        A change of state must be one `job_states.ALLOWED` lists (IllegalTransition otherwise)."""
         with self._tx() as db:
             row = db.execute("SELECT body, details FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if row is None:
@@ -164,6 +173,8 @@ class Store:
             job = Job.model_validate_json(row["body"])
             if from_states is not None and job.state not in set(from_states):
                 return None
+            if "state" in changes:  # the same state again is refused too: a second claim never wins
+                job_states.check(job.state, JobState(changes["state"]))
             job = Job.model_validate({**job.model_dump(), **changes, "updated_at": utcnow()})
             merged = {**json.loads(row["details"]), **(details or {})}
             db.execute(
@@ -250,19 +261,19 @@ class Store:
         rows = self._read(f"SELECT body FROM jobs WHERE state NOT IN ({marks}) ORDER BY created_at", finished)
         return [Job.model_validate_json(r["body"]) for r in rows]
 
-    def typical_seconds(self, provider: ProviderId, model: ModelId, last: int = 10) -> float | None:
-        """How long this provider and model took from submit to result, median of recent takes."""
+    def recent_seconds(self, provider: ProviderId, model: ModelId, last: int = 10) -> list[float]:
+        """How long recent takes of this provider and model took from submit to result (seconds,
+        newest first): the poll plan goes by their spread, not by one typical figure."""
         rows = self._read(
             "SELECT json_extract(details, '$.generation_seconds') AS took FROM jobs WHERE provider = ? AND model = ?"
             " AND state = ? AND took IS NOT NULL ORDER BY created_at DESC LIMIT ?",
             (provider.value, model.value, JobState.DONE.value, last),
         )
-        took = sorted(float(r["took"]) for r in rows)
-        return took[len(took) // 2] if took else None
+        return [float(r["took"]) for r in rows]
 
     def spend_by_provider(self, since: datetime | None = None) -> dict[ProviderId, Decimal]:
         marks = ",".join("?" * len(BILLABLE))
-        sql = f"SELECT provider, cost, created_at FROM jobs WHERE state IN ({marks})"
+        sql = f"SELECT provider, cost, created_at FROM jobs WHERE (state IN ({marks}) OR {CHARGED_SQL})"
         sql += f" UNION ALL SELECT provider, cost, created_at FROM deleted_jobs WHERE state IN ({marks})"
         args: list[Any] = [s.value for s in BILLABLE] * 2
         if since is not None:
@@ -275,10 +286,10 @@ class Store:
         return totals
 
     def spend_in(self, states: Iterable[JobState], since: datetime | None = None) -> Decimal:
-        """The quoted cost of the jobs in `states`, created since `since`."""
+        """The quoted cost of the jobs in `states` (and of charged failed ones), created since `since`."""
         values = [s.value for s in states]
         # `+state`: the state index would visit most rows; created_at's visits only these.
-        sql = f"SELECT cost FROM jobs WHERE +state IN ({','.join('?' * len(values))})"
+        sql = f"SELECT cost FROM jobs WHERE (+state IN ({','.join('?' * len(values))}) OR {CHARGED_SQL})"
         args: list[Any] = list(values)
         if since is not None:
             sql += " AND created_at >= ?"
@@ -290,7 +301,7 @@ class Store:
         marks = ",".join("?" * len(BILLABLE))
         rows = self._read(
             "SELECT substr(created_at, 1, 10) AS day, provider, SUM(CAST(cost AS REAL)) AS usd FROM jobs"
-            f" WHERE +state IN ({marks}) AND created_at >= ? GROUP BY day, provider ORDER BY day, provider",
+            f" WHERE (+state IN ({marks}) OR {CHARGED_SQL}) AND created_at >= ? GROUP BY day, provider ORDER BY day, provider",
             [*(s.value for s in BILLABLE), since.isoformat()],
         )
         # Costs have at most 3 decimals (catalog rates x whole seconds): rounding the sum is exact.

@@ -6,6 +6,8 @@ status, download the result. A client never touches the store; the runner writes
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -58,10 +60,14 @@ class RemoteStatus(BaseModel):
 
 
 class ProviderClient(Protocol):
+    """What the runner calls. Clients subclass this explicitly, so the optional abilities below
+    come with defaults and the runner never probes for them."""
+
     provider: ProviderId
     free: bool  # a free provider may safely be re-submitted after a crash
     poll_interval: float  # seconds between status calls to start with
     cancellable: bool  # the provider can stop a job it has started
+    streams_status: bool = False  # True: the runner follows jobs with `follow`, not `status`
 
     def upload_image(self, path: Path) -> str: ...
 
@@ -72,3 +78,22 @@ class ProviderClient(Protocol):
     def download(self, url: str, dest: Path) -> None: ...
 
     def cancel(self, submission: Submission) -> bool: ...
+
+    def follow(self, submission: Submission, should_stop: Callable[[], bool]) -> Iterator[RemoteStatus]:
+        """Every status seen on a stream, ending after a terminal one or when `should_stop()`; a
+        broken stream raises ProviderError(retryable=True) and the runner opens it again.
+        Only called when `streams_status` is True."""
+        raise NotImplementedError
+
+    def find_submission(
+        self, request: CompiledRequest, sent_after: datetime, sent_before: datetime
+    ) -> Submission | None:
+        """Our own job for `request`, sent between the two times (UTC), looked up in the provider's
+        history after a submit whose answer was lost; None where the provider has no history."""
+        return None
+
+    def forget(self, submission: Submission) -> None:
+        """The result is saved: drop anything kept for this job."""
+
+    def close(self) -> None:
+        """Release connections."""

@@ -25,7 +25,7 @@ import httpx
 from storyboard.catalog import PROVIDERS
 from storyboard.compile import CompiledRequest
 from storyboard.models import ProviderId
-from storyboard.providers.base import ProviderError, RemoteStatus, Submission
+from storyboard.providers.base import ProviderClient, ProviderError, RemoteStatus, Submission
 from storyboard.providers.http import call, json_of, new_client, stream_to_file, usable_key
 from storyboard.settings import base_url as configured_base_url
 
@@ -68,7 +68,7 @@ _RETRY_LATER = frozenset(
 )
 
 
-class EvoLinkClient:
+class EvoLinkClient(ProviderClient):
     provider = ProviderId.EVOLINK
     free = False
     poll_interval = 1.0

@@ -6,8 +6,8 @@
   subpath, so they are kept as given rather than rebuilt [F6][F10].
 - Follow: `GET status_url` answers 202 while `IN_QUEUE` / `IN_PROGRESS` and 200 once `COMPLETED`
   [F11]; a `COMPLETED` carrying `error` / `error_type` is a failed job [F10]. The video is then at
-  `GET response_url` -> `video.url` [F1]. `follow()` listens to `GET {status_url}/stream` (SSE)
-  instead of polling, and falls back to polling when the stream breaks [F6].
+  `GET response_url` -> `video.url` [F1]. `follow()` yields the statuses of `GET {status_url}/stream`
+  (SSE) instead of polling [F6]; when it breaks the runner's retry policy opens it again.
 - First frames go to fal's storage: a short-lived token from `POST {rest}/storage/auth/token`,
   then `POST {token.base_url}/files/upload` with the raw bytes; `access_url` is what the body
   names [F10].
@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import mimetypes
 import re
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ import httpx
 from storyboard.catalog import PROVIDERS
 from storyboard.compile import CompiledRequest
 from storyboard.models import ProviderId
-from storyboard.providers.base import ProviderError, RemoteStatus, Submission
+from storyboard.providers.base import ProviderClient, ProviderError, RemoteStatus, Submission
 from storyboard.providers.http import (
     CONNECT_TIMEOUT,
     call,
@@ -51,8 +50,6 @@ DASHBOARD = PROVIDERS[ProviderId.FAL].dashboard_url
 TOKEN_PATH = "/storage/auth/token?storage_type=fal-cdn-v3"  # the default "fal_v3" storage [F10]
 UPLOAD_PATH = "/files/upload"
 STREAM_READ_TIMEOUT = 30.0  # a status stream silent this long is closed and opened again
-STREAM_ATTEMPTS = 3  # streams in a row that bring nothing before falling back to polling
-MAX_FOLLOW_INTERVAL = 5.0
 
 TERMINAL = ("completed", "failed", "cancelled")
 _STATES = {"IN_QUEUE": "queued", "IN_PROGRESS": "running", "COMPLETED": "completed"}
@@ -67,12 +64,12 @@ _THEIR_SIDE = frozenset({"internal_error", "runner_scheduling_failure", "request
 _CANCEL_DONE = frozenset({"OK", "CANCELLATION_REQUESTED", "ALREADY_COMPLETED"})
 
 
-class FalClient:
+class FalClient(ProviderClient):
     provider = ProviderId.FAL
     free = False
     poll_interval = 1.0
     cancellable = True
-    max_poll_interval = MAX_FOLLOW_INTERVAL  # follow()'s polling fallback backs off up to this
+    streams_status = True  # the runner follows jobs over fal's status stream
 
     def __init__(
         self,
@@ -201,62 +198,22 @@ class FalClient:
             )
         return self._finish(submission, body)
 
-    def follow(
-        self,
-        submission: Submission,
-        on_update: Callable[[RemoteStatus], None],
-        should_stop: Callable[[], bool],
-    ) -> RemoteStatus:
-        """Follow a job to its end over `{status_url}/stream` (SSE), then fetch the result.
-
-        `on_update` gets every status seen, the final one included. A stream that ends, breaks or
-        stays silent for STREAM_READ_TIMEOUT seconds before COMPLETED is opened again; after
-        STREAM_ATTEMPTS streams in a row bring nothing, this polls `status()` instead, backing off
-        from `poll_interval` to `max_poll_interval`. Retryable errors while polling are waited out;
-        a definite error is raised. When `should_stop()` turns true it returns the last status seen
-        (not terminal).
-        """
-        last = RemoteStatus(state="queued")
-        fruitless = 0  # streams in a row that brought no event at all
-        while fruitless < STREAM_ATTEMPTS:
-            events = self._events(submission, should_stop)
-            heard = False
-            try:
-                for event in events:
-                    heard = True
-                    last = self._finish(submission, event)
-                    on_update(last)
-                    if last.state in TERMINAL:
-                        return last
-            except (ProviderError, httpx.HTTPError):
-                pass  # broken or silent for too long: open it again
-            finally:
-                events.close()
-            if should_stop():
-                return last
-            # A long job outlives one stream: reopen it (its first event is the current status),
-            # and only poll when streams keep bringing nothing.
-            fruitless = 0 if heard else fruitless + 1
-            if fruitless and _sleep(
-                min(self.max_poll_interval, self.poll_interval * 2**fruitless), should_stop
-            ):
-                return last
-        interval = self.poll_interval
-        while True:
-            try:
-                last = self.status(submission)
-            except ProviderError as exc:
-                if not exc.retryable:
-                    raise
-                wait = max(interval, exc.retry_after or 0.0)
-            else:
-                on_update(last)
-                if last.state in TERMINAL:
-                    return last
-                wait = interval
-            if _sleep(wait, should_stop):
-                return last
-            interval = min(self.max_poll_interval, interval * 1.5)
+    def follow(self, submission: Submission, should_stop: Callable[[], bool]) -> Iterator[RemoteStatus]:
+        """Every status on `{status_url}/stream` (SSE), a COMPLETED one with its video link; ends
+        after a terminal status, when the stream ends, or when `should_stop()`. A stream that
+        breaks, or stays silent for STREAM_READ_TIMEOUT seconds, raises a retryable ProviderError:
+        the runner's policy opens it again (its first event is the current status)."""
+        events = self._events(submission, should_stop)
+        try:
+            for event in events:
+                status = self._finish(submission, event)
+                yield status
+                if status.state in TERMINAL:
+                    return
+        except httpx.HTTPError as exc:
+            raise ProviderError(f"{LABEL}'s status stream broke; reopening it.", retryable=True) from exc
+        finally:
+            events.close()
 
     def download(self, url: str, dest: Path) -> None:
         """Stream the result to disk. It is a public CDN link: no key goes with it."""
@@ -320,7 +277,11 @@ class FalClient:
         with self._http.stream("GET", url, headers=self._auth, timeout=timeout) as response:
             if response.status_code >= 400:
                 response.read()
-                raise ProviderError(f"{LABEL}'s status stream answered HTTP {response.status_code}.")
+                raise ProviderError(
+                    f"{LABEL}'s status stream answered HTTP {response.status_code}.",
+                    retryable=response.status_code == 429 or response.status_code >= 500,
+                    status_code=response.status_code,
+                )
             data: list[str] = []
             for line in response.iter_lines():
                 if should_stop():
@@ -383,13 +344,3 @@ def _mime(path: Path, data: bytes) -> str:
 def _safe_name(name: str) -> str:
     """A file name that fits in an HTTP header (ASCII, no separators)."""
     return re.sub(r"[^A-Za-z0-9._-]", "_", name)[-100:] or "image"
-
-
-def _sleep(seconds: float, should_stop: Callable[[], bool]) -> bool:
-    """Wait, looking at `should_stop` every 0.1 s; True if it asked to stop."""
-    end = time.monotonic() + seconds
-    while (left := end - time.monotonic()) > 0:
-        if should_stop():
-            return True
-        time.sleep(min(0.1, left))
-    return should_stop()

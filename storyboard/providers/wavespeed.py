@@ -31,7 +31,7 @@ import httpx
 from storyboard.catalog import PROVIDERS
 from storyboard.compile import CompiledRequest
 from storyboard.models import ProviderId
-from storyboard.providers.base import ProviderError, RemoteStatus, Submission
+from storyboard.providers.base import ProviderClient, ProviderError, RemoteStatus, Submission
 from storyboard.providers.http import call, error_for, json_of, new_client, stream_to_file, usable_key
 from storyboard.settings import base_url as configured_base_url
 
@@ -42,7 +42,7 @@ RESULT_PATH = "/api/v3/predictions/{id}/result"
 _STATES = {"created": "queued", "processing": "running", "completed": "completed"}
 
 
-class WaveSpeedClient:
+class WaveSpeedClient(ProviderClient):
     provider = ProviderId.WAVESPEED
     free = False
     poll_interval = 1.0  # the official SDK's default [W1]
