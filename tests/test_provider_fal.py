@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from storyboard.media import probe_video
 from storyboard.models import FirstFrame, JobState, ModelId, Options, ProviderId, Shot, Storyboard
 from storyboard.providers.base import ProviderError, RemoteStatus, Submission
 from storyboard.providers.fal import FalClient
+from storyboard.runner.policies import RETRIES, Policies
 from storyboard.store import Store
 
 KEY = "fal-test-id:fal-test-secret"
@@ -59,7 +61,6 @@ def fake(tiny_mp4: Path) -> Iterator[FakeFal]:
 def client(fake: FakeFal) -> Iterator[FalClient]:
     c = FalClient(KEY, queue_base=fake.url, rest_base=fake.url)
     c.poll_interval = 0.02
-    c.max_poll_interval = 0.05
     yield c
     c.close()
 
@@ -167,6 +168,27 @@ def test_a_storage_host_on_plain_http_elsewhere_is_refused(
 # ---- following a job ---------------------------------------------------------------------------
 
 
+def _follow(
+    client: FalClient,
+    submission: Submission,
+    seen: list[RemoteStatus] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> RemoteStatus:
+    """Follow a job as the runner does: fal's status stream, opened again by the runner's CALL
+    policy when it breaks, until a terminal status (returned) or `should_stop()` (the last seen)."""
+    policies = Policies(0.001, threading.Event())
+    seen = [] if seen is None else seen
+    while True:
+
+        def once() -> None:
+            for status in client.follow(submission, should_stop):
+                seen.append(status)
+
+        policies.CALL(once)
+        if should_stop() or (seen and seen[-1].state in ("completed", "failed", "cancelled")):
+            return seen[-1]
+
+
 def test_upload_submit_follow_download_gives_a_playable_video(
     fake: FakeFal, client: FalClient, png: Path, tmp_path: Path
 ) -> None:
@@ -175,7 +197,7 @@ def test_upload_submit_follow_download_gives_a_playable_video(
     submission = client.submit(_request(ModelId.TURBO_PRO_I2V, MULTI, image_url), "take-1")
     seen: list[RemoteStatus] = []
 
-    final = client.follow(submission, seen.append, lambda: False)
+    final = _follow(client, submission, seen)
 
     assert final.state == "completed" and final.video_url == f"{fake.url}/files/{submission.remote_id}.mp4"
     assert [s.state for s in seen] == ["queued", "running", "completed"]
@@ -198,7 +220,7 @@ def test_a_stream_broken_midway_is_opened_again_and_completes(fake: FakeFal, cli
     submission = client.submit(_request(ModelId.TURBO_PRO_T2V), "take-1")
     seen: list[RemoteStatus] = []
 
-    final = client.follow(submission, seen.append, lambda: False)
+    final = _follow(client, submission, seen)
 
     assert final.state == "completed" and final.video_url
     assert seen[0].state == "queued" and seen[-1] is final
@@ -213,23 +235,22 @@ def test_a_stream_that_cannot_open_is_tried_again(fake: FakeFal, client: FalClie
     fake.fail_next("stream", fault)
     submission = client.submit(_request(ModelId.V3_PRO_T2V), "take-1")
 
-    final = client.follow(submission, lambda s: None, lambda: False)
+    final = _follow(client, submission)
 
     assert final.state == "completed" and final.video_url
     assert len(fake.calls("stream")) == 2 and fake.calls("status") == []
 
 
-def test_streams_that_keep_failing_give_way_to_polling(fake: FakeFal, client: FalClient) -> None:
-    from storyboard.providers.fal import STREAM_ATTEMPTS
-
-    fake.fail_next("stream", server_error(500), times=STREAM_ATTEMPTS)
-    fake.fail_next("status", server_error(503), times=2)  # passing trouble while polling is waited out
+def test_streams_that_keep_failing_are_opened_again_by_the_runners_policy(
+    fake: FakeFal, client: FalClient
+) -> None:
+    fake.fail_next("stream", server_error(500), times=RETRIES)
     submission = client.submit(_request(ModelId.V3_PRO_T2V), "take-1")
 
-    final = client.follow(submission, lambda s: None, lambda: False)
+    final = _follow(client, submission)
 
     assert final.state == "completed" and final.video_url
-    assert len(fake.calls("stream")) == STREAM_ATTEMPTS and len(fake.calls("status")) >= 3
+    assert len(fake.calls("stream")) == RETRIES + 1 and fake.calls("status") == []
 
 
 def test_a_result_fetch_that_fails_after_the_stream_completes_is_retried(
@@ -237,7 +258,7 @@ def test_a_result_fetch_that_fails_after_the_stream_completes_is_retried(
 ) -> None:
     fake.fail_next("result", server_error(502))
     submission = client.submit(_request(ModelId.TURBO_PRO_T2V), "take-1")
-    final = client.follow(submission, lambda s: None, lambda: False)
+    final = _follow(client, submission)
     assert final.state == "completed" and final.video_url
     assert len(fake.calls("result")) == 2
 
@@ -247,7 +268,7 @@ def test_a_key_echoed_in_a_status_is_scrubbed(fake: FakeFal, client: FalClient) 
     fake.job_seconds = 0.01
     submission = client.submit(_request(ModelId.TURBO_PRO_T2V), "take-1")
     _wait_for(fake, submission.remote_id, "COMPLETED")
-    for status in (client.status(submission), client.follow(submission, lambda s: None, lambda: False)):
+    for status in (client.status(submission), _follow(client, submission)):
         assert status.state == "failed" and KEY not in status.model_dump_json() and "[key]" in status.error
 
 
@@ -257,21 +278,20 @@ def test_follow_stops_when_asked(fake: FakeFal, client: FalClient) -> None:
     seen: list[RemoteStatus] = []
     started = time.monotonic()
 
-    last = client.follow(submission, seen.append, lambda: bool(seen))
+    last = _follow(client, submission, seen, lambda: bool(seen))
 
     assert time.monotonic() - started < 5
     assert last.state in ("queued", "running") and last is seen[-1]
 
 
-def test_a_definite_error_while_polling_is_raised(fake: FakeFal, client: FalClient) -> None:
-    from storyboard.providers.fal import STREAM_ATTEMPTS
-
+def test_a_definite_error_on_the_stream_is_raised_not_retried(fake: FakeFal, client: FalClient) -> None:
     submission = client.submit(_request(ModelId.TURBO_PRO_T2V), "take-1")
-    fake.fail_next("stream", Fault(drop=True), times=STREAM_ATTEMPTS)
-    fake.fail_next("status", BAD_KEY)  # e.g. the key was revoked mid-job
-    with pytest.raises(ProviderError, match="did not accept the API key") as failed:
-        client.follow(submission, lambda s: None, lambda: False)
+    fake.fail_next("stream", Fault(drop=True))
+    fake.fail_next("stream", BAD_KEY)  # e.g. the key was revoked mid-job
+    with pytest.raises(ProviderError) as failed:
+        _follow(client, submission)
     assert not failed.value.retryable and failed.value.status_code == 401
+    assert len(fake.calls("stream")) == 2
 
 
 def test_status_reads_the_queue_then_the_result(fake: FakeFal, client: FalClient) -> None:
@@ -299,7 +319,7 @@ def test_a_completed_job_carrying_an_error_is_failed_in_one_sentence(
     submission = client.submit(_request(ModelId.TURBO_PRO_T2V), "take-1")
     _wait_for(fake, submission.remote_id, "COMPLETED")
 
-    for status in (client.status(submission), client.follow(submission, lambda s: None, lambda: False)):
+    for status in (client.status(submission), _follow(client, submission)):
         assert status.state == "failed" and status.video_url is None
         assert status.error == (
             "fal.ai could not make this video (The prompt was flagged by the content checker). "
@@ -458,7 +478,7 @@ def test_a_result_link_serving_a_web_page_is_refused(
     fake.video_bytes, fake.video_content_type = b"<html>Access denied</html>", "text/html"
     fake.job_seconds = 0.01
     submission = client.submit(_request(ModelId.TURBO_PRO_T2V), "take-1")
-    final = client.follow(submission, lambda s: None, lambda: False)
+    final = _follow(client, submission)
     assert final.video_url
     with pytest.raises(ProviderError, match=r"^fal\.ai's result link returned text/html, not a video\.$"):
         client.download(final.video_url, tmp_path / "out.mp4")

@@ -64,22 +64,23 @@ def test_concurrent_creates_with_one_key_make_one_job(tmp_path: Path) -> None:
 def test_updates_persist_and_unfinished_jobs_are_found(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.db")
     job, _ = store.create_job(_job(_storyboard()))
-    store.update_job(job.id, state=JobState.RUNNING, remote_id="req-1")
+    store.transition(job.id, (JobState.QUEUED,), state=JobState.SUBMITTING)
+    store.transition(job.id, (JobState.SUBMITTING,), state=JobState.RUNNING, remote_id="req-1")
     reopened = Store(tmp_path / "s.db")
     again = reopened.get_job(job.id)
     assert again is not None and again.state == JobState.RUNNING and again.remote_id == "req-1"
     assert [j.id for j in reopened.unfinished_jobs()] == [job.id]
-    reopened.update_job(job.id, state=JobState.DONE)
+    reopened.transition(job.id, (JobState.RUNNING,), state=JobState.DOWNLOADING)
+    reopened.transition(job.id, (JobState.DOWNLOADING,), state=JobState.DONE)
     assert reopened.unfinished_jobs() == []
 
 
 def test_spend_counts_only_jobs_that_reached_the_provider(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.db")
     sb = _storyboard()
-    sent, _ = store.create_job(_job(sb, "a"))
+    sent, _ = store.create_job(_job(sb, "a").model_copy(update={"state": JobState.DONE}))
     refused, _ = store.create_job(_job(sb, "b"))
-    store.update_job(sent.id, state=JobState.DONE)
-    store.update_job(refused.id, state=JobState.FAILED)
+    store.transition(refused.id, (JobState.QUEUED,), state=JobState.FAILED)
     assert store.spend_by_provider() == {ProviderId.FAL: sent.quote.total}
     assert sent.quote.total == Decimal("1.40")
 

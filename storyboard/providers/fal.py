@@ -279,7 +279,8 @@ class FalClient(ProviderClient):
                 response.read()
                 raise ProviderError(
                     f"{LABEL}'s status stream answered HTTP {response.status_code}.",
-                    retryable=response.status_code == 429 or response.status_code >= 500,
+                    # 404: a job fal just accepted is not on the stream yet; 429/5xx: passing trouble
+                    retryable=response.status_code in (404, 429) or response.status_code >= 500,
                     status_code=response.status_code,
                 )
             data: list[str] = []
