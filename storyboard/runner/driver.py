@@ -307,10 +307,10 @@ class Driver:
         """The provider's record of a submit whose answer was lost, if its history has it."""
         if "request" not in details:
             return None
-        request = CompiledRequest.model_validate(details["request"])
         sent_after = float(details.get("sent_after") or self.clock())
         window = (datetime.fromtimestamp(sent_after, UTC), datetime.fromtimestamp(self.clock(), UTC))
         try:
+            request = CompiledRequest.model_validate(details["request"])
             found = self.policies.CALL(lambda: self.client.find_submission(request, *window))
         except Exception:  # the search is a bonus: without it, the take is said to be unknown
             log.warning("could not search the provider's history", exc_info=True)
