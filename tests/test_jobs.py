@@ -526,15 +526,15 @@ def test_polls_are_sparse_early_and_dense_around_the_expected_finish() -> None:
     # simulate a 30 s job the provider estimated at 30 s: when do we poll, and how late do we see it?
     t, wait, polls = 0.0, 1.0, [0.0]
     while t < 30:
-        wait = poll_wait(t, [30.0], wait, 1.0)
+        wait = poll_wait(t, wait, 1.0, estimate=30.0)
         t += wait
         polls.append(t)
     assert len(polls) <= 30 / 3 + 5  # the request budget
     assert polls[-1] - 30 <= DENSE  # seen within one dense gap of finishing
     assert max(b - a for a, b in zip(polls, polls[1:], strict=False)) <= SPARSE_MAX
     # running well past the estimate backs off again; with no estimate, the plain back-off
-    assert poll_wait(60.0, [30.0], DENSE, 1.0) == 1.0
-    assert poll_wait(3.0, [], 4.5, 1.0) == MAX_POLL_INTERVAL
+    assert poll_wait(60.0, DENSE, 1.0, estimate=30.0) == 1.0
+    assert poll_wait(3.0, 4.5, 1.0) == MAX_POLL_INTERVAL
 
 
 def test_recent_seconds_are_the_durations_of_finished_takes(store: Store) -> None:

@@ -166,11 +166,8 @@ class Driver:
         submission = Submission.model_validate(details["submission"])
         submitted_at = float(details.get("submitted_at") or self.clock())
         estimate = submission.data.get("estimated_time")  # EvoLink's, from its submit answer
-        expected = (
-            [float(estimate)]
-            if isinstance(estimate, int | float) and estimate > 0
-            else self.store.recent_seconds(job.provider, job.model)
-        )
+        estimate = float(estimate) if isinstance(estimate, int | float) and estimate > 0 else None
+        history = [] if estimate else self.store.recent_seconds(job.provider, job.model)
         interval = client.poll_interval
         unfinished_at = submitted_at  # the last moment the job was seen not yet complete
         shown: dict[str, Any] = {"progress": -1.0, "state": None}
@@ -247,7 +244,13 @@ class Driver:
             if streamed:  # the stream ended before the job did: open it again shortly
                 interval = client.poll_interval
             elif not client.free:
-                interval = poll_wait(unfinished_at - submitted_at, expected, interval, client.poll_interval)
+                interval = poll_wait(
+                    unfinished_at - submitted_at,
+                    interval,
+                    client.poll_interval,
+                    estimate=estimate,
+                    history=history,
+                )
             self.stopping.wait(interval)
         return self._state(job.id)
 

@@ -12,6 +12,7 @@ as the provider's Retry-After.
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 from collections.abc import Callable, Sequence
@@ -128,38 +129,56 @@ class Policies:
 
 MAX_POLL_INTERVAL = 5.0  # longest gap when nothing says when the job will finish
 SPARSE_MAX = 10.0  # longest gap between polls while a job is far from any expected finish
-DENSE = 0.5  # gap between polls where past jobs finished, and just after the longest of them
-DENSE_GROWTH = 0.08  # the dense gap grows this much per second into the spread of past durations
-DENSE_MAX = 2.5  # ... up to this
-EARLY = 0.1  # dense polling starts this fraction of the earliest expected finish before it
-LOW_QUANTILE = 0.1  # dense from here in the spread of recent durations, not from the median
-OVERRUN = 0.25  # past the longest expected finish, poll densely for this fraction of it (at least 5 s)
+DENSE = 0.5  # shortest gap: around the provider's own estimate, or where past jobs finished
+EARLY = 0.1  # around an estimate, dense polling starts this fraction of it before it
+# From past durations: the gap is DENSITY_K / sqrt(how likely the job is to finish now), the
+# spacing that makes the fewest polls for a given lateness (inspection density ~ sqrt of the
+# finish density). Each past duration counts as a bell of this width: jobs vary.
+DENSITY_K = 0.35
+WIDTH_MIN = 3.0  # seconds
+WIDTH_SHARE = 0.2  # of that duration
+TAIL = 0.5  # past the longest, the job may still finish: this much belief, thinning as 1/t
+STEADY = 1.5  # and for a while past the longest, a steady gap at most this long
+OVERRUN = 0.25  # "a while": this fraction of the longest (at least 5 s)
 
 
-def quantile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    at = (len(ordered) - 1) * q
-    low = int(at)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (at - low)
-
-
-def poll_wait(elapsed: float, expected: Sequence[float], last_wait: float, first_wait: float) -> float:
+def poll_wait(
+    elapsed: float,
+    last_wait: float,
+    first_wait: float,
+    *,
+    estimate: float | None = None,
+    history: Sequence[float] = (),
+) -> float:
     """Seconds until the next status poll of a job submitted `elapsed` seconds ago.
 
-    `expected`: how long this job may take: the provider's own estimate, or how long recent takes
-    of this provider and model took (any spread). Sparse until a little before the earliest likely
-    finish (a low quantile), dense through the spread (the gap growing slowly, so a wide spread
-    does not cost a request every half second), densely for a while past the longest, then backing
-    off. Without any: from `first_wait`, growing x1.25 up to MAX_POLL_INTERVAL.
+    - `estimate`, the provider's own for this job (EvoLink): sparse until just before it, dense
+      around it, then backing off if the job runs long.
+    - else `history`, how long recent takes of this provider and model took: polls are dense where
+      past jobs finished and sparse between (from the spread, not one typical figure), at a steady
+      short gap for a while past the longest, then thinning out.
+    - neither: from `first_wait`, growing x1.25 up to MAX_POLL_INTERVAL.
     """
-    if expected:
-        low, high = quantile(expected, LOW_QUANTILE), max(expected)
-        start = low - max(DENSE / 2, EARLY * low)
-        if elapsed < start:
-            return min(SPARSE_MAX, start - elapsed)
-        if elapsed <= high:
-            return min(DENSE_MAX, DENSE + DENSE_GROWTH * max(0.0, elapsed - low))
-        if elapsed <= high + max(5.0, OVERRUN * high):
+    if estimate is not None:
+        remaining = estimate - elapsed
+        lead = max(DENSE / 2, EARLY * estimate)  # jobs vary: start dense a little before the estimate
+        if remaining > lead:
+            return min(SPARSE_MAX, remaining - lead)
+        if elapsed <= estimate + max(5.0, estimate / 4):
             return DENSE
+    elif history:
+        density = sum(_bell(elapsed, took) for took in history) / len(history)
+        longest = max(history)
+        if elapsed > longest:
+            density += TAIL / max(1.0, elapsed)
+        wait = min(SPARSE_MAX, DENSITY_K / math.sqrt(density)) if density > 0 else SPARSE_MAX
+        if longest < elapsed <= longest + max(5.0, OVERRUN * longest):
+            wait = min(wait, STEADY)
+        return max(DENSE, wait)
     return min(MAX_POLL_INTERVAL, max(first_wait, last_wait * 1.25))
+
+
+def _bell(t: float, took: float) -> float:
+    """How likely a job that once took `took` seconds is to finish at `t` (a normal density)."""
+    width = max(WIDTH_MIN, WIDTH_SHARE * took)
+    return math.exp(-0.5 * ((t - took) / width) ** 2) / (width * math.sqrt(2 * math.pi))
