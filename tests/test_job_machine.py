@@ -163,6 +163,35 @@ def test_a_cancelled_take_is_not_sent_by_the_submit_step(
     assert client.submits == []
 
 
+def test_a_take_stopped_while_uploading_uploads_again_and_is_sent_once(
+    runner: JobRunner, client: Client, store: Store, tmp_path: Path
+) -> None:
+    from storyboard.models import FirstFrame, ModelId
+
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "a.jpg").write_bytes(b"jpeg")
+    frame = FirstFrame(path="images/a.jpg", width=1280, height=720, format="JPEG", size_bytes=4, sha256="a")
+    sb = _storyboard().model_copy(update={"model": ModelId.TURBO_PRO_I2V, "first_frame": frame})
+    job = store.create_job(priced_take(sb, state=JobState.UPLOADING))[0]
+    runner.resume_unfinished()
+    job = runner.wait(job.id, timeout=20)
+    assert job.state == JobState.DONE, job.message
+    assert len(client.submits) == 1 and store.details(job.id)["image_url"] == "https://files.example/a.jpg"
+
+
+def test_a_refused_result_link_fails_the_take_as_paid_for(
+    store: Store, client: Client, tmp_path: Path
+) -> None:
+    def gone(url: str, dest: Path) -> None:
+        raise ProviderError("fal.ai refused access.", status_code=410)
+
+    client.download = gone  # type: ignore[method-assign]
+    job = _take(store, JobState.DOWNLOADING, remote_url=URL)
+    assert _driver(store, client, tmp_path).download(job) == JobState.FAILED
+    assert store.details(job.id)["charged"] is True
+    assert store.spend_by_provider() == {ProviderId.FAL: job.quote.total}
+
+
 # ---- defect 2: the price on the button is the price charged -----------------------------------
 
 

@@ -67,11 +67,11 @@ class Driver:
         """Step the job until it has finished, or stops moving (shutting down, or cancelled)."""
         job = self.store.get_job(job_id)
         while job is not None and not job.state.finished and not self.stopping.is_set():
-            before = job.state
-            after = self.step(job)
+            before = job
+            self.step(job)
             job = self.store.get_job(job_id)
-            if after == before and job is not None and job.state == before:
-                break  # the step did not move it (stopping, or someone else has it)
+            if job is not None and job.updated_at == before.updated_at:
+                break  # the step changed nothing: stopping, or another worker has the job
         return job.state if job is not None else None
 
     def step(self, job: Job) -> JobState:
@@ -291,7 +291,9 @@ class Driver:
             os.replace(part, dest)
             _fsync(videos)
         state = self._done(job.id, dest, info.duration)
-        self.client.forget(Submission.model_validate(self.store.details(job.id)["submission"]))
+        submission = self.store.details(job.id).get("submission")
+        if submission is not None:
+            self.client.forget(Submission.model_validate(submission))
         return state
 
     # ---- helpers -------------------------------------------------------------------------------
