@@ -83,7 +83,7 @@ class ProviderClient(Protocol):
         """Every status seen on a stream, ending after a terminal one or when `should_stop()`; a
         broken stream raises ProviderError(retryable=True) and the runner opens it again.
         Only called when `streams_status` is True."""
-        raise NotImplementedError
+        raise ProviderError("This provider has no status stream to follow.", retryable=False)
 
     def find_submission(
         self, request: CompiledRequest, sent_after: datetime, sent_before: datetime

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -269,7 +269,9 @@ class FalClient(ProviderClient):
             return status
         return RemoteStatus.model_validate_json(text.replace(self._key, "[key]"))
 
-    def _events(self, submission: Submission, should_stop: Callable[[], bool]) -> Iterator[dict[str, Any]]:
+    def _events(
+        self, submission: Submission, should_stop: Callable[[], bool]
+    ) -> Generator[dict[str, Any], None, None]:
         """The status stream's events, as dicts, until it ends or `should_stop()`."""
         url = f"{submission.data['status_url'].split('?')[0].rstrip('/')}/stream"
         check_url(url)

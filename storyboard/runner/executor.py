@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
+from typing import Any
 
 from storyboard import messages
 from storyboard.job_states import UNSENT
@@ -163,7 +164,7 @@ class Executor:
             )
             return True
         if isinstance(exc, ProviderError) and not exc.retryable:
-            details = {"failure": {"status": exc.status_code, "body": exc.raw}}
+            details: dict[str, Any] = {"failure": {"status": exc.status_code, "body": exc.raw}}
             if job.state == JobState.DOWNLOADING:
                 details[CHARGED] = True  # the provider made it: it is paid for
             self.store.transition(job_id, (job.state,), details, state=JobState.FAILED, message=exc.message)

@@ -26,6 +26,7 @@ from tenacity import (
     stop_when_event_set,
     wait_random_exponential,
 )
+from tenacity.stop import stop_base
 
 from storyboard.providers.base import ProviderError
 
@@ -56,6 +57,16 @@ def link_refused(error: BaseException) -> bool:
     return isinstance(error, ProviderError) and not error.retryable and error.status_code in LINK_REFUSED
 
 
+class _stop_if(stop_base):  # noqa: N801 - named like tenacity's own stops
+    """Stop when `check(state)` says so."""
+
+    def __init__(self, check: Callable[[RetryCallState], bool]) -> None:
+        self.check = check
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.check(retry_state)
+
+
 class Policies:
     """The named policies of one runner: `backoff` is the first wait (seconds, doubling, jittered)."""
 
@@ -67,14 +78,15 @@ class Policies:
         backoff = wait_random_exponential(multiplier=self.backoff, max=MAX_CALL_WAIT)(state)
         return max(backoff, asked_wait(state))
 
-    def _retrying(
-        self, retry: Callable[[BaseException], bool], stop: Callable[[RetryCallState], bool]
-    ) -> Retrying:
+    def _sleep(self, seconds: float) -> None:
+        self.stopping.wait(seconds)  # shutting down cuts a wait short
+
+    def _retrying(self, retry: Callable[[BaseException], bool], stop: stop_base) -> Retrying:
         return Retrying(
             retry=retry_if_exception(retry),
             stop=stop_any(stop, stop_when_event_set(self.stopping)),
             wait=self._wait,
-            sleep=self.stopping.wait,
+            sleep=self._sleep,
             reraise=True,
         )
 
@@ -87,7 +99,7 @@ class Policies:
         # Asked to wait longer than SUBMIT_MAX_WAIT: the user is better told to try again later.
         return self._retrying(
             _unsent_and_retryable,
-            stop_after_attempt(SUBMIT_ATTEMPTS) | (lambda state: asked_wait(state) > SUBMIT_MAX_WAIT),
+            stop_after_attempt(SUBMIT_ATTEMPTS) | _stop_if(lambda state: asked_wait(state) > SUBMIT_MAX_WAIT),
         )
 
     @property
@@ -97,7 +109,7 @@ class Policies:
             limit = LINK_ATTEMPTS if error is not None and link_refused(error) else RETRIES + 1
             return state.attempt_number >= limit
 
-        return self._retrying(lambda e: _retryable(e) or link_refused(e), stop)
+        return self._retrying(lambda e: _retryable(e) or link_refused(e), _stop_if(stop))
 
     def RECOVERY(self, wake: threading.Event, keep_trying: Callable[[BaseException], bool]) -> Retrying:  # noqa: N802
         """Drive a job again after an error for as long as `keep_trying(error)` says so (it also
