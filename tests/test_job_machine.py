@@ -26,7 +26,7 @@ from storyboard.pricing import priced_take, quote
 from storyboard.providers.base import ProviderClient, ProviderError, RemoteStatus, Submission
 from storyboard.providers.wavespeed import WaveSpeedClient
 from storyboard.runner.driver import Driver
-from storyboard.runner.policies import LINK_ATTEMPTS, STEADY, Policies, poll_wait
+from storyboard.runner.policies import LINK_ATTEMPTS, SEARCH_ATTEMPTS, STEADY, Policies, poll_wait
 from storyboard.store import Store
 
 URL = "https://cdn.example/out.mp4"
@@ -281,7 +281,15 @@ def test_a_submit_whose_answer_was_lost_and_is_not_in_the_history_stays_unknown(
     job = runner.wait(runner.generate(_storyboard()).id, timeout=20)
     assert job.state == JobState.UNKNOWN
     assert "We did not resend it, so you are not charged twice" in job.message
-    assert len(client.searches) == 1 and len(client.submits) == 1
+    assert len(client.searches) == SEARCH_ATTEMPTS and len(client.submits) == 1
+
+
+def test_a_job_listed_late_in_the_history_is_still_found(runner: JobRunner, client: Client) -> None:
+    client.submit_error = ProviderError("fal.ai did not answer in time.", sent=None, retryable=True)
+    answers = [None, Submission(remote_id="req-late")]
+    client.find_submission = lambda request, after, before: answers.pop(0)  # type: ignore[method-assign]
+    job = runner.wait(runner.generate(_storyboard()).id, timeout=20)
+    assert job.state == JobState.DONE and job.remote_id == "req-late" and len(client.submits) == 1
 
 
 def test_after_a_crash_mid_submit_the_history_is_searched_too(

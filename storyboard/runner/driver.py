@@ -316,7 +316,7 @@ class Driver:
         window = (datetime.fromtimestamp(sent_after, UTC), datetime.fromtimestamp(self.clock(), UTC))
         try:
             request = CompiledRequest.model_validate(details["request"])
-            found = self.policies.CALL(lambda: self.client.find_submission(request, *window))
+            found = self.policies.SEARCH(lambda: self.client.find_submission(request, *window))
         except Exception:  # the search is a bonus: without it, the take is said to be unknown
             log.warning("could not search the provider's history", exc_info=True)
             return None

@@ -4,6 +4,8 @@
   reopened): retried on retryable errors a few times, then the executor takes over.
 - SUBMIT: the paid POST, tried again only when the provider surely did not take it.
 - LINK: fetching a finished video: a refused link (403/404/410) is tried a few times, not forever.
+- SEARCH: looking for a submit whose answer was lost in the provider's history, a few times
+  (a job may take a moment to be listed).
 - RECOVERY: the executor's wait between drives of a job after an error: doubling to a minute,
   cut short when a key arrives.
 Every policy stops when the runner shuts down (`stop_when_event_set`), and waits at least as long
@@ -21,6 +23,7 @@ from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception,
+    retry_if_result,
     stop_after_attempt,
     stop_any,
     stop_when_event_set,
@@ -36,6 +39,7 @@ SUBMIT_ATTEMPTS = 3  # a submit the provider surely did not take (busy, unreacha
 SUBMIT_MAX_WAIT = 30.0  # ... unless it asks us to wait longer than this (seconds) before trying again
 LINK_ATTEMPTS = 3  # a result link refused this often has expired: the take is failed, not retried forever
 LINK_REFUSED = frozenset({403, 404, 410})  # what a result host answers for an expired link
+SEARCH_ATTEMPTS = 3  # looks in the provider's history before a lost submit is said to be unknown
 MAX_RECOVERY_WAIT = 60.0
 
 
@@ -110,6 +114,16 @@ class Policies:
             return state.attempt_number >= limit
 
         return self._retrying(lambda e: _retryable(e) or link_refused(e), _stop_if(stop))
+
+    @property
+    def SEARCH(self) -> Retrying:  # noqa: N802
+        return Retrying(
+            retry=retry_if_exception(_retryable) | retry_if_result(lambda found: found is None),
+            stop=stop_any(stop_after_attempt(SEARCH_ATTEMPTS), stop_when_event_set(self.stopping)),
+            wait=self._wait,
+            sleep=self._sleep,
+            retry_error_callback=lambda state: None,  # not found (or not reachable): None, not an error
+        )
 
     def RECOVERY(self, wake: threading.Event, keep_trying: Callable[[BaseException], bool]) -> Retrying:  # noqa: N802
         """Drive a job again after an error for as long as `keep_trying(error)` says so (it also
