@@ -66,8 +66,11 @@ class Driver:
     def run(self, job_id: str) -> JobState | None:
         """Step the job until it has finished, or stops moving (shutting down, or cancelled)."""
         job = self.store.get_job(job_id)
+        first = True
         while job is not None and not job.state.finished and not self.stopping.is_set():
-            before = job
+            if job.state == JobState.SUBMITTING and not first:
+                break  # being sent by someone else: only a job found SUBMITTING at the start was left so
+            before, first = job, False
             self.step(job)
             job = self.store.get_job(job_id)
             if job is not None and job.updated_at == before.updated_at:
@@ -75,6 +78,7 @@ class Driver:
         return job.state if job is not None else None
 
     def step(self, job: Job) -> JobState:
+        """Do the step the job's state calls for (SUBMITTING: the app stopped while sending it)."""
         if job.state == JobState.SUBMITTING:
             return self.after_crash_while_sending(job)
         if job.state in UNSENT:
