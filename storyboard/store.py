@@ -25,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from storyboard import job_states
 from storyboard.budget import (
     BILLED,
     COUNTED,
@@ -99,7 +100,7 @@ CAPS_MIGRATION = 2  # the version that moved the caps from budget.json into the 
 # A take that FAILED after the provider had it and billed it (its result link expired before the
 # app could save it) still cost money. The runner marks such a take in its details; this is the one
 # condition that names that marker (SQL on a row's `details`), in the one definition of spend below.
-PAID_THOUGH_FAILED = "0"
+PAID_THOUGH_FAILED = "json_extract(details, '$.charged') = 1"
 
 
 def _billable(where: str) -> str:
@@ -366,7 +367,12 @@ class Store:
         return self.create_jobs([job])[0]
 
     def update_job(self, job_id: str, details: dict[str, Any] | None = None, **changes: Any) -> Job:
-        """Change a job's fields and merge into its details, in ONE transaction, and return it."""
+        """Change a job's fields (never its state: see `transition`) and merge into its details, in
+        ONE transaction, and return it."""
+        if "state" in changes:
+            raise TypeError(
+                "update_job does not change a job's state; use transition(job_id, from_states, ...)."
+            )
         job = self.transition(job_id, None, details, **changes)
         assert job is not None
         return job
@@ -380,7 +386,8 @@ class Store:
     ) -> Job | None:
         """Compare-and-set: apply the changes only if the job is in one of `from_states` (any state
         when None). Returns the changed job, or None when it was not in those states. This is how
-        exactly one of "submit" and "cancel" wins, whichever thread or process asks first."""
+        exactly one of "submit" and "cancel" wins, whichever thread or process asks first.
+        A change of state must be one `job_states.ALLOWED` lists (IllegalTransition otherwise)."""
         with self._tx() as db:
             row = db.execute("SELECT body, details FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if row is None:
@@ -388,6 +395,8 @@ class Store:
             job = Job.model_validate_json(row["body"])
             if from_states is not None and job.state not in set(from_states):
                 return None
+            if "state" in changes:  # the same state again is refused too: a second claim never wins
+                job_states.check(job.state, JobState(changes["state"]))
             job = Job.model_validate({**job.model_dump(), **changes, "updated_at": utcnow()})
             merged = {**json.loads(row["details"]), **(details or {})}
             db.execute(
@@ -475,15 +484,15 @@ class Store:
         rows = self._read(f"SELECT body FROM jobs WHERE state NOT IN ({marks}) ORDER BY created_at", finished)
         return [Job.model_validate_json(r["body"]) for r in rows]
 
-    def typical_seconds(self, provider: ProviderId, model: ModelId, last: int = 10) -> float | None:
-        """How long this provider and model took from submit to result, median of recent takes."""
+    def recent_seconds(self, provider: ProviderId, model: ModelId, last: int = 10) -> list[float]:
+        """How long recent takes of this provider and model took from submit to result (seconds,
+        newest first): the poll plan goes by their spread, not by one typical figure."""
         rows = self._read(
             "SELECT json_extract(details, '$.generation_seconds') AS took FROM jobs WHERE provider = ? AND model = ?"
             " AND state = ? AND took IS NOT NULL ORDER BY created_at DESC LIMIT ?",
             (provider.value, model.value, JobState.DONE.value, last),
         )
-        took = sorted(float(r["took"]) for r in rows)
-        return took[len(took) // 2] if took else None
+        return [float(r["took"]) for r in rows]
 
     # ---- spend: every figure below reads `_billable`, the one definition ------------------------
 

@@ -697,10 +697,22 @@ def test_the_runner_rides_out_busy_status_answers(runner: JobRunner, fake: FakeW
     assert len(fake.calls("submit")) == 1
 
 
-def test_the_runner_never_resends_a_submit_whose_answer_was_lost(
+def test_a_submit_whose_answer_was_lost_is_found_in_the_history_never_resent(
     runner: JobRunner, fake: FakeWaveSpeed, tmp_path: Path
 ) -> None:
     fake.fail_next("submit", Fault(lose_answer=True))
+    job = runner.wait(runner.generate(_storyboard("single", ModelId.TURBO_PRO_T2V)).id, timeout=20)
+    assert job.state == JobState.DONE, job.message
+    assert fake.calls("history") and len(fake.calls("submit")) == 1 and fake.jobs_created == 1
+    _nothing_stored_holds_the_key(tmp_path)
+
+
+def test_a_lost_submit_the_history_cannot_show_stays_unknown_never_resent(
+    runner: JobRunner, fake: FakeWaveSpeed, tmp_path: Path
+) -> None:
+    fake.fail_next("submit", Fault(lose_answer=True))
+    for _ in range(5):  # every search of the history fails
+        fake.fail_next("history", Fault(status=500, body={"message": "history down"}))
     job = runner.wait(runner.generate(_storyboard("single", ModelId.TURBO_PRO_T2V)).id, timeout=20)
     assert job.state == JobState.UNKNOWN
     assert DASHBOARD in job.message

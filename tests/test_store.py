@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from storyboard import store as store_module
 from storyboard.models import Job, JobState, ModelId, ProviderId, Shot, Storyboard
 from storyboard.pricing import priced_take
 from storyboard.store import MIGRATIONS, StorageProblem, Store
@@ -69,22 +68,23 @@ def test_concurrent_creates_with_one_key_make_one_job(tmp_path: Path) -> None:
 def test_updates_persist_and_unfinished_jobs_are_found(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.db")
     job, _ = store.create_job(_job(_storyboard()))
-    store.update_job(job.id, state=JobState.RUNNING, remote_id="req-1")
+    store.transition(job.id, (JobState.QUEUED,), state=JobState.SUBMITTING)
+    store.transition(job.id, (JobState.SUBMITTING,), state=JobState.RUNNING, remote_id="req-1")
     reopened = Store(tmp_path / "s.db")
     again = reopened.get_job(job.id)
     assert again is not None and again.state == JobState.RUNNING and again.remote_id == "req-1"
     assert [j.id for j in reopened.unfinished_jobs()] == [job.id]
-    reopened.update_job(job.id, state=JobState.DONE)
+    reopened.transition(job.id, (JobState.RUNNING,), state=JobState.DOWNLOADING)
+    reopened.transition(job.id, (JobState.DOWNLOADING,), state=JobState.DONE)
     assert reopened.unfinished_jobs() == []
 
 
 def test_spend_counts_only_jobs_that_reached_the_provider(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.db")
     sb = _storyboard()
-    sent, _ = store.create_job(_job(sb, "a"))
+    sent, _ = store.create_job(_job(sb, "a").model_copy(update={"state": JobState.DONE}))
     refused, _ = store.create_job(_job(sb, "b"))
-    store.update_job(sent.id, state=JobState.DONE)
-    store.update_job(refused.id, state=JobState.FAILED)
+    store.transition(refused.id, (JobState.QUEUED,), state=JobState.FAILED)
     assert store.spend_by_provider() == {ProviderId.FAL: sent.quote.total}
     assert sent.quote.total == Decimal("1.40")
 
@@ -193,19 +193,15 @@ def test_a_new_database_is_at_the_latest_schema_version(tmp_path: Path) -> None:
     assert Store(tmp_path / "studio.db").schema_version() == len(MIGRATIONS)
 
 
-def test_a_failed_take_marked_as_paid_counts_once_the_marker_is_named(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The one place a paid-though-failed take (its result link expired) joins the spend: naming
-    the runner's marker in PAID_THOUGH_FAILED counts it in caps, chart and totals, deleted or not."""
+def test_a_failed_take_the_provider_billed_still_counts_deleted_or_not(tmp_path: Path) -> None:
+    """A take that FAILED after the provider made it (its result link expired) is marked `charged`
+    by the runner: it joins the spend in caps, chart and totals, deleted or not; one never sent does not."""
     store = Store(tmp_path / "s.db")
     sb = _storyboard()
     expired, _ = store.create_job(_job(sb, "expired"))
-    store.update_job(expired.id, state=JobState.FAILED, details={"paid": True})
+    store.transition(expired.id, None, state=JobState.FAILED, details={"charged": True})
     never_sent, _ = store.create_job(_job(sb, "never-sent"))
-    store.update_job(never_sent.id, state=JobState.FAILED)
-    assert store.spend_by_provider() == {}
-    monkeypatch.setattr(store_module, "PAID_THOUGH_FAILED", "json_extract(details, '$.paid') IS 1")
+    store.transition(never_sent.id, None, state=JobState.FAILED)
     assert store.spend_by_provider() == {ProviderId.FAL: Decimal("1.40")}
     store.delete_job(expired.id, [JobState.FAILED])
     assert store.spend_by_provider() == {ProviderId.FAL: Decimal("1.40")}  # its details went with it

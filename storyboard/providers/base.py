@@ -129,23 +129,3 @@ class ProviderClient:
     def close(self) -> None:
         """Free the client's connections."""
 
-
-def follow_to_end(
-    client: ProviderClient,
-    submission: Submission,
-    on_update: Callable[[RemoteStatus], None],
-    should_stop: Callable[[], bool],
-) -> RemoteStatus:
-    """Transitional, for the runner being rewritten: the last status `client.follow` yields (each
-    one passed to `on_update`). A stream that breaks gives one polled `status()` instead, so the
-    caller's loop, which follows again after a non-final status, keeps the job moving."""
-    last = RemoteStatus(state="queued")
-    try:
-        for last in client.follow(submission, should_stop):
-            on_update(last)
-    except ProviderError as broken:
-        if not broken.retryable:
-            raise
-        last = client.status(submission)
-        on_update(last)
-    return last
