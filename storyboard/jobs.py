@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, TypeVar
 
@@ -40,7 +41,7 @@ from storyboard import media
 from storyboard.budget import Budget
 from storyboard.catalog import MAX_TAKES_PER_GENERATE, PROVIDERS, offer
 from storyboard.compile import CompiledRequest, compile_request
-from storyboard.models import Job, JobState, ProviderId, Storyboard, utcnow
+from storyboard.models import Job, JobState, ProviderId, Storyboard, format_usd, utcnow
 from storyboard.pricing import quote
 from storyboard.providers.base import ProviderClient, ProviderError, RemoteStatus, Submission
 from storyboard.store import Store
@@ -84,6 +85,10 @@ class KeyMissing(Exception):
 
 class GenerateRefused(Exception):
     """Generate was refused before anything was sent; the message says why and what to do."""
+
+
+class PriceChanged(GenerateRefused):
+    """The storyboard's price is not the one the person saw on the button when they pressed it."""
 
 
 class DataDirBusy(RuntimeError):
@@ -163,9 +168,13 @@ class JobRunner:
         count: int,
         client: ProviderClient | None = None,
         budget: Budget | None = None,
+        *,
+        shown_total: Decimal | None = None,
     ) -> list[Job]:
         """Create (or find) `count` takes of this storyboard and start them, each with its own key.
-        While takes of the same storyboard run, pressing again finds those, never more."""
+        While takes of the same storyboard run, pressing again finds those, never more.
+        `shown_total`: the price of all `count` takes as the button showed it when pressed; if the
+        storyboard now costs something else (an option changed in the same instant), nothing is sent."""
         if not 1 <= count <= MAX_TAKES_PER_GENERATE:
             raise GenerateRefused(f"Choose 1 to {MAX_TAKES_PER_GENERATE} takes at a time.")
         chosen = offer(storyboard.provider, storyboard.model)
@@ -176,6 +185,11 @@ class JobRunner:
         if blocker:
             raise GenerateRefused(blocker)
         price = quote(storyboard, chosen)
+        if shown_total is not None and price.total * count != shown_total:
+            raise PriceChanged(
+                f"The price is now {format_usd(price.total * count)} (it said {format_usd(shown_total)} when you "
+                "pressed Generate), so nothing was sent: press Generate again to go ahead at the new price."
+            )
         jobs: list[Job] = []
         created_ids: list[str] = []
         with self._lock:  # checked and written together: two sessions cannot both pass a cap
