@@ -25,7 +25,7 @@ from components.runtime import (
     session_clients,
 )
 from components.shot_card import shot_card
-from components.take_count import TAKES_KEY, generate_label, latest_batch, take_count
+from components.take_count import TAKES_KEY, generate_key, generate_label, latest_batch, take_count
 from components.templates import templates_menu
 from components.timeline import timeline
 from storyboard import editing
@@ -155,7 +155,7 @@ with side_col:
         args=(price.total * count, count),  # what the person sees is what they agree to pay
         disabled=bool(problems) or unavailable is not None or busy,
         width="stretch",
-        key="w:generate",
+        key=generate_key(price.total * count, count),
         help=f"Sends this storyboard to {PROVIDERS[sb.provider].label}.",
     )
     cap_state(price, count)

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from app_steps import build, run_until
+from app_steps import build, generate_button, run_until
 from fakes.wavespeed import FakeWaveSpeed
 from samples import write_mp4
 from streamlit.testing.v1 import AppTest
@@ -36,7 +36,7 @@ def _v3_pro_five_seconds() -> AppTest:
     build(at, [5])
     at.selectbox(key="w:model").set_value(ModelId.V3_PRO_T2V).run()
     assert at.radio(key="w:provider").value == ProviderId.WAVESPEED
-    assert at.button(key="w:generate").label == "Generate · $0.56"  # $0.112/s, no sound
+    assert generate_button(at).label == "Generate · $0.56"  # $0.112/s, no sound
     return at
 
 
@@ -45,7 +45,7 @@ def test_sound_toggled_in_the_same_instant_as_generate_sends_nothing_and_says_th
 ) -> None:
     at = _v3_pro_five_seconds()
     at.toggle(key="w:sound").set_value(True)
-    at.button(key="w:generate").click()  # pressed while it still said $0.56
+    generate_button(at).click()  # pressed while it still said $0.56
     at.run()
     assert fake.calls("submit") == []
     assert runtime.runtime().store.list_jobs() == []
@@ -53,8 +53,8 @@ def test_sound_toggled_in_the_same_instant_as_generate_sends_nothing_and_says_th
         "The price is now $0.84 (it said $0.56 when you pressed Generate), so nothing was sent: "
         "press Generate again to go ahead at the new price."
     ]
-    assert at.button(key="w:generate").label == "Generate · $0.84"
-    at.button(key="w:generate").click().run()  # asked again, at the price it now shows
+    assert generate_button(at).label == "Generate · $0.84"
+    generate_button(at).click().run()  # asked again, at the price it now shows
     run_until(at, lambda: len(at.get("video")) > 0, timeout=60)
     (job,) = runtime.runtime().store.list_jobs()
     assert job.quote.total == Decimal("0.84") and job.storyboard.options.sound
@@ -64,19 +64,19 @@ def test_sound_toggled_in_the_same_instant_as_generate_sends_nothing_and_says_th
 def test_a_take_count_changed_in_the_same_instant_sends_nothing(fake: FakeWaveSpeed) -> None:
     at = _v3_pro_five_seconds()
     at.radio(key="w:takes").set_value(3)
-    at.button(key="w:generate").click()  # it said one take, $0.56
+    generate_button(at).click()  # it said one take, $0.56
     at.run()
     assert fake.calls("submit") == []
     assert runtime.runtime().store.list_jobs() == []
     assert [e.value for e in at.error] == [
         "You now chose 3 takes ($1.68; the button said 1), so nothing was sent: press Generate again to go ahead."
     ]
-    assert at.button(key="w:generate").label == "Generate 3 takes · $1.68"
+    assert generate_button(at).label == "Generate 3 takes · $1.68"
 
 
 def test_the_price_shown_is_the_price_stored(fake: FakeWaveSpeed) -> None:
     at = _v3_pro_five_seconds()
-    at.button(key="w:generate").click().run()
+    generate_button(at).click().run()
     assert not at.error
     (job,) = runtime.runtime().store.list_jobs()
     assert job.quote.total == Decimal("0.56") and not job.storyboard.options.sound
