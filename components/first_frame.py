@@ -89,6 +89,7 @@ def first_frame_input(chosen: Offer) -> None:
         "First frame (optional): the video starts from this picture",
         key=_uploader_key(),
         on_change=_uploader_changed,
+        max_upload_size=rules.max_bytes // 2**20,  # refused in the browser, before it is sent
         help="JPG or PNG (other formats are converted), at least "
         f"{rules.min_side} px per side, up to {rules.max_bytes // (1024 * 1024)} MB.",
     )
