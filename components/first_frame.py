@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.runtime import commit, current, runtime
+from components.text import plain
 from storyboard import media
 from storyboard.catalog import MODELS, TURBO_IMAGE_RULES, Offer, offer
 from storyboard.models import ModelId
@@ -114,7 +115,7 @@ def first_frame_input(chosen: Offer) -> None:
     picture.image(str(media.thumbnail(runtime().data_dir / frame.path)), width="stretch")
     with about:
         st.markdown(
-            f"**{frame.original_name or 'First frame'}**  \n{frame.width}×{frame.height} px · {frame.format}"
+            f"**{plain(frame.original_name or 'First frame')}**  \n{frame.width}×{frame.height} px · {frame.format}"
         )
         for note in frame.notes:
             st.caption(note)

@@ -10,6 +10,7 @@ import streamlit as st
 
 from components.runtime import runtime
 from components.shot_markers import shot_player
+from components.text import plain
 from storyboard.catalog import MODELS, PROVIDERS
 from storyboard.models import Job, JobState, format_usd
 
@@ -63,9 +64,9 @@ def job_card(job: Job, key: str = "job") -> None:
                 player(current, key)
             elif current.state.finished:
                 show = st.info if current.state == JobState.CANCELLED else st.error
-                show(current.message or "This take did not finish.")
+                show(plain(current.message or "This take did not finish."))
             else:
-                st.progress(min(1.0, max(0.0, current.progress)), text=current.message or "Working…")
+                st.progress(min(1.0, max(0.0, current.progress)), text=plain(current.message or "Working…"))
                 if runtime().runner.cancellable(current):
                     st.button("Cancel", key=f"{key}:cancel", on_click=_cancel, args=(current.id,))
         if running and current.state.finished:

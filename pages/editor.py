@@ -27,6 +27,7 @@ from components.runtime import (
 from components.shot_card import shot_card
 from components.take_count import TAKES_KEY, generate_key, generate_label, latest_batch, take_count
 from components.templates import templates_menu
+from components.text import plain
 from components.timeline import timeline
 from storyboard import editing
 from storyboard.catalog import MAX_TAKES_PER_GENERATE, PROVIDERS, offer
@@ -91,7 +92,7 @@ new.button("New storyboard", on_click=_new_storyboard, width="stretch", key="w:n
 with menu(recent, "Open…", OPEN_MENU, width="stretch"):
     for draft_id, name, updated in rt.store.recent_drafts():
         st.button(
-            f"{name} · {updated[:16].replace('T', ' ')}",
+            f"{plain(name)} · {updated[:16].replace('T', ' ')}",
             key=f"w:open:{draft_id}",
             on_click=_open_draft,
             args=(draft_id,),
