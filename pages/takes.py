@@ -12,6 +12,7 @@ from components.runtime import open_take, runtime
 from components.spend_chart import spend_chart
 from components.take_actions import compare_key, take_controls, take_questions
 from components.take_compare import comparison
+from components.take_details import details_expander
 from components.text import plain
 from storyboard import media
 from storyboard.catalog import PROVIDERS
@@ -92,9 +93,10 @@ def _take(job: Job, label: str, data_dir: Path) -> None:
         if job.state == JobState.DONE and st.session_state.get(PLAYING) == job.id:
             player(job, key=f"take:{job.id}")
         elif not job.state.finished:
-            job_card(job, key=f"take:{job.id}")
+            job_card(job, key=f"take:{job.id}", details=False)
         elif job.message and job.state != JobState.DONE:
             st.caption(plain(job.message))
+        details_expander(job, "take")
 
 
 def _group(group: TakeGroup, newest: bool, data_dir: Path) -> None:

@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from storyboard.catalog import PROVIDERS
 from storyboard.models import ProviderId
@@ -145,3 +145,27 @@ def resolve_key(
 
 def key_statuses(session_keys: Mapping[ProviderId, str] | None = None) -> list[KeyStatus]:
     return [resolve_key(p, session_keys)[1] for p in PROVIDERS]
+
+
+# Field names whose values are credentials wherever they appear in a provider's answer.
+_SECRET_FIELD = re.compile(r"(?i)authori[sz]ation|api[-_]?key|secret|password|token|cookie|^key$")
+HIDDEN = "[hidden]"
+
+
+def without_keys(value: Any, session_keys: Mapping[ProviderId, str] | None = None) -> Any:
+    """`value` (a job's details: request body, provider answers, errors) with every key this app
+    knows (environment, secrets file, this session's) and every credential-named field hidden, for
+    showing on a page."""
+    known = [key for p in PROVIDERS if (key := resolve_key(p, session_keys)[0])]
+
+    def scrub(v: Any) -> Any:
+        if isinstance(v, Mapping):
+            return {k: HIDDEN if _SECRET_FIELD.search(str(k)) else scrub(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [scrub(x) for x in v]
+        if isinstance(v, str):
+            for key in known:
+                v = v.replace(key, HIDDEN)
+        return v
+
+    return scrub(value)
