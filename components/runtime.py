@@ -89,8 +89,12 @@ def client_for(provider: ProviderId) -> ProviderClient | None:
 
 
 def generate_blocker(provider: ProviderId) -> str | None:
-    """Why this session cannot generate on a provider, or None."""
-    return runtime().runner.can_generate(provider, session_clients().get(provider))
+    """Why this session cannot generate on a provider, or None. A key that was found but cannot be
+    used, or a secrets file that could not be read, is said as Settings says it (one verdict)."""
+    blocker = runtime().runner.can_generate(provider, session_clients().get(provider))
+    if blocker is None:
+        return None
+    return settings.resolve_key(provider, session_keys())[1].problem or blocker
 
 
 def ready_providers() -> list[ProviderId]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import streamlit as st
 
 from components.brief import brief_buttons
@@ -26,12 +28,14 @@ from components.runtime import (
     unsaved,
 )
 from components.shot_card import shot_card
-from components.take_count import TAKES_KEY, generate_label, latest_batch, take_count
+from components.take_count import TAKES_KEY, generate_key, generate_label, latest_batch, take_count
 from components.templates import templates_menu
+from components.text import plain
 from components.timeline import timeline
 from storyboard import editing
-from storyboard.catalog import MAX_TAKES_PER_GENERATE, PROVIDERS
+from storyboard.catalog import MAX_TAKES_PER_GENERATE, PROVIDERS, offer
 from storyboard.jobs import GenerateRefused
+from storyboard.models import format_usd
 from storyboard.pricing import compare, quote
 from storyboard.store import StorageProblem
 from storyboard.validate import validate
@@ -81,11 +85,22 @@ def _takes_wanted() -> int:
     return int(st.session_state.get(TAKES_KEY) or 1)
 
 
-def _generate() -> None:
+def _generate(shown_total: Decimal, shown_count: int) -> None:
+    """The price and count on the button when it was drawn travel with the click: if an option or
+    the count changed in the same instant, the runner (or this check) refuses and nothing is sent."""
     st.session_state.pop(GENERATE_ERROR, None)
     try:
         sb = current()
-        runtime().runner.generate_takes(sb, _takes_wanted(), session_clients().get(sb.provider))
+        wanted = _takes_wanted()
+        if wanted != shown_count:
+            total = quote(sb, offer(sb.provider, sb.model)).total * wanted
+            raise GenerateRefused(
+                f"You now chose {wanted} take{'s' * (wanted > 1)} ({format_usd(total)}; the button said "
+                f"{shown_count}), so nothing was sent: press Generate again to go ahead."
+            )
+        runtime().runner.generate_takes(
+            sb, shown_count, session_clients().get(sb.provider), shown_total=shown_total
+        )
     except (GenerateRefused, StorageProblem) as refused:  # a full disk: nothing was written or sent
         st.session_state[GENERATE_ERROR] = str(refused)
 
@@ -100,7 +115,7 @@ new.button("New storyboard", on_click=_new_storyboard, width="stretch", key="w:n
 with menu(recent, "Open…", OPEN_MENU, width="stretch"):
     for draft_id, name, updated in rt.store.recent_drafts():
         st.button(
-            f"{name} · {updated[:16].replace('T', ' ')}",
+            f"{plain(name)} · {updated[:16].replace('T', ' ')}",
             key=f"w:open:{draft_id}",
             on_click=_open_draft,
             args=(draft_id,),
@@ -167,9 +182,10 @@ with side_col:
         "Generating…" if busy else generate_label(price.total, count),
         type="primary",
         on_click=_generate,
+        args=(price.total * count, count),  # what the person sees is what they agree to pay
         disabled=bool(problems) or unavailable is not None or busy,
         width="stretch",
-        key="w:generate",
+        key=generate_key(price.total * count, count),
         help=f"Sends this storyboard to {PROVIDERS[sb.provider].label}.",
     )
     cap_state(price, count)

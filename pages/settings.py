@@ -153,7 +153,9 @@ for provider, info in PROVIDERS.items():
         if status.env_name is None:
             state.markdown("✅ Ready: free and offline, no key needed.")
             continue
-        if status.source is None:
+        if status.problem:  # the same sentence the editor shows (components/runtime.generate_blocker)
+            state.markdown(f"⛔ {status.problem}")
+        elif status.source is None:
             state.markdown(f"⚪ No key. Set `{status.env_name}` or type one below.")
         else:
             state.markdown(f"🔑 Key {WHERE[status.source]}.")

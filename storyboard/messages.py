@@ -44,11 +44,11 @@ def no_key(provider: ProviderId) -> str:
     )
 
 
-def price_changed(total: Decimal, count: int) -> str:
+def price_changed(total: Decimal, count: int, shown: Decimal) -> str:
     takes = "1 take" if count == 1 else f"{count} takes"
     return (
-        f"The price is now {format_usd(total)} for {takes} (the storyboard changed as you clicked); "
-        "nothing was sent, press Generate again to make it at this price."
+        f"The price is now {format_usd(total)} for {takes} (it said {format_usd(shown)} when you pressed "
+        "Generate), so nothing was sent: press Generate again to go ahead at the new price."
     )
 
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from app_steps import build
+from app_steps import build, generate_button
 from fakes.base import FakeServer
 from fakes.fal import FakeFal
 from fakes.wavespeed import FakeWaveSpeed
@@ -64,7 +64,7 @@ def test_check_prices_shows_catalog_and_provider_and_the_quote_uses_todays_figur
     at.radio(key="w:provider").set_value(ProviderId.FAL).run()
     at.selectbox(key="w:model").set_value(ModelId.V3_PRO_T2V).run()
     build(at, [5])
-    assert at.button(key="w:generate").label == "Generate · $1.12"  # the catalog: 5 s x $0.224
+    assert generate_button(at).label == "Generate · $1.12"  # the catalog: 5 s x $0.224
 
     _settings(at).button(key="check_prices").click().run()
     assert not at.exception, at.exception
@@ -95,7 +95,7 @@ def test_check_prices_shows_catalog_and_provider_and_the_quote_uses_todays_figur
     assert (fal_v3["usd_per_second"], fal_v3["checked_on"]) == ("0.112", date.today().isoformat())
 
     at.switch_page("app.py").run()  # back to the editor: fal's own figure today
-    assert at.button(key="w:generate").label == "Generate · $0.56"
+    assert generate_button(at).label == "Generate · $0.56"
     assert any("checked" in c.value for c in at.caption)
 
 
@@ -114,7 +114,7 @@ def test_a_figure_checked_on_another_day_is_not_used(
     at.radio(key="w:provider").set_value(ProviderId.FAL).run()
     at.selectbox(key="w:model").set_value(ModelId.V3_PRO_T2V).run()
     build(at, [5])
-    assert at.button(key="w:generate").label == "Generate · $1.12"  # the catalog again
+    assert generate_button(at).label == "Generate · $1.12"  # the catalog again
 
 
 def test_without_a_key_nothing_is_sent_and_the_page_says_what_to_add(

@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from app_steps import set_prompt, storyboard
+from app_steps import generate_button, set_prompt, storyboard
 from streamlit.testing.v1 import AppTest
 
 from components import runtime
@@ -141,7 +141,7 @@ def test_generate_on_a_full_disk_says_so_and_sends_nothing(
         raise StorageProblem(full)
 
     monkeypatch.setattr(Store, "create_jobs", disk_full)
-    app.button(key="w:generate").click().run()
+    generate_button(app).click().run()
     assert not app.exception
     assert [e.value for e in app.error] == [full]
     assert runtime.runtime().store.list_jobs() == []

@@ -33,7 +33,7 @@ def check(storyboard: Storyboard, count: int, shown_total: Decimal | None) -> Qu
         raise GenerateRefused(problems[0].message)
     price = quote(storyboard, chosen)
     if shown_total is not None and price.total * count != shown_total:
-        raise PriceChanged(messages.price_changed(price.total * count, count))
+        raise PriceChanged(messages.price_changed(price.total * count, count, shown_total))
     return price
 
 
