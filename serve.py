@@ -18,8 +18,9 @@ from contextlib import asynccontextmanager
 
 import streamlit as st
 
-from components.runtime import runtime, shutdown
+from components.runtime import open_runtime, shutdown
 from storyboard.jobs import DataDirBusy
+from storyboard.store import StorageProblem
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +28,9 @@ log = logging.getLogger(__name__)
 @asynccontextmanager
 async def lifespan(_app: st.App) -> AsyncIterator[None]:
     try:
-        runtime()  # resumes unfinished takes now
-    except DataDirBusy as busy:  # the pages say it, in a sentence, to whoever opens one
-        log.error("%s", busy)
+        open_runtime()  # resumes unfinished takes now
+    except (DataDirBusy, StorageProblem) as problem:  # the pages say it, in a sentence, to whoever opens one
+        log.error("%s", problem)
     try:
         yield None
     finally:

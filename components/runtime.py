@@ -61,12 +61,18 @@ def shutdown() -> None:
     _runtime.clear()
 
 
+def open_runtime() -> Runtime:
+    """The store and runner of the configured data dir, opened (and takes resumed) on first use;
+    raises StorageProblem or DataDirBusy when the data dir cannot be used."""
+    return _runtime(str(settings.data_dir()))
+
+
 def runtime() -> Runtime:
     """Keyed by the data dir, so tests (and anyone who moves it) get their own store and runner.
     A data dir that cannot be used (damaged database, no write access, another app on it) stops
     the page with one sentence saying what to do; a failure is not cached, so a reload tries again."""
     try:
-        return _runtime(str(settings.data_dir()))
+        return open_runtime()
     except (StorageProblem, DataDirBusy) as problem:
         st.error(str(problem), icon="🗄️")
         st.stop()
