@@ -459,23 +459,26 @@ def _sentinel() -> str:
 
 
 def _header(storyboard: Storyboard, provider: ProviderId, comment: str) -> list[str]:
-    """The lines every script starts with: what it sends, what it costs, what it needs."""
+    """The comment lines every script starts with: what it sends, what it costs, what it needs.
+
+    Only the app's own words: no user text (a name, a file name, a prompt) is ever in a comment, where
+    a `coding:` declaration or a line break Python or the shell reads differently could turn it into
+    code. User text reaches a script only as data: a Python literal, or a quoted heredoc.
+    """
     chosen = offer(provider, storyboard.model)
     label = PROVIDERS[provider].label
     price = quote(storyboard, chosen)
     submit = submit_request(storyboard, provider)
     lines = [
-        f'Storyboard Studio: "{_safe(storyboard.name)}", {MODELS[storyboard.model].label} on {label}.',
+        f"Storyboard Studio: {MODELS[storyboard.model].label} on {label}.",
         "The same request the app sends when you press Generate. Running it starts a paid job: "
         f"{format_usd(price.total)} at the app's prices{'' if price.verified else ' (unverified)'}.",
         f"Needs {submit.key_env} (your {label} API key) in the environment; the key is never in this file.",
         f"{submit.base_env} changes the address (default {submit.default_base}).",
     ]
     if submit.image_field is not None:
-        frame = storyboard.first_frame
-        called = f" ({_safe(frame.original_name)})" if frame and frame.original_name else ""
         lines.append(
-            f"{FIRST_FRAME_URL_ENV}: a public link to the first-frame image{called}. The app uploads it to "
+            f"{FIRST_FRAME_URL_ENV}: a public link to the first-frame image. The app uploads it to "
             f"{label}'s storage first; here you give its link."
         )
     lines += [f"The app would not send this yet: {_safe(p.message)}" for p in validate(storyboard, chosen)]
@@ -484,12 +487,18 @@ def _header(storyboard: Storyboard, provider: ProviderId, comment: str) -> list[
 
 
 def _safe(text: str) -> str:
-    """User text inside a comment line: one line, no control characters (a name cannot end a comment)."""
-    return "".join(c if c.isprintable() else " " for c in text)
+    """An app message inside a comment line: ASCII-printable only, so it is one line in any reading."""
+    return "".join(c if c.isascii() and c.isprintable() else " " for c in text)
 
 
 def curl_script(storyboard: Storyboard, provider: ProviderId) -> str:
-    """A bash script that sends the request with curl. The body is a quoted heredoc: nothing in it expands."""
+    """A bash script that sends the request with curl.
+
+    The body reaches curl only through quoted heredocs (`<<'JSON'`): nothing in them expands, and no
+    line of JSON can be the bare delimiter. A first frame's link is printed between two heredocs (JSON
+    allows the line breaks they add between tokens). `--fail-with-body` makes an HTTP error exit non-zero,
+    the provider's answer still printed.
+    """
     submit = submit_request(storyboard, provider)
     sentinel = _sentinel()
     body = dict(submit.body)
@@ -504,7 +513,7 @@ def curl_script(storyboard: Storyboard, provider: ProviderId) -> str:
         lines += [
             f': "${{{FIRST_FRAME_URL_ENV}:?Set {FIRST_FRAME_URL_ENV} to a public link to your first-frame image.}}"',
             f'case "${FIRST_FRAME_URL_ENV}" in',
-            f"  *'\"'* | *'\\'*) echo '{FIRST_FRAME_URL_ENV} must be a plain link, without quotes or backslashes.' >&2; exit 1 ;;",
+            f"  *'\"'* | *'\\'* | *[[:cntrl:]]*) echo '{FIRST_FRAME_URL_ENV} must be a plain link, without quotes, backslashes or line breaks.' >&2; exit 1 ;;",
             "esac",
         ]
     lines += [
@@ -512,7 +521,7 @@ def curl_script(storyboard: Storyboard, provider: ProviderId) -> str:
         "",
     ]
     curl = [
-        'curl --silent --show-error --request POST "${base_url%/}' + submit.path + '"',
+        'curl --silent --show-error --fail-with-body --request POST "${base_url%/}' + submit.path + '"',
         f'  --header "Authorization: {submit.auth_scheme} ${submit.key_env}"',
         "  --header 'Content-Type: application/json'",
         "  --header 'Accept: application/json'",
@@ -524,10 +533,12 @@ def curl_script(storyboard: Storyboard, provider: ProviderId) -> str:
         before, after = text.split(json.dumps(sentinel), 1)
         lines += [
             "{",
-            "  printf '%s' " + _single_quoted(before + '"'),
-            f"  printf '%s' \"${FIRST_FRAME_URL_ENV}\"",
             "  cat <<'JSON'",
-            '"' + after,
+            before,
+            "JSON",
+            f"  printf '\"%s\"' \"${FIRST_FRAME_URL_ENV}\"",
+            "  cat <<'JSON'",
+            after,
             "JSON",
             "} | " + " \\\n".join(curl),
         ]
@@ -535,15 +546,25 @@ def curl_script(storyboard: Storyboard, provider: ProviderId) -> str:
     return "\n".join(lines)
 
 
-def _single_quoted(text: str) -> str:
-    return "'" + text.replace("'", "'\\''") + "'"
+# The first two lines of every Python export, whatever the storyboard: Python reads a `coding:`
+# declaration only on these two lines, so no later line can change how the file is decoded.
+PYTHON_PREAMBLE = ("#!/usr/bin/env python3", "# -*- coding: utf-8 -*-")
 
 
 def python_script(storyboard: Storyboard, provider: ProviderId) -> str:
-    """A Python script (httpx) that sends the request. Values are Python literals: nothing is evaluated."""
+    """A Python script (httpx) that sends the request.
+
+    Every value is a literal built by `repr`, in the `body` dict or a constant: never in a comment or
+    inside f-string text, so nothing typed in the app is ever evaluated.
+    """
     submit = submit_request(storyboard, provider)
     label = PROVIDERS[provider].label
-    lines = [*_header(storyboard, provider, "#"), "# Run it with Python 3 and httpx (pip install httpx).", ""]
+    lines = [
+        *PYTHON_PREAMBLE,
+        *_header(storyboard, provider, "#"),
+        "# Run it with Python 3 and httpx (pip install httpx).",
+        "",
+    ]
     lines += [
         "import json",
         "import os",
@@ -561,6 +582,8 @@ def python_script(storyboard: Storyboard, provider: ProviderId) -> str:
         "",
         f"API_KEY = need({submit.key_env!r}, {f'your {label} API key'!r})",
         f'BASE_URL = (os.environ.get({submit.base_env!r}) or {submit.default_base!r}).rstrip("/")',
+        f"ENDPOINT = {submit.path!r}",
+        f"AUTH_SCHEME = {submit.auth_scheme!r}",
     ]
     if submit.image_field is not None:
         lines.append(
@@ -569,8 +592,8 @@ def python_script(storyboard: Storyboard, provider: ProviderId) -> str:
     lines += ["", f"body = {_python_literal(submit.body, image_field=submit.image_field)}", ""]
     lines += [
         "response = httpx.post(",
-        f'    f"{{BASE_URL}}{submit.path}",',
-        f'    headers={{"Authorization": f"{submit.auth_scheme} {{API_KEY}}", "Accept": "application/json"}},',
+        "    BASE_URL + ENDPOINT,",
+        '    headers={"Authorization": AUTH_SCHEME + " " + API_KEY, "Accept": "application/json"},',
         "    json=body,",
         "    timeout=60,",
         ")",
