@@ -7,10 +7,11 @@ lives in `validate.py`, prices in `pricing.py`, request bodies in `compile.py`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,7 +41,25 @@ class ProviderId(StrEnum):
     EVOLINK = "evolink"
 
 
-class PromptParts(BaseModel):
+class Edited(BaseModel):
+    """What the user edits: every change is checked, an assignment and a copy alike.
+
+    Pydantic's `model_copy(update=...)` sets fields without checking them, and every edit in the app is
+    such a copy: an unknown provider or `cfg_scale=7` was accepted, saved, and the draft then failed to
+    load. Here a copy with changes is validated like a new model (ValidationError at the edit); nested
+    models already checked are reused as they are, so an edit costs one shallow validation.
+    """
+
+    model_config = ConfigDict(validate_assignment=True)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        copy = super().model_copy(update=update, deep=deep)
+        if not update:
+            return copy
+        return self.model_validate({name: getattr(copy, name) for name in type(self).model_fields})
+
+
+class PromptParts(Edited):
     """The prompt helper's fields for one shot. They compose into its prompt (prompt_parts.py);
     only the prompt is ever sent to a provider."""
 
@@ -51,7 +70,7 @@ class PromptParts(BaseModel):
     style: str = ""
 
 
-class Shot(BaseModel):
+class Shot(Edited):
     """One shot: what happens, and for how many whole seconds."""
 
     id: str = Field(default_factory=new_id)
@@ -60,7 +79,7 @@ class Shot(BaseModel):
     parts: PromptParts | None = None  # None: the helper was never used (and older drafts)
 
 
-class FirstFrame(BaseModel):
+class FirstFrame(Edited):
     """An uploaded first frame after checking and normalising (see media.py).
 
     `path` is relative to the data directory so a moved data dir keeps working.
@@ -80,7 +99,7 @@ class FirstFrame(BaseModel):
         return self.width / self.height
 
 
-class Options(BaseModel):
+class Options(Edited):
     """Every option any offer has; an offer sends only those it lists in the catalog."""
 
     aspect_ratio: AspectRatio = "16:9"
@@ -91,9 +110,7 @@ class Options(BaseModel):
     shot_type: ShotType = "customize"
 
 
-class Storyboard(BaseModel):
-    model_config = ConfigDict(validate_assignment=True)
-
+class Storyboard(Edited):
     id: str = Field(default_factory=new_id)
     name: str = "Untitled storyboard"
     shots: list[Shot] = Field(default_factory=lambda: [Shot()])
