@@ -386,6 +386,19 @@ def _editor_limits() -> Limits:
 
 EDITOR_LIMITS = _editor_limits()
 DEFAULT_SHOT_SECONDS = 5
+# Names people type (a storyboard's name, a take's title) and a first frame's file name: long enough for
+# any real name, short enough that every page, brief, animatic and file name can show it.
+MAX_NAME_CHARS = 200
+MAX_FILE_NAME_CHARS = 255  # what common file systems allow for one name
+
+# A storyboard file nests about five levels and its numbers have a few digits; an import is parsed with
+# these limits before anything is checked, so a hostile file costs the parser nothing (Python's own
+# parser raises RecursionError near 1,000 levels and refuses integers over 4,300 digits with a traceback).
+MAX_IMPORT_DEPTH = 20
+MAX_IMPORT_NUMBER_CHARS = 40
+# A refused import lists at most this many problems, then how many more there are.
+MAX_IMPORT_PROBLEMS_SHOWN = 5
+
 # "Generate ×N": at most this many takes of one storyboard from one press (each is paid for).
 MAX_TAKES_PER_GENERATE = 4
 

@@ -25,6 +25,7 @@ import json
 import re
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,29 @@ from PIL import Image
 from pydantic import BaseModel, ValidationError
 
 from storyboard import media
-from storyboard.catalog import EDITOR_LIMITS, MODELS, OFFERS, PROVIDERS, TURBO_IMAGE_RULES, offer
+from storyboard.catalog import (
+    EDITOR_LIMITS,
+    MAX_IMPORT_DEPTH,
+    MAX_IMPORT_NUMBER_CHARS,
+    MAX_IMPORT_PROBLEMS_SHOWN,
+    MODELS,
+    OFFERS,
+    PROVIDERS,
+    TURBO_IMAGE_RULES,
+    offer,
+)
 from storyboard.compile import compile_request
-from storyboard.models import FirstFrame, ModelId, Options, ProviderId, Shot, Storyboard, format_usd, new_id
+from storyboard.models import (
+    FirstFrame,
+    ModelId,
+    Options,
+    PromptParts,
+    ProviderId,
+    Shot,
+    Storyboard,
+    format_usd,
+    new_id,
+)
 from storyboard.pricing import quote
 from storyboard.providers.evolink import GENERATE_PATH as EVOLINK_GENERATE_PATH
 from storyboard.settings import BASE_URLS
@@ -92,11 +113,18 @@ def _stored_image(frame: FirstFrame, data_dir: Path) -> bytes | None:
 
 
 class ImportRefused(Exception):
-    """The file cannot be imported; `problems` holds one plain sentence per problem."""
+    """The file cannot be imported; `problems` holds one plain sentence per problem.
+
+    At most a handful are kept, then one sentence saying how many more: a file with 100,000 unknown
+    fields gets six sentences, not 100,000 (which took a minute and left the tab slow)."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__(" ".join(problems))
-        self.problems = problems
+        shown = problems[:MAX_IMPORT_PROBLEMS_SHOWN]
+        if len(problems) > len(shown):
+            more = len(problems) - len(shown)
+            shown.append(f"…and {more:,} more problem{'s' * (more != 1)} like these.")
+        super().__init__(" ".join(shown))
+        self.problems = shown
 
 
 @dataclass(frozen=True)
@@ -169,15 +197,7 @@ def _document(text: str | bytes) -> dict[str, Any]:
         raise ImportRefused(
             ["The file is empty: choose a storyboard .json file exported from Storyboard Studio."]
         )
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImportRefused(
-            [
-                f"This is not valid JSON (line {exc.lineno}, column {exc.colno}): the file is damaged or not a "
-                "Storyboard Studio storyboard."
-            ]
-        ) from None
+    document = _parsed(text)
     if not isinstance(document, dict) or "schema" not in document:
         raise ImportRefused(["This file is not a Storyboard Studio storyboard (no 'schema' field)."])
     if document["schema"] != SCHEMA:
@@ -214,6 +234,65 @@ def _document(text: str | bytes) -> dict[str, Any]:
     return document
 
 
+_NOT_OURS = "so it is damaged or not a Storyboard Studio storyboard."
+# A JSON string, escapes included: removed before counting brackets, so a "[" in a prompt is not one.
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+
+
+class _Unparsable(Exception):
+    """What the parser refuses, in one sentence."""
+
+
+def _nesting(text: str) -> int:
+    """How deep the file's arrays and objects nest, counted without parsing it (no recursion)."""
+    brackets = _NOT_BRACKETS.sub("", _JSON_STRING.sub("", text))
+    depth = deepest = 0
+    for opening in brackets.translate(_BRACKET_STEPS).encode("ascii"):
+        depth += 1 if opening == 0x2B else -1  # "+" for [ and {, "-" for ] and }
+        deepest = max(deepest, depth)
+    return deepest
+
+
+_BRACKET_STEPS = str.maketrans({"[": "+", "{": "+", "]": "-", "}": "-"})
+
+
+def _number(convert: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(digits: str) -> Any:
+        if len(digits) > MAX_IMPORT_NUMBER_CHARS:
+            raise _Unparsable(f"This file has a number {len(digits):,} characters long, {_NOT_OURS}")
+        return convert(digits)
+
+    return parse
+
+
+def _no_constant(name: str) -> Any:
+    raise _Unparsable(f"This file has {name}, which JSON does not allow, {_NOT_OURS}")
+
+
+def _parsed(text: str) -> Any:
+    """The file's JSON, parsed within limits (depth, number length) so no file reaches a traceback."""
+    depth = _nesting(text)
+    too_deep = f"This file nests {{}} levels deep, {_NOT_OURS}"
+    if depth > MAX_IMPORT_DEPTH:
+        raise ImportRefused([too_deep.format(f"{depth:,}")])
+    try:
+        return json.loads(
+            text, parse_int=_number(int), parse_float=_number(float), parse_constant=_no_constant
+        )
+    except _Unparsable as exc:
+        raise ImportRefused([str(exc)]) from None
+    except RecursionError:  # not reached after _nesting; kept so no parse can ever show a traceback
+        raise ImportRefused([too_deep.format("too many")]) from None
+    except json.JSONDecodeError as exc:
+        raise ImportRefused(
+            [
+                f"This is not valid JSON (line {exc.lineno}, column {exc.colno}): the file is damaged or not a "
+                "Storyboard Studio storyboard."
+            ]
+        ) from None
+
+
 def _unknown_fields(raw: dict[str, Any]) -> list[str]:
     """Version 1 names every field; an unknown one is a typo or a newer file, never silently dropped."""
     known = set(Storyboard.model_fields)
@@ -230,6 +309,13 @@ def _unknown_fields(raw: dict[str, Any]) -> list[str]:
                 for k in shot
                 if k not in Shot.model_fields
             ]
+            parts = shot.get("parts")
+            if isinstance(parts, dict):
+                problems += [
+                    f"Shot {i}'s prompt helper has a field {_shown(k)} that Storyboard Studio does not know."
+                    for k in parts
+                    if k not in PromptParts.model_fields
+                ]
     options = raw.get("options")
     if isinstance(options, dict):
         problems += [
