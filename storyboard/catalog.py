@@ -388,7 +388,7 @@ EDITOR_LIMITS = _editor_limits()
 DEFAULT_SHOT_SECONDS = 5
 # Names people type (a storyboard's name, a take's title) and a first frame's file name: long enough for
 # any real name, short enough that every page, brief, animatic and file name can show it.
-MAX_NAME_CHARS = 200
+MAX_NAME_CHARS = 100
 MAX_FILE_NAME_CHARS = 255  # what common file systems allow for one name
 
 # A storyboard file nests about five levels and its numbers have a few digits; an import is parsed with

@@ -354,6 +354,8 @@ def _sentences(exc: ValidationError, raw: dict[str, Any]) -> list[str]:
                 out.append(f"Shot {n}'s prompt must be text.")
             else:
                 out.append(f"Shot {n}'s {name} must be text.")
+        elif head == "name" and error["type"] == "value_error":
+            out.append(str(error["ctx"]["error"]).replace("A name", "The storyboard's name", 1))
         elif head == "name":
             out.append("The storyboard's name must be text.")
         elif head == "model":

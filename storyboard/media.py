@@ -30,6 +30,7 @@ from typing import Literal
 
 from PIL import Image, ImageFilter, ImageOps
 
+from storyboard.catalog import MAX_FILE_NAME_CHARS
 from storyboard.models import FirstFrame, ImageRules
 
 __all__ = [
@@ -173,9 +174,19 @@ def save_first_frame(checked: CheckedImage, data_dir: Path, original_name: str) 
         format=checked.format,
         size_bytes=len(checked.data),
         sha256=digest,
-        original_name=original_name,
+        original_name=_short_file_name(original_name),
         notes=list(checked.notes),
     )
+
+
+def _short_file_name(name: str) -> str:
+    """A file name as the model keeps it: one shown to people, so at most the catalog's length; a
+    longer one (no common file system makes one) keeps its start and its extension."""
+    if len(name) <= MAX_FILE_NAME_CHARS:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    tail = f"…{dot}{extension}" if dot and len(extension) <= 10 else "…"
+    return name[: MAX_FILE_NAME_CHARS - len(tail)] + tail
 
 
 class _Refused(Exception):

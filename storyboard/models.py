@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 AspectRatio = Literal["16:9", "9:16", "1:1"]
 Resolution = Literal["720p", "1080p"]
@@ -39,6 +39,40 @@ class ProviderId(StrEnum):
     WAVESPEED = "wavespeed"
     FAL = "fal"
     EVOLINK = "evolink"
+
+
+def name_problem(text: str, what: str = "A name") -> str | None:
+    """Why a storyboard's name or a take's title cannot be kept (too long), or None.
+
+    The limit is the catalog's, read here rather than at the top because the catalog imports this module.
+    """
+    from storyboard.catalog import MAX_NAME_CHARS
+
+    if len(text) > MAX_NAME_CHARS:
+        return f"{what} can be at most {MAX_NAME_CHARS} characters (this one has {len(text):,}): shorten it."
+    return None
+
+
+def _name(text: str) -> str:
+    problem = name_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+def _file_name(text: str) -> str:
+    from storyboard.catalog import MAX_FILE_NAME_CHARS
+
+    if len(text) > MAX_FILE_NAME_CHARS:
+        raise ValueError(
+            f"A file name can be at most {MAX_FILE_NAME_CHARS} characters; this one has {len(text):,}."
+        )
+    return text
+
+
+# Text people type that every page, brief and file name shows: limited at the model (catalog.py).
+Name = Annotated[str, AfterValidator(_name)]
+FileName = Annotated[str, AfterValidator(_file_name)]
 
 
 class Edited(BaseModel):
@@ -91,7 +125,7 @@ class FirstFrame(Edited):
     format: Literal["JPEG", "PNG"]
     size_bytes: int
     sha256: str
-    original_name: str = ""
+    original_name: FileName = ""
     notes: list[str] = Field(default_factory=list)
 
     @property
@@ -112,7 +146,7 @@ class Options(Edited):
 
 class Storyboard(Edited):
     id: str = Field(default_factory=new_id)
-    name: str = "Untitled storyboard"
+    name: Name = "Untitled storyboard"
     shots: list[Shot] = Field(default_factory=lambda: [Shot()])
     model: ModelId = ModelId.TURBO_PRO_T2V
     provider: ProviderId = ProviderId.PREVIEW
@@ -221,7 +255,7 @@ class Job(BaseModel):
     video_path: str | None = None  # relative to the data dir
     poster_path: str | None = None
     duration_seconds: float | None = None
-    title: str = ""  # the user's name for this take ("" shows the storyboard's name)
+    title: Name = ""  # the user's name for this take ("" shows the storyboard's name)
     starred: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
