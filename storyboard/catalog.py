@@ -362,6 +362,11 @@ def offer(provider: ProviderId, model: ModelId) -> Offer:
     return OFFERS[(provider, model)]
 
 
+def first_frame_rules(provider: ProviderId) -> ImageRules:
+    """What a first frame is checked against, uploaded or imported: the provider's image-to-video rules."""
+    return offer(provider, ModelId.TURBO_PRO_I2V).image_rules or TURBO_IMAGE_RULES
+
+
 def offers_for(model: ModelId) -> list[Offer]:
     return [o for (_, m), o in OFFERS.items() if m == model]
 

@@ -43,6 +43,7 @@ from storyboard.catalog import (
     OFFERS,
     PROVIDERS,
     TURBO_IMAGE_RULES,
+    first_frame_rules,
     offer,
 )
 from storyboard.compile import compile_request
@@ -168,7 +169,7 @@ def parse_storyboard(text: str | bytes) -> Imported:
     notes: list[str] = []
     image: media.CheckedImage | None = None
     if raw.get("first_frame") is not None:
-        frame, image, note = _first_frame(raw["first_frame"])
+        frame, image, note = _first_frame(raw["first_frame"], storyboard.provider)
         if note:
             notes.append(note)
         storyboard = storyboard.model_copy(update={"first_frame": frame})
@@ -412,10 +413,18 @@ def _limit_problems(storyboard: Storyboard) -> list[str]:
     return problems
 
 
-def _first_frame(raw: Any) -> tuple[FirstFrame | None, media.CheckedImage | None, str | None]:
-    """The embedded first frame, checked; or None and the sentence saying why it was left out."""
+def _first_frame(
+    raw: Any, provider: ProviderId
+) -> tuple[FirstFrame | None, media.CheckedImage | None, str | None]:
+    """The embedded first frame, checked as an upload is; or None and the sentence saying why it was left out.
+
+    The file's details (SHA-256, size, format, pixels) only tell a damaged copy from a good one; the image
+    itself then goes through media.check_image with the rules an upload meets (catalog.first_frame_rules),
+    so its location data is dropped, it is turned upright, and CMYK, 16-bit, animated or polyglot files
+    are normalised (the stored bytes are what the check writes) or refused like an upload."""
     name = raw.get("original_name") if isinstance(raw, dict) else None
-    called = f" ({name})" if isinstance(name, str) and name else ""
+    name = name if isinstance(name, str) else ""
+    called = f" ({_shown(name)[1:-1]})" if name else ""
     damaged = (
         f"The first frame{called} in the file is damaged, so it was left out: add it again in the editor."
     )
@@ -433,32 +442,24 @@ def _first_frame(raw: Any) -> tuple[FirstFrame | None, media.CheckedImage | None
     try:
         data = base64.b64decode(str(raw["image_base64"]), validate=True)
         details = {k: v for k, v in raw.items() if k != "image_base64"}
-        details["path"] = ""
+        details["path"], details["original_name"] = "", ""  # the name is shortened like an upload's
         frame = FirstFrame.model_validate_json(json.dumps(details), strict=True)
         if hashlib.sha256(data).hexdigest() != frame.sha256 or len(data) != frame.size_bytes:
             return None, None, damaged
         with Image.open(io.BytesIO(data)) as im:
             if im.format != frame.format or im.size != (frame.width, frame.height):
                 return None, None, damaged
-            if im.width * im.height > media.MAX_PIXELS:
-                return None, None, damaged
-            im.verify()
     except (binascii.Error, ValueError, ValidationError, OSError, Image.DecompressionBombError, SyntaxError):
         return None, None, damaged
-    checked = media.CheckedImage(
-        data=data,
-        format=frame.format,
-        width=frame.width,
-        height=frame.height,
-        notes=tuple(frame.notes),
-        problem=None,
-        aspect_fixable=False,
-    )
-    return (
-        frame.model_copy(update={"path": media.first_frame_path(frame.sha256, frame.format)}),
-        checked,
-        None,
-    )
+    checked = media.check_image(data, name, first_frame_rules(provider))
+    if not checked.ok:
+        fix = " to crop or pad it" if checked.aspect_fixable else ""
+        return (
+            None,
+            None,
+            f"The first frame{called} was left out: {checked.problem} Add it in the editor{fix}.",
+        )
+    return media.first_frame_details(checked, name), checked, None
 
 
 def _fresh_ids(storyboard: Storyboard) -> Storyboard:
@@ -624,7 +625,7 @@ def curl_script(storyboard: Storyboard, provider: ProviderId) -> str:
             "  cat <<'JSON'",
             before,
             "JSON",
-            f"  printf '\"%s\"' \"${FIRST_FRAME_URL_ENV}\"",
+            f'  printf \'"%s"\' "${FIRST_FRAME_URL_ENV}"',
             "  cat <<'JSON'",
             after,
             "JSON",
