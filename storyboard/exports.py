@@ -3,7 +3,9 @@
 The storyboard file is `{"schema": "storyboard-studio/storyboard", "version": 1, "storyboard": {...}}`.
 A first frame cannot travel as a path into this computer's data folder, so its normalised image (at
 most 2048 px on the long side, see media.py) is embedded as base64 next to its details; an import
-checks it (its SHA-256, size and format must match what the file says) and stores it like an upload.
+checks it (its SHA-256, size and format must match what the file says), then checks and stores it exactly
+as an upload (media.check_image). The file is parsed with limits (catalog.py: depth, number length) and a
+refusal lists a handful of problems. Scripts carry user text only as data (see _header).
 A first frame that is missing from the file or damaged is left out, with a sentence saying so: the
 rest of the storyboard is still imported. Anything else wrong refuses the whole import, one sentence
 per problem, before anything is written. An imported storyboard always gets a fresh id, so it never
