@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.brief import brief_buttons
-from components.caps import cap_state, saved_budget
+from components.caps import cap_state
 from components.cost_panel import comparison_table, quote_lines
 from components.exports import exports_panel
 from components.first_frame import first_frame_input
@@ -13,14 +13,17 @@ from components.job_card import job_card
 from components.menus import close_menu, menu
 from components.offer_picker import model_and_provider, no_key, options_form
 from components.runtime import (
+    DRAFT_PROBLEM,
     GENERATE_ERROR,
     commit,
     current,
     generate_blocker,
+    keep_trying_to_save,
     new_storyboard,
     open_storyboard,
     runtime,
     session_clients,
+    unsaved,
 )
 from components.shot_card import shot_card
 from components.take_count import TAKES_KEY, generate_label, latest_batch, take_count
@@ -30,6 +33,7 @@ from storyboard import editing
 from storyboard.catalog import MAX_NAME_CHARS, MAX_TAKES_PER_GENERATE, PROVIDERS
 from storyboard.jobs import GenerateRefused
 from storyboard.pricing import compare, quote
+from storyboard.store import StorageProblem
 from storyboard.validate import validate
 
 OPEN_MENU = "open-menu"  # the Open… menu's open state (components/menus.py)
@@ -48,10 +52,29 @@ def _new_storyboard() -> None:
 
 
 def _open_draft(draft_id: str) -> None:
-    draft = runtime().store.load_draft(draft_id)
-    if draft is not None:
-        open_storyboard(draft)
+    opened = runtime().store.open_draft(draft_id)
+    if opened is not None:
+        open_storyboard(opened.storyboard)
+        if opened.problem:
+            st.session_state[DRAFT_PROBLEM] = opened.problem
         close_menu(OPEN_MENU)  # show the storyboard, not the list over it
+
+
+def _unsaved_note(sb_index: int | None) -> None:
+    """Beside the field whose edit could not be saved: say so (the edit is kept in this session)."""
+    problem = unsaved()
+    if problem is not None and sb_index == _unsaved_shot():
+        st.error(f"Not saved yet, kept on this page: {problem}")
+
+
+def _unsaved_shot() -> int | None:
+    """Which shot holds the unsaved edit (None: the name or the storyboard's settings)."""
+    sb = current()
+    saved = runtime().store.load_draft(sb.id)
+    for index, shot in enumerate(sb.shots):
+        if saved is None or index >= len(saved.shots) or saved.shots[index] != shot:
+            return index
+    return None
 
 
 def _takes_wanted() -> int:
@@ -62,10 +85,8 @@ def _generate() -> None:
     st.session_state.pop(GENERATE_ERROR, None)
     try:
         sb = current()
-        runtime().runner.generate_takes(
-            sb, _takes_wanted(), session_clients().get(sb.provider), saved_budget()
-        )
-    except GenerateRefused as refused:
+        runtime().runner.generate_takes(sb, _takes_wanted(), session_clients().get(sb.provider))
+    except (GenerateRefused, StorageProblem) as refused:  # a full disk: nothing was written or sent
         st.session_state[GENERATE_ERROR] = str(refused)
 
 
@@ -89,6 +110,11 @@ with menu(recent, "Open…", OPEN_MENU, width="stretch"):
             width="stretch",
         )
 templates_menu(starters)
+if st.session_state.get(DRAFT_PROBLEM):
+    st.warning(st.session_state[DRAFT_PROBLEM], icon="🩹")
+if unsaved() is not None:
+    _unsaved_note(None)
+    keep_trying_to_save()
 
 shots_col, side_col = st.columns([3, 2], gap="large")
 
@@ -101,6 +127,7 @@ with shots_col:
     timeline(sb)
     for index in range(len(sb.shots)):
         shot_card(sb, index, chosen)
+        _unsaved_note(index)
     blocker = editing.add_shot_blocker(sb)
     st.button(
         "Add shot",

@@ -61,7 +61,6 @@ from storyboard.models import (
     new_id,
 )
 from storyboard.pricing import quote
-from storyboard.providers.evolink import GENERATE_PATH as EVOLINK_GENERATE_PATH
 from storyboard.settings import BASE_URLS
 from storyboard.validate import validate
 
@@ -522,13 +521,7 @@ def submit_request(storyboard: Storyboard, provider: ProviderId) -> Submit:
     sentinel = _sentinel()
     compiled = compile_request(storyboard, chosen, sentinel if chosen.takes_image else None)
     body = dict(compiled.body)
-    if provider == ProviderId.WAVESPEED:
-        path = "/" + compiled.endpoint.lstrip("/")
-    elif provider == ProviderId.FAL:
-        path = "/" + compiled.endpoint.strip("/")
-    else:
-        path = EVOLINK_GENERATE_PATH
-        body = body if "model" in body else {"model": compiled.endpoint, **body}
+    path = compiled.path
     if chosen.takes_image:
         assert chosen.image_field is not None
         body[chosen.image_field] = None  # filled from FIRST_FRAME_URL by the script, in the same place

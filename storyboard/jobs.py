@@ -37,13 +37,13 @@ from tenacity import (
 )
 
 from storyboard import media
-from storyboard.budget import Budget
 from storyboard.catalog import MAX_TAKES_PER_GENERATE, PROVIDERS, offer
 from storyboard.compile import CompiledRequest, compile_request
+from storyboard.layout import DataDir
 from storyboard.models import Job, JobState, ProviderId, Storyboard, utcnow
 from storyboard.pricing import quote
-from storyboard.providers.base import ProviderClient, ProviderError, RemoteStatus, Submission
-from storyboard.store import Store
+from storyboard.providers.base import ProviderClient, ProviderError, RemoteStatus, Submission, follow_to_end
+from storyboard.store import CapRefused, Store
 from storyboard.validate import validate
 
 log = logging.getLogger(__name__)
@@ -149,20 +149,17 @@ class JobRunner:
         client = self._job_clients.get(job.id) or self.clients.get(job.provider)
         return client is not None and client.cancellable
 
-    def generate(
-        self, storyboard: Storyboard, client: ProviderClient | None = None, budget: Budget | None = None
-    ) -> Job:
+    def generate(self, storyboard: Storyboard, client: ProviderClient | None = None) -> Job:
         """Create (or find) the take for this storyboard and start it. Safe to call twice.
         `client`: the session's own (a key typed on Settings), else the app's for that provider.
-        `budget`: caps that refuse the take, before anything is written or sent, if it would pass one."""
-        return self.generate_takes(storyboard, 1, client, budget)[0]
+        The saved spending caps refuse the take, before anything is written or sent, if it would pass one."""
+        return self.generate_takes(storyboard, 1, client)[0]
 
     def generate_takes(
         self,
         storyboard: Storyboard,
         count: int,
         client: ProviderClient | None = None,
-        budget: Budget | None = None,
     ) -> list[Job]:
         """Create (or find) `count` takes of this storyboard and start them, each with its own key.
         While takes of the same storyboard run, pressing again finds those, never more."""
@@ -178,26 +175,25 @@ class JobRunner:
         price = quote(storyboard, chosen)
         jobs: list[Job] = []
         created_ids: list[str] = []
-        with self._lock:  # checked and written together: two sessions cannot both pass a cap
+        with self._lock:  # keys chosen and rows written together: a second press finds these takes
             keys = self._take_keys(storyboard, count)
-            new = sum(
-                self.store.job_by_key(key) is None for key in keys
-            )  # running takes are found, not refused
-            if budget is not None and new:
-                refused = budget.check(self.store, price.total * new, verified=price.verified, takes=new)
-                if refused:
-                    raise GenerateRefused(refused)
-            for key in keys:
-                job, created = self.store.create_job(
-                    Job(
-                        idempotency_key=key,
-                        storyboard=storyboard,
-                        provider=storyboard.provider,
-                        model=storyboard.model,
-                        quote=price,
-                        message="Waiting to start…",
-                    )
+            try:  # the saved caps checked and the rows written in one transaction; running takes are found
+                made = self.store.create_jobs(
+                    [
+                        Job(
+                            idempotency_key=key,
+                            storyboard=storyboard,
+                            provider=storyboard.provider,
+                            model=storyboard.model,
+                            quote=price,
+                            message="Waiting to start…",
+                        )
+                        for key in keys
+                    ]
                 )
+            except CapRefused as refused:
+                raise GenerateRefused(str(refused)) from None
+            for job, created in made:
                 if created:
                     created_ids.append(job.id)
                 jobs.append(job)
@@ -495,7 +491,7 @@ class JobRunner:
         cancel_sent = False
         empty_completions = 0
         # A client that can stream status (fal's SSE) sees completion at once; others are polled.
-        follow: Callable[..., RemoteStatus] | None = getattr(client, "follow", None)
+        follow: Callable[..., RemoteStatus] | None = (lambda sub, on_update, should_stop: follow_to_end(client, sub, on_update, should_stop)) if client.streams_status else None  # fmt: skip
 
         def show(status: RemoteStatus) -> None:
             progress = status.progress if status.progress is not None else shown["progress"]
@@ -585,10 +581,11 @@ class JobRunner:
             link_expires_at=expires,
             message="Saving the video…",
         )
-        videos = self.data_dir / "videos"
+        layout = DataDir(self.data_dir)
+        videos = layout.videos
         videos.mkdir(parents=True, exist_ok=True)
-        dest = videos / f"{job_id}.mp4"
-        part = videos / f"{job_id}.mp4.part"
+        dest = layout.video(job_id)
+        part = layout.part(job_id)
         try:  # saved before the app stopped? The link may have expired since; the file has not.
             info = media.probe_video(dest)
         except (OSError, ValueError):
@@ -627,15 +624,15 @@ class JobRunner:
     def _done(self, job_id: str, video: Path, duration: float) -> None:
         poster_path = None
         try:  # a poster is nice to have; the video is what was paid for, and it is safe now
-            poster = media.save_poster(video, self.data_dir / "posters" / f"{job_id}.jpg")
-            poster_path = str(poster.relative_to(self.data_dir))
+            poster = media.save_poster(video, DataDir(self.data_dir).poster(job_id))
+            poster_path = DataDir(self.data_dir).relative(poster)
         except Exception:
             log.exception("job %s: no poster", job_id)
         self.store.update_job(  # done with its poster at once: no page ever shows a take without one
             job_id,
             state=JobState.DONE,
             progress=1.0,
-            video_path=str(video.relative_to(self.data_dir)),
+            video_path=DataDir(self.data_dir).relative(video),
             poster_path=poster_path,
             duration_seconds=duration,
             message="Ready.",
@@ -674,7 +671,7 @@ def _fsync(path: Path) -> None:
 
 def _lock_data_dir(data_dir: Path) -> IO[bytes]:
     data_dir.mkdir(parents=True, exist_ok=True)
-    handle = (data_dir / ".runner.lock").open("ab")
+    handle = DataDir(data_dir).lock.open("ab")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -31,6 +31,7 @@ from typing import Literal
 from PIL import Image, ImageFilter, ImageOps
 
 from storyboard.catalog import MAX_FILE_NAME_CHARS
+from storyboard.layout import DataDir
 from storyboard.models import FirstFrame, ImageRules
 
 __all__ = [
@@ -156,7 +157,7 @@ def fix_aspect(
 
 def first_frame_path(digest: str, image_format: str) -> str:
     """Where a first frame is kept, relative to the data dir: named by its content."""
-    return f"images/{digest}.{'png' if image_format == 'PNG' else 'jpg'}"
+    return DataDir.image(digest, image_format)
 
 
 def first_frame_details(checked: CheckedImage, original_name: str) -> FirstFrame:

@@ -27,6 +27,7 @@ BASE_URLS = {
     "WAVESPEED_BASE_URL": "https://api.wavespeed.ai",
     "FAL_QUEUE_BASE_URL": "https://queue.fal.run",
     "FAL_REST_BASE_URL": "https://rest.fal.ai",
+    "FAL_API_BASE_URL": "https://api.fal.ai",  # Platform APIs (model pricing)
     "EVOLINK_BASE_URL": "https://api.evolink.ai",
     "EVOLINK_FILES_BASE_URL": "https://files-api.evolink.ai",
 }

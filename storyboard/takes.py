@@ -14,6 +14,7 @@ from pathlib import Path
 
 from storyboard.catalog import MAX_NAME_CHARS
 from storyboard.diff import content_key
+from storyboard.layout import DataDir
 from storyboard.models import Job, JobState, name_problem
 from storyboard.store import Store
 
@@ -108,7 +109,7 @@ def delete(store: Store, data_dir: Path, job_id: str) -> str | None:
 
 def _files(job: Job, data_dir: Path) -> list[Path]:
     root = data_dir.resolve()
-    found = [root / "videos" / f"{job.id}.mp4", root / "videos" / f"{job.id}.mp4.part"]
+    found = [DataDir(root).video(job.id), DataDir(root).part(job.id)]
     for relative in (job.video_path, job.poster_path):
         if relative:
             found.append(root / relative)

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from app_steps import build, run_until, storyboard
+from app_steps import build, run_until, set_duration, storyboard
 from fakes.wavespeed import FakeWaveSpeed
 from samples import write_mp4
 from streamlit.testing.v1 import AppTest
 
 from components import runtime
-from storyboard import budget
+from storyboard import budget, takes
 from storyboard.models import JobState, ProviderId
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,7 +139,8 @@ def test_the_daily_cap_survives_a_restart(fake: FakeWaveSpeed, data_dir: Path) -
     again.button(key="w:generate").click().run()
     assert [e.value for e in again.error] == [REFUSED]
     assert fake.calls() == []
-    assert fake.key not in (data_dir / "budget.json").read_text()
+    saved = b"".join(p.read_bytes() for p in data_dir.glob("studio.db*"))  # with its WAL
+    assert b"0.50" in saved and fake.key.encode() not in saved
 
 
 def test_clearing_the_cap_lets_generate_through(fake: FakeWaveSpeed) -> None:
@@ -184,6 +185,8 @@ def test_a_cap_that_fits_one_take_refuses_three_at_once(fake: FakeWaveSpeed) -> 
 def test_a_damaged_cap_file_holds_paid_takes_until_the_caps_are_set_again(
     fake: FakeWaveSpeed, data_dir: Path
 ) -> None:
+    """An earlier version's budget.json, cut short (say by a full disk), is carried into the
+    database as damaged caps: paid takes wait until the caps are set again."""
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "budget.json").write_text('{"daily_usd": "5.0')  # cut short, say by a full disk
     at = _session()
@@ -199,3 +202,41 @@ def test_a_damaged_cap_file_holds_paid_takes_until_the_caps_are_set_again(
     at.button(key="w:generate").click().run()
     assert not at.error
     run_until(at, lambda: fake.jobs_created == 1, timeout=60)
+
+
+def test_an_absurd_cap_is_refused_beside_its_input_and_the_saved_cap_still_holds(fake: FakeWaveSpeed) -> None:
+    """Issue 10.7: a cap typed as 1e26 silently became "no cap"."""
+    at = _session()
+    _set_cap(at, "daily", 0.50)
+    at.switch_page("pages/settings.py").run()
+    at.number_input(key="caps:daily").set_value(1e26).run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [budget.ABSURD]
+    assert at.number_input(key="caps:daily").value == 0.50  # the saved cap, unchanged
+    at.switch_page("pages/editor.py").run()
+    _five_seconds_on_wavespeed(at)
+    at.button(key="w:generate").click().run()
+    assert [e.value for e in at.error] == [REFUSED]
+    assert fake.calls() == []
+
+
+def test_a_deleted_paid_take_still_counts_towards_the_cap(fake: FakeWaveSpeed) -> None:
+    """Issue 9, defect 1: $1.40 spent against a $2.00 daily cap, the take deleted: still refused."""
+    at = _session()
+    _set_cap(at, "daily", 2.00)
+    build(at, [10])
+    assert at.button(key="w:generate").label == "Generate · $1.40"
+    at.button(key="w:generate").click().run()
+    run_until(at, lambda: len(at.get("video")) > 0, timeout=60)
+    (job,) = runtime.runtime().store.list_jobs()
+    rt = runtime.runtime()
+    assert takes.delete(rt.store, rt.data_dir, job.id) is None
+    assert runtime.runtime().store.list_jobs() == []
+    at.run()
+    set_duration(at, 0, 5)  # $0.70 more: $2.10 would pass $2.00
+    at.button(key="w:generate").click().run()
+    assert [e.value for e in at.error] == [
+        "This take costs $0.70 and today's spend is $1.40 of your $2.00 daily cap: "
+        "raise the cap on Settings or make the take shorter."
+    ]
+    assert fake.jobs_created == 1

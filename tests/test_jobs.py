@@ -14,11 +14,11 @@ from storyboard.compile import CompiledRequest
 from storyboard.jobs import GenerateRefused, JobRunner
 from storyboard.models import Job, JobState, ModelId, ProviderId, Shot, Storyboard
 from storyboard.pricing import priced_take
-from storyboard.providers.base import ProviderError, RemoteStatus, Submission
+from storyboard.providers.base import ProviderClient, ProviderError, RemoteStatus, Submission
 from storyboard.store import Store
 
 
-class ScriptedClient:
+class ScriptedClient(ProviderClient):
     """Speaks the client protocol; records every call; its answers are set by each test."""
 
     provider = ProviderId.FAL
