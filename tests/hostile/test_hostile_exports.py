@@ -27,7 +27,7 @@ from fakes.base import FakeServer
 from fakes.evolink import FakeEvoLink
 from fakes.fal import FakeFal
 from fakes.wavespeed import FakeWaveSpeed
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 
 from storyboard import exports
 from storyboard.catalog import OFFERS, offer
@@ -251,7 +251,28 @@ def _run(script: str, kind: str, provider: ProviderId, server: FakeServer) -> tu
     return calls[-1].json, left
 
 
+def _reported_attack() -> tuple[Storyboard, ProviderId]:
+    """The issue's reproduction: a coding declaration in the name, an escaped line break in the file name."""
+    sb = Storyboard(
+        name="Promo coding:unicode_escape",
+        shots=[Shot(prompt="A bottle on wet sand.", duration=5)],
+        model=ModelId.TURBO_PRO_I2V,
+        provider=ProviderId.WAVESPEED,
+        first_frame=FirstFrame(
+            path="first_frames/x.png",
+            width=1280,
+            height=720,
+            format="PNG",
+            size_bytes=10_000,
+            sha256="0" * 64,
+            original_name=f"logo\\u000aopen('{PLANTED}', 'w').write('x')#.png",
+        ),
+    )
+    return sb, ProviderId.WAVESPEED
+
+
 @given(case=hostile_storyboards())
+@example(case=_reported_attack())
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_run_against_the_fake_each_script_sends_exactly_the_app_s_body_and_runs_nothing_planted(
     fakes: dict[ProviderId, FakeServer], case: tuple[Storyboard, ProviderId]
@@ -269,24 +290,9 @@ def test_run_against_the_fake_each_script_sends_exactly_the_app_s_body_and_runs_
 
 
 def test_the_reported_attack_writes_no_file_before_the_key_check(tmp_path: Path) -> None:
-    """The issue's reproduction: a coding declaration in the name, an escaped line break in the file name."""
-    sb = Storyboard(
-        name="Promo coding:unicode_escape",
-        shots=[Shot(prompt="A bottle on wet sand.", duration=5)],
-        model=ModelId.TURBO_PRO_I2V,
-        provider=ProviderId.WAVESPEED,
-        first_frame=FirstFrame(
-            path="first_frames/x.png",
-            width=1280,
-            height=720,
-            format="PNG",
-            size_bytes=10_000,
-            sha256="0" * 64,
-            original_name=f"logo\\u000aopen('{PLANTED}', 'w').write('x')#.png",
-        ),
-    )
+    sb, provider = _reported_attack()
     path = tmp_path / "request.py"
-    path.write_text(exports.python_script(sb, ProviderId.WAVESPEED), encoding="utf-8")
+    path.write_text(exports.python_script(sb, provider), encoding="utf-8")
     done = subprocess.run(
         [sys.executable, str(path)],
         env={"PATH": "/usr/bin:/bin"},

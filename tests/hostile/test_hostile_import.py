@@ -83,7 +83,10 @@ def test_a_hostile_file_is_refused_with_a_few_sentences(case: str) -> None:
     assert refused.value.problems == sentences
 
 
-def test_a_bracket_inside_a_prompt_is_not_nesting() -> None:
+def test_nesting_is_counted_outside_strings_only() -> None:
+    """A deep file is refused before parsing; brackets typed in a prompt are text, not nesting."""
+    with pytest.raises(ImportRefused):
+        parse_storyboard(HOSTILE["nested 1,500 deep"][0])
     content = _with(lambda d: d["storyboard"]["shots"][0].update(prompt='"[[[' * 500 + "\\"))
     assert parse_storyboard(content).storyboard.shots[0].prompt == '"[[[' * 500 + "\\"
 
