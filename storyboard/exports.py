@@ -571,8 +571,8 @@ def _header(storyboard: Storyboard, provider: ProviderId, comment: str) -> list[
 
 
 def _safe(text: str) -> str:
-    """An app message inside a comment line: ASCII-printable only, so it is one line in any reading."""
-    return "".join(c if c.isascii() and c.isprintable() else " " for c in text)
+    """An app message inside a comment line: printable characters only (no line break of any kind)."""
+    return "".join(c if c.isprintable() else " " for c in text)
 
 
 def curl_script(storyboard: Storyboard, provider: ProviderId) -> str:
