@@ -148,7 +148,10 @@ def test_a_full_disk_says_so_and_keeps_what_was_saved(tmp_path: Path) -> None:
     sb = _storyboard()
     store.save_draft(sb)
     store._db.execute("PRAGMA max_page_count = 1")  # the database cannot grow: as on a full disk
-    bigger = sb.model_copy(update={"name": "x" * 50_000})
+    # A long negative prompt, not a name: names are limited at the model (catalog.MAX_NAME_CHARS).
+    bigger = sb.model_copy(
+        update={"options": sb.options.model_copy(update={"negative_prompt": "x" * 50_000})}
+    )
     with pytest.raises(StorageProblem) as problem:
         store.save_draft(bigger)
     assert str(problem.value) == (
