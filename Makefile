@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# Loopback only: anyone who reaches the port can spend the keys in the environment, change the caps,
+# read every draft and delete takes (there is no sign-in). `make run HOST=0.0.0.0` opens it to the network.
+HOST ?= 127.0.0.1
 
 .PHONY: run test lint bench clean
 
@@ -19,7 +22,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	touch $@
 
 run: $(VENV)/.installed
-	$(BIN)/streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
+	$(BIN)/streamlit run serve.py --server.address $(HOST) --server.port $(PORT) --browser.gatherUsageStats false
 
 # Two workers (pytest-xdist), one per core: the Chromium tests mostly wait on the app, and each
 # worker has its own browser, app servers and data dirs.

@@ -9,7 +9,7 @@ from components.sidebar import sidebar
 from components.unsaved_edits import keep_unsaved_edits
 
 st.set_page_config(page_title="Storyboard Studio", page_icon="🎬", layout="wide")
-runtime()  # opens the store and resumes unfinished takes before any page draws
+runtime()  # the store and runner serve.py's lifespan started (or, under AppTest or `streamlit run app.py`, starts them)
 
 page = st.navigation(
     [

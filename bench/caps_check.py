@@ -20,8 +20,9 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from storyboard.budget import Budget, Caps, days_back, load_caps, save_caps
+from storyboard.budget import Budget, days_back
 from storyboard.catalog import OFFERS
+from storyboard.layout import DataDir
 from storyboard.models import JobState, ProviderId, Shot, Storyboard, utcnow
 from storyboard.pricing import priced_take
 from storyboard.prompt_parts import prompt_limit
@@ -63,17 +64,19 @@ def main() -> None:
     parser.add_argument("--takes", type=int, default=10_000)
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="bench-caps-"))
-    store = Store(scratch / "studio.db")
+    store = Store(DataDir(scratch).db)
     start = time.perf_counter()
     _fill(store, args.takes)
     print(
         f"caps and prompt helper, {args.takes} takes over 60 days (filled in {time.perf_counter() - start:.1f} s)"
     )
     # a session that started at midnight UTC two days ago: about 3 of the 60 days' takes count
-    save_caps(scratch, Caps(daily=Decimal("1000")).with_session(Decimal("50"), now=days_back(3)))
+    store.update_caps(
+        lambda caps: caps.with_daily(Decimal("1000")).with_session(Decimal("50"), now=days_back(3))
+    )
 
     def editor_caps() -> None:  # what the editor does on a rerun with both caps set
-        budget = Budget(load_caps(scratch))
+        budget = Budget(store.caps())
         budget.state(store)
         budget.check(store, Decimal("2.10"))
 

@@ -41,9 +41,7 @@ class OnFake:
     client: ProviderClient
 
     def stop(self) -> None:
-        close = getattr(self.client, "close", None)
-        if close is not None:
-            close()
+        self.client.close()
         self.fake.stop()
 
     def next_job_takes(self, seconds: float) -> None:

@@ -29,12 +29,14 @@ def _fill(data_dir: Path, storyboards: int) -> None:
     """TAKES DONE takes spread over `storyboards` storyboards, each with a poster on disk."""
     from PIL import Image, ImageDraw
 
+    from storyboard.layout import DataDir
     from storyboard.models import JobState, Shot, Storyboard, utcnow
     from storyboard.pricing import priced_take
     from storyboard.store import Store
 
-    store = Store(data_dir / "studio.db")
-    posters = data_dir / "posters"
+    layout = DataDir(data_dir)
+    store = Store(layout.db)
+    posters = layout.posters
     posters.mkdir(parents=True, exist_ok=True)
     boards = [
         Storyboard(name=f"Campaign {n + 1}", shots=[Shot(prompt=f"bottle on sand, take {n}", duration=5)])
@@ -57,8 +59,8 @@ def _fill(data_dir: Path, storyboards: int) -> None:
         )
         picture = Image.linear_gradient("L").resize((480, 270)).convert("RGB")
         ImageDraw.Draw(picture).text((20, 20), f"take {i}", fill=(255, 0, 0))
-        picture.save(posters / f"{job.id}.jpg", "JPEG", quality=85)
-        store.create_job(job.model_copy(update={"poster_path": f"posters/{job.id}.jpg"}))
+        picture.save(layout.poster(job.id), "JPEG", quality=85)
+        store.create_job(job.model_copy(update={"poster_path": layout.relative(layout.poster(job.id))}))
 
 
 def _measure(label: str, storyboards: int) -> None:

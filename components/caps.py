@@ -1,7 +1,8 @@
 """Spending caps in the UI: the inputs on Settings and the state beside Generate.
 
-Both caps are kept in the data dir (storyboard/budget.py): a reload, another tab or a restart keeps
-them. A session runs from when its cap is set until it is cleared.
+Both caps are kept in the database (storyboard/budget.py, Store.update_caps): a reload, another
+tab, another process or a restart keeps them. A session runs from when its cap is set until it is
+cleared. A cap that cannot be a budget, or that could not be saved, is refused beside its input.
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from components.runtime import GENERATE_ERROR, runtime
-from storyboard.budget import Budget, Caps, load_caps, spent_in_session, spent_today, to_cap, update_caps
+from storyboard.budget import Budget, CapProblem, Caps, spent_in_session, spent_today, to_cap
 from storyboard.models import Quote, format_usd
+from storyboard.store import StorageProblem
 
 DAILY_WIDGET = "caps:daily"
 SESSION_WIDGET = "caps:session"
+CAP_ERROR = "caps:error"  # {widget key: the sentence refusing what was typed there}
 
 
 def saved_budget() -> Budget:
-    """The caps as saved in the data dir, read afresh (another tab may have changed them)."""
-    return Budget(load_caps(runtime().data_dir))
+    """The caps as saved, read afresh (another tab or process may have changed them)."""
+    return Budget(runtime().store.caps())
 
 
 def cap_state(price: Quote, takes: int = 1) -> None:
@@ -64,13 +67,23 @@ def _cap_input(
         format="%.2f",
         placeholder=placeholder,
         on_change=_change_caps,
-        args=(change,),
+        args=(change, key),
         help=help,
     )
+    refused = st.session_state.get(CAP_ERROR, {}).get(key)
+    if refused:
+        where.error(refused)
 
 
-def _change_caps(change: Callable[[Caps], Caps]) -> None:
-    update_caps(runtime().data_dir, change)
+def _change_caps(change: Callable[[Caps], Caps], key: str) -> None:
+    """Change the caps in one transaction; what cannot be a cap is refused beside its input."""
+    errors = st.session_state.setdefault(CAP_ERROR, {})
+    errors.pop(key, None)
+    try:
+        runtime().store.update_caps(change)
+    except (CapProblem, StorageProblem) as problem:
+        errors[key] = str(problem)
+        return
     st.session_state.pop(GENERATE_ERROR, None)  # a new cap answers the last refusal
 
 
@@ -89,14 +102,16 @@ def cap_inputs() -> None:
         "Generate refuses a take that would pass a cap, before anything is sent. "
         "Preview is free and never refused. Leave a cap empty for none."
     )
-    caps = load_caps(runtime().data_dir)
+    caps = runtime().store.caps()
     if caps.damaged:
         st.warning(
             "The caps saved on this computer could not be read, so paid takes wait. "
             "Set your caps again below, or forget them.",
             icon="⚠️",
         )
-        st.button("Forget them", key="caps:forget", on_click=_change_caps, args=(lambda _: Caps(),))
+        st.button(
+            "Forget them", key="caps:forget", on_click=_change_caps, args=(lambda _: Caps(), "caps:forget")
+        )
     daily, session = st.columns(2)
     _cap_input(daily, "Daily cap, US$ (the UTC day)", DAILY_WIDGET, caps.daily, "No daily cap", _daily_cap)
     _cap_input(

@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from components.runtime import current, open_storyboard, runtime
+from components.text import plain
 from storyboard import exports
 from storyboard.catalog import PROVIDERS
 from storyboard.models import ProviderId, Storyboard
@@ -24,11 +25,6 @@ IMPORT_DONE = "import_done"  # what to say once after a successful import
 UPLOADER_GENERATION = "import_uploader"
 PASTE_KEY = "w:import-text"
 PANEL_KEY = "exports-panel"  # the panel's open state; not "w:", so opening a storyboard keeps it
-
-
-def _plain(text: str) -> str:
-    """Text for markdown as typed: a '$' in a name or a file must not start a formula."""
-    return text.replace("$", "\\$")
 
 
 def _uploader_key() -> str:
@@ -172,9 +168,9 @@ def exports_panel() -> None:
         st.text_area("…or paste its JSON", key=PASTE_KEY, height=100)
         st.button("Import pasted JSON", key="w:import", on_click=_pasted, width="stretch")
         if errors:
-            lines = [_plain(sentence) for sentence in errors]
+            lines = [plain(sentence) for sentence in errors]
             st.error("\n".join(f"- {line}" for line in lines) if len(lines) > 1 else lines[0], icon="✋")
         if done:
-            st.success(_plain(done[0]))
+            st.success(plain(done[0]))
             for note in done[1:]:
-                st.info(_plain(note))
+                st.info(plain(note))

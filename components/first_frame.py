@@ -9,8 +9,9 @@ from __future__ import annotations
 import streamlit as st
 
 from components.runtime import commit, current, runtime
+from components.text import plain
 from storyboard import media
-from storyboard.catalog import MODELS, TURBO_IMAGE_RULES, Offer, offer
+from storyboard.catalog import MODELS, TURBO_IMAGE_RULES, Offer, first_frame_rules
 from storyboard.models import ModelId
 
 PENDING = "first_frame_pending"  # {"name", "problem", "crop", "pad"}: an image awaiting a crop/pad choice
@@ -65,7 +66,7 @@ def _uploader_changed() -> None:
         return
     st.session_state.pop(ERROR, None)
     st.session_state.pop(PENDING, None)
-    rules = offer(current().provider, ModelId.TURBO_PRO_I2V).image_rules or TURBO_IMAGE_RULES
+    rules = first_frame_rules(current().provider)
     data = upload.getvalue()
     checked = media.check_image(data, upload.name, rules)
     if checked.ok:
@@ -89,6 +90,7 @@ def first_frame_input(chosen: Offer) -> None:
         "First frame (optional): the video starts from this picture",
         key=_uploader_key(),
         on_change=_uploader_changed,
+        max_upload_size=rules.max_bytes // 2**20,  # refused in the browser, before it is sent
         help="JPG or PNG (other formats are converted), at least "
         f"{rules.min_side} px per side, up to {rules.max_bytes // (1024 * 1024)} MB.",
     )
@@ -113,7 +115,7 @@ def first_frame_input(chosen: Offer) -> None:
     picture.image(str(media.thumbnail(runtime().data_dir / frame.path)), width="stretch")
     with about:
         st.markdown(
-            f"**{frame.original_name or 'First frame'}**  \n{frame.width}×{frame.height} px · {frame.format}"
+            f"**{plain(frame.original_name or 'First frame')}**  \n{frame.width}×{frame.height} px · {frame.format}"
         )
         for note in frame.notes:
             st.caption(note)

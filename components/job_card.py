@@ -10,6 +10,8 @@ import streamlit as st
 
 from components.runtime import runtime
 from components.shot_markers import shot_player
+from components.take_details import details_expander
+from components.text import plain
 from storyboard.catalog import MODELS, PROVIDERS
 from storyboard.models import Job, JobState, format_usd
 
@@ -47,8 +49,9 @@ def status_line(job: Job) -> str:
     )
 
 
-def job_card(job: Job, key: str = "job") -> None:
-    """`job` as the page read it: the card refreshes itself every second while that job runs."""
+def job_card(job: Job, key: str = "job", details: bool = True) -> None:
+    """`job` as the page read it: the card refreshes itself every second while that job runs.
+    `details`: end with the take's Details expander (the Takes page draws its own, under the card)."""
     job_id = job.id
     running = not job.state.finished
 
@@ -63,11 +66,13 @@ def job_card(job: Job, key: str = "job") -> None:
                 player(current, key)
             elif current.state.finished:
                 show = st.info if current.state == JobState.CANCELLED else st.error
-                show(current.message or "This take did not finish.")
+                show(plain(current.message or "This take did not finish."))
             else:
-                st.progress(min(1.0, max(0.0, current.progress)), text=current.message or "Working…")
+                st.progress(min(1.0, max(0.0, current.progress)), text=plain(current.message or "Working…"))
                 if runtime().runner.cancellable(current):
                     st.button("Cancel", key=f"{key}:cancel", on_click=_cancel, args=(current.id,))
+            if details:
+                details_expander(current, key)
         if running and current.state.finished:
             st.rerun()  # the whole page: re-enables Generate and stops this timer
 

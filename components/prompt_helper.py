@@ -12,6 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from components.runtime import commit, current
+from components.text import plain
 from storyboard.models import PromptParts, Storyboard
 from storyboard.prompt_parts import PARTS, Part, compose, compose_into_prompt, follows_parts, set_part
 
@@ -89,7 +90,7 @@ def _fields(sb: Storyboard, index: int, limit: int) -> None:
     over = f" · :red[**{len(composed) - limit} over**]" if len(composed) > limit else ""
     st.caption(
         f"The prompt was edited by hand, so these fields no longer change it. They compose ({size}{over}): "
-        f"“{composed}”"
+        f"“{plain(composed)}”"
     )
     st.button(
         "Compose into prompt",

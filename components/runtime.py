@@ -14,16 +14,19 @@ import streamlit as st
 
 from storyboard import editing, settings
 from storyboard.catalog import PROVIDERS
-from storyboard.jobs import JobRunner
+from storyboard.jobs import DataDirBusy, JobRunner
 from storyboard.models import Job, ProviderId, Storyboard, new_id
 from storyboard.providers import build_clients
 from storyboard.providers.base import ProviderClient
-from storyboard.store import Store
+from storyboard.store import StorageProblem, Store
 
 STORYBOARD = "storyboard"
 SESSION_KEYS = "session_keys"
 SESSION_CLIENTS = "session_clients"
 GENERATE_ERROR = "generate_error"
+UNSAVED = "unsaved"  # why the storyboard being edited is not saved yet (it is kept in the session)
+DRAFT_PROBLEM = "draft_problem"  # what could not be read of the draft that was opened
+RETRY_SAVE_SECONDS = 2.0  # how often an edit that could not be saved is tried again
 
 
 @dataclass(frozen=True)
@@ -39,8 +42,12 @@ _made: list[Runtime] = []
 @st.cache_resource(show_spinner=False)
 def _runtime(data_dir: str) -> Runtime:
     path = Path(data_dir)
-    store = Store(path / "studio.db")
-    runner = JobRunner(store, path, build_clients(path))
+    store = Store.for_data_dir(path)
+    try:
+        runner = JobRunner(store, path, build_clients(path))
+    except BaseException:
+        store.close()
+        raise
     runner.resume_unfinished()
     rt = Runtime(path, store, runner)
     _made.append(rt)
@@ -54,9 +61,22 @@ def shutdown() -> None:
     _runtime.clear()
 
 
-def runtime() -> Runtime:
-    # Keyed by the data dir, so tests (and anyone who moves it) get their own store and runner.
+def open_runtime() -> Runtime:
+    """The store and runner of the configured data dir, opened (and takes resumed) on first use;
+    raises StorageProblem or DataDirBusy when the data dir cannot be used."""
     return _runtime(str(settings.data_dir()))
+
+
+def runtime() -> Runtime:
+    """Keyed by the data dir, so tests (and anyone who moves it) get their own store and runner.
+    A data dir that cannot be used (damaged database, no write access, another app on it) stops
+    the page with one sentence saying what to do; a failure is not cached, so a reload tries again."""
+    try:
+        return open_runtime()
+    except (StorageProblem, DataDirBusy) as problem:
+        st.error(str(problem), icon="🗄️")
+        st.stop()
+    raise AssertionError("unreachable")  # st.stop() raises
 
 
 def session_keys() -> dict[ProviderId, str]:
@@ -75,8 +95,12 @@ def client_for(provider: ProviderId) -> ProviderClient | None:
 
 
 def generate_blocker(provider: ProviderId) -> str | None:
-    """Why this session cannot generate on a provider, or None."""
-    return runtime().runner.can_generate(provider, session_clients().get(provider))
+    """Why this session cannot generate on a provider, or None. A key that was found but cannot be
+    used, or a secrets file that could not be read, is said as Settings says it (one verdict)."""
+    blocker = runtime().runner.can_generate(provider, session_clients().get(provider))
+    if blocker is None:
+        return None
+    return settings.resolve_key(provider, session_keys())[1].problem or blocker
 
 
 def ready_providers() -> list[ProviderId]:
@@ -89,7 +113,10 @@ def current() -> Storyboard:
     if sb is None:
         store = runtime().store
         wanted = st.query_params.get("draft")
-        sb = (store.load_draft(wanted) if wanted else None) or store.latest_draft() or new_storyboard()
+        opened = (store.open_draft(wanted) if wanted else None) or store.open_draft()
+        if opened is not None and opened.problem:
+            st.session_state[DRAFT_PROBLEM] = opened.problem
+        sb = opened.storyboard if opened is not None else new_storyboard()
         sb = editing.fit_to_budget(sb)
         st.session_state[STORYBOARD] = sb
     if st.query_params.get("draft") != sb.id:
@@ -104,11 +131,38 @@ def new_storyboard() -> Storyboard:
 
 
 def commit(sb: Storyboard) -> None:
-    """Make `sb` the storyboard being edited and save it as the draft."""
+    """Make `sb` the storyboard being edited and save it as the draft. If it cannot be saved (a
+    full disk), it stays in this session, the page says so, and it is saved when it can be."""
     st.session_state.pop(GENERATE_ERROR, None)  # an edit answers the last refusal
     st.session_state[STORYBOARD] = sb
-    runtime().store.save_draft(sb)
     st.query_params["draft"] = sb.id
+    save_now()
+
+
+def save_now() -> bool:
+    """Save the storyboard being edited; False (and `UNSAVED` says why) when it could not be."""
+    sb = st.session_state.get(STORYBOARD)
+    if sb is None:
+        return True
+    try:
+        runtime().store.save_draft(sb)
+    except StorageProblem as problem:
+        st.session_state[UNSAVED] = str(problem)
+        return False
+    st.session_state.pop(UNSAVED, None)
+    return True
+
+
+def unsaved() -> str | None:
+    """Why the storyboard being edited is not saved, or None when it is."""
+    return st.session_state.get(UNSAVED)
+
+
+@st.fragment(run_every=RETRY_SAVE_SECONDS)
+def keep_trying_to_save() -> None:
+    """While an edit is unsaved, try again every few seconds; once saved, redraw the page."""
+    if unsaved() is not None and save_now():
+        st.rerun(scope="app")
 
 
 def open_storyboard(sb: Storyboard) -> None:
@@ -116,6 +170,7 @@ def open_storyboard(sb: Storyboard) -> None:
     widget and first-frame state."""
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(("w:", "first_frame_"))]:
         del st.session_state[key]
+    st.session_state.pop(DRAFT_PROBLEM, None)
     commit(editing.fit_to_budget(sb))
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from components.text import plain
 from storyboard.captions import short_prompt, shot_starts, webvtt
 from storyboard.models import Job
 
@@ -56,7 +57,7 @@ def shot_player(job: Job, path: Path, key: str) -> None:
                 key=f"{key}:shot:{n}",
                 on_click=_jump,
                 args=(job.id, n),
-                help=f"Play from {start} s: {short_prompt(shot.prompt)}",
+                help=f"Play from {start} s: {plain(short_prompt(shot.prompt))}",
                 type="primary" if n == number else "secondary",
                 icon=":material/play_arrow:",
             )

@@ -15,6 +15,7 @@ import streamlit as st
 
 from components.runtime import runtime
 from components.shot_markers import TRACK_LABEL
+from components.text import plain
 from storyboard.captions import webvtt
 from storyboard.catalog import PROVIDERS
 from storyboard.diff import changes
@@ -74,7 +75,7 @@ def comparison(group: TakeGroup, chosen: list[Job]) -> None:
         )
         for column, job in zip(st.columns(len(chosen)), chosen, strict=True):
             with column:
-                st.markdown(f"**{title(job)}** · {group.label(job.id)}" + (" ★" if job.starred else ""))
+                st.markdown(f"**{plain(title(job))}** · {group.label(job.id)}" + (" ★" if job.starred else ""))
                 st.caption(
                     f"{cost_words(job)} · {PROVIDERS[job.provider].label} · {job.storyboard.total_seconds} s · "
                     f"{job.created_at:%d %b %H:%M}"
@@ -86,9 +87,9 @@ def comparison(group: TakeGroup, chosen: list[Job]) -> None:
                     if said:
                         st.markdown("\n".join(f"- {line}" for line in said))
                     else:
-                        st.caption(f"Same storyboard as {title(first)}: another take of it.")
+                        st.caption(f"Same storyboard as {plain(title(first))}: another take of it.")
                 path = data_dir / job.video_path if job.video_path else None
                 if job.state == JobState.DONE and path is not None and path.exists():
                     st.video(str(path), subtitles={TRACK_LABEL: webvtt(job.storyboard).encode()})
                 else:
-                    st.caption(job.message or f"No video: {job.state.value}.")
+                    st.caption(plain(job.message or f"No video: {job.state.value}."))

@@ -12,6 +12,7 @@ from storyboard.diff import content_key
 from storyboard.models import Job, format_usd
 
 TAKES_KEY = "w:takes"
+GENERATE_KEY = "w:generate"
 BATCH_WINDOW = timedelta(seconds=5)  # takes of one press are written within this of each other
 
 
@@ -37,6 +38,13 @@ def generate_label(price: Decimal, count: int) -> str:
     if price == 0:
         return f"Generate {count} previews · free"
     return f"Generate {count} takes · {format_usd(price * count)}"
+
+
+def generate_key(total: Decimal, count: int) -> str:
+    """The Generate button's key names the price and count it shows: when either changes the browser
+    gets a new button, so a click on the one still on screen (the page a rerun behind) carries the
+    price that button said, never the new one."""
+    return f"{GENERATE_KEY}:{count}x{total}"
 
 
 def latest_batch(recent: list[Job]) -> list[Job]:

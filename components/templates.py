@@ -11,6 +11,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from components.menus import close_menu, menu
 from components.runtime import new_storyboard, open_storyboard, ready_providers
+from components.text import plain
 from storyboard import templates
 from storyboard.templates import Template
 
@@ -32,7 +33,7 @@ def _open(template_id: str) -> None:
     open_storyboard(template.storyboard(provider))
     close_menu(MENU_KEY)  # show the template, not the menu over it
     note = f" {template.first_frame}" if template.first_frame else ""
-    st.toast(f"Opened “{template.name}” as a new storyboard.{note}", icon="📋")
+    st.toast(f"Opened “{plain(template.name)}” as a new storyboard.{note}", icon="📋")
 
 
 def templates_menu(where: DeltaGenerator) -> None:

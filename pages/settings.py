@@ -6,20 +6,24 @@ written to disk, the store or the logs, and it is never shown again (the field i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
 
 import streamlit as st
 
 from components.caps import cap_inputs
 from components.runtime import client_for, generate_blocker, runtime, session_clients, session_keys
-from storyboard.catalog import PROVIDERS
+from storyboard import checked_prices
+from storyboard.catalog import MODELS, PROVIDERS
+from storyboard.checked_prices import PriceCheck
 from storyboard.models import ProviderId, format_usd
 from storyboard.providers import HOSTED
-from storyboard.providers.base import ProviderError
+from storyboard.providers.base import ProviderClient, ProviderError
 from storyboard.settings import DATA_DIR_ENV, SECRETS_FILE, resolve_key
 
 KEY_ERROR = "settings_key_error"
 CHECKED = "settings_checked:"
+PRICE_ROWS = "settings_price_rows"
 WHERE = {
     "environment": "found in the environment",
     "secrets file": f"found in `{SECRETS_FILE}`",
@@ -31,7 +35,9 @@ def _check_key(provider: ProviderId) -> None:
     """One cheap authenticated call: is the key accepted, and the balance where the provider tells."""
     label = PROVIDERS[provider].label
     try:
-        balance = client_for(provider).check_key()  # type: ignore[union-attr]
+        client = client_for(provider)
+        assert client is not None  # the button is only drawn for a provider that is ready
+        balance = client.check_key()
     except ProviderError as refused:
         st.session_state[f"{CHECKED}{provider.value}"] = (False, refused.message)
         return
@@ -49,10 +55,9 @@ def _keep_key(provider: ProviderId, widget: str) -> None:
     except ValueError as damaged:  # the sentence never repeats the key
         st.session_state[KEY_ERROR] = str(damaged)
         return
-    check: Callable[[], object] | None = getattr(client, "check_key", None)
-    if check is not None:  # a key the provider refuses is not kept (a typo would strand paid takes)
+    if client.checks_key:  # a key the provider refuses is not kept (a typo would strand paid takes)
         try:
-            check()
+            client.check_key()
         except ProviderError as refused:
             if refused.status_code in (401, 403):
                 st.session_state[KEY_ERROR] = f"{refused.message} The key was not kept."
@@ -61,6 +66,76 @@ def _keep_key(provider: ProviderId, widget: str) -> None:
     session_clients()[provider] = client
     runtime().runner.adopt(client)  # paid takes left without a key by a restart are collected now
     st.session_state.pop(KEY_ERROR, None)
+
+
+def _pricing_clients() -> dict[ProviderId, ProviderClient]:
+    """The providers this session has a key for whose API prices a request itself."""
+    ready = {p: client_for(p) for p in HOSTED if generate_blocker(p) is None}
+    return {p: c for p, c in ready.items() if c is not None and c.checks_prices}
+
+
+def _check_prices() -> None:
+    """Ask each provider with a key its own price for every rate the app quotes; keep today's."""
+    today = date.today()
+    rows: list[PriceCheck] = []
+    for client in _pricing_clients().values():
+        shown, kept = checked_prices.check(client, today)
+        rows += shown
+        checked_prices.save(runtime().data_dir, kept)
+    st.session_state[PRICE_ROWS] = rows
+
+
+def _per_second(rate: Decimal | None) -> str:
+    return "—" if rate is None else f"${rate.quantize(checked_prices.PRECISION).normalize():f}/s"
+
+
+def _offer_name(row: PriceCheck) -> str:
+    variant = f" ({row.variant})" if row.variant else ""
+    return f"{PROVIDERS[row.provider].label} · {MODELS[row.model].label}{variant}"
+
+
+def _price_section() -> None:
+    st.subheader("Prices")
+    st.caption(
+        "Quotes use the catalog's rates, read from each provider's published pages. Where a provider "
+        "prices a request itself, Check prices asks it (nothing is generated or charged) and, for the "
+        "rest of the day, quotes on that provider use its own figure."
+    )
+    clients = _pricing_clients()
+    if not clients:
+        st.caption(
+            "Add a WaveSpeedAI or fal.ai key to check prices with the provider; nothing is sent without one."
+        )
+        return
+    names = " and ".join(PROVIDERS[p].label for p in clients)
+    st.button(f"Check prices with {names}", key="check_prices", on_click=_check_prices)
+    rows: list[PriceCheck] | None = st.session_state.get(PRICE_ROWS)
+    if not rows:
+        return
+    st.dataframe(
+        [
+            {
+                "Offer": _offer_name(r),
+                "Catalog": _per_second(r.catalog),
+                "Provider": _per_second(r.checked),
+                "Differs": "yes" if r.differs else ("" if r.checked is not None else "not checked"),
+                "Note": r.said,
+            }
+            for r in rows
+        ],
+        hide_index=True,
+    )
+    differ = [r for r in rows if r.differs]
+    if differ:
+        listed = "; ".join(
+            f"{_offer_name(r)}: catalog {_per_second(r.catalog)}, {PROVIDERS[r.provider].label} {_per_second(r.checked)}"
+            for r in differ
+        )
+        st.warning(
+            f"{len(differ)} of the rates differ from the catalog ({listed}); quotes use the provider's figure today."
+        )
+    elif any(r.checked is not None for r in rows):
+        st.success("Every rate the providers priced matches the catalog.")
 
 
 st.title("Settings")
@@ -78,16 +153,19 @@ for provider, info in PROVIDERS.items():
         if status.env_name is None:
             state.markdown("✅ Ready: free and offline, no key needed.")
             continue
-        if status.source is None:
+        if status.problem:  # the same sentence the editor shows (components/runtime.generate_blocker)
+            state.markdown(f"⛔ {status.problem}")
+        elif status.source is None:
             state.markdown(f"⚪ No key. Set `{status.env_name}` or type one below.")
         else:
             state.markdown(f"🔑 Key {WHERE[status.source]}.")
         ready = generate_blocker(provider) is None  # without a key, the line above says what to do
-        if ready and not hasattr(client_for(provider), "check_key"):
+        client = client_for(provider) if ready else None
+        if client is not None and not client.checks_key:
             st.caption(
                 f"{info.label} has no free call to check a key: a wrong key shows when you generate, and costs nothing."
             )
-        elif ready:
+        elif client is not None:
             st.button("Check key", key=f"check:{provider.value}", on_click=_check_key, args=(provider,))
             verdict = st.session_state.get(f"{CHECKED}{provider.value}")
             if verdict:
@@ -102,10 +180,12 @@ for provider, info in PROVIDERS.items():
             placeholder="Paste a key (kept until this tab is reloaded or closed; never saved)",
         )
 
+_price_section()
+
 cap_inputs()
 
 st.subheader("Where things are kept")
 st.markdown(
-    f"- Data folder: `{runtime().data_dir}` (change it with `{DATA_DIR_ENV}`): drafts, takes, videos, posters.\n"
+    f"- Data folder: `{runtime().data_dir}` (change it with `{DATA_DIR_ENV}`): drafts, takes, spending caps, videos, posters, first frames.\n"
     f"- Keys: the environment or `{SECRETS_FILE}`, never the data folder."
 )

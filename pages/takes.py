@@ -12,6 +12,8 @@ from components.runtime import open_take, runtime
 from components.spend_chart import spend_chart
 from components.take_actions import compare_key, take_controls, take_questions
 from components.take_compare import comparison
+from components.take_details import details_expander
+from components.text import plain
 from storyboard import media
 from storyboard.catalog import PROVIDERS
 from storyboard.models import Job, JobState, format_usd, utcnow
@@ -69,10 +71,10 @@ def _take(job: Job, label: str, data_dir: Path) -> None:
         else:
             poster.markdown("🎞️")
         star = " · ★" if job.starred else ""
-        about.markdown(f"**{title(job)}** · {label} · {job.state.value}{star}")
+        about.markdown(f"**{plain(title(job))}** · {label} · {job.state.value}{star}")
         shots = job.storyboard.shots
-        first = shots[0].prompt.strip() or "(no prompt)"
-        about.caption(f"{len(shots)} shot{'s' * (len(shots) > 1)}: {first[:90]}{'…' * (len(first) > 90)}")
+        first = " ".join(shots[0].prompt.split()) or "(no prompt)"
+        about.caption(f"{len(shots)} shot{'s' * (len(shots) > 1)}: {plain(first[:90])}{'…' * (len(first) > 90)}")
         about.caption(f"{status_line(job)} · {job.created_at:%Y-%m-%d %H:%M} UTC")
         link = provider_link(job)
         if link:
@@ -91,16 +93,17 @@ def _take(job: Job, label: str, data_dir: Path) -> None:
         if job.state == JobState.DONE and st.session_state.get(PLAYING) == job.id:
             player(job, key=f"take:{job.id}")
         elif not job.state.finished:
-            job_card(job, key=f"take:{job.id}")
+            job_card(job, key=f"take:{job.id}", details=False)
         elif job.message and job.state != JobState.DONE:
-            st.caption(job.message)
+            st.caption(plain(job.message))
+        details_expander(job, "take")
 
 
 def _group(group: TakeGroup, newest: bool, data_dir: Path) -> None:
     count = len(group.takes)
     is_open = st.session_state.get(OPEN, {}).get(group.storyboard_id, newest)
     heading, toggle = st.columns([5, 1], vertical_alignment="bottom")
-    heading.subheader(group.name, anchor=False)
+    heading.subheader(plain(group.name), anchor=False)
     heading.caption(
         f"{count} take{'s' * (count != 1)} · {group.version_count} version{'s' * (group.version_count != 1)}"
         + (" · tick Compare on two or more to see them side by side" if is_open and count > 1 else "")

@@ -1,47 +1,55 @@
-"""Spending caps: a daily cap and a session cap, both kept in the data dir (so a reload, another
-tab or a restart keeps them), checked before Generate sends anything or writes a take.
+"""Spending caps: a daily cap and a session cap, both kept in the database beside the spend they
+are checked against (so a reload, another tab, another process or a restart keeps them), checked
+in the same transaction that writes the takes (`Store.create_jobs`).
 
 A session is a stretch of use with a spending limit, such as a demo on a company card: it starts
 when its cap is set and ends when the cap is cleared, and its spend is what the takes started since
 then count for. (A Streamlit session ends at every reload, which would quietly drop the cap and its
 count, so it is not used.) Changing the amount of a running session keeps its start.
 
-What counts as spent: every take that was billed or may have been (`store.BILLABLE`: running,
-downloading, done, outcome unknown) and every take on its way to the provider (queued, uploading,
+What counts as spent (`COUNTED`, the one definition the caps, the Takes chart and the totals read
+through `Store`): every take that was billed or may have been (running, downloading, done, outcome
+unknown), deleted or not, and every take on its way to the provider (queued, uploading,
 submitting), at its quoted price. Takes that failed before the provider had them or were cancelled
 before sending cost nothing and do not count. A day is the UTC day the take was started: one
 server serves every browser, so its day must not depend on a browser's clock (the editor says
 "Today (UTC)").
 
-The cap file holds caps only, never a key.
+This module holds the rules and no SQL; it reads spend through the store it is given.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import os
-import tempfile
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
+from typing import Protocol
 
+from storyboard.catalog import MAX_CAP_USD
 from storyboard.models import JobState, format_usd, utcnow
-from storyboard.store import BILLABLE, Store
 
-log = logging.getLogger(__name__)
-
-CAPS_FILE = "budget.json"
 DAMAGED = (
     "The spending caps saved on this computer could not be read, so paid takes wait: set your caps "
     "again on Settings (or press Forget them there)."
 )
+BILLED = (JobState.RUNNING, JobState.DOWNLOADING, JobState.DONE, JobState.UNKNOWN)  # may have been billed
 PENDING = (JobState.QUEUED, JobState.UPLOADING, JobState.SUBMITTING)  # about to be billed
-COUNTED = (*BILLABLE, *PENDING)
+COUNTED = (*BILLED, *PENDING)
 CENT = Decimal("0.01")
+MAX_CAP = Decimal(MAX_CAP_USD)
+ABSURD = (
+    f"A cap is a dollar amount from $0.00 to ${MAX_CAP:,.2f}: type it again, or leave it empty for no cap."
+)
+
+
+class CapProblem(ValueError):
+    """A cap that cannot be a budget (negative, not a number, absurdly large); the message says so."""
+
+
+class SpendSource(Protocol):
+    """What the caps read: the store's one definition of spend."""
+
+    def spend_since(self, since: datetime) -> Decimal: ...
 
 
 @dataclass(frozen=True)
@@ -51,7 +59,7 @@ class Caps:
     daily: Decimal | None = None
     session: Decimal | None = None
     session_since: datetime | None = None  # when the session cap was set; its takes started since
-    damaged: bool = False  # the cap file could not be read: paid takes wait until caps are set again
+    damaged: bool = False  # the saved caps could not be read: paid takes wait until caps are set again
 
     def with_daily(self, cap: Decimal | None) -> Caps:
         return replace(self, daily=cap, damaged=False)
@@ -108,8 +116,8 @@ def day_start(now: datetime | None = None) -> datetime:
     return datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
 
 
-def spent_today(store: Store, now: datetime | None = None) -> Decimal:
-    return store.spend_in(COUNTED, since=day_start(now))
+def spent_today(store: SpendSource, now: datetime | None = None) -> Decimal:
+    return store.spend_since(day_start(now))
 
 
 def days_back(days: int, now: datetime | None = None) -> datetime:
@@ -117,11 +125,11 @@ def days_back(days: int, now: datetime | None = None) -> datetime:
     return day_start(now) - timedelta(days=days - 1)
 
 
-def spent_in_session(store: Store, caps: Caps) -> Decimal:
+def spent_in_session(store: SpendSource, caps: Caps) -> Decimal:
     """What the takes started since the session cap was set count for (0 with no session)."""
     if caps.session is None or caps.session_since is None:
         return Decimal(0)
-    return store.spend_in(COUNTED, since=caps.session_since)
+    return store.spend_since(caps.session_since)
 
 
 @dataclass(frozen=True)
@@ -130,7 +138,7 @@ class Budget:
 
     caps: Caps
 
-    def spent(self, store: Store, now: datetime | None = None) -> Spent:
+    def spent(self, store: SpendSource, now: datetime | None = None) -> Spent:
         return Spent(
             today=spent_today(store, now) if self.caps.daily is not None else Decimal(0),
             session=spent_in_session(store, self.caps),
@@ -138,7 +146,7 @@ class Budget:
 
     def check(
         self,
-        store: Store,
+        store: SpendSource,
         amount: Decimal,
         *,
         verified: bool = True,
@@ -148,11 +156,11 @@ class Budget:
         """Why generating takes worth `amount` in all would pass a cap, or None."""
         if amount <= 0 or not self.caps.any:
             return None
-        if self.caps.damaged:  # fail safe: a cap the user set must not vanish with a damaged file
+        if self.caps.damaged:  # fail safe: a cap the user set must not vanish with a damaged record
             return DAMAGED
         return refusal(self.caps, self.spent(store, now), amount, verified=verified, takes=takes)
 
-    def state(self, store: Store, now: datetime | None = None) -> str | None:
+    def state(self, store: SpendSource, now: datetime | None = None) -> str | None:
         """'Today (UTC): $3.20 of $10.00 · This session: $0.70 of $2.00', or None with no cap."""
         if not self.caps.any:
             return None
@@ -168,79 +176,77 @@ class Budget:
 
 
 def to_cap(value: float | str | Decimal | None) -> Decimal | None:
-    """A cap as typed (dollars), in cents; None, blank or negative: no cap."""
+    """A cap as typed (dollars), in cents; None or blank: no cap. Anything that cannot be a budget
+    (negative, not a number, infinite, more than MAX_CAP) raises CapProblem: silently taking it
+    as "no cap" would lift the limit the person meant to set."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
-        cap = Decimal(str(value)).quantize(CENT)
+        cap = Decimal(str(value).strip())
     except InvalidOperation:
-        return None
-    return cap if cap.is_finite() and cap >= 0 else None
+        raise CapProblem(ABSURD) from None
+    if not cap.is_finite() or cap < 0 or cap > MAX_CAP:
+        raise CapProblem(ABSURD)
+    return cap.quantize(CENT)
 
 
-def load_caps(data_dir: Path) -> Caps:
-    """The saved caps; a file that is there but cannot be read gives `Caps(damaged=True)`."""
-    path = data_dir / CAPS_FILE
+# ---- the saved record (one row in the store, three text fields) ------------------------------------
+
+
+@dataclass(frozen=True)
+class CapsRecord:
+    """The caps as the store keeps them: text, read back through `caps_from_record`."""
+
+    daily: str | None = None
+    session: str | None = None
+    session_since: str | None = None
+    damaged: bool = False
+
+
+def caps_from_record(record: CapsRecord) -> Caps:
+    """The saved caps; a record holding anything but what was written gives `Caps(damaged=True)`."""
+    if record.damaged:
+        return Caps(damaged=True)
     try:
-        saved = json.loads(path.read_text())
-    except FileNotFoundError:
-        return Caps()
-    except (OSError, ValueError):
-        saved = None
-    caps = _caps(saved) if isinstance(saved, dict) else None
-    if caps is None:
-        log.warning("%s is unreadable; paid takes wait until the caps are set again on Settings", path)
+        caps = Caps(
+            daily=to_cap(record.daily),
+            session=to_cap(record.session),
+            session_since=_moment(record.session_since),
+        )
+    except CapProblem:
+        return Caps(damaged=True)
+    if (caps.session is None) != (caps.session_since is None) or (
+        record.session_since is not None and caps.session_since is None
+    ):
         return Caps(damaged=True)
     return caps
 
 
-def _caps(saved: dict[str, object]) -> Caps | None:
-    """The caps in a parsed file, or None if any value in it is not what was written."""
-    daily, session = saved.get("daily_usd"), saved.get("session_usd")
-    since = saved.get("session_since")
-    caps = Caps(daily=_cap(daily), session=_cap(session), session_since=_moment(since))
-    if (daily is not None and caps.daily is None) or (session is not None and caps.session is None):
-        return None
-    if (caps.session is None) != (caps.session_since is None):
-        return None
-    return caps
+def caps_to_record(caps: Caps) -> CapsRecord:
+    return CapsRecord(
+        daily=None if caps.daily is None else str(caps.daily),
+        session=None if caps.session is None else str(caps.session),
+        session_since=None if caps.session_since is None else caps.session_since.isoformat(),
+        damaged=caps.damaged,
+    )
 
 
-def _cap(value: object) -> Decimal | None:
-    return to_cap(value) if isinstance(value, str | int | float) else None
+def record_from_legacy_file(saved: object) -> CapsRecord:
+    """The caps file of earlier versions (parsed JSON, or None when unreadable) as a record."""
+    if not isinstance(saved, dict):
+        return CapsRecord(damaged=True)
+    fields = [saved.get(name) for name in ("daily_usd", "session_usd", "session_since")]
+    if any(v is not None and not isinstance(v, str | int | float) or isinstance(v, bool) for v in fields):
+        return CapsRecord(damaged=True)
+    daily, session, since = (None if v is None else str(v) for v in fields)
+    return CapsRecord(daily=daily, session=session, session_since=since)
 
 
-def _moment(value: object) -> datetime | None:
-    if not isinstance(value, str):
+def _moment(value: str | None) -> datetime | None:
+    if value is None:
         return None
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
     return moment.astimezone(UTC) if moment.tzinfo is not None else None
-
-
-_WRITING = threading.Lock()  # one process serves every tab: their changes to the file take turns
-
-
-def update_caps(data_dir: Path, change: Callable[[Caps], Caps]) -> Caps:
-    """Read the caps, change them and write them back, one tab at a time."""
-    with _WRITING:
-        caps = change(load_caps(data_dir))
-        save_caps(data_dir, caps)
-        return caps
-
-
-def save_caps(data_dir: Path, caps: Caps) -> None:
-    """Written to a temporary file and renamed: a crash leaves the old caps or the new ones."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    since = caps.session_since.isoformat() if caps.session_since is not None else None
-    saved = {
-        "daily_usd": None if caps.daily is None else str(caps.daily),
-        "session_usd": None if caps.session is None else str(caps.session),
-        "session_since": since,
-    }
-    handle, part = tempfile.mkstemp(dir=data_dir, prefix=".budget-", suffix=".part")
-    with os.fdopen(handle, "w") as file:
-        file.write(json.dumps(saved))
-    os.replace(part, data_dir / CAPS_FILE)

@@ -37,6 +37,9 @@ class ProviderInfo(BaseModel):
     link_hours: float | None = None  # how long the provider's video link lives; None: not published
     auth_scheme: str | None = None  # the key travels as `Authorization: <scheme> <key>`
     base_url_env: str | None = None  # the setting (settings.BASE_URLS) holding the host jobs are sent to
+    # Where a submit goes when every model shares one path and the model is named in the body
+    # (EvoLink [E1][E3]); None: the offer's endpoint is the path (WaveSpeed, fal).
+    submit_path: str | None = None
 
 
 class RateRule(BaseModel):
@@ -75,6 +78,11 @@ class Offer(BaseModel):
     @property
     def takes_image(self) -> bool:
         return self.image_rules is not None
+
+    @property
+    def path(self) -> str:
+        """The submit's path under the provider's base URL: the provider's one path, or the endpoint."""
+        return PROVIDERS[self.provider].submit_path or "/" + self.endpoint.strip("/")
 
     def has(self, option: OptionName) -> bool:
         return option in self.options
@@ -125,6 +133,7 @@ PROVIDERS: dict[ProviderId, ProviderInfo] = {
         auth_scheme="Bearer",
         base_url_env="EVOLINK_BASE_URL",
         dashboard_url="https://evolink.ai/dashboard",
+        submit_path="/v1/videos/generations",
         link_hours=24,  # "video links are valid for 24 h" [providers.md 3.1, E1]
     ),
 }
@@ -362,6 +371,11 @@ def offer(provider: ProviderId, model: ModelId) -> Offer:
     return OFFERS[(provider, model)]
 
 
+def first_frame_rules(provider: ProviderId) -> ImageRules:
+    """What a first frame is checked against, uploaded or imported: the provider's image-to-video rules."""
+    return offer(provider, ModelId.TURBO_PRO_I2V).image_rules or TURBO_IMAGE_RULES
+
+
 def offers_for(model: ModelId) -> list[Offer]:
     return [o for (_, m), o in OFFERS.items() if m == model]
 
@@ -386,8 +400,23 @@ def _editor_limits() -> Limits:
 
 EDITOR_LIMITS = _editor_limits()
 DEFAULT_SHOT_SECONDS = 5
+# Names people type (a storyboard's name, a take's title) and a first frame's file name: long enough for
+# any real name, short enough that every page, brief, animatic and file name can show it.
+MAX_NAME_CHARS = 100
+MAX_FILE_NAME_CHARS = 255  # what common file systems allow for one name
+
+# A storyboard file nests about five levels and its numbers have a few digits; an import is parsed with
+# these limits before anything is checked, so a hostile file costs the parser nothing (Python's own
+# parser raises RecursionError near 1,000 levels and refuses integers over 4,300 digits with a traceback).
+MAX_IMPORT_DEPTH = 20
+MAX_IMPORT_NUMBER_CHARS = 40
+# A refused import lists at most this many problems, then how many more there are.
+MAX_IMPORT_PROBLEMS_SHOWN = 5
+
 # "Generate ×N": at most this many takes of one storyboard from one press (each is paid for).
 MAX_TAKES_PER_GENERATE = 4
+# The largest spending cap (US$) accepted: anything above is a typo, not a budget.
+MAX_CAP_USD = 1_000_000
 
 # Preview renders an animatic at these sizes (even numbers: yuv420p needs them).
 FRAME_SIZES: dict[Resolution, dict[str, tuple[int, int]]] = {

@@ -16,9 +16,17 @@ from storyboard.models import ModelId, ProviderId, Storyboard
 
 
 class CompiledRequest(BaseModel):
+    """What a submit sends: where (`path` under the provider's base URL) and what (`body`).
+
+    `endpoint` is the catalog's name for the model on that provider: the path (WaveSpeed, fal) or
+    the `model` written in the body (EvoLink). Clients and the cURL/Python exports read `path` and
+    `body` from here and nowhere else, so an export sends exactly what Generate sends.
+    """
+
     provider: ProviderId
     model: ModelId
     endpoint: str
+    path: str
     body: dict[str, Any]
 
 
@@ -50,7 +58,9 @@ def compile_request(storyboard: Storyboard, offer: Offer, image_url: str | None 
     if offer.takes_image:
         assert offer.image_field is not None
         body = {offer.image_field: image_url, **body}
-    return CompiledRequest(provider=offer.provider, model=offer.model, endpoint=offer.endpoint, body=body)
+    return CompiledRequest(
+        provider=offer.provider, model=offer.model, endpoint=offer.endpoint, path=offer.path, body=body
+    )
 
 
 def _common_options(storyboard: Storyboard, offer: Offer) -> dict[str, Any]:

@@ -1,17 +1,38 @@
-"""What a storyboard costs on an offer, line by line, under that provider's real billing rules."""
+"""What a storyboard costs on an offer, line by line, under that provider's real billing rules.
+
+The rate is the catalog's, unless the provider priced that rate itself today ("Check prices" on
+Settings, kept in the data folder by `checked_prices`): then the provider's figure is quoted, so the
+price before Generate is the one the provider confirmed.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from storyboard import checked_prices
 from storyboard.catalog import OFFERS, Offer, RateRule
 from storyboard.models import Job, LineItem, ModelId, ProviderId, Quote, Rate, Storyboard
 from storyboard.validate import Problem, validate
 
 
-def applicable_rate(storyboard: Storyboard, offer: Offer) -> Rate:
+def checked_today(today: date | None = None) -> list[checked_prices.CheckedRate]:
+    """The rates providers confirmed today, from the data folder (cached per version of the file)."""
+    from storyboard.settings import data_dir  # settings reads the catalog; imported where used
+
+    today = today or date.today()
+    return [r for r in checked_prices.load(data_dir()) if r.checked_on == today]
+
+
+def applicable_rate(
+    storyboard: Storyboard, offer: Offer, checked: Sequence[checked_prices.CheckedRate] | None = None
+) -> Rate:
+    """The rate rule matching the storyboard's resolution and sound: the provider's figure when it
+    was checked today (`checked`, read from the data folder when not given), else the catalog's."""
+    checked = checked_today() if checked is None else checked
     resolution = storyboard.options.resolution if offer.has("resolution") else None
     sound = storyboard.options.sound if offer.has("sound") else False
 
@@ -22,7 +43,8 @@ def applicable_rate(storyboard: Storyboard, offer: Offer) -> Rate:
 
     for rule in offer.rates:
         if matches(rule):
-            return rule.rate
+            confirmed = checked_prices.checked_rate(offer, rule, checked, date.today())
+            return confirmed or rule.rate
     raise LookupError(f"no rate for {offer.provider}/{offer.model} at {resolution}, sound={sound}")
 
 
@@ -36,8 +58,10 @@ def _item(label: str, seconds: int, rate: Rate) -> LineItem:
     )
 
 
-def quote(storyboard: Storyboard, offer: Offer) -> Quote:
-    rate = applicable_rate(storyboard, offer)
+def quote(
+    storyboard: Storyboard, offer: Offer, checked: Sequence[checked_prices.CheckedRate] | None = None
+) -> Quote:
+    rate = applicable_rate(storyboard, offer, checked)
     total = storyboard.total_seconds
     sound = " with sound" if offer.has("sound") and storyboard.options.sound else ""
     if storyboard.is_multi_shot:

@@ -2,18 +2,22 @@
 
 Keys are read from the environment first, then `.streamlit/secrets.toml` (read with tomllib so the
 core needs no Streamlit), or typed into the Settings page for one browser session. A key is never
-written anywhere by this module; `KeyStatus` only says where a key came from, never what it is.
+written anywhere by this module; `KeyStatus` only says where a key came from and whether it can be
+used, never what it is. It is the one verdict per provider that Settings, the editor and the
+sidebar all show: ready, no key, a key that cannot be used (and why), or a secrets file that could
+not be read.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from storyboard.catalog import PROVIDERS
 from storyboard.models import ProviderId
@@ -27,6 +31,7 @@ BASE_URLS = {
     "WAVESPEED_BASE_URL": "https://api.wavespeed.ai",
     "FAL_QUEUE_BASE_URL": "https://queue.fal.run",
     "FAL_REST_BASE_URL": "https://rest.fal.ai",
+    "FAL_API_BASE_URL": "https://api.fal.ai",  # Platform APIs (model pricing)
     "EVOLINK_BASE_URL": "https://api.evolink.ai",
     "EVOLINK_FILES_BASE_URL": "https://files-api.evolink.ai",
 }
@@ -38,10 +43,11 @@ class KeyStatus:
     provider: ProviderId
     env_name: str | None
     source: KeySource | None  # None: no key
+    problem: str | None = None  # why the key found (or the secrets file) cannot be used, in a sentence
 
     @property
     def ready(self) -> bool:
-        return self.env_name is None or self.source is not None
+        return self.env_name is None or (self.source is not None and self.problem is None)
 
 
 def data_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -55,45 +61,112 @@ def base_url(name: str, env: Mapping[str, str] | None = None) -> str:
     return (env.get(name) or BASE_URLS[name]).rstrip("/")
 
 
-def _secrets(path: Path) -> dict[str, object]:
+def _secrets(path: Path) -> tuple[dict[str, object], str | None]:
+    """The secrets file's values, and why it could not be read (None: read, or there is none)."""
     try:
         stamp = path.stat().st_mtime_ns
-    except OSError:
-        return {}
+    except FileNotFoundError:
+        return {}, None
+    except OSError as exc:
+        return {}, exc.strerror or type(exc).__name__
     return _parse_secrets(path, stamp)
 
 
 @functools.lru_cache(maxsize=4)
-def _parse_secrets(path: Path, stamp: int) -> dict[str, object]:
-    """Parsed once per version of the file (the sidebar asks on every rerun)."""
+def _parse_secrets(path: Path, stamp: int) -> tuple[dict[str, object], str | None]:
+    """Parsed once per version of the file (the sidebar asks on every rerun). Of tomllib's message
+    only the line and column are kept: the rest may quote the file, key included."""
     try:
         with path.open("rb") as f:
-            return tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError):
-        return {}
+            return tomllib.load(f), None
+    except OSError as exc:
+        return {}, exc.strerror or type(exc).__name__
+    except tomllib.TOMLDecodeError as exc:
+        at = re.search(r"line \d+, column \d+", str(exc))
+        return {}, f"it is not valid TOML{f' at {at[0]}' if at else ''}"
+    except UnicodeDecodeError:
+        return {}, "it is not UTF-8 text"
+
+
+def _unusable(key: str) -> bool:
+    """The clients' own rule (providers/http.usable_key): imported here, when asked, because the
+    providers package imports this module."""
+    from storyboard.providers.http import usable_key
+
+    try:
+        usable_key(key, "")
+    except ValueError:
+        return True
+    return False
+
+
+_WHERE = {"environment": "the environment", "secrets file": "the secrets file", "this session": "this tab"}
 
 
 def resolve_key(
     provider: ProviderId,
     session_keys: Mapping[ProviderId, str] | None = None,
     env: Mapping[str, str] | None = None,
-    secrets_path: Path = SECRETS_FILE,
+    secrets_path: Path | None = None,
 ) -> tuple[str | None, KeyStatus]:
     """The key to use for a provider and where it came from. The key itself goes only to its client."""
     env = os.environ if env is None else env
+    secrets_path = SECRETS_FILE if secrets_path is None else secrets_path
     name = PROVIDERS[provider].key_env
     if name is None:
         return None, KeyStatus(provider, None, None)
     typed = (session_keys or {}).get(provider, "").strip()
+    secrets, unreadable = _secrets(secrets_path)
+    found: tuple[str, KeySource] | None = None
     if typed:
-        return typed, KeyStatus(provider, name, "this session")
-    if env.get(name, "").strip():
-        return env[name].strip(), KeyStatus(provider, name, "environment")
-    value = _secrets(secrets_path).get(name)
-    if isinstance(value, str) and value.strip():
-        return value.strip(), KeyStatus(provider, name, "secrets file")
-    return None, KeyStatus(provider, name, None)
+        found = typed, "this session"
+    elif env.get(name, "").strip():
+        found = env[name].strip(), "environment"
+    elif isinstance(value := secrets.get(name), str) and value.strip():
+        found = value.strip(), "secrets file"
+    if found is None:
+        problem = (
+            f"`{secrets_path}` could not be read ({unreadable}), so no {PROVIDERS[provider].label} key was "
+            f"taken from it: fix the file and restart the app, or set `{name}` in the environment."
+            if unreadable
+            else None
+        )
+        return None, KeyStatus(provider, name, None, problem)
+    key, source = found
+    if _unusable(key):  # the clients would refuse it; say so here rather than "found"
+        return None, KeyStatus(
+            provider,
+            name,
+            source,
+            f"The {PROVIDERS[provider].label} key in {_WHERE[source]} (`{name}`) is unusable: it has spaces, "
+            "line breaks or other characters no key has. Set it again without them.",
+        )
+    return key, KeyStatus(provider, name, source)
 
 
 def key_statuses(session_keys: Mapping[ProviderId, str] | None = None) -> list[KeyStatus]:
     return [resolve_key(p, session_keys)[1] for p in PROVIDERS]
+
+
+# Field names whose values are credentials wherever they appear in a provider's answer.
+_SECRET_FIELD = re.compile(r"(?i)authori[sz]ation|api[-_]?key|secret|password|token|cookie|^key$")
+HIDDEN = "[hidden]"
+
+
+def without_keys(value: Any, session_keys: Mapping[ProviderId, str] | None = None) -> Any:
+    """`value` (a job's details: request body, provider answers, errors) with every key this app
+    knows (environment, secrets file, this session's) and every credential-named field hidden, for
+    showing on a page."""
+    known = [key for p in PROVIDERS if (key := resolve_key(p, session_keys)[0])]
+
+    def scrub(v: Any) -> Any:
+        if isinstance(v, Mapping):
+            return {k: HIDDEN if _SECRET_FIELD.search(str(k)) else scrub(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [scrub(x) for x in v]
+        if isinstance(v, str):
+            for key in known:
+                v = v.replace(key, HIDDEN)
+        return v
+
+    return scrub(value)

@@ -5,6 +5,7 @@ Every problem is one plain sentence that says which shot, which limit and what t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from storyboard.catalog import MODELS, PROVIDERS, Offer
@@ -12,6 +13,9 @@ from storyboard.compile import compile_request
 from storyboard.models import ImageRules, Storyboard
 
 PLACEHOLDER_IMAGE_URL = "https://example.invalid/first-frame.jpg"  # measuring a body needs some URL
+# EvoLink Turbo's multi-shot marker [Seed 003]: `镜头 n, m, words;` (shot n, m seconds).
+SHOT_MARKER = "镜头"
+_SHOT_FORM = re.compile(r"\s*镜头\s*(\d+)\s*,\s*(\d+)\s*,\s*([^;]+?)\s*;\s*")
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,16 @@ def validate(storyboard: Storyboard, offer: Offer) -> list[Problem]:
                         i,
                     )
                 )
+    if offer.multi_shot_form == "prompt_syntax":
+        for i, shot in enumerate(shots, 1):
+            if SHOT_MARKER in shot.prompt and not (n == 1 and _is_shot_form(shot.prompt, shot.duration)):
+                problems.append(
+                    Problem(
+                        f"Shot {i}'s prompt uses the word {SHOT_MARKER}, which {where} reads as the start "
+                        "of a new shot; use another word, such as 'shot' or 'camera'.",
+                        i,
+                    )
+                )
     if n > 1:
         # Some providers send all shots as one prompt (EvoLink Turbo's `镜头` syntax, WaveSpeed V3.0's
         # required `prompt`): measure what is really sent.
@@ -125,6 +139,25 @@ def validate(storyboard: Storyboard, offer: Offer) -> list[Problem]:
     if offer.image_rules is not None:
         problems.extend(_first_frame_problems(storyboard, offer))
     return problems
+
+
+def _is_shot_form(prompt: str, seconds: int) -> bool:
+    """A lone prompt written entirely in EvoLink's own form, shots numbered 1, 2, ... and their
+    seconds adding up to the video's: EvoLink reads it as meant [Seed 003]."""
+    segments = []
+    rest = prompt.strip()
+    while rest:
+        found = _SHOT_FORM.match(rest)
+        if found is None or SHOT_MARKER in found.group(3):
+            return False
+        segments.append(found)
+        rest = rest[found.end() :]
+    numbers = [int(m.group(1)) for m in segments]
+    return (
+        bool(segments)
+        and numbers == list(range(1, len(segments) + 1))
+        and sum(int(m.group(2)) for m in segments) == seconds
+    )
 
 
 def _first_frame_problems(storyboard: Storyboard, offer: Offer) -> list[Problem]:

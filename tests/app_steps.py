@@ -7,14 +7,22 @@ from collections.abc import Callable
 
 from PIL import Image
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Button
 from waiting import wait_until
 
 from components.runtime import STORYBOARD
+from components.take_count import GENERATE_KEY
 from storyboard.models import Storyboard
 
 
 def storyboard(at: AppTest) -> Storyboard:
     return at.session_state[STORYBOARD]
+
+
+def generate_button(at: AppTest) -> Button:
+    """Generate: its key names the price and count it shows (components/take_count.py)."""
+    (button,) = [b for b in at.button if (b.key or "").startswith(f"{GENERATE_KEY}:")]
+    return button
 
 
 def shot_ids(at: AppTest) -> list[str]:

@@ -6,7 +6,7 @@ to `st.download_button`; tests/e2e/test_e2e_brief.py clicks the real button in C
 
 from __future__ import annotations
 
-from app_steps import build, run_until, set_prompt, storyboard
+from app_steps import build, generate_button, run_until, set_prompt, storyboard
 from brief_panels import colour_at, count_panels, near, page_of, panel_boxes
 from streamlit.testing.v1 import AppTest
 
@@ -40,7 +40,7 @@ def editor_brief(at: AppTest, fmt: str = "png") -> bytes:
 
 def generate(at: AppTest) -> Job:
     at.radio(key="w:resolution").set_value("720p").run()
-    at.button(key="w:generate").click().run()
+    generate_button(at).click().run()
     run_until(at, lambda: len(at.get("video")) > 0)
     (job,) = runtime().store.list_jobs()
     return job

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from app_steps import (
     build,
+    generate_button,
     photo,
     run_until,
     set_duration,
@@ -68,9 +69,9 @@ def test_reordering_and_deleting_shots(app: AppTest) -> None:
 def test_the_cost_follows_the_durations(app: AppTest) -> None:
     build(app, [5])
     app.radio(key="w:provider").set_value(ProviderId.FAL).run()
-    assert app.button(key="w:generate").label == "Generate · $0.70"
+    assert generate_button(app).label == "Generate · $0.70"
     set_duration(app, 0, 10)
-    assert app.button(key="w:generate").label == "Generate · $1.40"
+    assert generate_button(app).label == "Generate · $1.40"
 
 
 def test_wavespeed_multi_shot_surcharge_is_shown_as_its_own_line(app: AppTest) -> None:
@@ -106,15 +107,15 @@ def test_sound_raises_the_v3_price_by_half(app: AppTest) -> None:
     build(app, [10])
     app.selectbox(key="w:model").set_value(ModelId.V3_PRO_T2V).run()
     app.radio(key="w:provider").set_value(ProviderId.WAVESPEED).run()
-    assert app.button(key="w:generate").label == "Generate · $1.12"
+    assert generate_button(app).label == "Generate · $1.12"
     app.toggle(key="w:sound").set_value(True).run()
-    assert app.button(key="w:generate").label == "Generate · $1.68"
+    assert generate_button(app).label == "Generate · $1.68"
 
 
 def test_a_too_long_prompt_gets_one_sentence_and_blocks_generate(app: AppTest) -> None:
     set_prompt(app, 0, "x" * 2600)
     assert any("2600 characters; the limit is 2500" in w.value for w in app.warning)
-    assert app.button(key="w:generate").disabled
+    assert generate_button(app).disabled
     assert storyboard(app).shots[0].prompt == "x" * 2600  # nothing typed is lost
 
 
@@ -164,17 +165,17 @@ def test_image_to_video_without_an_image_says_what_to_do(app: AppTest) -> None:
     app.selectbox(key="w:model").set_value(ModelId.TURBO_PRO_I2V).run()
     label = MODELS[ModelId.TURBO_PRO_I2V].label
     assert any(f"{label} starts from a picture" in w.value for w in app.warning)
-    assert app.button(key="w:generate").disabled
+    assert generate_button(app).disabled
 
 
 def test_generate_on_preview_ends_with_a_video_in_the_page(app: AppTest, data_dir: Path) -> None:
     build(app, [3, 2])
     app.radio(key="w:resolution").set_value("720p").run()
-    app.button(key="w:generate").click().run()
+    generate_button(app).click().run()
     assert not app.exception, app.exception
     run_until(app, lambda: len(app.get("video")) > 0)
     assert len(list((data_dir / "videos").glob("*.mp4"))) == 1
-    assert app.button(key="w:generate").label == "Generate preview · free"
+    assert generate_button(app).label == "Generate preview · free"
 
 
 def test_a_new_session_finds_the_storyboard_again(app: AppTest) -> None:
@@ -220,12 +221,12 @@ def test_without_a_key_use_preview_instead_switches_the_provider_and_enables_gen
     assert said == [
         "To generate on fal.ai, type its key on Settings or set FAL_KEY in the environment or .streamlit/secrets.toml."
     ]
-    assert app.button(key="w:generate").disabled
+    assert generate_button(app).disabled
     app.button(key="w:use-preview").click().run()
     assert not app.exception, app.exception
     assert storyboard(app).provider == ProviderId.PREVIEW
     assert app.radio(key="w:provider").value == ProviderId.PREVIEW
-    assert not app.button(key="w:generate").disabled
+    assert not generate_button(app).disabled
     assert all(b.key != "w:use-preview" for b in app.button)
 
 
@@ -246,7 +247,7 @@ def test_a_second_preview_take_says_it_waits_for_the_first_not_for_a_provider_qu
     app.radio(key="w:resolution").set_value("720p").run()
     assert storyboard(app).provider == ProviderId.PREVIEW
     app.radio(key="w:takes").set_value(2).run()
-    app.button(key="w:generate").click().run()
+    generate_button(app).click().run()
     seen: set[str] = set()
 
     def progress_texts() -> set[str]:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from app_steps import build, run_until, storyboard
+from app_steps import build, generate_button, run_until, storyboard
 from fakes.base import FakeServer
 from fakes.evolink import FakeEvoLink
 from fakes.fal import FakeFal
@@ -54,7 +54,7 @@ def test_generate_on_a_hosted_provider_plays_the_video_and_keeps_it(
     provider, fake, at = hosted
     assert storyboard(at).provider == provider  # with a key set, it is the default, not Preview
     build(at, [5, 5])
-    at.button(key="w:generate").click().run()
+    generate_button(at).click().run()
     assert not at.exception, at.exception
     run_until(at, lambda: len(at.get("video")) > 0, timeout=60)
     (job,) = runtime().store.list_jobs()
@@ -82,7 +82,7 @@ def test_a_second_generate_while_it_runs_submits_nothing_more(
 ) -> None:
     provider, fake, at = hosted
     build(at, [5, 5])
-    at.button(key="w:generate").click().run()
+    generate_button(at).click().run()
     runtime().runner.generate(storyboard(at))  # a second tab, a double click that got through
     run_until(at, lambda: len(at.get("video")) > 0, timeout=60)
     assert fake.jobs_created == 1
@@ -164,7 +164,7 @@ def test_a_key_typed_on_settings_generates_for_this_session(
         app.text_input(key="key:fal").input(fake.key).run()
         app.switch_page("pages/editor.py").run()
         assert not any("type its key on Settings" in i.value for i in app.info)
-        app.button(key="w:generate").click().run()
+        generate_button(app).click().run()
         assert not app.exception, app.exception
         run_until(app, lambda: len(app.get("video")) > 0, timeout=60)
         (job,) = runtime().store.list_jobs()

@@ -3,7 +3,7 @@ the counter warns, and a refresh brings the fields back."""
 
 from __future__ import annotations
 
-from app_steps import set_prompt, shot_ids, storyboard
+from app_steps import generate_button, set_prompt, shot_ids, storyboard
 from streamlit.testing.v1 import AppTest
 
 from components.prompt_helper import compose_key, helper_key, part_key
@@ -47,7 +47,7 @@ def test_a_composition_too_long_shows_the_counter_over_and_blocks_generate(app: 
     assert length > 2500
     assert any(f"{length} / 2500 characters** · {length - 2500} over" in c.value for c in app.caption)
     assert any(f"{length} characters; the limit is 2500" in w.value for w in app.warning)
-    assert app.button(key="w:generate").disabled
+    assert generate_button(app).disabled
 
 
 def test_a_hand_edit_is_kept_when_a_field_changes_until_compose_is_pressed(app: AppTest) -> None:

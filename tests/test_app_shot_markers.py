@@ -3,7 +3,7 @@ buttons under it jump the video to that shot."""
 
 from __future__ import annotations
 
-from app_steps import build, run_until
+from app_steps import build, generate_button, run_until
 from streamlit.testing.v1 import AppTest
 
 from components.runtime import runtime
@@ -11,7 +11,7 @@ from components.runtime import runtime
 
 def _generate(at: AppTest) -> None:
     at.radio(key="w:resolution").set_value("720p").run()
-    at.button(key="w:generate").click().run()
+    generate_button(at).click().run()
     run_until(at, lambda: len(at.get("video")) > 0)
 
 

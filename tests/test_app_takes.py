@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app_steps import build, run_until, set_prompt, storyboard
+from app_steps import build, generate_button, run_until, set_prompt, storyboard
 from streamlit.testing.v1 import AppTest
 
 from components.runtime import runtime
@@ -12,7 +12,7 @@ from storyboard.models import JobState
 
 def _generate(at: AppTest) -> None:
     at.radio(key="w:resolution").set_value("720p").run()
-    at.button(key="w:generate").click().run()
+    generate_button(at).click().run()
     run_until(at, lambda: len(at.get("video")) > 0)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from app_steps import build, run_until, set_duration
+from app_steps import build, generate_button, run_until, set_duration
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
@@ -18,7 +18,7 @@ def _generate(at: AppTest, takes: int = 1) -> None:
     before = len(runtime().store.list_jobs())
     at.radio(key="w:resolution").set_value("720p").run()
     at.radio(key="w:takes").set_value(takes).run()
-    at.button(key="w:generate").click().run()
+    generate_button(at).click().run()
     store = runtime().store
     run_until(
         at,
@@ -55,10 +55,10 @@ def test_generate_three_makes_exactly_three_takes_and_a_second_click_none(app: A
     build(app, [3])
     app.radio(key="w:resolution").set_value("720p").run()
     app.radio(key="w:takes").set_value(3).run()
-    assert app.button(key="w:generate").label == "Generate 3 previews · free"
-    button = app.button(key="w:generate")
+    assert generate_button(app).label == "Generate 3 previews · free"
+    button = generate_button(app)
     button.click().run()
-    assert app.button(key="w:generate").label == "Generating…"
+    assert generate_button(app).label == "Generating…"
     button.click().run()  # a second click, sent before the page showed the first one's answer
     store = runtime().store
     assert len(store.list_jobs()) == 3
@@ -74,9 +74,9 @@ def test_generate_three_makes_exactly_three_takes_and_a_second_click_none(app: A
 def test_the_button_shows_the_price_of_all_takes(app: AppTest) -> None:
     build(app, [5])
     app.radio(key="w:provider").set_value(ProviderId.FAL).run()  # Turbo on fal: $0.14/s, 5 s = $0.70
-    assert app.button(key="w:generate").label == "Generate · $0.70"
+    assert generate_button(app).label == "Generate · $0.70"
     app.radio(key="w:takes").set_value(3).run()
-    assert app.button(key="w:generate").label == "Generate 3 takes · $2.10"
+    assert generate_button(app).label == "Generate 3 takes · $2.10"
 
 
 def _new_session() -> AppTest:

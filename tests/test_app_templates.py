@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from app_steps import set_prompt, storyboard
+from app_steps import generate_button, set_prompt, storyboard
 from streamlit.testing.v1 import AppTest
 
 from components.runtime import runtime
@@ -43,8 +43,8 @@ def test_a_template_opens_in_the_editor_with_its_shots_and_is_saved(app: AppTest
     assert runtime().store.load_draft(sb.id) == sb  # saved: a refresh brings it back
     assert app.query_params["draft"] == sb.id  # in the URL
     assert any("as a new storyboard" in t.value for t in app.toast)
-    assert app.button(key="w:generate").label == "Generate preview · free"
-    assert not app.button(key="w:generate").disabled  # ready to generate as it is
+    assert generate_button(app).label == "Generate preview · free"
+    assert not generate_button(app).disabled  # ready to generate as it is
 
 
 def test_opening_a_template_never_overwrites_the_storyboard_being_edited(app: AppTest) -> None:
@@ -72,7 +72,7 @@ def test_the_logo_template_asks_for_the_logo_as_first_frame(app: AppTest) -> Non
     assert storyboard(app).model == ModelId.TURBO_PRO_I2V
     assert any(template.first_frame in t.value for t in app.toast)
     assert any("add a first-frame image" in w.value for w in app.warning)
-    assert app.button(key="w:generate").disabled
+    assert generate_button(app).disabled
 
 
 def test_a_template_opens_on_the_hosted_provider_a_key_is_set_for(

@@ -1,7 +1,9 @@
-"""Spending caps: the refusal sentence, what counts as spent, the cap file, and the runner's check."""
+"""Spending caps: the refusal sentence, what counts as spent, the saved caps, and the runner's check."""
 
 from __future__ import annotations
 
+import multiprocessing
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -10,26 +12,26 @@ from pathlib import Path
 import pytest
 from test_jobs import ScriptedClient
 
+from storyboard import takes
 from storyboard.budget import (
-    CAPS_FILE,
+    ABSURD,
     DAMAGED,
     Budget,
+    CapProblem,
     Caps,
     Spent,
     day_start,
     days_back,
-    load_caps,
     refusal,
-    save_caps,
     spent_today,
     to_cap,
-    update_caps,
 )
 from storyboard.catalog import offer
 from storyboard.jobs import GenerateRefused, JobRunner
-from storyboard.models import Job, JobState, ModelId, ProviderId, Shot, Storyboard
+from storyboard.layout import DataDir
+from storyboard.models import Job, JobState, ModelId, ProviderId, Shot, Storyboard, utcnow
 from storyboard.pricing import priced_take, quote
-from storyboard.store import Store
+from storyboard.store import CapRefused, Store
 
 D = Decimal
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
@@ -82,8 +84,30 @@ def test_no_cap_no_refusal() -> None:
 
 def test_a_cap_as_typed() -> None:
     assert to_cap(2.1) == D("2.10")
-    assert to_cap(None) is None and to_cap("") is None and to_cap(-1) is None and to_cap("abc") is None
+    assert to_cap(None) is None and to_cap("") is None and to_cap("  ") is None
     assert to_cap(0) == D("0.00")
+    assert to_cap(1_000_000) == D("1000000.00")  # the largest cap accepted
+
+
+@pytest.mark.parametrize(
+    "typed", [1e26, "1e26", 1e300, 1_000_000.01, -1, "-0.01", "abc", "NaN", float("nan"), "Infinity"]
+)
+def test_a_cap_that_cannot_be_a_budget_is_refused_with_a_sentence_not_taken_as_no_cap(typed: object) -> None:
+    """1e26 used to become "no cap" silently: the limit the person meant to set was lifted."""
+    with pytest.raises(CapProblem) as refused:
+        to_cap(typed)  # type: ignore[arg-type]
+    assert str(refused.value) == ABSURD
+    assert ABSURD == (
+        "A cap is a dollar amount from $0.00 to $1,000,000.00: type it again, or leave it empty for no cap."
+    )
+
+
+def test_an_absurd_cap_leaves_the_saved_caps_as_they_were(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    store.update_caps(lambda c: c.with_daily(D("2")))
+    with pytest.raises(CapProblem):
+        store.update_caps(lambda c: c.with_daily(to_cap(1e26)))
+    assert store.caps() == Caps(daily=D("2"))
 
 
 # ---- what counts as spent --------------------------------------------------------------------
@@ -150,16 +174,56 @@ def test_spend_by_day_groups_billed_takes_by_utc_day_and_provider(tmp_path: Path
     assert store.spend_by_day(days_back(1, NOW)) == [("2026-11-30", ProviderId.FAL, D("2.10"))]
 
 
-# ---- the cap file --------------------------------------------------------------------------------
+# ---- one definition of spend: deleting a take does not give its money back -------------------------
 
 
-def test_both_caps_are_kept_in_the_data_dir(tmp_path: Path) -> None:
-    assert load_caps(tmp_path) == Caps()
+def test_a_deleted_paid_take_still_counts_for_the_caps_the_chart_and_the_totals(tmp_path: Path) -> None:
+    """Issue 9, defect 1: a $1.40 take against a $2.00 daily cap, then deleted, was no longer counted
+    by the cap (nor by the chart), while "Spent" still said $1.40."""
+    store = Store(tmp_path / "s.db")
+    store.update_caps(lambda c: c.with_daily(D("2.00")))
+    now = utcnow()
+    paid = _take(store, JobState.DONE, seconds=10, at=now)  # $1.40
+    assert paid.quote.total == D("1.40")
+    assert takes.delete(store, tmp_path, paid.id) is None and store.get_job(paid.id) is None
+    with pytest.raises(CapRefused, match="today's spend is \\$1.40 of your \\$2.00 daily cap"):
+        store.create_job(_new(seconds=5))  # $0.70 more would pass $2.00
+    assert spent_today(store, now) == D("1.40")
+    assert store.spend_by_day(days_back(1, now)) == [(f"{now:%Y-%m-%d}", ProviderId.FAL, D("1.40"))]
+    assert store.spend_by_provider() == {ProviderId.FAL: D("1.40")}
+
+
+def _new(seconds: int, key: str = "") -> Job:
+    """A take about to be sent (queued, started now)."""
+    sb = Storyboard(provider=ProviderId.FAL, shots=[Shot(prompt="a", duration=seconds)])
+    return priced_take(sb, idempotency_key=key or f"new-{seconds}")
+
+
+def test_the_caps_check_and_the_rows_are_one_transaction(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    store.update_caps(lambda c: c.with_daily(D("1.50")))
+    batch = [_new(5, key=f"b:{i}") for i in range(3)]  # $2.10
+    with pytest.raises(CapRefused, match="These 3 takes cost \\$2.10"):
+        store.create_jobs(batch)
+    assert store.list_jobs() == []  # nothing written
+    made = store.create_jobs(batch[:2])  # $1.40 fits
+    assert [created for _, created in made] == [True, True]
+    again = store.create_jobs(batch[:2])  # found, not counted a second time, not refused
+    assert [(j.id, created) for j, created in again] == [(j.id, False) for j, _ in made]
+
+
+# ---- the saved caps: in the database ---------------------------------------------------------------
+
+
+def test_both_caps_are_kept_in_the_database(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    assert store.caps() == Caps()
     caps = Caps(daily=D("10.50")).with_session(D("2"), now=NOW)
-    save_caps(tmp_path, caps)
-    assert load_caps(tmp_path) == caps
-    save_caps(tmp_path, caps.with_daily(None).with_session(None))
-    assert load_caps(tmp_path) == Caps()
+    store.update_caps(lambda _: caps)
+    assert Store(tmp_path / "s.db").caps() == caps  # reopened: a restart keeps them
+    store.update_caps(lambda c: c.with_daily(None).with_session(None))
+    assert Store(tmp_path / "s.db").caps() == Caps()
+    assert not (tmp_path / "budget.json").exists()
 
 
 @pytest.mark.parametrize(
@@ -169,30 +233,95 @@ def test_both_caps_are_kept_in_the_data_dir(tmp_path: Path) -> None:
         "[]",
         '{"daily_usd": "ten", "session_usd": null, "session_since": null}',
         '{"daily_usd": "NaN"}',
+        '{"daily_usd": "1e26"}',
+        '{"daily_usd": true}',
         '{"session_usd": "2", "session_since": "yesterday"}',
         '{"session_usd": "2", "session_since": "2026-11-30T10:00:00"}',
     ],
 )
-def test_a_damaged_cap_file_holds_paid_takes_until_caps_are_set_again(tmp_path: Path, text: str) -> None:
+def test_a_damaged_caps_file_carried_into_the_database_holds_paid_takes_until_caps_are_set_again(
+    tmp_path: Path, text: str
+) -> None:
     """A cap the user set must not vanish because its file was damaged: paid takes wait, free ones go."""
-    (tmp_path / CAPS_FILE).write_text(text)
-    caps = load_caps(tmp_path)
+    layout = DataDir(tmp_path)
+    layout.legacy_caps.write_text(text)
+    store = Store(layout.db, legacy_caps=layout.legacy_caps)
+    caps = store.caps()
     assert caps.damaged
-    store = Store(tmp_path / "s.db")
     assert Budget(caps).check(store, D("0.70")) == DAMAGED
     assert Budget(caps).check(store, D("0")) is None  # Preview
     assert "unreadable" in (Budget(caps).state(store) or "")
-    update_caps(tmp_path, lambda c: c.with_daily(D("5")))  # set again on Settings
-    assert load_caps(tmp_path) == Caps(daily=D("5"))
+    with pytest.raises(CapRefused, match="could not be read"):
+        store.create_job(_new(5))
+    store.update_caps(lambda c: c.with_daily(D("5")))  # set again on Settings
+    assert store.caps() == Caps(daily=D("5"))
+
+
+@pytest.mark.parametrize(
+    "column, value", [("daily", "ten"), ("daily", "1e26"), ("session_since", "yesterday"), ("damaged", 1)]
+)
+def test_a_damaged_caps_record_holds_paid_takes(tmp_path: Path, column: str, value: object) -> None:
+    store = Store(tmp_path / "s.db")
+    store.update_caps(lambda c: c.with_daily(D("5")).with_session(D("2"), now=NOW))
+    with store._tx() as db:  # a hand edit, or a bit flipped
+        db.execute(f"UPDATE caps SET {column} = ?", (value,))
+    assert store.caps().damaged
+    with pytest.raises(CapRefused, match="could not be read"):
+        store.create_job(_new(5))
 
 
 def test_a_session_start_in_another_offset_is_read_as_utc(tmp_path: Path) -> None:
-    (tmp_path / CAPS_FILE).write_text('{"session_usd": "2", "session_since": "2026-11-30T11:00:00+01:00"}')
-    assert load_caps(tmp_path).session_since == datetime(2026, 11, 30, 10, tzinfo=UTC)
+    layout = DataDir(tmp_path)
+    layout.legacy_caps.write_text('{"session_usd": "2", "session_since": "2026-11-30T11:00:00+01:00"}')
+    assert Store(layout.db, legacy_caps=layout.legacy_caps).caps().session_since == datetime(
+        2026, 11, 30, 10, tzinfo=UTC
+    )
 
 
-def test_not_a_number_is_no_cap() -> None:
-    assert to_cap("NaN") is None and to_cap(float("nan")) is None and to_cap("Infinity") is None
+def _raise_cap_many_times(db: str, times: int) -> None:
+    store = Store(Path(db))
+    for _ in range(times):
+        store.update_caps(lambda c: c.with_daily((c.daily or D(0)) + D("0.01")))
+
+
+def test_two_processes_updating_the_caps_lose_no_update(tmp_path: Path) -> None:
+    """Issue 10.7: with the caps in a file, two processes lost 483 of 600 updates."""
+    db = tmp_path / "s.db"
+    Store(db)
+    times = 60
+    spawn = multiprocessing.get_context("spawn")
+    workers = [spawn.Process(target=_raise_cap_many_times, args=(str(db), times)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(600)  # a guard against a hang, not a speed bound
+        assert w.exitcode == 0
+    assert Store(db).caps().daily == D("0.01") * 2 * times
+
+
+# ---- a data dir left by the previous version -----------------------------------------------------
+
+V0 = Path(__file__).parent / "fixtures" / "data_v0"  # made by the code of 1eed3cc: studio.db + budget.json
+
+
+def test_a_data_dir_from_the_previous_version_is_upgraded_in_place_losing_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(V0, data)
+    layout = DataDir(data)
+    store = Store.for_data_dir(data)  # as the app opens it
+    assert store.schema_version() == 2
+    draft = store.load_draft("draft-v0")
+    assert draft is not None and draft.name == "Bottle on sand"
+    assert draft.shots[0].prompt == "a bottle on wet sand, a wave rolls over it"
+    (kept,) = store.list_jobs()
+    assert kept.id == "take-kept" and kept.state == JobState.DONE and kept.quote.total == D("1.40")
+    assert store.retired_keys_with_prefix("k:") == ["k:1"]  # the deleted take's key stays retired
+    at = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    assert store.caps() == Caps(daily=D("10.50"), session=D("2.00"), session_since=at)
+    assert store.spend_by_provider() == {ProviderId.FAL: D("2.80")}  # the deleted take's $1.40 included
+    assert not layout.legacy_caps.exists() and (data / "budget.json.migrated").exists()
+    again = Store(layout.db, legacy_caps=layout.legacy_caps)  # a second start migrates nothing
+    assert again.caps() == store.caps() and len(again.list_jobs()) == 1
 
 
 # ---- the runner refuses before anything is written or sent ------------------------------------------
@@ -215,8 +344,9 @@ def test_generate_over_the_cap_writes_and_sends_nothing(
     runner: tuple[JobRunner, ScriptedClient, Store],
 ) -> None:
     r, client, store = runner
+    store.update_caps(lambda c: c.with_daily(D("0.50")))
     with pytest.raises(GenerateRefused, match="This take costs \\$0.70 .* of your \\$0.50 daily cap"):
-        r.generate(_storyboard(), budget=Budget(Caps(daily=D("0.50"))))
+        r.generate(_storyboard())
     assert store.list_jobs() == [] and client.submits == []
 
 
@@ -224,23 +354,36 @@ def test_generate_within_the_cap_goes_through_and_then_counts(
     runner: tuple[JobRunner, ScriptedClient, Store],
 ) -> None:
     r, client, store = runner
-    budget = Budget(Caps(daily=D("1.00")))
-    job = r.wait(r.generate(_storyboard(), budget=budget).id, timeout=20)
+    store.update_caps(lambda c: c.with_daily(D("1.00")))
+    job = r.wait(r.generate(_storyboard()).id, timeout=20)
     assert job.state == JobState.DONE and len(client.submits) == 1
     with pytest.raises(GenerateRefused, match="today's spend is \\$0.70 of your \\$1.00"):
-        r.generate(_storyboard(seconds=6), budget=budget)
+        r.generate(_storyboard(seconds=6))
     assert len(store.list_jobs()) == 1
+
+
+def test_deleting_a_paid_take_does_not_let_the_next_one_pass_the_cap(
+    runner: tuple[JobRunner, ScriptedClient, Store], tmp_path: Path
+) -> None:
+    r, client, store = runner
+    store.update_caps(lambda c: c.with_daily(D("2.00")))
+    paid = r.wait(r.generate(_storyboard(seconds=10)).id, timeout=20)  # $1.40
+    assert paid.state == JobState.DONE
+    assert takes.delete(store, tmp_path, paid.id) is None
+    with pytest.raises(GenerateRefused, match="today's spend is \\$1.40 of your \\$2.00 daily cap"):
+        r.generate(_storyboard(seconds=5))
+    assert len(client.submits) == 1
 
 
 def test_a_take_already_running_is_found_not_refused(
     runner: tuple[JobRunner, ScriptedClient, Store],
 ) -> None:
-    r, client, _ = runner
+    r, client, store = runner
     client.release.clear()  # hold it running: its $0.70 now counts towards the cap
-    budget = Budget(Caps(daily=D("1.00")))
+    store.update_caps(lambda c: c.with_daily(D("1.00")))
     sb = _storyboard()
-    first = r.generate(sb, budget=budget)
-    second = r.generate(sb, budget=budget)
+    first = r.generate(sb)
+    second = r.generate(sb)
     client.release.set()
     r.wait(first.id, timeout=20)
     assert second.id == first.id and len(client.submits) == 1

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,12 +27,13 @@ from fakes.evolink import FakeEvoLink, evolink_fault
 from fakes.fal import FakeFal, busy, server_error
 from fakes.wavespeed import FakeWaveSpeed, wavespeed_fault
 
-from storyboard.jobs import SUBMIT_ATTEMPTS, JobRunner
+from storyboard.jobs import JobRunner
 from storyboard.media import probe_video
 from storyboard.models import Job, JobState, ProviderId, Shot, Storyboard
 from storyboard.providers.evolink import EvoLinkClient
 from storyboard.providers.fal import FalClient
 from storyboard.providers.wavespeed import WaveSpeedClient
+from storyboard.runner.policies import SUBMIT_ATTEMPTS
 from storyboard.store import Store
 
 TAKES = 12
@@ -41,7 +41,7 @@ LOST_ANSWERS = 2  # submits processed by the fake whose answer never arrives
 REFUSED = 2  # submits answered 503 before the fake processed them
 FAULT_RATE = 0.2
 JOB_SECONDS = 0.3
-DEADLINE = 30.0  # for all takes of one provider; they finish in a few seconds
+HANG_GUARD = 300.0  # only ends a run that hangs; speed is measured by bench/, never asserted here
 PASS = Fault()  # a scripted "fault" that changes nothing: the request is answered normally
 DROP = Fault(drop=True)
 
@@ -88,9 +88,7 @@ def _wavespeed_client(fake: Any) -> WaveSpeedClient:
 
 
 def _fal_client(fake: Any) -> FalClient:
-    client = FalClient(fake.key, queue_base=fake.url, rest_base=fake.url)
-    client.max_poll_interval = 0.1  # follow()'s own polling fallback, when a stream breaks
-    return client
+    return FalClient(fake.key, queue_base=fake.url, rest_base=fake.url)
 
 
 def _evolink_client(fake: Any) -> EvoLinkClient:
@@ -199,12 +197,9 @@ def test_many_takes_ride_out_random_faults_and_none_is_sent_twice(
     data_dir = tmp_path / "data"
     store = Store(data_dir / "studio.db")
     runner = JobRunner(store, data_dir, {provider.id: client}, backoff=0.001)
-    started = time.monotonic()
     try:
         ids = [runner.generate(_storyboard(provider.id, i)).id for i in range(TAKES)]
-        jobs: list[Job] = []
-        for job_id in ids:
-            jobs.append(runner.wait(job_id, timeout=max(0.1, started + DEADLINE - time.monotonic())))
+        jobs: list[Job] = [runner.wait(job_id, timeout=HANG_GUARD) for job_id in ids]
     finally:
         runner.shutdown()
 

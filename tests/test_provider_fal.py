@@ -1,8 +1,8 @@
 """FalClient against a loopback fal.ai that speaks the real queue protocol (tests/fakes/fal.py).
 
 Contract: what goes on the wire for every fal model x single/multi-shot (x first frame) is exactly
-what `compile_request` built. Flow: upload -> submit -> follow (SSE, or polling when the stream
-breaks) -> download a real H.264 file. Errors: one sentence each, with the right flags, and never
+what `compile_request` built. Flow: upload -> submit -> follow (SSE; a broken stream is the
+runner's to reopen) -> download a real H.264 file. Errors: one sentence each, with the right flags, and never
 the key. Last, one whole take through the real JobRunner.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -57,9 +58,8 @@ def fake(tiny_mp4: Path) -> Iterator[FakeFal]:
 
 @pytest.fixture
 def client(fake: FakeFal) -> Iterator[FalClient]:
-    c = FalClient(KEY, queue_base=fake.url, rest_base=fake.url)
+    c = FalClient(KEY, queue_base=fake.url, rest_base=fake.url, api_base=fake.url)
     c.poll_interval = 0.02
-    c.max_poll_interval = 0.05
     yield c
     c.close()
 
@@ -164,21 +164,39 @@ def test_a_storage_host_on_plain_http_elsewhere_is_refused(
 # ---- following a job ---------------------------------------------------------------------------
 
 
+def _until_final(
+    client: FalClient, submission: Submission, opens: int = 10
+) -> list[RemoteStatus | ProviderError]:
+    """What the runner's policy does with `follow`: open the stream again after a retryable error,
+    until a final status. Returns every status and error seen, in order."""
+    seen: list[RemoteStatus | ProviderError] = []
+    for _ in range(opens):
+        try:
+            for status in client.follow(submission, lambda: False):
+                seen.append(status)
+        except ProviderError as broken:
+            assert broken.retryable, broken.message
+            seen.append(broken)
+            continue
+        break
+    return seen
+
+
 def test_upload_submit_follow_download_gives_a_playable_video(
     fake: FakeFal, client: FalClient, png: Path, tmp_path: Path
 ) -> None:
     fake.queue_seconds, fake.job_seconds = 0.3, 0.5
     image_url = client.upload_image(png)
     submission = client.submit(_request(ModelId.TURBO_PRO_I2V, MULTI, image_url), "take-1")
-    seen: list[RemoteStatus] = []
 
-    final = client.follow(submission, seen.append, lambda: False)
+    seen = list(client.follow(submission, lambda: False))
 
+    final = seen[-1]
     assert final.state == "completed" and final.video_url == f"{fake.url}/files/{submission.remote_id}.mp4"
     assert [s.state for s in seen] == ["queued", "running", "completed"]
     assert seen[0].raw["queue_position"] == 0
     # Completion came over the stream: no polling, one result fetch.
-    assert len(fake.calls("stream")) == 1 and len(fake.calls("status")) <= 1
+    assert len(fake.calls("stream")) == 1 and fake.calls("status") == []
     assert len(fake.calls("result")) == 1
     assert fake.calls("result")[0].headers["authorization"] == f"Key {KEY}"
 
@@ -189,53 +207,75 @@ def test_upload_submit_follow_download_gives_a_playable_video(
     assert info.codec == "h264" and info.duration == pytest.approx(1.0, abs=0.05)
 
 
-def test_a_stream_broken_midway_is_opened_again_and_completes(fake: FakeFal, client: FalClient) -> None:
+def test_a_stream_broken_midway_raises_a_retryable_error_and_reopening_completes(
+    fake: FakeFal, client: FalClient
+) -> None:
     fake.stream_breaks_after = 1  # each stream: one event, then the connection ends mid-event
     fake.queue_seconds, fake.job_seconds = 0.3, 0.5
     submission = client.submit(_request(ModelId.TURBO_PRO_T2V), "take-1")
-    seen: list[RemoteStatus] = []
 
-    final = client.follow(submission, seen.append, lambda: False)
+    seen = _until_final(client, submission, opens=50)
 
-    assert final.state == "completed" and final.video_url
-    assert seen[0].state == "queued" and seen[-1] is final
-    assert len(fake.calls("stream")) >= 2 and fake.calls("status") == []
-    assert len(fake.calls("stream")) < 30  # each reopened stream brought news: no hammering
+    statuses = [s for s in seen if isinstance(s, RemoteStatus)]
+    breaks = [s for s in seen if isinstance(s, ProviderError)]
+    assert statuses[0].state == "queued" and statuses[-1].state == "completed" and statuses[-1].video_url
+    assert breaks and all(
+        b.message
+        in (
+            "fal.ai's status stream broke off; following the job again shortly.",
+            "fal.ai's status stream ended before the job did; following it again shortly.",
+        )
+        for b in breaks
+    )
+    # Each break was one stream: the client opened nothing on its own and never polled.
+    assert len(fake.calls("stream")) == len(breaks) + 1 and fake.calls("status") == []
 
 
-@pytest.mark.parametrize(
-    "fault", [server_error(500), Fault(drop=True), Fault(status=404, body={"detail": "Not Found"})]
-)
-def test_a_stream_that_cannot_open_is_tried_again(fake: FakeFal, client: FalClient, fault: Fault) -> None:
+@pytest.mark.parametrize("fault", [server_error(500), Fault(drop=True)])
+def test_a_stream_that_cannot_open_raises_once_without_retrying(
+    fake: FakeFal, client: FalClient, fault: Fault
+) -> None:
     fake.fail_next("stream", fault)
     submission = client.submit(_request(ModelId.V3_PRO_T2V), "take-1")
 
-    final = client.follow(submission, lambda s: None, lambda: False)
+    with pytest.raises(ProviderError) as broken:
+        list(client.follow(submission, lambda: False))
 
-    assert final.state == "completed" and final.video_url
-    assert len(fake.calls("stream")) == 2 and fake.calls("status") == []
-
-
-def test_streams_that_keep_failing_give_way_to_polling(fake: FakeFal, client: FalClient) -> None:
-    from storyboard.providers.fal import STREAM_ATTEMPTS
-
-    fake.fail_next("stream", server_error(500), times=STREAM_ATTEMPTS)
-    fake.fail_next("status", server_error(503), times=2)  # passing trouble while polling is waited out
-    submission = client.submit(_request(ModelId.V3_PRO_T2V), "take-1")
-
-    final = client.follow(submission, lambda s: None, lambda: False)
-
-    assert final.state == "completed" and final.video_url
-    assert len(fake.calls("stream")) == STREAM_ATTEMPTS and len(fake.calls("status")) >= 3
+    assert broken.value.retryable and len(fake.calls("stream")) == 1  # no retry loop of its own
+    seen = list(client.follow(submission, lambda: False))  # the runner opens it again
+    assert seen[-1].state == "completed" and seen[-1].video_url and fake.calls("status") == []
 
 
-def test_a_result_fetch_that_fails_after_the_stream_completes_is_retried(
+def test_a_stream_that_stays_silent_raises_a_retryable_error(
+    fake: FakeFal, client: FalClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import storyboard.providers.fal as fal_module
+
+    monkeypatch.setattr(fal_module, "STREAM_READ_TIMEOUT", 0.2)
+    fake.fail_next("stream", Fault(delay=1.0, status=200, body={"status": "IN_QUEUE"}))
+    submission = client.submit(_request(ModelId.TURBO_PRO_T2V), "take-1")
+
+    with pytest.raises(ProviderError, match="status stream broke off") as silent:
+        list(client.follow(submission, lambda: False))
+    assert silent.value.retryable
+
+
+def test_a_stream_refused_for_good_is_not_retryable(fake: FakeFal, client: FalClient) -> None:
+    submission = client.submit(_request(ModelId.TURBO_PRO_T2V), "take-1")
+    fake.fail_next("stream", BAD_KEY)  # e.g. the key was revoked mid-job
+    with pytest.raises(ProviderError, match="did not accept the API key") as failed:
+        list(client.follow(submission, lambda: False))
+    assert not failed.value.retryable and failed.value.status_code == 401
+
+
+def test_a_result_fetch_that_fails_after_the_stream_completes_is_retryable(
     fake: FakeFal, client: FalClient
 ) -> None:
     fake.fail_next("result", server_error(502))
     submission = client.submit(_request(ModelId.TURBO_PRO_T2V), "take-1")
-    final = client.follow(submission, lambda s: None, lambda: False)
-    assert final.state == "completed" and final.video_url
+    seen = _until_final(client, submission)
+    assert isinstance(seen[-1], RemoteStatus) and seen[-1].state == "completed" and seen[-1].video_url
+    assert any(isinstance(s, ProviderError) for s in seen)
     assert len(fake.calls("result")) == 2
 
 
@@ -244,8 +284,9 @@ def test_a_key_echoed_in_a_status_is_scrubbed(fake: FakeFal, client: FalClient) 
     fake.job_seconds = 0.01
     submission = client.submit(_request(ModelId.TURBO_PRO_T2V), "take-1")
     _wait_for(fake, submission.remote_id, "COMPLETED")
-    for status in (client.status(submission), client.follow(submission, lambda s: None, lambda: False)):
-        assert status.state == "failed" and KEY not in status.model_dump_json() and "[key]" in status.error
+    for status in (client.status(submission), list(client.follow(submission, lambda: False))[-1]):
+        assert status.state == "failed" and KEY not in status.model_dump_json()
+        assert status.error and "[key hidden]" in status.error
 
 
 def test_follow_stops_when_asked(fake: FakeFal, client: FalClient) -> None:
@@ -253,21 +294,10 @@ def test_follow_stops_when_asked(fake: FakeFal, client: FalClient) -> None:
     submission = client.submit(_request(ModelId.TURBO_PRO_T2V), "take-1")
     seen: list[RemoteStatus] = []
 
-    last = client.follow(submission, seen.append, lambda: bool(seen))
+    for status in client.follow(submission, lambda: bool(seen)):
+        seen.append(status)
 
-    # asked to stop after the first status: it returns while the 30 s job still runs
-    assert last.state in ("queued", "running") and last is seen[-1]
-
-
-def test_a_definite_error_while_polling_is_raised(fake: FakeFal, client: FalClient) -> None:
-    from storyboard.providers.fal import STREAM_ATTEMPTS
-
-    submission = client.submit(_request(ModelId.TURBO_PRO_T2V), "take-1")
-    fake.fail_next("stream", Fault(drop=True), times=STREAM_ATTEMPTS)
-    fake.fail_next("status", BAD_KEY)  # e.g. the key was revoked mid-job
-    with pytest.raises(ProviderError, match="did not accept the API key") as failed:
-        client.follow(submission, lambda s: None, lambda: False)
-    assert not failed.value.retryable and failed.value.status_code == 401
+    assert [s.state for s in seen] == ["queued"]  # the job runs on; the generator simply ended
 
 
 def test_status_reads_the_queue_then_the_result(fake: FakeFal, client: FalClient) -> None:
@@ -295,7 +325,7 @@ def test_a_completed_job_carrying_an_error_is_failed_in_one_sentence(
     submission = client.submit(_request(ModelId.TURBO_PRO_T2V), "take-1")
     _wait_for(fake, submission.remote_id, "COMPLETED")
 
-    for status in (client.status(submission), client.follow(submission, lambda s: None, lambda: False)):
+    for status in (client.status(submission), list(client.follow(submission, lambda: False))[-1]):
         assert status.state == "failed" and status.video_url is None
         assert status.error == (
             "fal.ai could not make this video (The prompt was flagged by the content checker). "
@@ -454,7 +484,7 @@ def test_a_result_link_serving_a_web_page_is_refused(
     fake.video_bytes, fake.video_content_type = b"<html>Access denied</html>", "text/html"
     fake.job_seconds = 0.01
     submission = client.submit(_request(ModelId.TURBO_PRO_T2V), "take-1")
-    final = client.follow(submission, lambda s: None, lambda: False)
+    final = list(client.follow(submission, lambda: False))[-1]
     assert final.video_url
     with pytest.raises(ProviderError, match=r"^fal\.ai's result link returned text/html, not a video\.$"):
         client.download(final.video_url, tmp_path / "out.mp4")
@@ -466,7 +496,7 @@ def test_a_key_echoed_by_the_server_is_scrubbed(fake: FakeFal, client: FalClient
     with pytest.raises(ProviderError) as failed:
         client.submit(_request(ModelId.TURBO_PRO_T2V), "take-1")
     _no_key(failed.value)
-    assert "[key]" in failed.value.message
+    assert "[key hidden]" in failed.value.message
     assert KEY not in repr(client)
 
 
@@ -504,3 +534,42 @@ def test_a_whole_take_through_the_job_runner(
     assert len(fake.calls("upload")) == (1 if model == ModelId.TURBO_PRO_I2V else 0)
     # the runner follows fal over its status stream: completion seen without polling
     assert len(fake.calls("stream")) == 1 and len(fake.calls("status")) == 0
+
+
+# ---- prices --------------------------------------------------------------------------------------
+
+
+def test_fal_prices_a_request_from_its_platform_api(fake: FakeFal, client: FalClient) -> None:
+    fake.unit_prices["fal-ai/kling-video/v3/pro/text-to-video"] = 0.112
+    request = _request(ModelId.V3_PRO_T2V)  # SINGLE: 5 s, sound off
+
+    price = client.price(request)
+
+    assert price is not None and price.usd == Decimal("0.560")
+    asked = fake.calls("pricing")[0]
+    assert asked.query == {"endpoint_id": ["fal-ai/kling-video/v3/pro/text-to-video"]}
+    assert asked.headers["authorization"] == f"Key {KEY}"
+    assert fake.jobs_created == 0
+
+
+def test_fal_does_not_confirm_a_price_with_sound(fake: FakeFal, client: FalClient) -> None:
+    # One rate per endpoint; audio is billed on top [providers.md §2.5]: nothing to compare.
+    assert client.price(_request(ModelId.V3_PRO_T2V, MULTI)) is None
+    assert fake.calls("pricing") == []
+
+
+def test_a_fal_price_that_is_not_per_second_is_not_used(fake: FakeFal, client: FalClient) -> None:
+    body = {
+        "prices": [
+            {
+                "endpoint_id": "fal-ai/kling-video/v3/turbo/pro/text-to-video",
+                "unit_price": 0.7,
+                "unit": "video",
+                "currency": "USD",
+            }
+        ],
+        "next_cursor": None,
+        "has_more": False,
+    }
+    fake.fail_next("pricing", Fault(status=200, body=body))
+    assert client.price(_request(ModelId.TURBO_PRO_T2V)) is None

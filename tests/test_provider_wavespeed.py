@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -352,6 +354,112 @@ def test_a_submit_whose_answer_is_lost_is_unknown_and_made_one_job(
     assert fake.submits_by_key["take-lost"] == 1
 
 
+def _lose_a_submit(
+    client: WaveSpeedClient, fake: FakeWaveSpeed, request: CompiledRequest
+) -> tuple[datetime, datetime]:
+    """Send `request` with its answer lost; the window the runner knows it was sent in."""
+    fake.fail_next("submit", Fault(lose_answer=True))
+    before = datetime.now(UTC)
+    with pytest.raises(ProviderError):
+        client.submit(request, "take-lost")
+    return before, datetime.now(UTC)
+
+
+def test_a_lost_submit_is_found_in_wavespeeds_history_and_collected(
+    fake: FakeWaveSpeed, client: WaveSpeedClient, tmp_path: Path
+) -> None:
+    request = _compile("multi", ModelId.TURBO_PRO_T2V)
+    sent_after, sent_before = _lose_a_submit(client, fake, request)
+    (job,) = fake.jobs.values()
+
+    found = client.find_submission(request, sent_after, sent_before)
+
+    assert found is not None and found.remote_id == job.id
+    history = fake.calls("history")[0]
+    assert history.headers["authorization"] == f"Bearer {KEY}"
+    assert history.json["model"] == "kwaivgi/kling-v3-turbo-pro/text-to-video"
+    assert history.json["page"] == 1 and history.json["page_size"] == 20
+    final = _follow(client, found)[-1]  # and the video it made is collected like any other
+    assert final.state == "completed" and final.video_url
+    client.download(final.video_url, tmp_path / "found.mp4")
+    assert probe_video(tmp_path / "found.mp4").codec == "h264"
+
+
+def test_history_is_not_matched_on_another_model_or_outside_the_window(
+    fake: FakeWaveSpeed, client: WaveSpeedClient
+) -> None:
+    request = _compile("single", ModelId.V3_PRO_T2V)
+    sent_after, sent_before = _lose_a_submit(client, fake, request)
+
+    other_model = _compile("single", ModelId.TURBO_PRO_T2V)
+    assert client.find_submission(other_model, sent_after, sent_before) is None
+    later = sent_before + timedelta(minutes=10)
+    assert client.find_submission(request, later, later + timedelta(minutes=1)) is None
+    assert client.find_submission(request, sent_after, sent_before) is not None
+
+
+def test_two_candidates_in_the_window_are_not_guessed_between(
+    fake: FakeWaveSpeed, client: WaveSpeedClient
+) -> None:
+    request = _compile("single", ModelId.TURBO_PRO_T2V)
+    sent_after = datetime.now(UTC)
+    client.submit(request, "take-1")  # another take of the same storyboard, sent at the same moment
+    _, sent_before = _lose_a_submit(client, fake, request)
+    assert fake.jobs_created == 2
+
+    assert client.find_submission(request, sent_after, sent_before) is None
+
+
+def test_a_history_item_showing_another_body_is_not_ours(
+    fake: FakeWaveSpeed, client: WaveSpeedClient
+) -> None:
+    request = _compile("single", ModelId.TURBO_PRO_T2V)
+    sent_after, sent_before = _lose_a_submit(client, fake, request)
+    (job,) = fake.jobs.values()
+    item = {"id": job.id, "model": job.model, "status": "completed", "created_at": job.created_at}
+    page = {"code": 200, "message": "success", "data": {"page": 1, "total": 1, "items": [item]}}
+
+    fake.fail_next(
+        "history",
+        Fault(
+            status=200, body=page | {"data": page["data"] | {"items": [item | {"input": {"prompt": "else"}}]}}
+        ),
+    )
+    assert client.find_submission(request, sent_after, sent_before) is None
+    fake.fail_next(
+        "history",
+        Fault(status=200, body=page | {"data": page["data"] | {"items": [item | {"input": request.body}]}}),
+    )
+    assert client.find_submission(request, sent_after, sent_before) is not None
+
+
+@pytest.mark.parametrize(
+    ("model", "kind", "usd"),
+    [
+        (ModelId.TURBO_PRO_T2V, "single", "0.70"),  # 5 s x $0.14 [Seed 000]
+        (ModelId.TURBO_PRO_T2V, "multi", "2.10"),  # (3 + 3 + 5 + 4) s: duration billed on top [Seed 000]
+        (ModelId.V3_PRO_T2V, "single", "0.56"),  # 5 s x $0.112 [Seed 002]
+    ],
+)
+def test_wavespeed_prices_the_exact_request(
+    fake: FakeWaveSpeed, client: WaveSpeedClient, model: ModelId, kind: str, usd: str
+) -> None:
+    request = _compile(kind, model)
+    price = client.price(request)
+    assert price is not None and price.usd == Decimal(usd)
+    asked = fake.calls("pricing")[0]
+    assert asked.json == {"model_id": request.path.removeprefix("/api/v3/"), "inputs": request.body}
+    assert asked.headers["authorization"] == f"Bearer {KEY}"
+    assert fake.jobs_created == 0  # a price is asked, nothing is submitted
+
+
+def test_a_refused_price_check_says_so_in_one_sentence(fake: FakeWaveSpeed, client: WaveSpeedClient) -> None:
+    fake.fail_next("pricing", wavespeed_fault(401))
+    with pytest.raises(ProviderError, match="did not accept the API key") as failed:
+        client.price(_compile("single", ModelId.TURBO_PRO_T2V))
+    assert not failed.value.retryable
+
+
 def test_an_accepted_submit_without_an_id_is_unknown(fake: FakeWaveSpeed, client: WaveSpeedClient) -> None:
     fake.fail_next("submit", Fault(status=200, body={"code": 200, "message": "success", "data": {}}))
     error = _submit_error(client)
@@ -588,10 +696,22 @@ def test_the_runner_rides_out_busy_status_answers(runner: JobRunner, fake: FakeW
     assert len(fake.calls("submit")) == 1
 
 
-def test_the_runner_never_resends_a_submit_whose_answer_was_lost(
+def test_a_submit_whose_answer_was_lost_is_found_in_the_history_never_resent(
     runner: JobRunner, fake: FakeWaveSpeed, tmp_path: Path
 ) -> None:
     fake.fail_next("submit", Fault(lose_answer=True))
+    job = runner.wait(runner.generate(_storyboard("single", ModelId.TURBO_PRO_T2V)).id, timeout=20)
+    assert job.state == JobState.DONE, job.message
+    assert fake.calls("history") and len(fake.calls("submit")) == 1 and fake.jobs_created == 1
+    _nothing_stored_holds_the_key(tmp_path)
+
+
+def test_a_lost_submit_the_history_cannot_show_stays_unknown_never_resent(
+    runner: JobRunner, fake: FakeWaveSpeed, tmp_path: Path
+) -> None:
+    fake.fail_next("submit", Fault(lose_answer=True))
+    for _ in range(5):  # every search of the history fails
+        fake.fail_next("history", Fault(status=500, body={"message": "history down"}))
     job = runner.wait(runner.generate(_storyboard("single", ModelId.TURBO_PRO_T2V)).id, timeout=20)
     assert job.state == JobState.UNKNOWN
     assert DASHBOARD in job.message

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import json
+import sqlite3
 import threading
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
+from storyboard.catalog import MAX_NAME_CHARS
 from storyboard.models import Job, JobState, ModelId, ProviderId, Shot, Storyboard
 from storyboard.pricing import priced_take
-from storyboard.store import Store
+from storyboard.store import MIGRATIONS, StorageProblem, Store
 
 
 def _job(sb: Storyboard, key: str = "k1", provider: ProviderId = ProviderId.FAL) -> Job:
@@ -64,22 +69,23 @@ def test_concurrent_creates_with_one_key_make_one_job(tmp_path: Path) -> None:
 def test_updates_persist_and_unfinished_jobs_are_found(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.db")
     job, _ = store.create_job(_job(_storyboard()))
-    store.update_job(job.id, state=JobState.RUNNING, remote_id="req-1")
+    store.transition(job.id, (JobState.QUEUED,), state=JobState.SUBMITTING)
+    store.transition(job.id, (JobState.SUBMITTING,), state=JobState.RUNNING, remote_id="req-1")
     reopened = Store(tmp_path / "s.db")
     again = reopened.get_job(job.id)
     assert again is not None and again.state == JobState.RUNNING and again.remote_id == "req-1"
     assert [j.id for j in reopened.unfinished_jobs()] == [job.id]
-    reopened.update_job(job.id, state=JobState.DONE)
+    reopened.transition(job.id, (JobState.RUNNING,), state=JobState.DOWNLOADING)
+    reopened.transition(job.id, (JobState.DOWNLOADING,), state=JobState.DONE)
     assert reopened.unfinished_jobs() == []
 
 
 def test_spend_counts_only_jobs_that_reached_the_provider(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.db")
     sb = _storyboard()
-    sent, _ = store.create_job(_job(sb, "a"))
+    sent, _ = store.create_job(_job(sb, "a").model_copy(update={"state": JobState.DONE}))
     refused, _ = store.create_job(_job(sb, "b"))
-    store.update_job(sent.id, state=JobState.DONE)
-    store.update_job(refused.id, state=JobState.FAILED)
+    store.transition(refused.id, (JobState.QUEUED,), state=JobState.FAILED)
     assert store.spend_by_provider() == {ProviderId.FAL: sent.quote.total}
     assert sent.quote.total == Decimal("1.40")
 
@@ -100,3 +106,125 @@ def test_list_jobs_by_storyboard_newest_first(tmp_path: Path) -> None:
     store.create_job(_job(other, "c"))
     assert [j.id for j in store.list_jobs(storyboard_id=sb.id)] == [b.id, a.id]
     assert store.list_jobs(storyboard_id=sb.id, limit=1)[0].model == ModelId.TURBO_PRO_T2V
+
+
+# ---- storage failures: one sentence that says what to do, never a raw traceback ---------------------
+
+
+def test_a_damaged_database_file_is_named_with_what_to_do(tmp_path: Path) -> None:
+    db = tmp_path / "studio.db"
+    db.write_bytes(b"this is not a database, it was overwritten " * 200)
+    with pytest.raises(StorageProblem) as problem:
+        Store(db)
+    assert str(problem.value) == (
+        f"The database {db} is damaged: stop the app, move that file aside (keep it, it may be recoverable) "
+        "and start again, or set STORYBOARD_DATA_DIR to another folder."
+    )
+
+
+def test_a_data_dir_that_cannot_be_written_is_named_with_what_to_do(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StorageProblem) as problem:
+        Store(blocker / "data" / "studio.db")
+    assert str(problem.value) == (
+        f"Storyboard Studio cannot write to {blocker / 'data'}: give it write access, or set "
+        "STORYBOARD_DATA_DIR to a folder it can write to."
+    )
+
+
+def test_a_database_from_a_newer_version_is_not_touched(tmp_path: Path) -> None:
+    db = tmp_path / "studio.db"
+    Store(db)
+    with sqlite3.connect(db) as raw:
+        raw.execute("PRAGMA user_version = 99")
+    with pytest.raises(
+        StorageProblem, match="written by a newer version of Storyboard Studio: update the app"
+    ):
+        Store(db)
+
+
+def test_a_full_disk_says_so_and_keeps_what_was_saved(tmp_path: Path) -> None:
+    store = Store(tmp_path / "studio.db")
+    sb = _storyboard()
+    store.save_draft(sb)
+    store._db.execute("PRAGMA max_page_count = 1")  # the database cannot grow: as on a full disk
+    # A long negative prompt, not a name: names are limited at the model (catalog.MAX_NAME_CHARS).
+    bigger = sb.model_copy(
+        update={"options": sb.options.model_copy(update={"negative_prompt": "x" * 50_000})}
+    )
+    with pytest.raises(StorageProblem) as problem:
+        store.save_draft(bigger)
+    assert str(problem.value) == (
+        f"The disk holding {tmp_path} is full, so this was not saved: free some space there and it is saved again."
+    )
+    assert store.load_draft(sb.id) == sb
+
+
+def test_a_draft_that_no_longer_validates_opens_with_what_could_be_read(tmp_path: Path) -> None:
+    store = Store(tmp_path / "studio.db")
+    sb = _storyboard()
+    store.save_draft(sb)
+    body = json.loads(sb.model_dump_json())
+    body["provider"] = "gone-provider"  # a provider a later version dropped
+    body["shots"][1]["duration"] = "five"
+    with store._tx() as db:
+        db.execute("UPDATE drafts SET body = ? WHERE id = ?", (json.dumps(body), sb.id))
+    opened = store.open_draft(sb.id)
+    assert opened is not None
+    assert opened.storyboard.id == sb.id and opened.storyboard.name == "Teaser"
+    assert [s.prompt for s in opened.storyboard.shots] == ["a", "b"]  # the prompts are kept
+    assert opened.problem == (
+        "Part of this draft could not be read (shot 2 duration, provider) and was reset: check it before you generate."
+    )
+    assert store.latest_draft() == opened.storyboard
+
+
+def test_a_draft_that_is_not_json_at_all_opens_by_its_name(tmp_path: Path) -> None:
+    store = Store(tmp_path / "studio.db")
+    sb = _storyboard()
+    store.save_draft(sb)
+    with store._tx() as db:
+        db.execute("UPDATE drafts SET body = '{cut short' WHERE id = ?", (sb.id,))
+    opened = store.open_draft(sb.id)
+    assert opened is not None and opened.storyboard.id == sb.id and opened.storyboard.name == "Teaser"
+    assert opened.problem is not None and opened.problem.startswith(
+        "The draft \u201cTeaser\u201d could not be read"
+    )
+
+
+def test_a_draft_named_before_names_had_a_limit_opens_with_its_name_shortened(tmp_path: Path) -> None:
+    store = Store(tmp_path / "studio.db")
+    sb = _storyboard()
+    store.save_draft(sb)
+    long_name = "Spring launch " * 20  # 280 characters, saved by an earlier version
+    body = json.loads(sb.model_dump_json()) | {"name": long_name}
+    with store._tx() as db:
+        db.execute("UPDATE drafts SET name = ?, body = ? WHERE id = ?", (long_name, json.dumps(body), sb.id))
+    opened = store.open_draft(sb.id)
+    assert opened is not None and opened.storyboard.name == long_name[:MAX_NAME_CHARS].rstrip()
+    assert [s.prompt for s in opened.storyboard.shots] == ["a", "b"]
+    assert opened.problem is not None and f"name, shortened to {MAX_NAME_CHARS} characters" in opened.problem
+    with store._tx() as db:
+        db.execute("UPDATE drafts SET body = '{cut short' WHERE id = ?", (sb.id,))
+    cut = store.open_draft(sb.id)  # nothing readable but the name column: that is shortened too
+    assert cut is not None and cut.storyboard.name == long_name[:MAX_NAME_CHARS].rstrip()
+
+
+def test_a_new_database_is_at_the_latest_schema_version(tmp_path: Path) -> None:
+    assert Store(tmp_path / "studio.db").schema_version() == len(MIGRATIONS)
+
+
+def test_a_failed_take_the_provider_billed_still_counts_deleted_or_not(tmp_path: Path) -> None:
+    """A take that FAILED after the provider made it (its result link expired) is marked `charged`
+    by the runner: it joins the spend in caps, chart and totals, deleted or not; one never sent does not."""
+    store = Store(tmp_path / "s.db")
+    sb = _storyboard()
+    expired, _ = store.create_job(_job(sb, "expired"))
+    store.transition(expired.id, None, state=JobState.FAILED, details={"charged": True})
+    never_sent, _ = store.create_job(_job(sb, "never-sent"))
+    store.transition(never_sent.id, None, state=JobState.FAILED)
+    assert store.spend_by_provider() == {ProviderId.FAL: Decimal("1.40")}
+    store.delete_job(expired.id, [JobState.FAILED])
+    assert store.spend_by_provider() == {ProviderId.FAL: Decimal("1.40")}  # its details went with it
+    assert store.spend_since(expired.created_at) == Decimal("1.40")

@@ -98,9 +98,9 @@ def test_a_running_take_or_one_of_unknown_outcome_is_never_deleted(
     assert store.get_job(job.id) is not None
     client.release.set()
     runner.wait(job.id, timeout=20)
-    store.update_job(job.id, state=JobState.UNKNOWN)
-    refused = takes.delete(store, tmp_path, job.id)
-    assert refused and "dashboard" in refused and store.get_job(job.id) is not None
+    unknown = _job(store, _storyboard(), 0, JobState.UNKNOWN)  # the submit's answer was lost
+    refused = takes.delete(store, tmp_path, unknown.id)
+    assert refused and "dashboard" in refused and store.get_job(unknown.id) is not None
 
 
 def _job(store: Store, sb, minutes: int, state: JobState = JobState.DONE) -> Job:  # noqa: ANN001

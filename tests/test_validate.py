@@ -441,3 +441,47 @@ def test_wavespeed_v3_refuses_shots_whose_joined_prompt_runs_past_the_limit() ->
         f"WaveSpeedAI sends all shots as one prompt of {5 * cap + 4} characters; the limit is "
         f"{wavespeed_v3.limits.max_prompt_chars}. Shorten some shot prompts."
     ]
+
+
+# ---- EvoLink Turbo's shot marker 镜头 -----------------------------------------------------------
+
+EVOLINK_TURBO = [offer(ProviderId.EVOLINK, m) for m in (ModelId.TURBO_PRO_T2V, ModelId.TURBO_PRO_I2V)]
+
+
+@pytest.mark.parametrize("o", EVOLINK_TURBO, ids=_id)
+@pytest.mark.parametrize(
+    ("durations", "prompt"),
+    [
+        ((5,), "慢镜头: a drop of water falls into a cup."),  # slow motion, the word inside another
+        ((5,), "镜头 1, 5, a red kite;  then the kite lands"),  # the form, then loose words
+        ((5,), "镜头 1, 3, a red kite; 镜头 2, 3, it lands;"),  # seconds add up to 6, not 5
+        ((3, 2), "镜头 1, 3, a red kite;"),  # the form inside a shot of a multi-shot storyboard
+        ((3, 2), "The 镜头 pans left."),
+    ],
+)
+def test_evolink_turbo_refuses_the_shot_marker_outside_its_form(
+    o: Offer, durations: tuple[int, ...], prompt: str
+) -> None:
+    sb = _storyboard(o, *durations, prompt=prompt)
+    problems = [p for p in _problems(sb, o) if "镜头" in p.message]
+    assert [(p.shot, p.message) for p in problems] == [
+        (
+            i,
+            f"Shot {i}'s prompt uses the word 镜头, which EvoLink reads as the start of a new shot; "
+            "use another word, such as 'shot' or 'camera'.",
+        )
+        for i in range(1, len(durations) + 1)
+    ]
+    _says_what_to_do(problems[0].message)
+
+
+@pytest.mark.parametrize("o", EVOLINK_TURBO, ids=_id)
+def test_evolink_turbo_accepts_a_lone_prompt_written_in_its_own_form(o: Offer) -> None:
+    sb = _storyboard(o, 5, prompt="镜头 1, 3, a red kite rises; 镜头 2, 2, it lands on the dune;")
+    assert not any("镜头" in m for m in _messages(sb, o))
+
+
+@pytest.mark.parametrize("o", [o for o in ALL_OFFERS if o.multi_shot_form != "prompt_syntax"], ids=_id)
+def test_the_shot_marker_is_only_a_word_elsewhere(o: Offer) -> None:
+    sb = _storyboard(o, 5, prompt="慢镜头: a drop of water falls into a cup.")
+    assert not any("镜头" in m for m in _messages(sb, o))

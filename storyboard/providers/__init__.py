@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from storyboard.layout import DataDir
 from storyboard.models import ProviderId
 from storyboard.providers.base import ProviderClient, ProviderError
 from storyboard.providers.evolink import EvoLinkClient
@@ -25,7 +26,7 @@ HOSTED: dict[ProviderId, Callable[[str], ProviderClient]] = {
 
 def build_clients(data_dir: Path) -> dict[ProviderId, ProviderClient]:
     """Preview always; each hosted provider whose key is set (environment or secrets file)."""
-    clients: dict[ProviderId, ProviderClient] = {ProviderId.PREVIEW: PreviewClient(data_dir / "preview")}
+    clients: dict[ProviderId, ProviderClient] = {ProviderId.PREVIEW: PreviewClient(DataDir(data_dir).preview)}
     for provider, make in HOSTED.items():
         key, _ = resolve_key(provider)
         if not key:

@@ -15,21 +15,18 @@ in the Authorization header only; any sentence or raw body that would echo it is
 
 from __future__ import annotations
 
-import mimetypes
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlparse
 
 import httpx
 
-from storyboard.catalog import PROVIDERS
 from storyboard.compile import CompiledRequest
 from storyboard.models import ProviderId
 from storyboard.providers.base import ProviderError, RemoteStatus, Submission
-from storyboard.providers.http import call, json_of, new_client, stream_to_file, usable_key
+from storyboard.providers.hosted import HostedClient
 from storyboard.settings import base_url as configured_base_url
 
-GENERATE_PATH = "/v1/videos/generations"
 TASK_PATH = "/v1/tasks/"
 UPLOAD_PATH = "/api/v1/files/upload/stream"
 RESULT_LINK_HOURS = 24  # [E1]
@@ -68,11 +65,10 @@ _RETRY_LATER = frozenset(
 )
 
 
-class EvoLinkClient:
+class EvoLinkClient(HostedClient):
     provider = ProviderId.EVOLINK
-    free = False
+    base_url_env = "EVOLINK_BASE_URL"
     poll_interval = 1.0
-    cancellable = False
 
     def __init__(
         self,
@@ -81,14 +77,8 @@ class EvoLinkClient:
         files_base_url: str | None = None,
         http: httpx.Client | None = None,
     ) -> None:
-        self._key = usable_key(key, "EvoLink")
-        self.base_url = (base_url or configured_base_url("EVOLINK_BASE_URL")).rstrip("/")
+        super().__init__(key, base_url, http)
         self.files_base_url = (files_base_url or configured_base_url("EVOLINK_FILES_BASE_URL")).rstrip("/")
-        self._owns_http = http is None
-        self._http = http if http is not None else new_client()
-        info = PROVIDERS[ProviderId.EVOLINK]
-        self.label = info.label
-        self.dashboard = info.dashboard_url
 
     def __repr__(self) -> str:  # never the key
         return f"EvoLinkClient(base_url={self.base_url!r}, files_base_url={self.files_base_url!r})"
@@ -97,13 +87,7 @@ class EvoLinkClient:
 
     def upload_image(self, path: Path) -> str:
         """Send a first frame to EvoLink's files host; returns the URL to put in the body (valid 72 h)."""
-        path = Path(path)
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        with path.open("rb") as handle:
-            response = self._call(
-                "POST", f"{self.files_base_url}{UPLOAD_PATH}", files={"file": (path.name, handle, kind)}
-            )
-        reply = self._json(response)
+        reply = self._upload_multipart(f"{self.files_base_url}{UPLOAD_PATH}", path)
         data = reply.get("data") if isinstance(reply, dict) else None
         url = data.get("file_url") if isinstance(data, dict) else None
         ok = isinstance(reply, dict) and reply.get("success") is True and reply.get("code") in (200, "200")
@@ -113,7 +97,7 @@ class EvoLinkClient:
         words = str(reply.get("msg") or "") if isinstance(reply, dict) else ""
         said = f" ({words[:200]})" if words else ""
         busy = isinstance(code, int) and (code == 429 or code >= 500)
-        raise self._scrubbed(
+        raise self._scrub(
             ProviderError(
                 f"EvoLink did not take the first frame{said}. "
                 + ("Retrying shortly." if busy else "Try another image, or try again later."),
@@ -130,8 +114,7 @@ class EvoLinkClient:
             raise ProviderError(
                 f"This request was compiled for {request.provider}, not EvoLink.", retryable=False, sent=False
             )
-        body = request.body if "model" in request.body else {"model": request.endpoint, **request.body}
-        response = self._call("POST", f"{self.base_url}{GENERATE_PATH}", submit=True, json=body)
+        response = self._call("POST", f"{self.base_url}{request.path}", submit=True, json=request.body)
         try:
             reply = self._json(response)
         except ProviderError as exc:  # it was accepted (2xx) but we cannot tell which task it is
@@ -140,7 +123,7 @@ class EvoLinkClient:
             raise
         task_id = reply.get("id") if isinstance(reply, dict) else None
         if not isinstance(task_id, str) or not task_id:
-            raise self._scrubbed(
+            raise self._scrub(
                 ProviderError(
                     "EvoLink accepted the job but its answer had no task id.",
                     retryable=False,
@@ -167,7 +150,7 @@ class EvoLinkClient:
         reply = self._json(self._call("GET", f"{self.base_url}{TASK_PATH}{task_id}"))
         if not isinstance(reply, dict):
             raise ProviderError("EvoLink sent a task status we could not read.", retryable=True, raw=reply)
-        reply = _scrub(reply, self._key)  # task answers carry no key; this keeps it that way
+        reply = self._scrub(reply)  # task answers carry no key; this keeps it that way
         raw = dict(reply)
         info = reply.get("task_info")
         if isinstance(info, dict) and isinstance(info.get("estimated_time"), int | float):
@@ -195,7 +178,7 @@ class EvoLinkClient:
                 f"EvoLink gave a video link we cannot download ({url[:200]}).", retryable=False
             )
         try:
-            stream_to_file(self._http, url, dest, self.label)
+            super().download(url, dest)
         except ProviderError as exc:
             if exc.status_code in (403, 404, 410):
                 exc.message = (
@@ -210,42 +193,11 @@ class EvoLinkClient:
         # (providers.md §3.1), so nothing can be sent: the task runs to the end and is billed.
         return False
 
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
-
-    # ---- helpers ----------------------------------------------------------------------------
-
-    def _call(self, method: str, url: str, *, submit: bool = False, **kwargs: Any) -> httpx.Response:
-        headers = {
-            "Authorization": f"{PROVIDERS[ProviderId.EVOLINK].auth_scheme} {self._key}",
-            "Accept": "application/json",
-        }
-        try:
-            return call(
-                self._http, method, url, self.label, self.dashboard, submit=submit, headers=headers, **kwargs
-            )
-        except ProviderError as exc:
-            raise self._scrubbed(exc) from exc.__cause__
-
-    def _json(self, response: httpx.Response) -> Any:
-        try:
-            return json_of(response, self.label)
-        except ProviderError as exc:
-            raise self._scrubbed(exc) from exc.__cause__
-
-    def _scrubbed(self, exc: ProviderError) -> ProviderError:
-        """Take the key out of anything an error shows or keeps (a provider may echo it back)."""
-        exc.message = _scrub(exc.message, self._key)
-        exc.args = (exc.message,)
-        exc.raw = _scrub(exc.raw, self._key)
-        return exc
-
 
 def failure_sentence(reply: dict[str, Any]) -> str:
     """One sentence for a failed task, from `error.code` / `error.message`, saying what to do [E5]."""
-    found = reply.get("error")
-    error: dict[str, Any] = found if isinstance(found, dict) else {}
+    given = reply.get("error")
+    error: dict[str, Any] = given if isinstance(given, dict) else {}
     code = str(error.get("code") or "")
     words = str(error.get("message") or code)[:200]
     said = f" ({words})" if words else ""
@@ -270,13 +222,3 @@ def _fraction(progress: Any) -> float | None:
     if isinstance(progress, bool) or not isinstance(progress, int | float):
         return None
     return min(1.0, max(0.0, progress / 100))
-
-
-def _scrub(value: Any, key: str) -> Any:
-    if isinstance(value, str):
-        return value.replace(key, "[key hidden]")
-    if isinstance(value, dict):
-        return {_scrub(k, key): _scrub(v, key) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_scrub(v, key) for v in value]
-    return value

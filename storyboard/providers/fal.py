@@ -6,12 +6,16 @@
   subpath, so they are kept as given rather than rebuilt [F6][F10].
 - Follow: `GET status_url` answers 202 while `IN_QUEUE` / `IN_PROGRESS` and 200 once `COMPLETED`
   [F11]; a `COMPLETED` carrying `error` / `error_type` is a failed job [F10]. The video is then at
-  `GET response_url` -> `video.url` [F1]. `follow()` listens to `GET {status_url}/stream` (SSE)
-  instead of polling, and falls back to polling when the stream breaks [F6].
+  `GET response_url` -> `video.url` [F1]. `follow()` yields the statuses `GET {status_url}/stream`
+  pushes (SSE, read with httpx-sse) [F6]; it has no retry loop: a broken or silent stream raises a
+  retryable ProviderError and the runner's policy opens it again or polls `status()`.
 - First frames go to fal's storage: a short-lived token from `POST {rest}/storage/auth/token`,
   then `POST {token.base_url}/files/upload` with the raw bytes; `access_url` is what the body
   names [F10].
 - Cancel: `PUT cancel_url` [F12]. Result links are public CDN files: fetched without the key.
+- Prices: fal's Platform API, `GET {api}/v1/models/pricing?endpoint_id=<id>` answers
+  `{prices: [{endpoint_id, unit_price, unit, currency}]}` per the key's account (fal docs, Platform
+  APIs > Models > Pricing). One rate per endpoint: audio's surcharge is not in it.
 
 Transport failures and HTTP error bodies (`{"detail": "..."}`, 422 `{"detail": [{loc, msg}]}`)
 become sentences in the shared `http.call`. The key only ever travels in the Authorization header
@@ -20,29 +24,22 @@ of requests to the queue and REST hosts; any sentence or raw body that would ech
 
 from __future__ import annotations
 
-import json
 import mimetypes
 import re
-import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Iterator
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import httpx
+from httpx_sse import SSEError, connect_sse
 
 from storyboard.catalog import PROVIDERS
 from storyboard.compile import CompiledRequest
 from storyboard.models import ProviderId
-from storyboard.providers.base import ProviderError, RemoteStatus, Submission
-from storyboard.providers.http import (
-    CONNECT_TIMEOUT,
-    call,
-    check_url,
-    json_of,
-    new_client,
-    stream_to_file,
-    usable_key,
-)
+from storyboard.providers.base import ProviderError, ProviderPrice, RemoteStatus, Submission
+from storyboard.providers.hosted import HostedClient
+from storyboard.providers.http import CONNECT_TIMEOUT, check_url, error_for
 from storyboard.settings import base_url as configured_base_url
 
 LABEL = PROVIDERS[ProviderId.FAL].label
@@ -50,9 +47,11 @@ DASHBOARD = PROVIDERS[ProviderId.FAL].dashboard_url
 
 TOKEN_PATH = "/storage/auth/token?storage_type=fal-cdn-v3"  # the default "fal_v3" storage [F10]
 UPLOAD_PATH = "/files/upload"
-STREAM_READ_TIMEOUT = 30.0  # a status stream silent this long is closed and opened again
-STREAM_ATTEMPTS = 3  # streams in a row that bring nothing before falling back to polling
-MAX_FOLLOW_INTERVAL = 5.0
+PRICING_PATH = "/v1/models/pricing"  # fal Platform API, on its api host
+STREAM_READ_TIMEOUT = 30.0  # a status stream silent this long is given up (retryable)
+# How fal names a per-second unit in its pricing answers (third-party copies show "second" and
+# "video_second"); any other unit cannot be turned into a price for a request here.
+PER_SECOND_UNITS = frozenset({"second", "seconds", "video_second", "video_seconds"})
 
 TERMINAL = ("completed", "failed", "cancelled")
 _STATES = {"IN_QUEUE": "queued", "IN_PROGRESS": "running", "COMPLETED": "completed"}
@@ -67,12 +66,14 @@ _THEIR_SIDE = frozenset({"internal_error", "runner_scheduling_failure", "request
 _CANCEL_DONE = frozenset({"OK", "CANCELLATION_REQUESTED", "ALREADY_COMPLETED"})
 
 
-class FalClient:
+class FalClient(HostedClient):
     provider = ProviderId.FAL
-    free = False
+    base_url_env = "FAL_QUEUE_BASE_URL"
     poll_interval = 1.0
     cancellable = True
-    max_poll_interval = MAX_FOLLOW_INTERVAL  # follow()'s polling fallback backs off up to this
+    streams_status = True
+    checks_key = True
+    checks_prices = True
 
     def __init__(
         self,
@@ -80,43 +81,16 @@ class FalClient:
         queue_base: str | None = None,
         rest_base: str | None = None,
         http: httpx.Client | None = None,
+        api_base: str | None = None,
     ) -> None:
-        self._key = usable_key(key, LABEL)
-        self.queue_base = (queue_base or configured_base_url("FAL_QUEUE_BASE_URL")).rstrip("/")
+        super().__init__(key, queue_base, http)
+        self.queue_base = self.base_url
         self.rest_base = (rest_base or configured_base_url("FAL_REST_BASE_URL")).rstrip("/")
-        self._owns_http = http is None
-        # No default Authorization header: result links must be fetched without the key.
-        self._http = http if http is not None else new_client()
+        # The Platform API host (pricing); tests point all three at one fake.
+        self.api_base = (api_base or configured_base_url("FAL_API_BASE_URL")).rstrip("/")
 
     def __repr__(self) -> str:
         return f"FalClient(queue_base={self.queue_base!r}, rest_base={self.rest_base!r})"
-
-    # ---- plumbing ------------------------------------------------------------------------------
-
-    @property
-    def _auth(self) -> dict[str, str]:
-        return {"Authorization": f"{PROVIDERS[ProviderId.FAL].auth_scheme} {self._key}"}
-
-    def _scrub(self, exc: ProviderError) -> ProviderError:
-        """Take the key out of a sentence or raw body in case a server echoed it back."""
-        if self._key in exc.message:
-            exc.message = exc.message.replace(self._key, "[key]")
-            exc.args = (exc.message,)
-        if exc.raw is not None and self._key in json.dumps(exc.raw, default=str):
-            exc.raw = json.loads(json.dumps(exc.raw, default=str).replace(self._key, "[key]"))
-        return exc
-
-    def _call(self, method: str, url: str, *, submit: bool = False, **kwargs: Any) -> httpx.Response:
-        try:
-            return call(self._http, method, url, LABEL, DASHBOARD, submit=submit, **kwargs)
-        except ProviderError as exc:
-            raise self._scrub(exc) from exc.__cause__
-
-    def _json(self, response: httpx.Response) -> Any:
-        try:
-            return json_of(response, LABEL)
-        except ProviderError as exc:
-            raise self._scrub(exc) from exc.__cause__
 
     # ---- the protocol --------------------------------------------------------------------------
 
@@ -132,7 +106,10 @@ class FalClient:
             "Content-Type": _mime(path, data),
             "X-Fal-File-Name": _safe_name(path.name),
         }
-        uploaded = self._json(self._call("POST", f"{storage}{UPLOAD_PATH}", content=data, headers=headers))
+        # The storage token, not the key, authorises this upload.
+        uploaded = self._json(
+            self._call("POST", f"{storage}{UPLOAD_PATH}", content=data, headers=headers, auth=False)
+        )
         url = uploaded.get("access_url") if isinstance(uploaded, dict) else None
         if not isinstance(url, str) or not url.startswith(("https://", "http://")):
             raise self._scrub(
@@ -146,9 +123,10 @@ class FalClient:
         """Is the key accepted? Asking for a storage token is free and authenticated [F10]; fal's API
         has no balance to report."""
         self._storage_token()
+        return None
 
     def _storage_token(self) -> dict[str, Any]:
-        answer = self._json(self._call("POST", f"{self.rest_base}{TOKEN_PATH}", json={}, headers=self._auth))
+        answer = self._json(self._call("POST", f"{self.rest_base}{TOKEN_PATH}", json={}))
         if not isinstance(answer, dict) or not all(
             isinstance(answer.get(k), str) and answer.get(k) for k in ("token", "base_url")
         ):
@@ -165,8 +143,7 @@ class FalClient:
 
     def submit(self, request: CompiledRequest, idempotency_key: str) -> Submission:
         """Queue one job. fal has no idempotency key [F6]: the runner never resends a submit."""
-        url = f"{self.queue_base}/{request.endpoint.strip('/')}"
-        response = self._call("POST", url, submit=True, json=request.body, headers=self._auth)
+        response = self._call("POST", f"{self.queue_base}{request.path}", submit=True, json=request.body)
         try:
             answer = response.json()
         except ValueError:
@@ -194,73 +171,85 @@ class FalClient:
 
     def status(self, submission: Submission) -> RemoteStatus:
         """One look at the job; once COMPLETED, also fetch the result for the video link."""
-        body = self._json(self._call("GET", submission.data["status_url"], headers=self._auth))
+        body = self._json(self._call("GET", submission.data["status_url"]))
         if not isinstance(body, dict):
             raise self._scrub(
                 ProviderError(f"{LABEL} sent an answer we could not read.", retryable=True, raw=body)
             )
         return self._finish(submission, body)
 
-    def follow(
-        self,
-        submission: Submission,
-        on_update: Callable[[RemoteStatus], None],
-        should_stop: Callable[[], bool],
-    ) -> RemoteStatus:
-        """Follow a job to its end over `{status_url}/stream` (SSE), then fetch the result.
+    def follow(self, submission: Submission, should_stop: Callable[[], bool]) -> Iterator[RemoteStatus]:
+        """The statuses fal pushes on `{status_url}/stream` (SSE) until a final one (a completed one
+        carries the video link) or until `should_stop()` turns true.
 
-        `on_update` gets every status seen, the final one included. A stream that ends, breaks or
-        stays silent for STREAM_READ_TIMEOUT seconds before COMPLETED is opened again; after
-        STREAM_ATTEMPTS streams in a row bring nothing, this polls `status()` instead, backing off
-        from `poll_interval` to `max_poll_interval`. Retryable errors while polling are waited out;
-        a definite error is raised. When `should_stop()` turns true it returns the last status seen
-        (not terminal).
+        No retries here: a stream that fails, breaks, stays silent for STREAM_READ_TIMEOUT seconds
+        or ends before the job does raises ProviderError(retryable=True); the runner's policy opens
+        it again (its first event is the current status) or polls `status()`. A definite refusal
+        (401, 404) raises a non-retryable ProviderError.
         """
-        last = RemoteStatus(state="queued")
-        fruitless = 0  # streams in a row that brought no event at all
-        while fruitless < STREAM_ATTEMPTS:
-            events = self._events(submission, should_stop)
-            heard = False
-            try:
-                for event in events:
-                    heard = True
-                    last = self._finish(submission, event)
-                    on_update(last)
-                    if last.state in TERMINAL:
-                        return last
-            except (ProviderError, httpx.HTTPError):
-                pass  # broken or silent for too long: open it again
-            finally:
-                events.close()
-            if should_stop():
-                return last
-            # A long job outlives one stream: reopen it (its first event is the current status),
-            # and only poll when streams keep bringing nothing.
-            fruitless = 0 if heard else fruitless + 1
-            if fruitless and _sleep(
-                min(self.max_poll_interval, self.poll_interval * 2**fruitless), should_stop
-            ):
-                return last
-        interval = self.poll_interval
-        while True:
-            try:
-                last = self.status(submission)
-            except ProviderError as exc:
-                if not exc.retryable:
-                    raise
-                wait = max(interval, exc.retry_after or 0.0)
-            else:
-                on_update(last)
-                if last.state in TERMINAL:
-                    return last
-                wait = interval
-            if _sleep(wait, should_stop):
-                return last
-            interval = min(self.max_poll_interval, interval * 1.5)
+        url = f"{submission.data['status_url'].split('?')[0].rstrip('/')}/stream"
+        check_url(url)
+        timeout = httpx.Timeout(STREAM_READ_TIMEOUT, connect=CONNECT_TIMEOUT)
+        try:
+            with connect_sse(self._http, "GET", url, headers=self._auth, timeout=timeout) as source:
+                if source.response.status_code >= 400:
+                    source.response.read()
+                    raise self._scrub(error_for(source.response, self.label, self.dashboard))
+                for event in source.iter_sse():
+                    if should_stop():
+                        return
+                    try:
+                        body = event.json()
+                    except ValueError:
+                        continue  # a keep-alive or a line we do not know: nothing to report
+                    if not isinstance(body, dict):
+                        continue
+                    status = self._finish(submission, body)
+                    yield status
+                    if status.state in TERMINAL:
+                        return
+        except (httpx.HTTPError, SSEError) as exc:
+            raise ProviderError(
+                f"{LABEL}'s status stream broke off; following the job again shortly.",
+                retryable=True,
+                raw=type(exc).__name__,
+            ) from None
+        if not should_stop():
+            raise ProviderError(
+                f"{LABEL}'s status stream ended before the job did; following it again shortly.",
+                retryable=True,
+            )
 
-    def download(self, url: str, dest: Path) -> None:
-        """Stream the result to disk. It is a public CDN link: no key goes with it."""
-        stream_to_file(self._http, url, dest, LABEL)
+    def price(self, request: CompiledRequest) -> ProviderPrice | None:
+        """fal's per-second rate for this endpoint times the seconds this request bills.
+
+        None when fal's answer is not per second, or when the request asks for audio: fal's pricing
+        gives one rate per endpoint and audio is billed on top [providers.md §2.5], so it cannot
+        confirm a price with sound.
+        """
+        if request.body.get("generate_audio") is True:
+            return None
+        reply = self._json(
+            self._call("GET", f"{self.api_base}{PRICING_PATH}", params={"endpoint_id": request.endpoint})
+        )
+        prices = reply.get("prices") if isinstance(reply, dict) else None
+        mine = [p for p in prices or [] if isinstance(p, dict) and p.get("endpoint_id") == request.endpoint]
+        if not mine:
+            raise self._scrub(
+                ProviderError(f"{LABEL} sent no price for {request.endpoint}.", retryable=False, raw=reply)
+            )
+        found = mine[0]
+        if str(found.get("currency") or "USD").upper() != "USD" or _unit(found) not in PER_SECOND_UNITS:
+            return None
+        try:
+            rate = Decimal(str(found.get("unit_price")))
+        except InvalidOperation:
+            rate = Decimal("NaN")
+        if not rate.is_finite() or rate < 0:
+            raise self._scrub(
+                ProviderError(f"{LABEL} sent a price we could not read.", retryable=True, raw=reply)
+            )
+        return ProviderPrice(usd=rate * _billed_seconds(request.body), source=f"{LABEL} GET {PRICING_PATH}")
 
     def cancel(self, submission: Submission) -> bool:
         """Ask fal to cancel. True when it will not run or has already finished; False otherwise.
@@ -269,7 +258,7 @@ class FalClient:
         never ends a paid job; passing problems (429, 5xx, timeouts) are raised to be retried.
         """
         try:
-            response = self._call("PUT", submission.data["cancel_url"], headers=self._auth)
+            response = self._call("PUT", submission.data["cancel_url"])
         except ProviderError as exc:
             if exc.retryable:
                 raise
@@ -281,10 +270,6 @@ class FalClient:
             said = None
         return said is None or said in _CANCEL_DONE
 
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
-
     # ---- helpers -------------------------------------------------------------------------------
 
     def _finish(self, submission: Submission, body: dict[str, Any]) -> RemoteStatus:
@@ -292,9 +277,8 @@ class FalClient:
         status = _status(body)
         if status.state != "completed":
             return self._clean(status)
-        # submit() always stores response_url; "" (no URL) is refused by check_url like any bad one
-        url: str = submission.data.get("response_url") or body.get("response_url") or ""
-        result = self._json(self._call("GET", url, headers=self._auth))
+        url = str(submission.data.get("response_url") or body.get("response_url") or "")
+        result = self._json(self._call("GET", url))
         video = result.get("video") if isinstance(result, dict) else None
         video_url = video.get("url") if isinstance(video, dict) else None
         return self._clean(
@@ -308,37 +292,7 @@ class FalClient:
 
     def _clean(self, status: RemoteStatus) -> RemoteStatus:
         """The same status with the key taken out of fal's words, should they ever echo it."""
-        text = status.model_dump_json()
-        if self._key not in text:
-            return status
-        return RemoteStatus.model_validate_json(text.replace(self._key, "[key]"))
-
-    def _events(
-        self, submission: Submission, should_stop: Callable[[], bool]
-    ) -> Generator[dict[str, Any], None, None]:
-        """The status stream's events, as dicts, until it ends or `should_stop()`."""
-        url = f"{submission.data['status_url'].split('?')[0].rstrip('/')}/stream"
-        check_url(url)
-        timeout = httpx.Timeout(STREAM_READ_TIMEOUT, connect=CONNECT_TIMEOUT)
-        with self._http.stream("GET", url, headers=self._auth, timeout=timeout) as response:
-            if response.status_code >= 400:
-                response.read()
-                raise ProviderError(f"{LABEL}'s status stream answered HTTP {response.status_code}.")
-            data: list[str] = []
-            for line in response.iter_lines():
-                if should_stop():
-                    return
-                if line.startswith("data:"):
-                    data.append(line[5:].removeprefix(" "))
-                elif not line and data:  # a blank line ends an event
-                    try:
-                        event = json.loads("\n".join(data))
-                    except ValueError:
-                        event = None
-                    data = []
-                    if isinstance(event, dict):
-                        yield event
-                # `event:`, `id:`, `retry:` and `:` keep-alive comments carry nothing we need
+        return self._scrub(status)
 
 
 def _status(body: dict[str, Any]) -> RemoteStatus:
@@ -370,6 +324,15 @@ def _failure_sentence(error: Any, error_type: Any) -> str:
     )
 
 
+def _unit(price: dict[str, Any]) -> str:
+    return str(price.get("unit") or "").strip().lower().replace(" ", "_")
+
+
+def _billed_seconds(body: dict[str, Any]) -> int:
+    """fal bills the video's length: `duration` (a string "3".."15") [F1][F3]."""
+    return int(str(body.get("duration", "5")))
+
+
 def _url(answer: dict[str, Any], name: str) -> str | None:
     value = answer.get(name)
     return value if isinstance(value, str) and value.startswith(("https://", "http://")) else None
@@ -386,13 +349,3 @@ def _mime(path: Path, data: bytes) -> str:
 def _safe_name(name: str) -> str:
     """A file name that fits in an HTTP header (ASCII, no separators)."""
     return re.sub(r"[^A-Za-z0-9._-]", "_", name)[-100:] or "image"
-
-
-def _sleep(seconds: float, should_stop: Callable[[], bool]) -> bool:
-    """Wait, looking at `should_stop` every 0.1 s; True if it asked to stop."""
-    end = time.monotonic() + seconds
-    while (left := end - time.monotonic()) > 0:
-        if should_stop():
-            return True
-        time.sleep(min(0.1, left))
-    return should_stop()

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlparse
 from storyboard.animatic import RenderCancelled, render_animatic
 from storyboard.compile import CompiledRequest
 from storyboard.models import ProviderId, Storyboard
-from storyboard.providers.base import ProviderError, RemoteStatus, Submission
+from storyboard.providers.base import ProviderClient, ProviderError, RemoteStatus, Submission
 
 
 @dataclass
@@ -31,7 +31,7 @@ class _Render:
     stop: threading.Event = field(default_factory=threading.Event)
 
 
-class PreviewClient:
+class PreviewClient(ProviderClient):
     provider = ProviderId.PREVIEW
     free = True
     poll_interval = 0.25

@@ -20,57 +20,45 @@ would echo it is scrubbed.
 
 from __future__ import annotations
 
-import mimetypes
-from decimal import Decimal
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlparse
 
 import httpx
 
-from storyboard.catalog import PROVIDERS
 from storyboard.compile import CompiledRequest
 from storyboard.models import ProviderId
-from storyboard.providers.base import ProviderError, RemoteStatus, Submission
-from storyboard.providers.http import call, error_for, json_of, new_client, stream_to_file, usable_key
-from storyboard.settings import base_url as configured_base_url
+from storyboard.providers.base import ProviderError, ProviderPrice, RemoteStatus, Submission
+from storyboard.providers.hosted import HostedClient
+from storyboard.providers.http import error_for
 
 UPLOAD_PATH = "/api/v3/media/upload/binary"
 RESULT_PATH = "/api/v3/predictions/{id}/result"
+HISTORY_PATH = "/api/v3/predictions"  # POST: our own recent predictions [W2]
+PRICING_PATH = "/api/v3/model/pricing"  # POST {model_id, inputs} -> data.unit_price [W2]
+HISTORY_PAGE_SIZE = 20  # the desktop app's page size; its history covers the last 24 h [W2]
+HISTORY_PAGES = 5  # at most this many pages are read looking for one lost submit
+# The provider's clock and ours differ a little: a prediction is matched a bit either side.
+CLOCK_SLACK = timedelta(seconds=30)
 
 # data.status -> our state [Seed 001][W1]. `timeout` is final in the SDK; it is a failure here.
 _STATES = {"created": "queued", "processing": "running", "completed": "completed"}
 
 
-class WaveSpeedClient:
+class WaveSpeedClient(HostedClient):
     provider = ProviderId.WAVESPEED
-    free = False
+    base_url_env = "WAVESPEED_BASE_URL"
     poll_interval = 1.0  # the official SDK's default [W1]
-    cancellable = False
-
-    def __init__(self, key: str, base_url: str | None = None, http: httpx.Client | None = None) -> None:
-        self._key = usable_key(key, "WaveSpeedAI")
-        self.base_url = (base_url or configured_base_url("WAVESPEED_BASE_URL")).rstrip("/")
-        self._owns_http = http is None
-        self._http = http if http is not None else new_client()
-        info = PROVIDERS[ProviderId.WAVESPEED]
-        self.label = info.label
-        self.dashboard = info.dashboard_url
-
-    def __repr__(self) -> str:  # never the key
-        return f"WaveSpeedClient(base_url={self.base_url!r})"
+    checks_key = True
+    checks_prices = True
 
     # ---- the protocol -----------------------------------------------------------------------
 
     def upload_image(self, path: Path) -> str:
         """Send a first frame to WaveSpeed's media storage; returns the URL for the body's `image`."""
-        path = Path(path)
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        with path.open("rb") as handle:
-            response = self._call(
-                "POST", f"{self.base_url}{UPLOAD_PATH}", files={"file": (path.name, handle, kind)}
-            )
-        reply = self._json(response)
+        reply = self._upload_multipart(f"{self.base_url}{UPLOAD_PATH}", path)
         data = reply.get("data") if isinstance(reply, dict) else None
         url = data.get("download_url") if isinstance(data, dict) else None
         if _code(reply) == 200 and isinstance(url, str) and urlparse(url).scheme in ("http", "https"):
@@ -81,7 +69,7 @@ class WaveSpeedClient:
         # An HTTP 200 envelope with an error code is a considered answer (the SDK's example is
         # `{"code": 500, "message": "Upload failed: invalid file type"}` [W1]): retried only when busy.
         busy = code in (429, 502, 503, 504)
-        raise self._scrubbed(
+        raise self._scrub(
             ProviderError(
                 f"{self.label} did not take the first frame{said}. "
                 + ("Retrying shortly." if busy else "Try another image (JPEG or PNG), or try again later."),
@@ -103,7 +91,7 @@ class WaveSpeedClient:
                 retryable=False,
                 sent=False,
             )
-        url = f"{self.base_url}/{request.endpoint.lstrip('/')}"
+        url = f"{self.base_url}{request.path}"
         response = self._call(
             "POST", url, submit=True, json=request.body, headers={"Idempotency-Key": idempotency_key}
         )
@@ -123,7 +111,7 @@ class WaveSpeedClient:
                 error.sent = None
             raise error
         if not has_id:
-            raise self._scrubbed(
+            raise self._scrub(
                 ProviderError(
                     f"{self.label} accepted the job but its answer had no prediction id.",
                     retryable=False,
@@ -153,10 +141,10 @@ class WaveSpeedClient:
             raise self._refusal(reply)
         data = reply.get("data") if isinstance(reply, dict) else None
         if not isinstance(data, dict):
-            raise self._scrubbed(
+            raise self._scrub(
                 ProviderError(f"{self.label} sent a job status we could not read.", retryable=True, raw=reply)
             )
-        raw = self._scrub_value(reply)
+        raw = self._scrub(reply)
         remote = str(data.get("status") or "")
         if remote == "completed":
             outputs = data.get("outputs")
@@ -168,7 +156,7 @@ class WaveSpeedClient:
         if remote == "timeout":
             return RemoteStatus(
                 state="failed",
-                error=f"{self.label} ran out of time making this video{_said(self._scrub_value(data.get('error')))}. "
+                error=f"{self.label} ran out of time making this video{_said(self._scrub(data.get('error')))}. "
                 "Generate it again, or try again later.",
                 raw=raw,
             )
@@ -177,31 +165,100 @@ class WaveSpeedClient:
         # created / processing, or a status WaveSpeed adds later: keep following, it is paid for.
         return RemoteStatus(state=_STATES.get(remote, "running"), raw=raw)  # type: ignore[arg-type]
 
-    def download(self, url: str, dest: Path) -> None:
-        """Stream the result to `dest`. Result links are public: the key is NOT sent with them."""
-        if urlparse(url).scheme not in ("http", "https"):
-            raise ProviderError(f"{self.label} gave a video link we cannot download.", retryable=False)
-        stream_to_file(self._http, url, dest, self.label)
-
     def balance(self) -> Decimal:
         """The account's balance in USD: the one cheap authenticated call WaveSpeed has [W2]."""
         reply = self._json(self._call("GET", f"{self.base_url}/api/v3/balance"))
         data = reply.get("data") if isinstance(reply, dict) else None
         if _code(reply) not in (None, 200) or not isinstance(data, dict) or "balance" not in data:
-            raise self._scrubbed(self._refusal(reply, submit=False))
+            raise self._scrub(self._refusal(reply, submit=False))
         return Decimal(str(data["balance"]))
 
     def check_key(self) -> Decimal:
         """Is the key accepted, and what is left: the balance call."""
         return self.balance()
 
+    def find_submission(
+        self, request: CompiledRequest, sent_after: datetime, sent_before: datetime
+    ) -> Submission | None:
+        """The prediction a submit whose answer was lost created, from our own history [W2].
+
+        `POST /api/v3/predictions` with `{page, page_size, created_after, created_before, model}`
+        answers `data.items: [{id, model, status, outputs, created_at}]`. A prediction matches when
+        its model is this request's, it was created in the window (with a little clock slack) and,
+        where the item shows what was sent (`input`/`inputs`), that is exactly our body. Exactly
+        one match is returned; none or several (two takes of one storyboard at once) give None,
+        because collecting someone else's take would be worse than collecting none.
+        """
+        model_id = request.path.removeprefix("/api/v3/")
+        earliest, latest = sent_after - CLOCK_SLACK, sent_before + CLOCK_SLACK
+        found: list[dict[str, Any]] = []
+        for page in range(1, HISTORY_PAGES + 1):
+            reply = self._json(
+                self._call(
+                    "POST",
+                    f"{self.base_url}{HISTORY_PATH}",
+                    json={
+                        "page": page,
+                        "page_size": HISTORY_PAGE_SIZE,
+                        "created_after": _iso(earliest),
+                        "created_before": _iso(latest),
+                        "model": model_id,
+                    },
+                )
+            )
+            if _code(reply) not in (None, 200):
+                raise self._refusal(reply)
+            data = reply.get("data") if isinstance(reply, dict) else None
+            items = data.get("items") if isinstance(data, dict) else None
+            if not isinstance(items, list):
+                break
+            found += [i for i in items if _same_request(i, model_id, request.body, earliest, latest)]
+            if len(items) < HISTORY_PAGE_SIZE:
+                break
+        if len({str(i.get("id")) for i in found}) != 1:
+            return None
+        item = found[0]
+        remote_id = str(item["id"])
+        return Submission(
+            remote_id=remote_id,
+            data={
+                "id": remote_id,
+                "model": item.get("model"),
+                "status": item.get("status"),
+                "created_at": item.get("created_at"),
+                "get_url": None,  # the documented result URL is rebuilt from the id
+                "found_in_history": True,
+            },
+        )
+
+    def price(self, request: CompiledRequest) -> ProviderPrice | None:
+        """WaveSpeed's own price for this exact body: `POST /api/v3/model/pricing` with
+        `{model_id, inputs}` answers `data.unit_price`, the run's cost in USD [W2]. It includes the
+        multi_prompt surcharge, so it is the authoritative figure [providers.md §1.5]."""
+        reply = self._json(
+            self._call(
+                "POST",
+                f"{self.base_url}{PRICING_PATH}",
+                json={"model_id": request.path.removeprefix("/api/v3/"), "inputs": request.body},
+            )
+        )
+        if _code(reply) not in (None, 200):
+            raise self._refusal(reply)
+        data = reply.get("data") if isinstance(reply, dict) else None
+        value = data.get("unit_price") if isinstance(data, dict) else None
+        try:
+            usd = Decimal(str(value))
+        except InvalidOperation:
+            usd = Decimal("NaN")
+        if isinstance(value, bool) or value is None or not usd.is_finite() or usd < 0:
+            raise self._scrub(
+                ProviderError(f"{self.label} sent a price we could not read.", retryable=True, raw=reply)
+            )
+        return ProviderPrice(usd=usd, source=f"{self.label} POST {PRICING_PATH}")
+
     def cancel(self, submission: Submission) -> bool:
         # No cancel endpoint is documented [providers.md §1.2]: the job runs to the end and is billed.
         return False
-
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
 
     # ---- helpers ----------------------------------------------------------------------------
 
@@ -214,7 +271,7 @@ class WaveSpeedClient:
         return self.base_url + RESULT_PATH.format(id=quote(submission.remote_id, safe=""))
 
     def _failure_sentence(self, data: dict[str, Any]) -> str:
-        words = str(self._scrub_value(data.get("error")) or "").strip()[:200].rstrip(". ")
+        words = str(self._scrub(data.get("error")) or "").strip()[:200].rstrip(". ")
         if not words:
             return (
                 f"{self.label} could not make this video and gave no reason. Try again, or change the prompt."
@@ -226,9 +283,9 @@ class WaveSpeedClient:
         code = _code(reply)
         if code is not None and 400 <= code <= 599:
             answer = httpx.Response(code, json=reply, request=httpx.Request("GET", self.base_url))
-            return self._scrubbed(error_for(answer, self.label, self.dashboard, submit=submit))
+            return self._scrub(error_for(answer, self.label, self.dashboard, submit=submit))
         words = _words(reply)
-        return self._scrubbed(
+        return self._scrub(
             ProviderError(
                 f"{self.label} answered with an error{_said(words)}.",
                 retryable=False,
@@ -238,62 +295,32 @@ class WaveSpeedClient:
             )
         )
 
-    def _call(
-        self,
-        method: str,
-        url: str,
-        *,
-        submit: bool = False,
-        headers: dict[str, str] | None = None,
-        **kwargs: Any,
-    ) -> httpx.Response:
-        sent_headers = {
-            "Authorization": f"{PROVIDERS[ProviderId.WAVESPEED].auth_scheme} {self._key}",
-            "Accept": "application/json",
-            **(headers or {}),
-        }
-        try:
-            return call(
-                self._http,
-                method,
-                url,
-                self.label,
-                self.dashboard,
-                submit=submit,
-                headers=sent_headers,
-                **kwargs,
-            )
-        except ProviderError as exc:
-            raise self._scrubbed(exc) from exc.__cause__
-        except httpx.HTTPError as exc:  # anything `call` does not name; for a submit, outcome unknown
-            raise ProviderError(
-                f"{self.label} could not be reached ({type(exc).__name__}).",
-                retryable=not submit,
-                sent=None if submit else True,
-                raw=type(exc).__name__,
-            ) from None
 
-    def _json(self, response: httpx.Response) -> Any:
-        try:
-            return json_of(response, self.label)
-        except ProviderError as exc:
-            raise self._scrubbed(exc) from None
+def _iso(moment: datetime) -> str:
+    """The desktop app's form: `2025-12-01T00:00:00Z` [W2]."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
-    def _scrubbed(self, exc: ProviderError) -> ProviderError:
-        """Take the key out of anything an error shows or keeps (a provider may echo it back)."""
-        exc.message = self._scrub_value(exc.message)
-        exc.args = (exc.message,)
-        exc.raw = self._scrub_value(exc.raw)
-        return exc
 
-    def _scrub_value(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return value.replace(self._key, "[key hidden]")
-        if isinstance(value, dict):
-            return {self._scrub_value(k): self._scrub_value(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [self._scrub_value(v) for v in value]
-        return value
+def _when(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _same_request(
+    item: Any, model_id: str, body: dict[str, Any], earliest: datetime, latest: datetime
+) -> bool:
+    if not isinstance(item, dict) or not isinstance(item.get("id"), str) or item.get("model") != model_id:
+        return False
+    created = _when(item.get("created_at"))
+    if created is None or not earliest <= created <= latest:
+        return False
+    sent = item.get("input", item.get("inputs"))
+    return sent is None or sent == body  # history items are not documented to carry the input
 
 
 def _code(reply: Any) -> int | None:

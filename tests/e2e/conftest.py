@@ -1,4 +1,4 @@
-"""Real Chromium against the real app: `streamlit run app.py` on a free port, driven by Playwright.
+"""Real Chromium against the real app: `streamlit run serve.py` (as `make run`) on a free port, driven by Playwright.
 
 Debian's chromium is used (never `playwright install`). Without it these tests skip and say why,
 except in CI (CI=true), where a missing browser is a failure.
@@ -104,7 +104,7 @@ class Server:
 
     def _spawn(self) -> None:
         cmd = [
-            sys.executable, "-m", "streamlit", "run", "app.py",
+            sys.executable, "-m", "streamlit", "run", "serve.py",
             "--server.headless", "true",
             "--server.address", "127.0.0.1",
             "--server.port", str(self.port),

@@ -4,8 +4,13 @@ One server plays both hosts: the queue (`queue.fal.run`) and the REST/storage si
 `v3.fal.media`). Use `FakeFal.url` as both `queue_base` and `rest_base`; the storage token's
 `base_url` and every URL in a submit reply point back at the fake itself.
 
+It also plays fal's Platform API host (`api.fal.ai`): `GET /v1/models/pricing?endpoint_id=<id>[,<id>]`
+answers `{prices: [{endpoint_id, unit_price, unit, currency}], next_cursor: null, has_more: false}`
+(fal docs, Platform APIs > Models > Pricing); `unit_prices[id]` holds each rate, per second of
+video, from fal's llms.txt pages [F1][F2][F4].
+
 Route names for `fail_next` / `fail_randomly` / `calls`: "submit", "status", "stream", "result",
-"cancel", "token", "upload", "files". Ready-made faults with fal's real bodies: `BAD_KEY`,
+"cancel", "token", "upload", "files", "pricing". Ready-made faults with fal's real bodies: `BAD_KEY`,
 `EXHAUSTED_BALANCE`, `invalid(field)`, `busy(retry_after)`, `server_error(status)`.
 
 A job is `IN_QUEUE` for `queue_seconds`, `IN_PROGRESS` until `job_seconds` after the submit, then
@@ -98,6 +103,13 @@ class FakeFal(FakeServer):
         self.tokens: set[str] = set()
         self._stopped = threading.Event()
         self.route("POST", "/storage/auth/token", self._token, "token")
+        self.route("GET", "/v1/models/pricing", self._pricing, "pricing")
+        self.unit_prices = {  # USD per second of video, audio off [F1][F2][F4]
+            "fal-ai/kling-video/v3/turbo/pro/text-to-video": 0.14,
+            "fal-ai/kling-video/v3/turbo/pro/image-to-video": 0.14,
+            "fal-ai/kling-video/v3/pro/text-to-video": 0.224,
+            "fal-ai/kling-video/v3/pro/image-to-video": 0.224,
+        }
         self.route("POST", "/files/upload", self._upload, "upload")
         self.route("GET", "/files/", self._files, "files")
         self.route("POST", "/fal-ai/", self._submit, "submit")
@@ -253,6 +265,22 @@ class FakeFal(FakeServer):
             return
         job.cancelled = True
         reply.json(202, {"status": "CANCELLATION_REQUESTED"})
+
+    # ---- platform API --------------------------------------------------------------------------
+
+    def _pricing(self, req: Recorded, reply: Reply) -> None:
+        if not self._authorised(req, reply):
+            return
+        wanted = [i for v in req.query.get("endpoint_id", []) for i in v.split(",") if i]
+        if not 1 <= len(wanted) <= 50:
+            reply.json(422, {"detail": [{"loc": ["query", "endpoint_id"], "msg": "1 to 50 endpoint ids"}]})
+            return
+        prices = [
+            {"endpoint_id": i, "unit_price": self.unit_prices[i], "unit": "second", "currency": "USD"}
+            for i in wanted
+            if i in self.unit_prices
+        ]
+        reply.json(200, {"prices": prices, "next_cursor": None, "has_more": False})
 
     # ---- storage -------------------------------------------------------------------------------
 

@@ -13,12 +13,20 @@
   `result_page` as text/html, like an expired link's landing page).
 - `POST /api/v3/media/upload/binary`: multipart `file` -> `{code: 200, data: {type, download_url,
   filename, size}}` [W10]; uploads are served back at public `/media/<name>`.
+- `POST /api/v3/predictions` (history, as WaveSpeed's desktop app calls it [W2]): body `{page,
+  page_size, created_after, created_before, model?, status?}` (ISO times) -> `{code: 200, data:
+  {page, total, items: [{id, model, status, outputs, created_at, execution_time,
+  has_nsfw_contents}]}}`, newest first. Items carry no input, as documented.
+- `POST /api/v3/model/pricing` `{model_id, inputs}` -> `{code: 200, data: {unit_price}}` [W2]: the
+  run's price from the model pages: Turbo $0.14/s of `duration`, plus the shots' seconds when
+  `multi_prompt` is sent [Seed 000/001]; V3.0 Pro $0.112/s, x1.5 with sound [Seed 002].
+  `usd_per_second[model_id]` changes a model's rate (a provider that changed its price).
 
 NOTE: WaveSpeed's exact error bodies (bad key, no balance, validation, 429) are UNCONFIRMED
 (providers.md §1.4, §6.2). The fake answers `{"code": <status>, "message": <words>, "data": null}`,
 the `{code, message}` shape its envelope and its desktop app suggest [W2]. Validation errors come as
 HTTP 400 naming the field; `wavespeed_fault(status)` scripts any of these through the base's
-`fail_next` / `fail_randomly`. Route names: submit, result, upload, video, media.
+`fail_next` / `fail_randomly`. Route names: submit, result, upload, video, media, history, pricing.
 """
 
 from __future__ import annotations
@@ -123,12 +131,66 @@ class FakeWaveSpeed(FakeServer):
         self.route("GET", "/api/v3/predictions/", self._authed(self._result), "result")
         self.route("POST", "/api/v3/media/upload/binary", self._authed(self._upload), "upload")
         self.route("GET", "/api/v3/balance", self._authed(self._balance), "balance")
+        self.route("POST", "/api/v3/predictions", self._authed(self._history), "history")
+        self.route("POST", "/api/v3/model/pricing", self._authed(self._pricing), "pricing")
+        self.usd_per_second = {  # [Seed 000-002]
+            "kwaivgi/kling-v3-turbo-pro/text-to-video": 0.14,
+            "kwaivgi/kling-v3-turbo-pro/image-to-video": 0.14,
+            "kwaivgi/kling-v3.0-pro/text-to-video": 0.112,
+        }
         self.route("GET", "/files/", self._video, "video")  # public result links: no key
         self.route("GET", "/media/", self._media, "media")  # public uploaded images
 
     def _balance(self, req: Recorded, reply: Reply) -> None:
         # `GET /api/v3/balance` -> `data.balance`, as the official desktop app reads it [W2].
         reply.json(200, {"code": 200, "message": "success", "data": {"balance": self.balance}})
+
+    def _history(self, req: Recorded, reply: Reply) -> None:
+        ask = req.json if req.body else {}
+        if not isinstance(ask, dict):
+            self._error(reply, 400, "Request body is not valid JSON")
+            return
+        after, before = _when(ask.get("created_after")), _when(ask.get("created_before"))
+        if after is None or before is None:
+            self._error(reply, 400, "created_after and created_before are required")
+            return
+        page, size = int(ask.get("page") or 1), int(ask.get("page_size") or 20)
+        with self._jobs_lock:
+            jobs = sorted(self.jobs.values(), key=lambda j: j.created_at, reverse=True)
+            matched = [
+                j
+                for j in jobs
+                if after <= _when(j.created_at) <= before  # type: ignore[operator]
+                and ask.get("model") in (None, j.model)
+                and ask.get("status") in (None, self._advance(j)["status"])
+            ]
+            items = [
+                {
+                    k: v
+                    for k, v in self._advance(j).items()
+                    if k in ("id", "model", "status", "outputs", "created_at", "has_nsfw_contents")
+                }
+                | {"execution_time": 0}
+                for j in matched[(page - 1) * size : page * size]
+            ]
+        reply.json(200, self._envelope({"page": page, "total": len(matched), "items": items}))
+
+    def _pricing(self, req: Recorded, reply: Reply) -> None:
+        ask = req.json if req.body else None
+        model_id = ask.get("model_id") if isinstance(ask, dict) else None
+        inputs = ask.get("inputs") if isinstance(ask, dict) else None
+        if model_id not in self.usd_per_second or not isinstance(inputs, dict):
+            self._error(reply, 400, f"model_id: unknown model {model_id}")
+            return
+        turbo = "turbo" in model_id
+        seconds = int(inputs.get("duration", 5))
+        shots = inputs.get("multi_prompt")
+        if turbo and isinstance(shots, list):  # multi_prompt bills duration + the shots [Seed 000/001]
+            seconds += sum(int(s.get("duration", 0)) for s in shots if isinstance(s, dict))
+        price = self.usd_per_second[model_id] * seconds
+        if not turbo and inputs.get("sound") is True:
+            price *= 1.5  # [Seed 002]
+        reply.json(200, self._envelope({"unit_price": round(price, 6)}))
 
     @property
     def jobs_created(self) -> int:
@@ -363,6 +425,16 @@ class FakeWaveSpeed(FakeServer):
             reply.bytes(404, b"Not Found", "text/plain")
             return
         reply.bytes(200, found[0], found[1])
+
+
+def _when(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _sniff(data: bytes) -> str:

@@ -1,0 +1,75 @@
+"""May this take be made, at the price the person saw, and its rows: checked and written before
+anything is sent. A second press while takes of the same storyboard run finds those rows (their
+idempotency keys), never more."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+from storyboard import messages
+from storyboard.catalog import MAX_TAKES_PER_GENERATE, offer
+from storyboard.models import Job, Quote, Storyboard
+from storyboard.pricing import quote
+from storyboard.store import CapRefused, Store
+from storyboard.validate import validate
+
+
+class GenerateRefused(Exception):
+    """Generate was refused before anything was sent; the message says why and what to do."""
+
+
+class PriceChanged(GenerateRefused):
+    """The price the person saw is not the storyboard's price now (the page was a step behind)."""
+
+
+def check(storyboard: Storyboard, count: int, shown_total: Decimal | None) -> Quote:
+    """The storyboard's quote, or GenerateRefused saying why it cannot be made as asked."""
+    if not 1 <= count <= MAX_TAKES_PER_GENERATE:
+        raise GenerateRefused(messages.take_count())
+    chosen = offer(storyboard.provider, storyboard.model)
+    problems = validate(storyboard, chosen)
+    if problems:
+        raise GenerateRefused(problems[0].message)
+    price = quote(storyboard, chosen)
+    if shown_total is not None and price.total * count != shown_total:
+        raise PriceChanged(messages.price_changed(price.total * count, count, shown_total))
+    return price
+
+
+def take_keys(store: Store, storyboard: Storyboard, count: int) -> list[str]:
+    """The keys of the takes of this storyboard still running, if any (a second press finds
+    them); else `count` new keys, numbered after every key this storyboard ever had, deleted
+    takes' included, so no key (and no provider-side request id) is ever reused."""
+    content = storyboard.model_dump_json(exclude={"name"})
+    digest = hashlib.sha256(content.encode()).hexdigest()[:32]
+    takes = store.jobs_with_key_prefix(digest)
+    running = [take.idempotency_key for take in takes if not take.state.finished]
+    if running:
+        return running
+    keys = [take.idempotency_key for take in takes] + store.retired_keys_with_prefix(digest)
+    numbers = [int(n) for k in keys if (n := k.rpartition(":")[2]).isdigit()]
+    first = max(numbers, default=-1) + 1
+    return [f"{digest}:{first + i}" for i in range(count)]
+
+
+def write_takes(store: Store, storyboard: Storyboard, keys: list[str], price: Quote) -> tuple[list[Job], list[str]]:
+    """Write the rows, the caps checked against billable spend in the same transaction (running
+    takes are found, not counted again): (every take, the ids of the new ones)."""
+    try:
+        made = store.create_jobs(
+            [
+                Job(
+                    idempotency_key=key,
+                    storyboard=storyboard,
+                    provider=storyboard.provider,
+                    model=storyboard.model,
+                    quote=price,
+                    message=messages.WAITING_TO_START,
+                )
+                for key in keys
+            ]
+        )
+    except CapRefused as refused:
+        raise GenerateRefused(str(refused)) from None
+    return [job for job, _ in made], [job.id for job, created in made if created]
