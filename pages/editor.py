@@ -14,6 +14,7 @@ from components.first_frame import first_frame_input
 from components.job_card import job_card
 from components.menus import close_menu, menu
 from components.offer_picker import model_and_provider, no_key, no_key_sentence, options_form
+from components.phone import GENERATE_BAR
 from components.runtime import (
     DRAFT_PROBLEM,
     GENERATE_ERROR,
@@ -238,16 +239,17 @@ with side_col:
     latest = latest_batch(recent)
     busy = any(not job.state.finished for job in recent)
     count = take_count()
-    st.button(
-        "Generating…" if busy else generate_label(price.total, count),
-        type="primary",
-        on_click=_generate,
-        args=(price.total * count, count),  # what the person sees is what they agree to pay
-        disabled=bool(problems) or unavailable is not None or busy,
-        width="stretch",
-        key=generate_key(price.total * count, count),
-        help=_generate_help(sb, problems, unavailable is not None, busy),
-    )
+    with st.container(key=GENERATE_BAR):  # pinned to the bottom of a phone's screen (components/phone.py)
+        st.button(
+            "Generating…" if busy else generate_label(price.total, count),
+            type="primary",
+            on_click=_generate,
+            args=(price.total * count, count),  # what the person sees is what they agree to pay
+            disabled=bool(problems) or unavailable is not None or busy,
+            width="stretch",
+            key=generate_key(price.total * count, count),
+            help=_generate_help(sb, problems, unavailable is not None, busy),
+        )
     cap_state(price, count)
     if st.session_state.get(GENERATE_ERROR):
         st.error(st.session_state[GENERATE_ERROR])
