@@ -134,3 +134,9 @@ def test_deleting_the_open_storyboard_opens_the_last_edited_other(app: AppTest) 
     assert not app.exception, app.exception
     assert storyboard(app).id == older
     assert app.query_params["draft"] == older
+
+
+def test_the_first_frame_uploader_says_the_real_limit(app: AppTest) -> None:
+    """The drop zone says 50 MB (the catalog's image limit), not the server's 68 MB or Streamlit's 200."""
+    (first_frame,) = [u for u in _unknown(app, "file_uploader") if u.label.startswith("First frame")]
+    assert first_frame.max_upload_size_mb == 50
