@@ -5,21 +5,20 @@ closes once a page is picked."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from storyboard.catalog import PROVIDERS
+from storyboard.models import ProviderId
 from tests.e2e.conftest import ARTIFACTS, Server, screenshot
 from tests.e2e.steps import GENERATE, add_shot, open_editor, prompt_box, settle, shot_card, write_prompt
 
 pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 390, "height": 844}
-
-
-def _settings_link(page: Page):  # noqa: ANN202
-    return page.locator('[data-testid="stSidebarNav"] a[href$="settings"]')
 
 
 def test_back_returns_to_the_storyboard_open_before(page: Page, server: Server) -> None:
@@ -33,13 +32,23 @@ def test_back_returns_to_the_storyboard_open_before(page: Page, server: Server) 
     second = page.url
     assert second != first and "draft=" in second
 
-    _settings_link(page).click()
+    # no key for WaveSpeedAI: the notice's "Settings" is a link, and takes me there
+    page.locator(".st-key-w-provider").get_by_text(re.compile(r"^WaveSpeedAI")).click()
+    notice = page.get_by_text("To generate on WaveSpeedAI, add its API key on Settings.")
+    expect(notice).to_be_visible()
+    settle(page)
+    second = page.url
+    expect(page.get_by_role("link", name="Get a WaveSpeedAI key")).to_have_attribute(
+        "href", PROVIDERS[ProviderId.WAVESPEED].key_url
+    )
+    page.locator('[data-testid="stMain"]').get_by_role("link", name="Settings").click()
     expect(page.get_by_role("heading", name="Settings")).to_be_visible()
     settle(page)
     assert "draft=" not in page.url  # Settings is not an address of a storyboard
 
     page.go_back()  # Settings → the storyboard I was on
     expect(prompt_box(page, 1)).to_have_value("The second storyboard: a lighthouse at night")
+    expect(notice).to_be_visible()
     settle(page)
     assert page.url == second
     page.go_back()  # → the one before it
