@@ -45,13 +45,13 @@ def no_key(provider: ProviderId, key_problem: str | None) -> None:
     """Why the chosen provider cannot generate here, and three ways on: Settings (a link), the
     provider's own page to get a key, or Preview, free, in one click."""
     st.info(no_key_sentence(provider, key_problem), icon="🔌")
-    settings_col, key_col, preview_col = st.columns(3, vertical_alignment="center")
-    with settings_col:
+    ways = st.container(horizontal=True, wrap=True, gap="small", vertical_alignment="center")  # never cut short
+    with ways:
         st.page_link("pages/settings.py", label="Settings", icon=":material/settings:")
     key_url = PROVIDERS[provider].key_url
     if key_url:
-        key_col.link_button(f"Get a {PROVIDERS[provider].label} key", key_url, icon=":material/key:")
-    preview_col.button(
+        ways.link_button(f"Get a {PROVIDERS[provider].label} key", key_url, icon=":material/key:")
+    ways.button(
         "Use Preview instead",
         key="w:use-preview",
         on_click=_use_preview,

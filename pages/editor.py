@@ -250,9 +250,9 @@ with side_col:
             key=generate_key(price.total * count, count),
             help=_generate_help(sb, problems, unavailable is not None, busy),
         )
+        if st.session_state.get(GENERATE_ERROR):  # in the bar: on a phone it is where the eyes are
+            st.error(st.session_state[GENERATE_ERROR])
     cap_state(price, count)
-    if st.session_state.get(GENERATE_ERROR):
-        st.error(st.session_state[GENERATE_ERROR])
     exports_panel()
     if latest:
         st.subheader("Latest take" if len(latest) == 1 else f"Latest {len(latest)} takes")
