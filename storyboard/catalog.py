@@ -120,7 +120,8 @@ PROVIDERS: dict[ProviderId, ProviderInfo] = {
         base_url_env="WAVESPEED_BASE_URL",
         # The top-up page's address is not in the stored docs; the site's root certainly exists.
         dashboard_url="https://wavespeed.ai",
-        # "Go to API Keys … click Generate" (wavespeed.ai/docs/docs-authentication); the page itself.
+        # Where keys are made ("Go to API Keys", wavespeed.ai/docs/docs-authentication); the address
+        # is the one WaveSpeed's own SDK READMEs give ("get your API key from …/accesskey").
         key_url="https://wavespeed.ai/accesskey",
     ),
     ProviderId.FAL: ProviderInfo(
@@ -137,8 +138,8 @@ PROVIDERS: dict[ProviderId, ProviderInfo] = {
         auth_scheme="Bearer",
         base_url_env="EVOLINK_BASE_URL",
         dashboard_url="https://evolink.ai/dashboard",
-        # No key page's address in the stored docs: the dashboard, where keys are made, is certain.
-        key_url="https://evolink.ai/dashboard",
+        # EvoLink's own READMEs' "Get API Key" links (providers.md has no key page).
+        key_url="https://evolink.ai/dashboard/keys",
         submit_path="/v1/videos/generations",
         link_hours=24,  # "video links are valid for 24 h" [providers.md 3.1, E1]
     ),
