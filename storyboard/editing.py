@@ -158,5 +158,7 @@ def set_durations(storyboard: Storyboard, durations: list[int]) -> Storyboard:
     or one that breaks a rule (a stale page, a hand-made request) changes nothing."""
     if len(durations) != len(storyboard.shots) or not durations_allowed(durations):
         return storyboard
-    shots = [s.model_copy(update={"duration": int(d)}) for s, d in zip(storyboard.shots, durations, strict=True)]
+    shots = [
+        s.model_copy(update={"duration": int(d)}) for s, d in zip(storyboard.shots, durations, strict=True)
+    ]
     return _with_shots(storyboard, shots)
