@@ -249,10 +249,16 @@ function apply(view, data) {
     view.pending = data; // a rerun from elsewhere must not yank the boundary from under the pointer
     return;
   }
-  const rebuild = !view.data || view.data.durations.length !== data.durations.length || JSON.stringify(view.data.minimums) !== JSON.stringify(data.minimums);
+  const rebuild =
+    !view.data ||
+    view.data.durations.length !== data.durations.length ||
+    JSON.stringify(view.data.minimums) !== JSON.stringify(data.minimums);
+  // A key pressed again before the rerun of the last one came back: keep that newer length (it is
+  // sent on its keyup); otherwise the page shows what Python committed.
+  const unsent = !rebuild && view.durations.join() !== view.committed.join();
   view.data = data;
-  view.durations = data.durations.slice();
   view.committed = data.durations.slice();
+  if (!unsent) view.durations = data.durations.slice();
   if (rebuild) build(view);
   draw(view);
 }

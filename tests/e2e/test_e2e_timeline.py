@@ -163,3 +163,12 @@ def test_arrow_keys_on_a_focused_boundary_move_it_a_second_at_a_time(page: Page,
     expect(boundary).to_have_attribute("aria-valuetext", "Shot 1 3 s, shot 2 7 s")
     settle(page)
     assert _draft_durations(server.data_dir) == [3, 7]
+    # a key pressed again while the last press is still being saved: neither is lost
+    page.keyboard.press("ArrowRight")
+    page.keyboard.down("ArrowRight")
+    expect(shot_card(page, 1)).to_contain_text("Shot 1 · 4 s")  # the first press came back saved
+    page.keyboard.up("ArrowRight")
+    expect(shot_card(page, 1)).to_contain_text("Shot 1 · 5 s")
+    expect(boundary).to_have_attribute("aria-valuetext", "Shot 1 5 s, shot 2 5 s")
+    settle(page)
+    assert _draft_durations(server.data_dir) == [5, 5]
