@@ -11,7 +11,8 @@ Debian's Chromium, makes a 5 s + 5 s storyboard on EvoLink and drags the end of 
   changing, and to the start of the next animation frame (the frame that paints it);
 - release: from the pointerup's timestamp to the page showing the committed storyboard: Generate's
   label with the new price, shot 2's card with its new length, the script run finished and no
-  element stale (so the cost panel and the comparison are redrawn too).
+  element stale (so the cost panel and the comparison are redrawn too);
+- for comparison on the same machine and load: an arrow key on shot 2's length slider to the same.
 
 Prints figures; asserts nothing.
 
@@ -45,10 +46,10 @@ _WATCH_FOLLOW = """() => {
 
 # Resolves with ms from the pointerup to the script run starting, to Generate's new label, and to
 # the page showing the committed storyboard everywhere.
-_WATCH_RELEASE = """([label, card]) => {
+_WATCH_RELEASE = """([label, card, event]) => {
     window.__released = new Promise(resolve => {
         let up = null;
-        document.addEventListener('pointerup', e => { up = e.timeStamp; }, {capture: true, once: true});
+        document.addEventListener(event, e => { up = e.timeStamp; }, {capture: true, once: true});
         const done = () => {
             const app = document.querySelector('[data-testid="stApp"]');
             const button = [...document.querySelectorAll('button')].some(b => b.innerText.trim() === label);
@@ -148,7 +149,7 @@ def main() -> None:
                 seconds = 5 + (7 if current != 7 else 9)  # end of shot 2 at 12 s or 14 s
                 shot2 = seconds - 5
                 label = f"Generate · {format_usd(rate * Decimal(seconds))}"
-                page.evaluate(_WATCH_RELEASE, [label, f"Shot 2 · {shot2} s"])
+                page.evaluate(_WATCH_RELEASE, [label, f"Shot 2 · {shot2} s", "pointerup"])
                 y = grab()
                 page.mouse.move(x_at(seconds), y)
                 page.wait_for_function(
@@ -156,6 +157,19 @@ def main() -> None:
                 )
                 page.mouse.up()
                 released.append(page.evaluate("window.__released"))
+                settle(page)
+                current = shot2
+
+            # 3. for comparison, on the same machine and load: one arrow key on shot 2's slider
+            slider = page.locator('input[type="range"][aria-label="Length of shot 2"]')
+            slider.focus()
+            by_slider: list[dict[str, float]] = []
+            for _ in range(RELEASES):
+                shot2 = current + (1 if current < 8 else -1)
+                label = f"Generate · {format_usd(rate * Decimal(5 + shot2))}"
+                page.evaluate(_WATCH_RELEASE, [label, f"Shot 2 · {shot2} s", "keydown"])
+                page.keyboard.press("ArrowRight" if shot2 > current else "ArrowLeft")
+                by_slider.append(page.evaluate("window.__released"))
                 settle(page)
                 current = shot2
             browser.close()
@@ -173,6 +187,13 @@ def main() -> None:
     print(
         _summary(
             "release -> committed, every figure redrawn", [r["done"] for r in released], "<= 150 ms median"
+        )
+    )
+    print(
+        _summary(
+            "(today's slider: arrow key -> every figure)",
+            [r["done"] for r in by_slider],
+            "same page, same load",
         )
     )
 
