@@ -174,7 +174,7 @@ function draw(view) {
     block.title = `Shot ${i + 1}: ${data.prompts[i] || "(no prompt yet)"}` + (strict.length && d.length > 1 ? `\nToo short for ${strict.join(" and ")}` : "");
     view.ticks[i].forEach(({ tick, seconds: m }) => {
       tick.style.left = pct(at + m);
-      tick.hidden = d.length < 2 || at + m > max;
+      tick.hidden = d.length < 2 || seconds <= m; // inside its own block only; a shorter one is striped
     });
     at += seconds;
     const handle = view.handles[i];
