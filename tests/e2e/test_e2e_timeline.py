@@ -22,6 +22,7 @@ from playwright.sync_api import Page, expect
 from components.timeline import timeline_data
 from storyboard import editing
 from storyboard.catalog import OFFERS, Offer
+from storyboard.layout import DataDir
 from storyboard.models import Options, Shot, Storyboard, format_usd
 from storyboard.pricing import quote
 from tests.e2e.conftest import ROOT, Server, screenshot
@@ -88,7 +89,7 @@ def test_the_timelines_price_and_boundary_rule_are_pythons_for_many_storyboards(
 
 
 def _draft_durations(data_dir: Path) -> list[int]:
-    with sqlite3.connect(data_dir / "studio.db") as db:
+    with sqlite3.connect(DataDir(data_dir).db) as db:
         (body,) = db.execute("SELECT body FROM drafts ORDER BY updated_at DESC LIMIT 1").fetchone()
     return [s.duration for s in Storyboard.model_validate_json(body).shots]
 
@@ -120,6 +121,12 @@ def test_dragging_a_boundary_moves_time_and_the_price_follows_before_release(
     expect(generate).to_have_text("Generate · $1.32")  # 10 s at EvoLink's $0.132/s (1080p)
     expect(price).to_have_text("Price: $1.32")
     bar = page.get_by_test_id("timeline")
+    # the cap and the stricter providers' per-shot minimum are on the timeline, in words too
+    expect(page.get_by_text("15 s cap", exact=True)).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"3 s: the shortest shot WaveSpeedAI and fal\.ai take"))
+    ).to_be_visible()
+    expect(bar.locator(".sbtl-min:visible")).to_have_count(2)  # one mark inside each 5 s shot
 
     # the boundary between the shots: shot 1 takes 2 s from shot 2, the total and price stay
     _, y = _grab(page, "Boundary between shot 1 and shot 2")
