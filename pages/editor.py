@@ -139,7 +139,7 @@ with side_col:
     options_form(sb, chosen)
 
 with shots_col:
-    timeline(sb)
+    timeline(sb, chosen, _takes_wanted())
     for index in range(len(sb.shots)):
         shot_card(sb, index, chosen)
         _unsaved_note(index)
