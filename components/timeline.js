@@ -26,23 +26,20 @@ function decimalString(n, scale) {
   return digits.slice(0, -scale) + "." + digits.slice(-scale);
 }
 
-// storyboard/models.py format_usd: to the tenth of a cent (half to even, as Decimal.quantize),
-// cents always, a third decimal only when it is not 0; "$0.00" for nothing.
+// storyboard/models.py format_usd: whole cents, half up (as Decimal.quantize with ROUND_HALF_UP;
+// amounts are never negative); "$0.00" for nothing.
 export function formatUsd(amount, times = 1) {
   const d = parseDecimal(amount);
   let n = d.n * BigInt(times);
-  if (d.scale <= 3) {
-    n = n * 10n ** BigInt(3 - d.scale);
+  if (d.scale <= 2) {
+    n = n * 10n ** BigInt(2 - d.scale);
   } else {
-    const div = 10n ** BigInt(d.scale - 3);
+    const div = 10n ** BigInt(d.scale - 2);
     const q = n / div;
-    const r = n % div;
-    n = 2n * r > div || (2n * r === div && q % 2n === 1n) ? q + 1n : q;
+    n = 2n * (n % div) >= div ? q + 1n : q;
   }
   if (n === 0n) return "$0.00";
-  let text = decimalString(n, 3);
-  if (text.endsWith("0")) text = text.slice(0, -1);
-  return "$" + text;
+  return "$" + decimalString(n, 2);
 }
 
 // components/take_count.py generate_label's price part: what the Generate button will say.

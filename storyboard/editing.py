@@ -7,7 +7,7 @@ The slider for a shot runs from the minimum shot length to what the other shots 
 from __future__ import annotations
 
 from storyboard.catalog import DEFAULT_SHOT_SECONDS, EDITOR_LIMITS
-from storyboard.models import Shot, Storyboard, new_id
+from storyboard.models import UNTITLED, Shot, Storyboard, new_id
 
 LIMITS = EDITOR_LIMITS
 
@@ -106,6 +106,16 @@ def fit_to_budget(storyboard: Storyboard) -> Storyboard:
         cut = min(over, shots[last].duration - LIMITS.min_shot_seconds)
         shots[last] = shots[last].model_copy(update={"duration": shots[last].duration - cut})
     return _with_shots(storyboard, _top_up(shots))
+
+
+def is_blank(storyboard: Storyboard) -> bool:
+    """Nothing of the person's in it yet: no name, no word in any shot, no picture. Such a draft is
+    not worth a line in Open… (New storyboard makes one each time it is pressed)."""
+    return (
+        storyboard.name == UNTITLED
+        and storyboard.first_frame is None
+        and not any(shot.prompt.strip() for shot in storyboard.shots)
+    )
 
 
 def boundary_range(storyboard: Storyboard, boundary: int) -> tuple[int, int]:

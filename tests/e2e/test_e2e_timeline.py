@@ -142,11 +142,11 @@ def test_dragging_a_boundary_moves_time_and_the_price_follows_before_release(
     _, y = _grab(page, "End of shot 2 (the free seconds after it)")
     page.mouse.move(_x_at(page, 14), y, steps=4)
     expect(bar).to_contain_text(re.compile(r"1 · 7 s\s*2 · 7 s"))
-    expect(price).to_have_text("Price: $1.848")  # 14 s × $0.132
+    expect(price).to_have_text("Price: $1.85")  # 14 s × $0.132 = $1.848, to the cent
     expect(generate).to_have_text("Generate · $1.32")  # nothing committed yet
     screenshot(page, "timeline_mid_drag")
     page.mouse.up()
-    expect(generate).to_have_text("Generate · $1.848")
+    expect(generate).to_have_text("Generate · $1.85")
     expect(shot_card(page, 2)).to_contain_text("Shot 2 · 7 s")
     expect(page.get_by_text("14 of 15 s", exact=True)).to_be_visible()
     settle(page)
