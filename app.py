@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.phone import phone_layout
 from components.runtime import runtime
 from components.sidebar import sidebar
 from components.unsaved_edits import keep_unsaved_edits
@@ -21,4 +22,5 @@ page = st.navigation(
 sidebar()
 with st.sidebar:
     keep_unsaved_edits()  # a prompt typed and then refreshed is kept
+phone_layout()  # Generate pinned in view, the menu closed after a pick (narrow screens only)
 page.run()

@@ -20,10 +20,14 @@ def quote_lines(q: Quote) -> None:
     rows = ["| | seconds | rate | amount |", "|---|---:|---:|---:|"]
     for item in q.items:
         rows.append(
-            f"| {item.label} | {item.seconds} | {format_usd(item.usd_per_second)}/s | {format_usd(item.amount)} |"
+            f"| {item.label} | {item.seconds} | {format_usd(item.usd_per_second, exact=True)}/s "
+            f"| {format_usd(item.amount, exact=True)} |"
         )
     rows.append(f"| **Total** | | | **{format_usd(q.total)}** |")
     st.markdown("\n".join(rows))
+    billed = format_usd(q.total, exact=True)
+    if billed != format_usd(q.total):  # prices elsewhere are whole cents; this is what is billed
+        st.caption(f"Billed exactly {billed}; prices elsewhere in the app are rounded to the cent.")
     st.caption("Source: " + " · ".join(sorted({_plain(i.source) for i in q.items})))
     if not q.verified:
         st.warning(f"Unverified price: {q.note}.", icon="⚠️")
@@ -35,9 +39,10 @@ def comparison_table(rows: list[Comparison]) -> None:
     for row in rows:
         flag = " (unverified)" if not row.quote.verified else ""
         label = PROVIDERS[row.provider].label
-        lines.append(f"| {label} | {format_usd(row.quote.total)}{flag} | {'✓' if row.available else '✗'} |")
-        if not row.available:
-            reasons.append(f"✗ **{label}**: {row.problems[0].message}")
+        lines.append(f"| {label} | {format_usd(row.quote.total)}{flag} | {'✓' if row.can_take else '✗'} |")
+        if not row.can_take:  # what it refuses; a prompt not yet written has its one hint elsewhere
+            refused = next(p for p in row.problems if not p.missing_prompt)
+            reasons.append(f"✗ **{label}**: {refused.message}")
     st.markdown("\n".join(lines))
     for reason in reasons:
         st.caption(reason)

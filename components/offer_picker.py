@@ -32,10 +32,26 @@ def _use_preview() -> None:
     commit(current().model_copy(update={"provider": ProviderId.PREVIEW}))
 
 
-def no_key(why: str) -> None:
-    """Why the chosen provider cannot generate here, and a way on without a key: Preview, free."""
-    st.info(why, icon="🔌")
-    st.button(
+def no_key_sentence(provider: ProviderId, key_problem: str | None) -> str:
+    """The editor's words for a provider without a usable key: what to do, no setting names (those
+    are for whoever runs the app, on Settings, which says exactly what was found and why)."""
+    label = PROVIDERS[provider].label
+    if key_problem:
+        return f"The {label} key cannot be used: Settings says why, and takes another."
+    return f"To generate on {label}, add its API key on Settings."
+
+
+def no_key(provider: ProviderId, key_problem: str | None) -> None:
+    """Why the chosen provider cannot generate here, and three ways on: Settings (a link), the
+    provider's own page to get a key, or Preview, free, in one click."""
+    st.info(no_key_sentence(provider, key_problem), icon="🔌")
+    ways = st.container(horizontal=True, wrap=True, gap="small", vertical_alignment="center")  # never cut short
+    with ways:
+        st.page_link("pages/settings.py", label="Settings", icon=":material/settings:")
+    key_url = PROVIDERS[provider].key_url
+    if key_url:
+        ways.link_button(f"Get a {PROVIDERS[provider].label} key", key_url, icon=":material/key:")
+    ways.button(
         "Use Preview instead",
         key="w:use-preview",
         on_click=_use_preview,
@@ -59,7 +75,7 @@ def model_and_provider(sb: Storyboard, comparisons: list[Comparison]) -> Offer:
         row = prices.get(p)
         if row is None:
             return PROVIDERS[p].label
-        if not row.available:  # no price for what it cannot take; the reason shows under the shots
+        if not row.can_take:  # no price for what it cannot take; the reason shows under the shots
             return f"{PROVIDERS[p].label} · {CANT_TAKE}"
         unverified = "" if row.quote.verified else " (unverified)"
         return f"{PROVIDERS[p].label} · {format_usd(row.quote.total)}{unverified}"

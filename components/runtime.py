@@ -7,6 +7,7 @@ with its id in the URL (`?draft=`), so a refresh or a restart brings it back.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,7 +101,12 @@ def generate_blocker(provider: ProviderId) -> str | None:
     blocker = runtime().runner.can_generate(provider, session_clients().get(provider))
     if blocker is None:
         return None
-    return settings.resolve_key(provider, session_keys())[1].problem or blocker
+    return key_problem(provider) or blocker
+
+
+def key_problem(provider: ProviderId) -> str | None:
+    """Why the key found for a provider cannot be used (Settings' sentence), or None."""
+    return settings.resolve_key(provider, session_keys())[1].problem
 
 
 def ready_providers() -> list[ProviderId]:
@@ -108,11 +114,19 @@ def ready_providers() -> list[ProviderId]:
 
 
 def current() -> Storyboard:
-    """The storyboard this session is editing: from the URL, else the last edited, else a new one."""
+    """The storyboard this session is editing: the one the URL names, else the one open in this
+    session, else the last edited, else a new one. Each storyboard has its own address (`?draft=`,
+    a new history entry when another is opened), so the browser's Back returns to the one before."""
     sb = st.session_state.get(STORYBOARD)
+    wanted = st.query_params.get("draft")
+    if sb is not None and wanted and wanted != sb.id:  # Back, Forward or a link to another one
+        opened = runtime().store.open_draft(wanted)
+        if opened is not None:
+            _leave(sb, wanted)
+            _load(opened.storyboard, opened.problem)
+            sb = st.session_state[STORYBOARD]
     if sb is None:
         store = runtime().store
-        wanted = st.query_params.get("draft")
         opened = (store.open_draft(wanted) if wanted else None) or store.open_draft()
         if opened is not None and opened.problem:
             st.session_state[DRAFT_PROBLEM] = opened.problem
@@ -122,6 +136,36 @@ def current() -> Storyboard:
     if st.query_params.get("draft") != sb.id:
         st.query_params["draft"] = sb.id
     return sb
+
+
+def _load(sb: Storyboard, problem: str | None = None) -> None:
+    """Make `sb` the storyboard being edited, dropping the old one's widget and first-frame state."""
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(("w:", "first_frame_"))]:
+        del st.session_state[key]
+    st.session_state.pop(DRAFT_PROBLEM, None)
+    if problem:
+        st.session_state[DRAFT_PROBLEM] = problem
+    st.session_state[STORYBOARD] = editing.fit_to_budget(sb)
+
+
+def _leave(sb: Storyboard, next_id: str) -> None:
+    """Leaving a storyboard nothing was written in (New storyboard pressed, then another opened):
+    forget its draft, so Open… lists no empty "Untitled storyboard"s. One with takes stays."""
+    store = runtime().store
+    if sb.id != next_id and editing.is_blank(sb) and not store.list_jobs(storyboard_id=sb.id, limit=1):
+        with suppress(StorageProblem):  # a full or read-only disk: an empty draft left over is harmless
+            store.delete_draft(sb.id)
+
+
+def delete_draft(draft_id: str) -> None:
+    """Delete a draft (its takes stay). If it is the one open, open the last edited other one."""
+    store = runtime().store
+    store.delete_draft(draft_id)
+    sb = st.session_state.get(STORYBOARD)
+    if sb is not None and sb.id == draft_id:
+        st.session_state.pop(STORYBOARD, None)  # so _leave does not look at it
+        opened = store.open_draft()
+        open_storyboard(opened.storyboard if opened is not None else new_storyboard())
 
 
 def new_storyboard() -> Storyboard:
@@ -167,11 +211,12 @@ def keep_trying_to_save() -> None:
 
 def open_storyboard(sb: Storyboard) -> None:
     """Load a storyboard (a draft, a take's, a new one) into the editor, dropping the old one's
-    widget and first-frame state."""
-    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(("w:", "first_frame_"))]:
-        del st.session_state[key]
-    st.session_state.pop(DRAFT_PROBLEM, None)
-    commit(editing.fit_to_budget(sb))
+    widget and first-frame state; an empty one being left is forgotten."""
+    previous = st.session_state.get(STORYBOARD)
+    if previous is not None:
+        _leave(previous, sb.id)
+    _load(sb)
+    commit(st.session_state[STORYBOARD])
 
 
 def open_take(job: Job) -> None:

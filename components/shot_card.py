@@ -64,9 +64,17 @@ def shot_card(sb: Storyboard, index: int, offer: Offer) -> None:
     shot = sb.shots[index]
     n = len(sb.shots)
     with st.container(border=True, key=f"shot-{index + 1}"):
-        head, up, down, dup, delete = st.columns([6, 1, 1, 1, 1], vertical_alignment="center")
-        head.markdown(f"**Shot {index + 1}** · {shot.duration} s")
-        up.button(
+        # One row at any width: a horizontal container never stacks on a phone, as columns do
+        # (below 640 px each column takes a line, so the toolbar was five rows).
+        toolbar = st.container(
+            horizontal=True,
+            wrap=False,
+            vertical_alignment="center",
+            gap="small",
+            key=f"shot-toolbar-{index + 1}",
+        )
+        toolbar.markdown(f"**Shot {index + 1}** · {shot.duration} s", width="stretch")
+        toolbar.button(
             "",
             icon=":material/arrow_upward:",
             key=f"w:up:{shot.id}",
@@ -74,7 +82,7 @@ def shot_card(sb: Storyboard, index: int, offer: Offer) -> None:
             disabled=index == 0,
             on_click=_edit(shot.id, lambda s, i: editing.move_shot(s, i, -1)),
         )
-        down.button(
+        toolbar.button(
             "",
             icon=":material/arrow_downward:",
             key=f"w:down:{shot.id}",
@@ -83,7 +91,7 @@ def shot_card(sb: Storyboard, index: int, offer: Offer) -> None:
             on_click=_edit(shot.id, lambda s, i: editing.move_shot(s, i, 1)),
         )
         blocker = editing.add_shot_blocker(sb)
-        dup.button(
+        toolbar.button(
             "",
             icon=":material/content_copy:",
             key=f"w:dup:{shot.id}",
@@ -91,7 +99,7 @@ def shot_card(sb: Storyboard, index: int, offer: Offer) -> None:
             disabled=blocker is not None,
             on_click=_edit(shot.id, editing.duplicate_shot),
         )
-        delete.button(
+        toolbar.button(
             "",
             icon=":material/delete:",
             key=f"w:del:{shot.id}",

@@ -13,14 +13,17 @@ from components.exports import exports_panel
 from components.first_frame import first_frame_input
 from components.job_card import job_card
 from components.menus import close_menu, menu
-from components.offer_picker import model_and_provider, no_key, options_form
+from components.offer_picker import model_and_provider, no_key, no_key_sentence, options_form
+from components.phone import GENERATE_BAR
 from components.runtime import (
     DRAFT_PROBLEM,
     GENERATE_ERROR,
     commit,
     current,
+    delete_draft,
     generate_blocker,
     keep_trying_to_save,
+    key_problem,
     new_storyboard,
     open_storyboard,
     runtime,
@@ -35,16 +38,17 @@ from components.timeline import timeline
 from storyboard import editing
 from storyboard.catalog import MAX_NAME_CHARS, MAX_TAKES_PER_GENERATE, PROVIDERS, offer
 from storyboard.jobs import GenerateRefused
-from storyboard.models import format_usd
+from storyboard.models import UNTITLED, Storyboard, format_usd
 from storyboard.pricing import compare, quote
 from storyboard.store import StorageProblem
-from storyboard.validate import validate
+from storyboard.validate import Problem, validate
 
 OPEN_MENU = "open-menu"  # the Open… menu's open state (components/menus.py)
+DELETE_ASKED = "delete_draft_asked"  # the draft whose bin was pressed, awaiting Delete or Keep
 
 
 def _rename() -> None:
-    commit(current().model_copy(update={"name": st.session_state["w:name"].strip() or "Untitled storyboard"}))
+    commit(current().model_copy(update={"name": st.session_state["w:name"].strip() or UNTITLED}))
 
 
 def _add_shot() -> None:
@@ -62,6 +66,55 @@ def _open_draft(draft_id: str) -> None:
         if opened.problem:
             st.session_state[DRAFT_PROBLEM] = opened.problem
         close_menu(OPEN_MENU)  # show the storyboard, not the list over it
+
+
+def _ask_delete(draft_id: str) -> None:
+    st.session_state[DELETE_ASKED] = draft_id
+
+
+def _delete_draft(draft_id: str) -> None:
+    st.session_state.pop(DELETE_ASKED, None)
+    delete_draft(draft_id)
+
+
+def _open_list(open_id: str) -> None:
+    """Open…: recent drafts with something in them (and the one open), each with its bin; deleting
+    asks first and says the takes stay."""
+    store = runtime().store
+    asked = st.session_state.get(DELETE_ASKED)
+    for draft_id, name, updated in store.recent_drafts():
+        if draft_id != open_id and name == UNTITLED:  # only untitled ones can be blank: read those
+            draft = store.load_draft(draft_id)
+            if draft is None or editing.is_blank(draft):
+                continue
+        if asked == draft_id:
+            st.warning(f"Delete the storyboard “{plain(name)}”? Its takes stay on Takes.", icon="🗑️")
+            yes, no = st.columns(2)
+            yes.button("Delete", key=f"w:delete-yes:{draft_id}", on_click=_delete_draft, args=(draft_id,))
+            no.button(
+                "Keep",
+                key=f"w:delete-no:{draft_id}",
+                on_click=st.session_state.pop,
+                args=(DELETE_ASKED, None),
+            )
+            continue
+        pick, bin_ = st.columns([8, 1], vertical_alignment="center", gap="small")
+        pick.button(
+            f"{plain(name)} · {updated[:16].replace('T', ' ')}",
+            key=f"w:open:{draft_id}",
+            on_click=_open_draft,
+            args=(draft_id,),
+            disabled=draft_id == open_id,
+            width="stretch",
+        )
+        bin_.button(
+            "",
+            icon=":material/delete:",
+            key=f"w:delete:{draft_id}",
+            help="Delete this storyboard (its takes stay)",
+            on_click=_ask_delete,
+            args=(draft_id,),
+        )
 
 
 def _unsaved_note(sb_index: int | None) -> None:
@@ -105,6 +158,22 @@ def _generate(shown_total: Decimal, shown_count: int) -> None:
         st.session_state[GENERATE_ERROR] = str(refused)
 
 
+def _generate_help(sb: Storyboard, problems: list[Problem], no_key_here: bool, busy: bool) -> str:
+    """Generate's tooltip: what it does, or, when it is greyed out, why (the first thing to fix)."""
+    if busy:
+        return "Takes of this storyboard are being made: Generate is back when they finish."
+    if problems:
+        first = problems[0]
+        return (
+            "Describe what happens in shot 1 first."
+            if first.missing_prompt and first.shot == 1
+            else first.message
+        )
+    if no_key_here:
+        return no_key_sentence(sb.provider, key_problem(sb.provider))
+    return f"Sends this storyboard to {PROVIDERS[sb.provider].label}."
+
+
 sb = current()
 rt = runtime()
 
@@ -115,15 +184,7 @@ st.session_state["w:name"] = sb.name
 title.text_input("Storyboard name", key="w:name", on_change=_rename, max_chars=MAX_NAME_CHARS)
 new.button("New storyboard", on_click=_new_storyboard, width="stretch", key="w:new-storyboard")
 with menu(recent, "Open…", OPEN_MENU, width="stretch"):
-    for draft_id, name, updated in rt.store.recent_drafts():
-        st.button(
-            f"{plain(name)} · {updated[:16].replace('T', ' ')}",
-            key=f"w:open:{draft_id}",
-            on_click=_open_draft,
-            args=(draft_id,),
-            disabled=draft_id == sb.id,
-            width="stretch",
-        )
+    _open_list(sb.id)
 templates_menu(starters)
 if st.session_state.get(DRAFT_PROBLEM):
     st.warning(st.session_state[DRAFT_PROBLEM], icon="🩹")
@@ -139,7 +200,7 @@ with side_col:
     options_form(sb, chosen)
 
 with shots_col:
-    timeline(sb)
+    timeline(sb, chosen, _takes_wanted())
     for index in range(len(sb.shots)):
         shot_card(sb, index, chosen)
         _unsaved_note(index)
@@ -174,25 +235,26 @@ with side_col:
         st.warning(problem.message, icon="✋")
     unavailable = generate_blocker(sb.provider)
     if unavailable:
-        no_key(unavailable)
+        no_key(sb.provider, key_problem(sb.provider))
 
     recent_jobs = rt.store.list_jobs(storyboard_id=sb.id, limit=MAX_TAKES_PER_GENERATE)
     latest = latest_batch(recent_jobs)
     busy = any(not job.state.finished for job in recent_jobs)
     count = take_count()
-    st.button(
-        "Generating…" if busy else generate_label(price.total, count),
-        type="primary",
-        on_click=_generate,
-        args=(price.total * count, count),  # what the person sees is what they agree to pay
-        disabled=bool(problems) or unavailable is not None or busy,
-        width="stretch",
-        key=generate_key(price.total * count, count),
-        help=f"Sends this storyboard to {PROVIDERS[sb.provider].label}.",
-    )
+    with st.container(key=GENERATE_BAR):  # pinned to the bottom of a phone's screen (components/phone.py)
+        st.button(
+            "Generating…" if busy else generate_label(price.total, count),
+            type="primary",
+            on_click=_generate,
+            args=(price.total * count, count),  # what the person sees is what they agree to pay
+            disabled=bool(problems) or unavailable is not None or busy,
+            width="stretch",
+            key=generate_key(price.total * count, count),
+            help=_generate_help(sb, problems, unavailable is not None, busy),
+        )
+        if st.session_state.get(GENERATE_ERROR):  # in the bar: on a phone it is where the eyes are
+            st.error(st.session_state[GENERATE_ERROR])
     cap_state(price, count)
-    if st.session_state.get(GENERATE_ERROR):
-        st.error(st.session_state[GENERATE_ERROR])
     exports_panel()
     if latest:
         st.subheader("Latest take" if len(latest) == 1 else f"Latest {len(latest)} takes")

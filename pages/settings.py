@@ -86,7 +86,7 @@ def _check_prices() -> None:
 
 
 def _per_second(rate: Decimal | None) -> str:
-    return "—" if rate is None else f"${rate.quantize(checked_prices.PRECISION).normalize():f}/s"
+    return "—" if rate is None else f"{format_usd(rate.quantize(checked_prices.PRECISION), exact=True)}/s"
 
 
 def _offer_name(row: PriceCheck) -> str:

@@ -34,6 +34,7 @@ class ProviderInfo(BaseModel):
     label: str
     key_env: str | None  # None: needs no key (Preview)
     dashboard_url: str
+    key_url: str = ""  # where a person creates a key ("Get a key" in the editor); "" : needs none
     link_hours: float | None = None  # how long the provider's video link lives; None: not published
     auth_scheme: str | None = None  # the key travels as `Authorization: <scheme> <key>`
     base_url_env: str | None = None  # the setting (settings.BASE_URLS) holding the host jobs are sent to
@@ -119,6 +120,9 @@ PROVIDERS: dict[ProviderId, ProviderInfo] = {
         base_url_env="WAVESPEED_BASE_URL",
         # The top-up page's address is not in the stored docs; the site's root certainly exists.
         dashboard_url="https://wavespeed.ai",
+        # Where keys are made ("Go to API Keys", wavespeed.ai/docs/docs-authentication); the address
+        # is the one WaveSpeed's own SDK READMEs give ("get your API key from …/accesskey").
+        key_url="https://wavespeed.ai/accesskey",
     ),
     ProviderId.FAL: ProviderInfo(
         label="fal.ai",
@@ -126,6 +130,7 @@ PROVIDERS: dict[ProviderId, ProviderInfo] = {
         auth_scheme="Key",  # [F6]
         base_url_env="FAL_QUEUE_BASE_URL",
         dashboard_url="https://fal.ai/dashboard/billing",
+        key_url="https://fal.ai/dashboard/keys",  # "Navigate to fal.ai/dashboard/keys" (fal docs, Get Your API Key)
     ),
     ProviderId.EVOLINK: ProviderInfo(
         label="EvoLink",
@@ -133,6 +138,8 @@ PROVIDERS: dict[ProviderId, ProviderInfo] = {
         auth_scheme="Bearer",
         base_url_env="EVOLINK_BASE_URL",
         dashboard_url="https://evolink.ai/dashboard",
+        # EvoLink's own READMEs' "Get API Key" links (providers.md has no key page).
+        key_url="https://evolink.ai/dashboard/keys",
         submit_path="/v1/videos/generations",
         link_hours=24,  # "video links are valid for 24 h" [providers.md 3.1, E1]
     ),

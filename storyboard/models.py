@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
@@ -144,9 +144,12 @@ class Options(Edited):
     shot_type: ShotType = "customize"
 
 
+UNTITLED = "Untitled storyboard"  # a storyboard's name until it is given one
+
+
 class Storyboard(Edited):
     id: str = Field(default_factory=new_id)
-    name: Name = "Untitled storyboard"
+    name: Name = UNTITLED
     shots: list[Shot] = Field(default_factory=lambda: [Shot()])
     model: ModelId = ModelId.TURBO_PRO_T2V
     provider: ProviderId = ProviderId.PREVIEW
@@ -212,15 +215,16 @@ class Quote(BaseModel):
     note: str = ""
 
 
-def format_usd(amount: Decimal) -> str:
-    """$1.40, $0.504, $0: cents always, a third decimal only when the rate has one."""
-    q = amount.quantize(Decimal("0.001"))
-    if q == 0:
-        return "$0.00"
-    text = f"{q:.3f}"
-    if text.endswith("0"):
-        text = text[:-1]
-    return f"${text}"
+def format_usd(amount: Decimal, *, exact: bool = False) -> str:
+    """The one rounding rule for prices a person reads: whole cents, half up ($0.924 -> $0.92).
+    `exact=True` is for the line items (a rate, a billed amount): every decimal the provider bills,
+    at least two ($0.132, $0.924, $1.40)."""
+    if exact and amount != 0:
+        text = f"{amount.normalize():f}"
+        whole, _, decimals = text.partition(".")
+        return f"${whole}.{decimals.ljust(2, '0')}"
+    cents = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"${cents:.2f}" if cents else "$0.00"
 
 
 class JobState(StrEnum):

@@ -100,6 +100,12 @@ class Comparison:
     def available(self) -> bool:
         return not self.problems
 
+    @property
+    def can_take(self) -> bool:
+        """Nothing the provider refuses: a prompt not written yet is the person's to do, not a
+        reason the provider cannot take it (a blank storyboard shows every price, not "can't")."""
+        return all(p.missing_prompt for p in self.problems)
+
 
 def compare(storyboard: Storyboard, model: ModelId | None = None, paid_only: bool = True) -> list[Comparison]:
     """Every provider for the model, usable ones cheapest first, then the ones that refuse it."""
@@ -109,7 +115,7 @@ def compare(storyboard: Storyboard, model: ModelId | None = None, paid_only: boo
         for (p, m), o in OFFERS.items()
         if m == model and not (paid_only and p == ProviderId.PREVIEW)
     ]
-    return sorted(rows, key=lambda r: (not r.available, r.quote.total, r.provider.value))
+    return sorted(rows, key=lambda r: (not r.can_take, r.quote.total, r.provider.value))
 
 
 def priced_take(storyboard: Storyboard, **fields: Any) -> Job:
@@ -118,3 +124,19 @@ def priced_take(storyboard: Storyboard, **fields: Any) -> Job:
     return Job(
         storyboard=storyboard, provider=storyboard.provider, model=storyboard.model, quote=price, **fields
     )
+
+
+def browser_rates(storyboard: Storyboard, offer: Offer) -> dict[str, Any]:
+    """What the editor's timeline needs to price a storyboard in the browser while a boundary is
+    dragged (components/timeline.js `quoteTotal`): the rate `quote` would use for these options, as
+    an exact decimal string, and the seconds billed on top of a multi-shot video. Dragging changes
+    only the lengths, so these two figures and `quote`'s rule give the same total; tests/e2e check it."""
+    surcharge = (
+        offer.multi_prompt_duration
+        if offer.billing == "duration_plus_shots" and offer.multi_prompt_duration
+        else 0
+    )
+    return {
+        "usd_per_second": str(applicable_rate(storyboard, offer).usd_per_second),
+        "multi_shot_extra_seconds": surcharge,
+    }

@@ -281,6 +281,11 @@ class Store:
         )
         return [(r["id"], r["name"], r["updated_at"]) for r in rows]
 
+    def delete_draft(self, draft_id: str) -> None:
+        """Forget a draft. Its takes stay: each keeps the storyboard it was made from."""
+        with self._tx() as db:
+            db.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
+
     # ---- spending caps ---------------------------------------------------------------------------
 
     def caps(self) -> Caps:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ from app_steps import (
 from streamlit.testing.v1 import AppTest
 
 from storyboard.catalog import EDITOR_LIMITS, MODELS
-from storyboard.models import ModelId, ProviderId
+from storyboard.models import ModelId, ProviderId, format_usd
 from storyboard.providers import preview
 
 
@@ -204,7 +206,7 @@ def test_a_provider_that_cannot_take_the_storyboard_says_so_instead_of_a_price(a
     labels = app.radio(key="w:provider").options
     assert "WaveSpeedAI · can't take this" in labels
     assert "fal.ai · can't take this" in labels
-    assert "EvoLink · $0.924" in labels  # 7 s at $0.132/s: the exact figure, as on the Generate button
+    assert "EvoLink · $0.92" in labels  # 7 s at $0.132/s = $0.924, to the cent as everywhere a price is read
     assert not any("WaveSpeedAI · $" in label for label in labels)
     assert any(
         "Too short for WaveSpeedAI and fal.ai" in c.value for c in app.caption
@@ -218,9 +220,7 @@ def test_without_a_key_use_preview_instead_switches_the_provider_and_enables_gen
     build(app, [5])
     app.radio(key="w:provider").set_value(ProviderId.FAL).run()
     said = [i.value for i in app.info if "fal.ai" in i.value]
-    assert said == [
-        "To generate on fal.ai, type its key on Settings or set FAL_KEY in the environment or .streamlit/secrets.toml."
-    ]
+    assert said == ["To generate on fal.ai, add its API key on Settings."]
     assert generate_button(app).disabled
     app.button(key="w:use-preview").click().run()
     assert not app.exception, app.exception
@@ -261,3 +261,22 @@ def test_a_second_preview_take_says_it_waits_for_the_first_not_for_a_provider_qu
         release.set()
     run_until(app, lambda: len(app.get("video")) == 2 and not progress_texts(), timeout=120)
     assert not any("provider's queue" in text for text in seen)
+
+
+def _timeline(app: AppTest) -> dict[str, Any]:
+    """What the page hands the timeline component (components/timeline.py): it draws and prices from it."""
+    (element,) = app.get("bidi_component")
+    return json.loads(element.proto.json)
+
+
+def test_the_timeline_gets_the_lengths_the_sliders_show_and_the_chosen_providers_rate(app: AppTest) -> None:
+    build(app, [4, 6])
+    set_duration(app, 1, 3)
+    first, second = shot_ids(app)
+    shown = [app.select_slider(key=f"w:dur:{i}").value for i in (first, second)]
+    assert _timeline(app)["durations"] == shown == [4, 3]
+    app.radio(key="w:provider").set_value(ProviderId.EVOLINK).run()
+    rate = Decimal(_timeline(app)["rates"]["usd_per_second"])
+    assert rate > 0
+    assert generate_button(app).label == f"Generate · {format_usd(rate * 7)}"  # what the timeline shows
+    assert _timeline(app)["minimums"] == [{"seconds": 3, "providers": "WaveSpeedAI and fal.ai"}]

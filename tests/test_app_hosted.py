@@ -158,12 +158,12 @@ def test_a_key_typed_on_settings_generates_for_this_session(
             monkeypatch.setenv(name, fake.url)
         build(app, [5])
         app.radio(key="w:provider").set_value(ProviderId.FAL).run()
-        assert any("type its key on Settings" in i.value for i in app.info)
+        assert any("add its API key on Settings" in i.value for i in app.info)
 
         app.switch_page("pages/settings.py").run()
         app.text_input(key="key:fal").input(fake.key).run()
         app.switch_page("pages/editor.py").run()
-        assert not any("type its key on Settings" in i.value for i in app.info)
+        assert not any("add its API key on Settings" in i.value for i in app.info)
         generate_button(app).click().run()
         assert not app.exception, app.exception
         run_until(app, lambda: len(app.get("video")) > 0, timeout=60)

@@ -267,25 +267,32 @@ def test_compare_can_price_the_storyboard_on_another_model() -> None:
 
 
 @pytest.mark.parametrize(
-    ("amount", "text"),
+    ("amount", "text", "exact"),
     [
-        ("1.40", "$1.40"),
-        ("1.4", "$1.40"),
-        ("0.504", "$0.504"),
-        ("2.10", "$2.10"),
-        ("2.100", "$2.10"),
-        ("0", "$0.00"),
-        ("0.000", "$0.00"),
-        ("0.70", "$0.70"),
-        ("1.120", "$1.12"),
-        ("1.320", "$1.32"),
-        ("0.742", "$0.742"),
-        ("1", "$1.00"),
-        ("12.5", "$12.50"),
+        ("1.40", "$1.40", "$1.40"),
+        ("1.4", "$1.40", "$1.40"),
+        ("0.504", "$0.50", "$0.504"),
+        ("2.10", "$2.10", "$2.10"),
+        ("2.100", "$2.10", "$2.10"),
+        ("0", "$0.00", "$0.00"),
+        ("0.000", "$0.00", "$0.00"),
+        ("0.70", "$0.70", "$0.70"),
+        ("1.120", "$1.12", "$1.12"),
+        ("1.320", "$1.32", "$1.32"),
+        ("0.742", "$0.74", "$0.742"),
+        ("0.925", "$0.93", "$0.925"),  # half a cent rounds up, never to the even cent
+        ("0.005", "$0.01", "$0.005"),
+        ("0.1125", "$0.11", "$0.1125"),  # a rate with four decimals keeps them in the line items
+        ("1", "$1.00", "$1.00"),
+        ("12.5", "$12.50", "$12.50"),
+        ("100", "$100.00", "$100.00"),
     ],
 )
-def test_format_usd_shows_cents_and_a_third_decimal_only_when_there_is_one(amount: str, text: str) -> None:
+def test_format_usd_rounds_to_the_cent_and_exact_keeps_what_is_billed(amount: str, text: str, exact: str) -> None:
+    """One rounding rule wherever a person reads a price (issue 11, item 6): whole cents, half up;
+    the line items show the exact billed figure."""
     assert format_usd(D(amount)) == text
+    assert format_usd(D(amount), exact=True) == exact
 
 
 def test_quote_label_is_the_formatted_total() -> None:
