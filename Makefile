@@ -24,12 +24,15 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/streamlit run serve.py --server.address $(HOST) --server.port $(PORT) --browser.gatherUsageStats false
 
-test: $(VENV)/.installed-test
-	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+# Two workers (pytest-xdist), one per core: the Chromium tests mostly wait on the app, and each
+# worker has its own browser, app servers and data dirs.
+test: lint
+	$(BIN)/python -m pytest -n 2
 
+# ruff, then mypy on the app (its files and settings are in pyproject.toml's [tool.mypy]).
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/python -m mypy
 
 $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
 	$(BIN)/python -m pip install -q -e '.[test,bench]'

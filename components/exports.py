@@ -9,6 +9,7 @@ says what is wrong, one sentence per problem.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -127,7 +128,7 @@ def _downloads(sb: Storyboard) -> None:
             _file_button(
                 column,
                 f"{label} · {kind}",
-                lambda script=script: script(sb, sb.provider),
+                partial(script, sb, sb.provider),
                 exports.script_file_name(sb, sb.provider, ext),
                 mime,
                 icon,

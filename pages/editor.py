@@ -237,9 +237,9 @@ with side_col:
     if unavailable:
         no_key(sb.provider, key_problem(sb.provider))
 
-    recent = rt.store.list_jobs(storyboard_id=sb.id, limit=MAX_TAKES_PER_GENERATE)
-    latest = latest_batch(recent)
-    busy = any(not job.state.finished for job in recent)
+    recent_jobs = rt.store.list_jobs(storyboard_id=sb.id, limit=MAX_TAKES_PER_GENERATE)
+    latest = latest_batch(recent_jobs)
+    busy = any(not job.state.finished for job in recent_jobs)
     count = take_count()
     with st.container(key=GENERATE_BAR):  # pinned to the bottom of a phone's screen (components/phone.py)
         st.button(

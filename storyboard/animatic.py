@@ -38,7 +38,7 @@ from pathlib import Path
 
 import av
 from av.video.frame import PictureType
-from av.video.reformatter import VideoReformatter
+from av.video.reformatter import Colorspace, VideoReformatter
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from storyboard.catalog import FRAME_SIZES, PREVIEW_FPS
@@ -271,7 +271,7 @@ def _drain(q: queue.Queue[av.VideoFrame | BaseException | None]) -> None:
 def _save_poster(image: Image.Image, path: Path) -> None:
     poster = image.copy()
     if poster.width > 480:
-        poster = poster.resize((480, max(2, round(poster.height * 480 / poster.width))), Image.BILINEAR)
+        poster = poster.resize((480, max(2, round(poster.height * 480 / poster.width))), Image.Resampling.BILINEAR)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
     try:
@@ -581,7 +581,7 @@ class _Frames:
         self.spans: list[_Span] = spans
         self.total = start
         self.poster: Image.Image | None = None
-        self.still = ImageOps.fit(still, (width, height), Image.LANCZOS) if still is not None else None
+        self.still = ImageOps.fit(still, (width, height), Image.Resampling.LANCZOS) if still is not None else None
 
         u = self.unit = min(width, height) / 720
         self.margin = round(48 * u)
@@ -736,8 +736,8 @@ class _Frames:
         """A later shot in image-to-video: the first frame, blurred and tinted in the shot's colour."""
         assert self.still is not None
         w, h = self.width, self.height
-        small = self.still.resize((max(1, w // 24), max(1, h // 24)), Image.BILINEAR, reducing_gap=2.0)
-        blurred = small.resize((w, h), Image.BILINEAR)
+        small = self.still.resize((max(1, w // 24), max(1, h // 24)), Image.Resampling.BILINEAR, reducing_gap=2.0)
+        blurred = small.resize((w, h), Image.Resampling.BILINEAR)
         colour = SHOT_COLOURS[span.index % len(SHOT_COLOURS)]
         return self._over_picture(Image.blend(blurred, Image.new("RGB", (w, h), colour), 0.62), span)
 
@@ -762,14 +762,14 @@ class _Frames:
             zoom = 1 + self._ken_burns_zoom(span) * t
             cw, ch = w / zoom, h / zoom
             x0, y0 = (w - cw) * 0.5, (h - ch) * (0.5 - 0.15 * t)
-            picture = self.still.resize((w, h), Image.BILINEAR, box=(x0, y0, x0 + cw, y0 + ch))
+            picture = self.still.resize((w, h), Image.Resampling.BILINEAR, box=(x0, y0, x0 + cw, y0 + ch))
         return self._over_picture(picture, span)
 
     # -- frames
 
     def _yuv(self, image: Image.Image, reformatter: VideoReformatter) -> av.VideoFrame:
         return reformatter.reformat(
-            av.VideoFrame.from_image(image), format="yuv420p", dst_colorspace="ITU709"
+            av.VideoFrame.from_image(image), format="yuv420p", dst_colorspace=Colorspace.ITU709
         )
 
     def _span_frames(self, span: _Span) -> Iterator[tuple[int, Image.Image]]:

@@ -231,8 +231,8 @@ def _video_frames(
 def _still(path: Path, box: tuple[int, int]) -> Image.Image:
     with Image.open(path) as picture:
         picture.draft("RGB", box)  # JPEG: decode at a fraction of the size
-        picture = picture.convert("RGB")
-        return picture.resize(_fit(picture.size, box), Image.Resampling.BILINEAR, reducing_gap=2.0)
+        still = picture.convert("RGB")
+        return still.resize(_fit(still.size, box), Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 
 def _picture_box(count: int, aspect: float) -> tuple[int, int]:

@@ -482,6 +482,14 @@ def _scaled_size(width: int, height: int, scale: float, keep_in: ImageRules | No
     return w, h
 
 
+def _band_range(im: Image.Image) -> tuple[float, float]:
+    """(lowest, highest) value of a one-band image; Pillow's getextrema() gives a pair per band
+    for images with several, which is why its type needs this narrowing."""
+    low, high = im.getextrema()
+    assert not isinstance(low, tuple) and not isinstance(high, tuple), f"{im.mode} has several bands"
+    return low, high
+
+
 def _resizable(im: Image.Image, notes: list[str]) -> Image.Image:
     """Bring any decoded mode to one LANCZOS can resize: L, LA, RGB, RGBA or CMYK (8 bits per channel)."""
     mode = im.mode
@@ -490,11 +498,11 @@ def _resizable(im: Image.Image, notes: list[str]) -> Image.Image:
     if mode.startswith("I;16") or mode == "I":
         notes.append("Reduced from 16-bit to 8-bit colour.")
         im = im.convert("I") if mode != "I" else im
-        low, high = im.getextrema()
+        low, high = _band_range(im)
         top = 65535 if high <= 65535 and low >= 0 else max(high, 1)
         return im.point(lambda v: v * (255 / top) + 0.5).convert("L")  # point() keeps mode I
     if mode == "F":
-        low, high = im.getextrema()
+        low, high = _band_range(im)
         span = (high - low) or 1.0
         return im.point(lambda v: (v - low) * (255 / span)).convert("L")
     if mode == "1":
@@ -517,7 +525,7 @@ def _to_output_mode(im: Image.Image, icc: bytes | None, notes: list[str]) -> Ima
         im = im.convert("RGBA")
     if im.mode == "RGBA":
         alpha = im.getchannel("A")
-        if alpha.getextrema()[0] < 255:
+        if _band_range(alpha)[0] < 255:
             notes.append("Filled the transparent areas with white, since a video cannot be see-through.")
             background = Image.new("RGB", im.size, (255, 255, 255))
             background.paste(im.convert("RGB"), mask=alpha)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Callable
 
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button
+from waiting import wait_until
 
 from components.runtime import STORYBOARD
 from components.take_count import GENERATE_KEY
@@ -64,13 +64,15 @@ def photo(size: tuple[int, int] = (1280, 720)) -> bytes:
     return buf.getvalue()
 
 
+RERUN_EVERY = 0.3  # seconds between reruns: a rerun costs CPU the job being waited for needs
+
+
 def run_until(at: AppTest, done: Callable[[], bool], timeout: float = 90) -> None:
     """run_every never fires under AppTest: rerun until the condition holds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def rerun_and_check() -> bool:
         at.run()
         assert not at.exception, at.exception
-        if done():
-            return
-        time.sleep(0.3)
-    raise AssertionError("timed out")
+        return done()
+
+    wait_until(rerun_and_check, timeout=timeout, every=RERUN_EVERY, what="the page to show it")

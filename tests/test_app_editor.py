@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from app_steps import (
     build,
     generate_button,
@@ -22,6 +24,7 @@ from streamlit.testing.v1 import AppTest
 
 from storyboard.catalog import EDITOR_LIMITS, MODELS
 from storyboard.models import ModelId, ProviderId, format_usd
+from storyboard.providers import preview
 
 
 def test_six_shots_then_add_shot_is_disabled_with_the_reason(app: AppTest) -> None:
@@ -227,8 +230,21 @@ def test_without_a_key_use_preview_instead_switches_the_provider_and_enables_gen
     assert all(b.key != "w:use-preview" for b in app.button)
 
 
-def test_a_second_preview_take_says_it_waits_for_the_first_not_for_a_provider_queue(app: AppTest) -> None:
-    build(app, [10, 5])
+def test_a_second_preview_take_says_it_waits_for_the_first_not_for_a_provider_queue(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first render is held until the second take's message has been seen, so the message is
+    # seen however fast the machine renders, and the takes can be short.
+    release = threading.Event()
+    render = preview.render_animatic
+
+    def held_render(*args: Any, **kwargs: Any) -> None:
+        release.wait(timeout=60)
+        render(*args, **kwargs)
+
+    monkeypatch.setattr(preview, "render_animatic", held_render)
+    build(app, [2])
+    app.radio(key="w:resolution").set_value("720p").run()
     assert storyboard(app).provider == ProviderId.PREVIEW
     app.radio(key="w:takes").set_value(2).run()
     generate_button(app).click().run()
@@ -239,7 +255,10 @@ def test_a_second_preview_take_says_it_waits_for_the_first_not_for_a_provider_qu
         seen.update(texts)
         return texts
 
-    run_until(app, lambda: "Waiting for the preview before it to finish…" in progress_texts(), timeout=60)
+    try:
+        run_until(app, lambda: "Waiting for the preview before it to finish…" in progress_texts(), timeout=60)
+    finally:
+        release.set()
     run_until(app, lambda: len(app.get("video")) == 2 and not progress_texts(), timeout=120)
     assert not any("provider's queue" in text for text in seen)
 

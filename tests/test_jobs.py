@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from waiting import wait_until
 
 from storyboard.compile import CompiledRequest
 from storyboard.jobs import GenerateRefused, JobRunner
@@ -233,10 +234,7 @@ def test_a_sessions_own_client_generates_without_making_the_provider_ready_for_o
 
 
 def _until(check: Callable[[], bool], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
+    wait_until(check, timeout=timeout)
 
 
 def test_a_paid_take_left_without_a_key_waits_and_is_collected_once_a_key_is_typed(
@@ -478,9 +476,7 @@ def test_cancel_while_running_asks_the_provider_from_the_worker(
     ]
     client.release.clear()  # hold the first status call: the provider has the job by then
     job = runner.generate(_storyboard())
-    deadline = time.monotonic() + 10
-    while store.get_job(job.id).state != JobState.RUNNING and time.monotonic() < deadline:
-        time.sleep(0.01)
+    _until(lambda: store.get_job(job.id).state == JobState.RUNNING)  # type: ignore[union-attr]
     runner.cancel(job.id)
     client.release.set()
     job = runner.wait(job.id, timeout=20)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import pytest
 from fakes.base import Fault
 from fakes.evolink import FAILURE_MESSAGES, FakeEvoLink, evolink_fault
 from PIL import Image
+from waiting import wait_until
 
 from storyboard import media
 from storyboard.catalog import OFFERS, TURBO_IMAGE_RULES, offer
@@ -90,14 +90,13 @@ def _request(model: ModelId = ModelId.TURBO_PRO_T2V, shots: list[Shot] = MULTI_S
 
 def _follow(client: EvoLinkClient, submission: Submission, timeout: float = 5.0) -> list[RemoteStatus]:
     seen: list[RemoteStatus] = []
-    deadline = time.monotonic() + timeout
-    while True:
-        status = client.status(submission)
-        seen.append(status)
-        if status.state in ("completed", "failed", "cancelled"):
-            return seen
-        assert time.monotonic() < deadline, [s.state for s in seen]
-        time.sleep(0.03)
+
+    def finished() -> bool:
+        seen.append(client.status(submission))
+        return seen[-1].state in ("completed", "failed", "cancelled")
+
+    wait_until(finished, timeout=timeout, every=0.03, what="the job to finish")
+    return seen
 
 
 def _no_key(error: ProviderError) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 from fakes.base import Fault
 from fakes.fal import BAD_KEY, EXHAUSTED_BALANCE, FakeFal, busy, invalid, server_error
 from PIL import Image
+from waiting import wait_until
 
 from storyboard.catalog import offer
 from storyboard.compile import CompiledRequest, compile_request
@@ -83,10 +83,7 @@ def _no_key(exc: ProviderError) -> None:
 
 
 def _wait_for(fake: FakeFal, job_id: str, status: str, timeout: float = 5.0) -> None:
-    end = time.monotonic() + timeout
-    while fake.status_of(job_id) != status:
-        assert time.monotonic() < end, f"the fake never reached {status}"
-        time.sleep(0.01)
+    wait_until(lambda: fake.status_of(job_id) == status, timeout=timeout, what=f"the fake to reach {status}")
 
 
 # ---- contract: the request on the wire ---------------------------------------------------------

@@ -10,7 +10,6 @@ client here goes through a transport that refuses any other host.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -21,6 +20,7 @@ import pytest
 from fakes.base import Fault
 from fakes.wavespeed import FakeWaveSpeed, validation_fault, wavespeed_fault
 from PIL import Image
+from waiting import wait_until
 
 from storyboard.catalog import PROVIDERS, offer
 from storyboard.compile import CompiledRequest, compile_request
@@ -119,14 +119,13 @@ def _compile(kind: str, model: ModelId, image_url: str | None = None) -> Compile
 
 def _follow(client: WaveSpeedClient, submission: Submission, timeout: float = 5.0) -> list[RemoteStatus]:
     seen: list[RemoteStatus] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = client.status(submission)
-        seen.append(status)
-        if status.state in ("completed", "failed", "cancelled"):
-            return seen
-        time.sleep(client.poll_interval)
-    raise AssertionError(f"the job did not finish: {seen[-1]}")
+
+    def finished() -> bool:
+        seen.append(client.status(submission))
+        return seen[-1].state in ("completed", "failed", "cancelled")
+
+    wait_until(finished, timeout=timeout, every=client.poll_interval, what="the job to finish")
+    return seen
 
 
 def _submit_error(client: WaveSpeedClient, request: CompiledRequest | None = None) -> ProviderError:

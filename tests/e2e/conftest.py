@@ -12,12 +12,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from waiting import wait_until
 
 from tests.e2e.hosted_app import hosted  # noqa: F401 (a fixture: the app on a loopback WaveSpeed fake)
 
@@ -50,6 +50,24 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+_STOPPING: list[subprocess.Popen[bytes]] = []  # servers told to stop, not yet reaped
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _reap_stopped_servers() -> Iterator[None]:
+    yield
+    for proc in _STOPPING:
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+class _PortTaken(Exception):
+    """Another process bound the chosen port between `_free_port()` and streamlit binding it."""
+
+
 class Server:
     """One `streamlit run` process on its own data dir; can be killed and started again."""
 
@@ -68,7 +86,23 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        """Start the app and return once it answers. A first start whose port was taken in the
+        meantime (by a test running beside this one) tries another; a restart keeps its port."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        first = self.proc is None
+        for _ in range(3):
+            self._spawn()
+            try:
+                wait_until(self._healthy, timeout=60, every=0.05, what=f"streamlit to answer on {self.url}")
+                return
+            except _PortTaken:
+                if not first:
+                    raise
+                self.port = _free_port()
+                self.log = self.data_dir.parent / f"streamlit-{self.port}.log"
+        raise RuntimeError("no free port for streamlit after three tries")
+
+    def _spawn(self) -> None:
         cmd = [
             sys.executable, "-m", "streamlit", "run", "serve.py",
             "--server.headless", "true",
@@ -80,17 +114,18 @@ class Server:
         self.proc = subprocess.Popen(
             cmd, cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited: {self.log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.url}/_stcore/health", timeout=1).text == "ok":
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("streamlit did not become healthy within 60 s")
+
+    def _healthy(self) -> bool:
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            log = self.log.read_text()
+            if f"Port {self.port} is not available" in log:
+                raise _PortTaken(self.port)
+            raise RuntimeError(f"streamlit exited: {log[-2000:]}")
+        try:
+            return httpx.get(f"{self.url}/_stcore/health", timeout=1).text == "ok"
+        except httpx.HTTPError:
+            return False
 
     def kill(self) -> None:
         """SIGKILL: the app gets no chance to tidy up, as in a crash."""
@@ -99,12 +134,11 @@ class Server:
             self.proc.wait(10)
 
     def stop(self) -> None:
+        """SIGTERM, as a stopped `make run` gets. The next test need not wait the second or so the
+        app takes to shut down: the process is reaped at the end of the session."""
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+            _STOPPING.append(self.proc)
 
 
 @pytest.fixture(scope="session")
@@ -125,8 +159,10 @@ def server(tmp_path: Path) -> Iterator[Server]:
     srv.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def browser(chromium: str) -> Iterator[object]:
+    """One Chromium for the whole session, as in Streamlit's own e2e suite: starting it costs
+    seconds, and each test still gets a fresh context (`page`), so no cookie or storage is shared."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

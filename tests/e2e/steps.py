@@ -13,6 +13,7 @@ from typing import Any
 
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
+from waiting import wait_until
 
 VIDEO_TIMEOUT_MS = 90_000
 GENERATE = "Generate preview · free"
@@ -211,3 +212,13 @@ def compare_all(page: Page, count: int) -> Locator:
 def jobs_in_db(data_dir: Path) -> list[tuple[str, str]]:
     with sqlite3.connect(data_dir / "studio.db") as db:
         return db.execute("SELECT id, state FROM jobs").fetchall()
+
+
+def wait_for_state(data_dir: Path, states: set[str], timeout: float = 60) -> list[tuple[str, str]]:
+    """The jobs in the app's store once the first one is in one of `states`."""
+
+    def reached() -> list[tuple[str, str]]:
+        jobs = jobs_in_db(data_dir) if (data_dir / "studio.db").exists() else []
+        return jobs if jobs and jobs[0][1] in states else []
+
+    return wait_until(reached, timeout=timeout, every=0.05, what=f"a job to be {' or '.join(sorted(states))}")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,7 @@ from tests.e2e.steps import (
     settle,
     upload,
     video_facts,
+    wait_for_state,
     write_shot,
 )
 
@@ -185,17 +185,6 @@ def wait_for_video(page: Page) -> dict[str, Any]:
     return video_facts(page)
 
 
-def wait_for_state(data_dir: Path, states: set[str], timeout: float = 30) -> list[tuple[str, str]]:
-    deadline = time.monotonic() + timeout
-    jobs: list[tuple[str, str]] = []
-    while time.monotonic() < deadline:
-        jobs = jobs_in_db(data_dir) if (data_dir / "studio.db").exists() else []
-        if jobs and jobs[0][1] in states:
-            return jobs
-        time.sleep(0.05)
-    raise AssertionError(f"no job reached {states}: {jobs}")
-
-
 def videos(data_dir: Path) -> list[Path]:
     return sorted((data_dir / "videos").glob("*.mp4"))
 
@@ -257,8 +246,7 @@ def test_a_double_click_and_a_second_tab_send_one_job(
     assert hosted.submits == 1 and len(jobs_in_db(hosted.server.data_dir)) == 1
 
     wait_for_video(page)
-    wait_for_video(other)
-    time.sleep(1)  # a late click would have made its job by now
+    wait_for_video(other)  # both settled: every click's rerun has run, so a second job would exist now
     assert_one_take(hosted, result_mp4)
 
 

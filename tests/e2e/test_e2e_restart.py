@@ -3,9 +3,6 @@ the same data dir. The take resumes by itself and finishes; nothing is lost and 
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -17,29 +14,25 @@ from tests.e2e.steps import (
     open_editor,
     prompt_box,
     settle,
+    shot_card,
     video_facts,
-    write_shot,
+    wait_for_state,
+    write_prompt,
 )
 
 pytestmark = pytest.mark.e2e
 
 
-def _wait_for_state(data_dir: Path, states: set[str], timeout: float = 60) -> list[tuple[str, str]]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        jobs = jobs_in_db(data_dir) if (data_dir / "studio.db").exists() else []
-        if jobs and jobs[0][1] in states:
-            return jobs
-        time.sleep(0.05)
-    raise AssertionError(f"no job reached {states}: {jobs_in_db(data_dir)}")
-
-
 def test_a_take_survives_the_app_being_killed_mid_render(page: Page, server: Server) -> None:
     open_editor(page, server.url)
-    # the longest render there is (15 s at 1080p), so the kill lands while it runs
-    write_shot(page, 1, "A lighthouse at dusk, the beam sweeps over the waves", 15)
+    # the longest render there is (15 s at 1080p), so the kill lands while it runs; End takes the
+    # focused slider to its longest in one rerun (arrow keys would take ten)
+    write_prompt(page, 1, "A lighthouse at dusk, the beam sweeps over the waves")
+    page.keyboard.press("End")
+    expect(shot_card(page, 1)).to_contain_text("Shot 1 · 15 s")
+    settle(page)
     page.get_by_role("button", name=GENERATE).click()
-    (job_id, _), *_ = _wait_for_state(server.data_dir, {"running"})
+    (job_id, _), *_ = wait_for_state(server.data_dir, {"running"})
 
     server.kill()  # SIGKILL: no shutdown handlers, the render thread dies with the process
     assert jobs_in_db(server.data_dir) == [(job_id, "running")]

@@ -11,6 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 
+from components.unsaved_edits import PAUSE_MS
 from tests.e2e.conftest import Server, screenshot
 from tests.e2e.steps import open_editor, prompt_box, settle, shot_card
 
@@ -63,7 +64,7 @@ def test_a_one_line_box_waits_for_enter(page: Page, server: Server) -> None:
     name.fill("")
     name.click()
     page.keyboard.type("Kite film")
-    page.wait_for_timeout(1500)  # twice the pause after which a prompt would have been committed
+    page.wait_for_timeout(2 * PAUSE_MS)  # twice the pause after which a prompt would have been committed
     expect(name).to_be_focused()
     expect(page.get_by_text("Press Enter to apply", exact=False)).to_be_visible()  # still not sent
     page.keyboard.press("Enter")
@@ -81,7 +82,7 @@ def test_a_key_typed_but_not_entered_is_never_sent(page: Page, server: Server) -
     box = page.get_by_label("fal.ai API key for this tab")
     box.click()
     page.keyboard.type("not-meant-for-fal")
-    page.wait_for_timeout(1500)  # twice the pause after which a prompt would have been committed
+    page.wait_for_timeout(2 * PAUSE_MS)  # twice the pause after which a prompt would have been committed
     asked = _dialogs(page)
     page.reload()
     expect(page.get_by_label("fal.ai API key for this tab")).to_have_value("")
