@@ -1,8 +1,10 @@
 """Menus that close once an item in them is picked.
 
 A Streamlit popover stays open after a click inside it, so it covers whatever the click opened (a
-template, a storyboard, the question under a take). Keyed and tracking its state (`on_change` =
-"rerun"), its state can be set to closed by the item's callback. Opening such a menu costs one rerun.
+template, a storyboard, the question under a take). Closing one is done by giving it a new key:
+the page then draws a new popover, closed, whatever the browser last sent about the old one. (Setting
+a tracked popover's state to closed lost a race: an item clicked before the rerun that opening the
+menu makes had finished left the menu open.) Opening a menu costs no rerun.
 """
 
 from __future__ import annotations
@@ -13,11 +15,15 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 
+def _generation(key: str) -> str:
+    return f"{key}:closed"
+
+
 def menu(where: DeltaGenerator, label: str, key: str, **popover: Any) -> DeltaGenerator:
     """A popover in `where` that `close_menu(key)` closes."""
-    return where.popover(label, key=key, on_change="rerun", **popover)
+    return where.popover(label, key=f"{key}:{st.session_state.get(_generation(key), 0)}", **popover)
 
 
 def close_menu(key: str) -> None:
     """Call from the callback of an item picked in the menu keyed `key`."""
-    st.session_state[key] = False
+    st.session_state[_generation(key)] = st.session_state.get(_generation(key), 0) + 1
