@@ -66,17 +66,20 @@ def _fit_widget_changed(aspect: AspectRatio, field: str, key: str, scale: float 
 def _fitted_preview(path: str, name: str, aspect: AspectRatio, fit_json: str) -> tuple[bytes | None, str]:
     """The fitted frame's bytes and a caption (or None and the problem): cached, as the same
     choice is drawn on every rerun."""
-    checked = formats.fitted(Path(path), name, aspect, FrameFit.model_validate_json(fit_json), TURBO_IMAGE_RULES)
+    fit = FrameFit.model_validate_json(fit_json)
+    checked = formats.fitted(Path(path), name, aspect, fit, TURBO_IMAGE_RULES)
     if not checked.ok or checked.data is None:
-        return None, checked.problem or "This image cannot be made this shape."
+        return None, formats.unusable(aspect, fit, checked.problem)
     return checked.data, f"Sent for {formats.NAMES[aspect]}: {checked.width}×{checked.height} px"
 
 
-def frame_fits(sb: Storyboard, chosen: Offer) -> None:
-    """For each chosen format whose shape the first frame is not: crop (with a focus) or pad."""
+def frame_fits(sb: Storyboard, chosen: Offer) -> list[str]:
+    """For each chosen format whose shape the first frame is not: crop (with a focus) or pad.
+    Returns why a fitted frame cannot be sent (Generate waits until it can), [] when all can."""
     frame = sb.first_frame
+    problems: list[str] = []
     if frame is None or not chosen.takes_image:
-        return
+        return problems
     for aspect in formats.chosen_formats(sb):
         if not formats.needs_fit(frame, aspect):
             continue
@@ -134,5 +137,7 @@ def frame_fits(sb: Storyboard, chosen: Offer) -> None:
             )
             if data is None:
                 st.error(caption, icon="📐")
+                problems.append(caption)
             else:
                 picture.image(data, caption=caption, width="stretch")
+    return problems

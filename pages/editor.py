@@ -164,7 +164,7 @@ with shots_col:
         st.caption(blocker)
     st.divider()
     first_frame_input(chosen)
-    frame_fits(sb, chosen)
+    fit_problems = frame_fits(sb, chosen)
 
 with side_col:
     st.subheader("Cost")
@@ -182,6 +182,8 @@ with side_col:
         shown = [p for p in problems if not p.missing_prompt]
     for problem in shown:
         st.warning(problem.message, icon="✋")
+    for fit_problem in fit_problems:  # said in full beside the image; Generate waits for a fix
+        st.warning(fit_problem, icon="📐")
     unavailable = generate_blocker(sb.provider)
     if unavailable:
         no_key(unavailable)
@@ -202,7 +204,7 @@ with side_col:
         type="primary",
         on_click=_generate,
         args=(total, count, tuple(picked)),  # what the person sees is what they agree to pay
-        disabled=bool(problems) or unavailable is not None or busy,
+        disabled=bool(problems) or bool(fit_problems) or unavailable is not None or busy,
         width="stretch",
         key=generate_key(total, takes),
         help=f"Sends this storyboard to {PROVIDERS[sb.provider].label}.",

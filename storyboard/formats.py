@@ -126,6 +126,12 @@ def fitted(
     return media.fit_frame(path, name, rules, ratio(aspect), fit.mode, (fit.focus_x, fit.focus_y), fit.bars)
 
 
+def unusable(aspect: AspectRatio, fit: FrameFit, problem: str | None) -> str:
+    """Why the first frame fitted to this format cannot be sent, and what to do."""
+    words = f"The first frame made {NAMES[aspect]} ({aspect}) cannot be sent: {problem or 'it is unreadable.'}"
+    return words + (" Or choose Pad for this format." if fit.mode == "crop" else "")
+
+
 def frame_to_send(sb: Storyboard) -> FirstFrame | None:
     """The image a take uploads: its fitted frame, else (takes from before formats) the upload."""
     return sb.sent_frame or sb.first_frame
@@ -152,7 +158,7 @@ def take_storyboards(sb: Storyboard, data_dir: Path) -> list[Storyboard]:
             rules = offer(sb.provider, sb.model).image_rules or TURBO_IMAGE_RULES
             checked = fitted(Path(data_dir) / frame.path, frame.original_name, aspect, fit_for(sb, aspect), rules)
             if not checked.ok:
-                raise FrameUnusable(f"{NAMES[aspect]} ({aspect}): {checked.problem}")
+                raise FrameUnusable(unusable(aspect, fit_for(sb, aspect), checked.problem))
             update["sent_frame"] = media.save_first_frame(checked, data_dir, frame.original_name)
         takes.append(sb.model_copy(update=update))
     return takes
