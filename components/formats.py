@@ -36,10 +36,15 @@ def _toggle(aspect: AspectRatio) -> None:
 def format_row(sb: Storyboard) -> list[AspectRatio]:
     """The row of format checkboxes; returns the formats one Generate makes."""
     picked = formats.chosen_formats(sb)
-    st.markdown("**Formats** · each ticked format is a take of its own")
-    for column, aspect in zip(st.columns(len(formats.FORMATS)), formats.FORMATS, strict=True):
+    st.markdown(
+        "**Formats**",
+        help="Each ticked format is a take of its own, generated and paid for separately, "
+        "compared side by side on the Takes page.",
+    )
+    row = st.container(horizontal=True, gap="medium", key="format-row")
+    for aspect in formats.FORMATS:
         st.session_state[format_key(aspect)] = aspect in picked
-        column.checkbox(
+        row.checkbox(
             f"{aspect} {formats.NAMES[aspect]}",
             key=format_key(aspect),
             on_change=_toggle,
@@ -139,5 +144,6 @@ def frame_fits(sb: Storyboard, chosen: Offer) -> list[str]:
                 st.error(caption, icon="📐")
                 problems.append(caption)
             else:
-                picture.image(data, caption=caption, width="stretch")
+                tall = formats.ratio(aspect) < 1  # a vertical frame at full column width is too tall
+                picture.image(data, caption=caption, width=160 if tall else "stretch")
     return problems

@@ -191,11 +191,8 @@ with side_col:
     recent = rt.store.list_jobs(storyboard_id=sb.id, limit=MAX_TAKES_PER_GENERATE)
     latest = latest_batch(recent)
     busy = any(not job.state.finished for job in recent)
-    count_col, formats_col = st.columns([2, 3])
-    with count_col:
-        count = take_count()
-    with formats_col:
-        picked = format_row(sb)
+    count = take_count()
+    picked = format_row(sb)
     takes = count * len(picked)
     total = _order_total(sb, count)
     st.markdown(f"**{formats.shapes_label(sb)}**", help="The shape and size each take comes back in.")

@@ -17,6 +17,7 @@ from storyboard.jobs import GenerateRefused, JobRunner
 from storyboard.models import FirstFrame, FrameFit, JobState, ModelId, ProviderId, Shot, Storyboard
 from storyboard.runner.admission import PriceChanged
 from storyboard.store import Store
+from storyboard.takes import group_by_storyboard
 
 RED, BLUE = (220, 20, 20), (20, 20, 220)
 
@@ -181,3 +182,14 @@ def test_pressing_again_while_the_formats_run_finds_the_same_takes(
         runner.wait(job.id, timeout=20)
     assert {job.id for job in second} == {job.id for job in first}
     assert len(client.submits) == 2
+
+
+def test_the_formats_of_one_generate_are_one_version_told_apart_by_their_format(
+    runner: JobRunner, client: ScriptedClient, store: Store, tmp_path: Path
+) -> None:
+    sb = _order(tmp_path, ["16:9", "9:16", "1:1"])
+    for job in runner.generate_takes(sb, 1, shown_total=ONE_TAKE * 3):
+        runner.wait(job.id, timeout=20)
+    (group,) = group_by_storyboard(store.list_jobs())
+    assert group.version_count == 1
+    assert sorted(group.label(job.id) for job in group.takes) == ["v1 · Landscape", "v1 · Square", "v1 · Vertical"]
