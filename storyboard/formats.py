@@ -104,6 +104,20 @@ def shapes_label(sb: Storyboard) -> str:
     return " + ".join(s.label for s in output_shapes(sb))
 
 
+def take_shape(sb: Storyboard) -> Shape | None:
+    """The shape a take was ordered in; None for an image-to-video take from before formats whose
+    frame was not its format's shape (the image decided, and it was not recorded)."""
+    frame = sb.first_frame
+    if (
+        sb.sent_frame is None
+        and frame is not None
+        and uses_frame(sb)
+        and needs_fit(frame, sb.options.aspect_ratio)
+    ):
+        return None
+    return shape(sb)
+
+
 def uses_frame(sb: Storyboard) -> bool:
     """The chosen offer sends a first frame, and there is one."""
     return sb.first_frame is not None and offer(sb.provider, sb.model).takes_image
@@ -128,7 +142,9 @@ def fitted(
 
 def unusable(aspect: AspectRatio, fit: FrameFit, problem: str | None) -> str:
     """Why the first frame fitted to this format cannot be sent, and what to do."""
-    words = f"The first frame made {NAMES[aspect]} ({aspect}) cannot be sent: {problem or 'it is unreadable.'}"
+    words = (
+        f"The first frame made {NAMES[aspect]} ({aspect}) cannot be sent: {problem or 'it is unreadable.'}"
+    )
     return words + (" Or choose Pad for this format." if fit.mode == "crop" else "")
 
 
@@ -156,7 +172,9 @@ def take_storyboards(sb: Storyboard, data_dir: Path) -> list[Storyboard]:
         frame = sb.first_frame
         if frame is not None and uses_frame(sb) and needs_fit(frame, aspect):
             rules = offer(sb.provider, sb.model).image_rules or TURBO_IMAGE_RULES
-            checked = fitted(Path(data_dir) / frame.path, frame.original_name, aspect, fit_for(sb, aspect), rules)
+            checked = fitted(
+                Path(data_dir) / frame.path, frame.original_name, aspect, fit_for(sb, aspect), rules
+            )
             if not checked.ok:
                 raise FrameUnusable(unusable(aspect, fit_for(sb, aspect), checked.problem))
             update["sent_frame"] = media.save_first_frame(checked, data_dir, frame.original_name)
@@ -170,4 +188,3 @@ def order_key(sb: Storyboard) -> str:
     first = chosen_formats(sb)[0]
     options = sb.options.model_copy(update={"aspect_ratio": first})
     return content_key(sb.model_copy(update={"options": options, "sent_frame": None}))
-

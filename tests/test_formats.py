@@ -80,7 +80,9 @@ def test_the_output_shape_follows_the_format_and_the_resolution() -> None:
     vertical = formats.with_formats(sb, ["9:16"])
     assert formats.output_shape(vertical).label == "Vertical · 1080×1920"
     evolink = vertical.model_copy(update={"provider": ProviderId.EVOLINK})
-    evolink = evolink.model_copy(update={"options": evolink.options.model_copy(update={"resolution": "720p"})})
+    evolink = evolink.model_copy(
+        update={"options": evolink.options.model_copy(update={"resolution": "720p"})}
+    )
     assert formats.output_shape(evolink).label == "Vertical · 720×1280"
     three = formats.with_formats(sb, ["1:1", "9:16", "16:9"])
     assert formats.shapes_label(three) == "Landscape · 1920×1080 + Vertical · 1080×1920 + Square · 1080×1080"
@@ -101,6 +103,15 @@ def test_each_format_s_take_sends_its_own_fitted_frame_and_keeps_the_upload(tmp_
     assert sent[1] is not None and sent[1].width / sent[1].height == pytest.approx(9 / 16, abs=0.002)
     assert sent[2] is not None and sent[2].width == sent[2].height == 1600
     assert all((tmp_path / s.path).is_file() for s in sent if s is not None)
+    shapes = [formats.take_shape(b) for b in boards]
+    assert [s.label for s in shapes if s] == [
+        "Landscape · 1920×1080",
+        "Vertical · 1080×1920",
+        "Square · 1080×1080",
+    ]
+    # a take from before formats: a landscape frame on a (never chosen) square order; the image decided
+    old = boards[2].model_copy(update={"sent_frame": None})
+    assert formats.take_shape(old) is None
     # every take of the press is one order, the storyboard's own
     assert {formats.order_key(b) for b in boards} == {formats.order_key(sb)}
 
@@ -192,4 +203,8 @@ def test_the_formats_of_one_generate_are_one_version_told_apart_by_their_format(
         runner.wait(job.id, timeout=20)
     (group,) = group_by_storyboard(store.list_jobs())
     assert group.version_count == 1
-    assert sorted(group.label(job.id) for job in group.takes) == ["v1 · Landscape", "v1 · Square", "v1 · Vertical"]
+    assert sorted(group.label(job.id) for job in group.takes) == [
+        "v1 · Landscape",
+        "v1 · Square",
+        "v1 · Vertical",
+    ]
