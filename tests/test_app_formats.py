@@ -105,3 +105,20 @@ def test_the_last_ticked_format_stays_ticked(fake: FakeWaveSpeed) -> None:
     _tick(at, "16:9", False)
     assert at.checkbox(key="w:format:16:9").value
     assert any("at least one format" in c.value for c in at.caption)
+
+
+def test_a_format_ticked_in_the_same_instant_as_generate_sends_nothing_and_says_the_new_price(
+    fake: FakeWaveSpeed,
+) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    build(at, [5])
+    assert generate_button(at).label == "Generate · $0.70"
+    at.checkbox(key="w:format:9:16").set_value(True)
+    generate_button(at).click()  # pressed while it still said one take at $0.70
+    at.run()
+    assert fake.calls("submit") == [] and runtime.runtime().store.list_jobs() == []
+    assert [e.value for e in at.error] == [
+        "You now chose 2 takes ($1.40; the button said 1), so nothing was sent: press Generate again to go ahead."
+    ]
+    assert generate_button(at).label == "Generate 2 takes · $1.40"
