@@ -188,7 +188,7 @@ with side_col:
     if unavailable:
         no_key(unavailable)
 
-    recent = rt.store.list_jobs(storyboard_id=sb.id, limit=MAX_TAKES_PER_GENERATE)
+    recent = rt.store.list_jobs(storyboard_id=sb.id, limit=MAX_TAKES_PER_GENERATE * len(formats.FORMATS))
     latest = latest_batch(recent)
     busy = any(not job.state.finished for job in recent)
     count = take_count()

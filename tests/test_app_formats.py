@@ -122,3 +122,17 @@ def test_a_format_ticked_in_the_same_instant_as_generate_sends_nothing_and_says_
         "You now chose 2 takes ($1.40; the button said 1), so nothing was sent: press Generate again to go ahead."
     ]
     assert generate_button(at).label == "Generate 2 takes · $1.40"
+
+
+def test_two_takes_in_three_formats_are_six_takes_all_shown_as_the_latest(fake: FakeWaveSpeed) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    build(at, [5])
+    _tick(at, "9:16", True)
+    _tick(at, "1:1", True)
+    at.radio(key="w:takes").set_value(2).run()
+    assert generate_button(at).label == "Generate 6 takes · $4.20"
+    generate_button(at).click().run()
+    run_until(at, lambda: len(at.get("video")) >= 6, timeout=90)
+    assert len(fake.calls("submit")) == 6
+    assert any(h.value == "Latest 6 takes" for h in at.subheader)
