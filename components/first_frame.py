@@ -11,7 +11,7 @@ import streamlit as st
 from components.runtime import commit, current, runtime
 from components.text import plain
 from storyboard import media
-from storyboard.catalog import MODELS, TURBO_IMAGE_RULES, Offer, offer
+from storyboard.catalog import MODELS, TURBO_IMAGE_RULES, Offer, first_frame_rules
 from storyboard.models import ModelId
 
 PENDING = "first_frame_pending"  # {"name", "problem", "crop", "pad"}: an image awaiting a crop/pad choice
@@ -66,7 +66,7 @@ def _uploader_changed() -> None:
         return
     st.session_state.pop(ERROR, None)
     st.session_state.pop(PENDING, None)
-    rules = offer(current().provider, ModelId.TURBO_PRO_I2V).image_rules or TURBO_IMAGE_RULES
+    rules = first_frame_rules(current().provider)
     data = upload.getvalue()
     checked = media.check_image(data, upload.name, rules)
     if checked.ok:

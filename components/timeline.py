@@ -1,37 +1,70 @@
-"""The duration budget: every shot in proportion on one bar, and "12 of 15 s"."""
+"""The whole storyboard on one timeline: shots as blocks in proportion to the 15 s cap, each
+boundary dragged (or moved with the arrow keys) to move whole seconds between neighbours.
+
+A Streamlit custom component (st.components.v2, inline HTML/CSS/JS, no build step): the browser
+redraws the bar and the price while a boundary moves (components/timeline.js) from the rate and the
+limits handed to it here; the lengths come back once, on release, and are committed through
+storyboard/editing.py, which holds the rules.
+"""
 
 from __future__ import annotations
 
-import html
+from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
-from storyboard.catalog import EDITOR_LIMITS
+from components.runtime import commit, current
+from storyboard import editing
+from storyboard.catalog import PROVIDERS, Offer, offers_for
 from storyboard.models import Storyboard
+from storyboard.pricing import browser_rates
 
-COLOURS = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2")
+HERE = Path(__file__).parent
+KEY = "w:timeline"
+
+_component = st.components.v2.component(
+    "storyboard_timeline",
+    css=(HERE / "timeline.css").read_text(encoding="utf-8"),
+    js=(HERE / "timeline.js").read_text(encoding="utf-8"),
+    isolate_styles=False,  # one page: the e2e tests and the benchmark read it like the rest
+)
 
 
-def timeline(sb: Storyboard) -> None:
-    budget = EDITOR_LIMITS.max_total_seconds
-    blocks = []
-    for i, shot in enumerate(sb.shots):
-        width = 100 * shot.duration / budget
-        tip = html.escape(shot.prompt[:120] or "(no prompt yet)")
-        blocks.append(
-            f'<div title="Shot {i + 1}: {tip}" style="width:{width:.3f}%;background:{COLOURS[i % len(COLOURS)]};'
-            "color:white;font-size:0.8rem;padding:4px 6px;overflow:hidden;white-space:nowrap;"
-            f'border-right:2px solid white">{i + 1} · {shot.duration} s</div>'
-        )
-    total = sb.total_seconds
-    left = budget - total
-    st.markdown(
-        '<div data-testid="timeline" style="display:flex;height:30px;border-radius:6px;overflow:hidden;'
-        f'background:#e9ecef">{"".join(blocks)}</div>',
-        unsafe_allow_html=True,
-    )
-    st.caption(
-        f"**{total} of {budget} s** used · {left} s left"
-        if left
-        else f"**{total} of {budget} s** used · full"
-    )
+def stricter_minimums(sb: Storyboard) -> list[dict[str, Any]]:
+    """The per-shot minimums above the editor's own, each with the providers that need it."""
+    by_seconds: dict[int, list[str]] = {}
+    for o in offers_for(sb.model):
+        if o.limits.min_shot_seconds > editing.LIMITS.min_shot_seconds:
+            by_seconds.setdefault(o.limits.min_shot_seconds, []).append(PROVIDERS[o.provider].label)
+    return [{"seconds": s, "providers": " and ".join(sorted(p))} for s, p in sorted(by_seconds.items())]
+
+
+def timeline_data(sb: Storyboard, chosen: Offer, count: int) -> dict[str, Any]:
+    limits = editing.LIMITS
+    return {
+        "durations": [s.duration for s in sb.shots],
+        "prompts": [s.prompt[:120] for s in sb.shots],  # shown with textContent, never as HTML
+        "limits": {
+            "min_shot_seconds": limits.min_shot_seconds,
+            "min_total_seconds": limits.min_total_seconds,
+            "max_total_seconds": limits.max_total_seconds,
+        },
+        "minimums": stricter_minimums(sb),
+        "rates": browser_rates(sb, chosen),
+        "count": count,
+    }
+
+
+def _commit_durations() -> None:
+    state = st.session_state.get(KEY) or {}
+    durations = state.get("durations") if hasattr(state, "get") else None
+    if isinstance(durations, list) and all(isinstance(d, int) for d in durations):
+        sb = current()
+        changed = editing.set_durations(sb, durations)
+        if changed != sb:
+            commit(changed)
+
+
+def timeline(sb: Storyboard, chosen: Offer, count: int) -> None:
+    _component(key=KEY, data=timeline_data(sb, chosen, count), on_durations_change=_commit_durations)

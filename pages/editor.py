@@ -34,7 +34,7 @@ from components.templates import templates_menu
 from components.text import plain
 from components.timeline import timeline
 from storyboard import editing, formats
-from storyboard.catalog import MAX_TAKES_PER_GENERATE, PROVIDERS, offer
+from storyboard.catalog import MAX_NAME_CHARS, MAX_TAKES_PER_GENERATE, PROVIDERS, offer
 from storyboard.jobs import GenerateRefused
 from storyboard.models import Storyboard, format_usd
 from storyboard.pricing import compare, quote
@@ -120,7 +120,9 @@ rt = runtime()
 
 title, new, recent, starters = st.columns([4, 1, 1, 1], vertical_alignment="bottom")
 st.session_state["w:name"] = sb.name
-title.text_input("Storyboard name", key="w:name", on_change=_rename)
+# max_chars: the browser stops typing and pasting at the model's limit (a counter says so) and
+# Streamlit cuts anything longer a client sends, so the name always fits the model.
+title.text_input("Storyboard name", key="w:name", on_change=_rename, max_chars=MAX_NAME_CHARS)
 new.button("New storyboard", on_click=_new_storyboard, width="stretch", key="w:new-storyboard")
 with menu(recent, "Open…", OPEN_MENU, width="stretch"):
     for draft_id, name, updated in rt.store.recent_drafts():
@@ -147,7 +149,7 @@ with side_col:
     options_form(sb, chosen)
 
 with shots_col:
-    timeline(sb)
+    timeline(sb, chosen, _takes_wanted())
     for index in range(len(sb.shots)):
         shot_card(sb, index, chosen)
         _unsaved_note(index)

@@ -400,20 +400,55 @@ def _line_height(font: ImageFont.FreeTypeFont | ImageFont.ImageFont, spacing: fl
     return max(1, round(font.getbbox("Ay")[3] * spacing))
 
 
-def _longest_prefix(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_width: float) -> int:
-    lo, hi = 1, len(text)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+# Text up to this long is measured whole; longer text only by its prefixes (see _fitting_prefix).
+_MEASURE_WHOLE = 512
+
+
+def _fitting_prefix(text: str, font: Font, max_width: float) -> int:
+    """How many leading characters of `text` fit in `max_width` (0 when none do).
+
+    Measures prefixes of 32, 64, 128... characters until one is too wide, then halves between the last
+    two: about twice what fits is measured, never the whole of a long text (a 10,000-character name
+    measured one character at a time took a minute; a million characters once, four seconds)."""
+    if not text:
+        return 0
+    probe = 32
+    while probe < len(text) and font.getlength(text[:probe]) <= max_width:
+        probe *= 2
+    if probe >= len(text) and font.getlength(text) <= max_width:
+        return len(text)
+    fits, too_wide = (probe // 2 if probe > 32 else 0), min(probe, len(text))
+    while too_wide - fits > 1:
+        mid = (fits + too_wide) // 2
         if font.getlength(text[:mid]) <= max_width:
-            lo = mid
+            fits = mid
         else:
-            hi = mid - 1
-    return lo
+            too_wide = mid
+    return fits
 
 
-def _wrap(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_width: float) -> list[str]:
-    """Greedy word wrap measured with the font; words wider than a line are broken."""
+def _fits(text: str, font: Font, max_width: float) -> bool:
+    if len(text) <= _MEASURE_WHOLE:
+        return font.getlength(text) <= max_width
+    return _fitting_prefix(text, font, max_width) == len(text)
+
+
+def _longest_prefix(text: str, font: Font, max_width: float) -> int:
+    """At least one character, so a line always moves on."""
+    return max(1, _fitting_prefix(text, font, max_width))
+
+
+def _wrap(text: str, font: Font, max_width: float, max_lines: int | None = None) -> list[str]:
+    """Greedy word wrap measured with the font; words wider than a line are broken.
+
+    With `max_lines`, stops once there is one line more than that (enough to know the text overflows),
+    so a long text costs what is shown, not what is cut."""
     lines: list[str] = []
+
+    def full() -> bool:
+        return max_lines is not None and len(lines) > max_lines
+
     for paragraph in text.split("\n"):
         words = paragraph.split()
         if not words:
@@ -423,27 +458,33 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_wid
         line = ""
         for word in words:
             candidate = f"{line} {word}" if line else word
-            if font.getlength(candidate) <= max_width:
+            if _fits(candidate, font, max_width):
                 line = candidate
                 continue
             if line:
                 lines.append(line)
-            while font.getlength(word) > max_width:
+            while not full() and not _fits(word, font, max_width):
                 cut = _longest_prefix(word, font, max_width)
                 lines.append(word[:cut])
                 word = word[cut:]
             line = word
+            if full():
+                return lines[: (max_lines or 0) + 1]
         lines.append(line)
+        if full():
+            return lines[: (max_lines or 0) + 1]
     while lines and not lines[-1]:
         lines.pop()
     return lines or [""]
 
 
-def _ellipsize(line: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_width: float) -> str:
+def _ellipsize(line: str, font: Font, max_width: float) -> str:
+    """The line cut where it and "…" fit, found by _fitting_prefix (never one character at a time)."""
     line = line.rstrip()
-    while line and font.getlength(line + "…") > max_width:
-        line = line[:-1].rstrip()
-    return line + "…"
+    keep = _fitting_prefix(line, font, max(0.0, max_width - font.getlength("…")))
+    while keep and font.getlength(line[:keep].rstrip() + "…") > max_width:  # kerning: a step or two
+        keep -= 1
+    return line[:keep].rstrip() + "…"
 
 
 @dataclass(frozen=True)
@@ -473,7 +514,8 @@ def _fit_block(
 
     def layout(size: int) -> _Text:
         font = _font(size)
-        return _Text(font, _wrap(text, font, max_width), _line_height(font, spacing))
+        step = _line_height(font, spacing)
+        return _Text(font, _wrap(text, font, max_width, max(1, max_height // step)), step)
 
     best = layout(max_size)
     if best.height <= max_height:
@@ -500,10 +542,12 @@ def _fit_line(text: str, max_width: int, max_size: int, min_size: int, stroke: i
     """One line: shrink the font until it fits, then cut with "…". A stroke widens it by 2 x stroke."""
     size, room = max(max_size, min_size), max_width - 2 * stroke
     font = _font(size)
-    while size > min_size and font.getlength(text) > room:
+    if not _fits(text, font, room) and not _fits(text, _font(min_size), room):
+        size, font = min_size, _font(min_size)  # too long at any size: cut at the smallest, at once
+    while size > min_size and not _fits(text, font, room):
         size = max(min_size, int(size * 0.9))
         font = _font(size)
-    line = text if font.getlength(text) <= room else _ellipsize(text, font, room)
+    line = text if _fits(text, font, room) else _ellipsize(text, font, room)
     return _Text(font, [line], _line_height(font, 1.2))
 
 

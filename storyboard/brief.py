@@ -24,7 +24,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from storyboard import takes
-from storyboard.animatic import _ellipsize, _font, _line_height, _printable, _wrap
+from storyboard.animatic import _ellipsize, _fits, _font, _line_height, _printable, _wrap
 from storyboard.captions import shot_starts
 from storyboard.catalog import MODELS, PROVIDERS, Offer, offer
 from storyboard.models import Job, JobState, Quote, Storyboard, format_usd, utcnow
@@ -313,11 +313,11 @@ def panel_layout(count: int, aspect: float) -> list[Panel]:
 
 def _line(text: str, font: Font, max_width: int) -> str:
     text = " ".join(_printable(text).split())
-    return text if font.getlength(text) <= max_width else _ellipsize(text, font, max_width)
+    return text if _fits(text, font, max_width) else _ellipsize(text, font, max_width)
 
 
 def _block(text: str, font: Font, max_width: int, max_lines: int) -> list[str]:
-    lines = _wrap(_printable(text), font, max_width)
+    lines = _wrap(_printable(text), font, max_width, max_lines)
     if len(lines) > max_lines:
         lines = lines[:max_lines]
         lines[-1] = _ellipsize(lines[-1], font, max_width)

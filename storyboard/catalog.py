@@ -371,6 +371,11 @@ def offer(provider: ProviderId, model: ModelId) -> Offer:
     return OFFERS[(provider, model)]
 
 
+def first_frame_rules(provider: ProviderId) -> ImageRules:
+    """What a first frame is checked against, uploaded or imported: the provider's image-to-video rules."""
+    return offer(provider, ModelId.TURBO_PRO_I2V).image_rules or TURBO_IMAGE_RULES
+
+
 def offers_for(model: ModelId) -> list[Offer]:
     return [o for (_, m), o in OFFERS.items() if m == model]
 
@@ -395,6 +400,19 @@ def _editor_limits() -> Limits:
 
 EDITOR_LIMITS = _editor_limits()
 DEFAULT_SHOT_SECONDS = 5
+# Names people type (a storyboard's name, a take's title) and a first frame's file name: long enough for
+# any real name, short enough that every page, brief, animatic and file name can show it.
+MAX_NAME_CHARS = 100
+MAX_FILE_NAME_CHARS = 255  # what common file systems allow for one name
+
+# A storyboard file nests about five levels and its numbers have a few digits; an import is parsed with
+# these limits before anything is checked, so a hostile file costs the parser nothing (Python's own
+# parser raises RecursionError near 1,000 levels and refuses integers over 4,300 digits with a traceback).
+MAX_IMPORT_DEPTH = 20
+MAX_IMPORT_NUMBER_CHARS = 40
+# A refused import lists at most this many problems, then how many more there are.
+MAX_IMPORT_PROBLEMS_SHOWN = 5
+
 # "Generate ×N": at most this many takes of one storyboard from one press (each is paid for).
 MAX_TAKES_PER_GENERATE = 4
 # The largest spending cap (US$) accepted: anything above is a typo, not a budget.

@@ -106,3 +106,59 @@ def fit_to_budget(storyboard: Storyboard) -> Storyboard:
         cut = min(over, shots[last].duration - LIMITS.min_shot_seconds)
         shots[last] = shots[last].model_copy(update={"duration": shots[last].duration - cut})
     return _with_shots(storyboard, _top_up(shots))
+
+
+def boundary_range(storyboard: Storyboard, boundary: int) -> tuple[int, int]:
+    """(min, max) seconds from the start of the video where the end of shot `boundary` may sit.
+
+    A boundary between two shots moves time from one to the other: both keep the minimum shot
+    length. The end of the last shot moves time between it and the free seconds: the video stays
+    between its shortest and longest allowed lengths. components/timeline.js applies the same rule
+    (with these limits handed to it) while a boundary is dragged; tests/e2e check they agree.
+    """
+    durations = [s.duration for s in storyboard.shots]
+    start = sum(durations[:boundary])
+    low = start + LIMITS.min_shot_seconds
+    if boundary < len(durations) - 1:
+        high = start + durations[boundary] + durations[boundary + 1] - LIMITS.min_shot_seconds
+    else:
+        low = max(low, LIMITS.min_total_seconds)
+        high = LIMITS.max_total_seconds
+    return low, max(low, high)
+
+
+def move_boundary(storyboard: Storyboard, boundary: int, at: int) -> Storyboard:
+    """Put the end of shot `boundary` at `at` seconds from the start (clamped to `boundary_range`):
+    the next shot gives or takes the difference, or, after the last shot, the free seconds do."""
+    if not 0 <= boundary < len(storyboard.shots):
+        return storyboard
+    low, high = boundary_range(storyboard, boundary)
+    at = max(low, min(int(at), high))
+    shots = list(storyboard.shots)
+    delta = at - sum(s.duration for s in shots[: boundary + 1])
+    if delta == 0:
+        return storyboard
+    shots[boundary] = shots[boundary].model_copy(update={"duration": shots[boundary].duration + delta})
+    if boundary + 1 < len(shots):
+        nxt = shots[boundary + 1]
+        shots[boundary + 1] = nxt.model_copy(update={"duration": nxt.duration - delta})
+    return _with_shots(storyboard, shots)
+
+
+def durations_allowed(durations: list[int]) -> bool:
+    """Whether these shot lengths keep the rules every edit keeps: each shot at least the minimum,
+    the video between its shortest and longest allowed lengths."""
+    return all(int(d) >= LIMITS.min_shot_seconds for d in durations) and (
+        LIMITS.min_total_seconds <= sum(int(d) for d in durations) <= LIMITS.max_total_seconds
+    )
+
+
+def set_durations(storyboard: Storyboard, durations: list[int]) -> Storyboard:
+    """Every shot's length at once (the timeline, on release). A list for another number of shots
+    or one that breaks a rule (a stale page, a hand-made request) changes nothing."""
+    if len(durations) != len(storyboard.shots) or not durations_allowed(durations):
+        return storyboard
+    shots = [
+        s.model_copy(update={"duration": int(d)}) for s, d in zip(storyboard.shots, durations, strict=True)
+    ]
+    return _with_shots(storyboard, shots)

@@ -3,7 +3,9 @@
 The storyboard file is `{"schema": "storyboard-studio/storyboard", "version": 1, "storyboard": {...}}`.
 A first frame cannot travel as a path into this computer's data folder, so its normalised image (at
 most 2048 px on the long side, see media.py) is embedded as base64 next to its details; an import
-checks it (its SHA-256, size and format must match what the file says) and stores it like an upload.
+checks it (its SHA-256, size and format must match what the file says), then checks and stores it exactly
+as an upload (media.check_image). The file is parsed with limits (catalog.py: depth, number length) and a
+refusal lists a handful of problems. Scripts carry user text only as data (see _header).
 A first frame that is missing from the file or damaged is left out, with a sentence saying so: the
 rest of the storyboard is still imported. Anything else wrong refuses the whole import, one sentence
 per problem, before anything is written. An imported storyboard always gets a fresh id, so it never
@@ -25,6 +27,7 @@ import json
 import re
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,9 +36,30 @@ from PIL import Image
 from pydantic import BaseModel, ValidationError
 
 from storyboard import media
-from storyboard.catalog import EDITOR_LIMITS, MODELS, OFFERS, PROVIDERS, TURBO_IMAGE_RULES, offer
+from storyboard.catalog import (
+    EDITOR_LIMITS,
+    MAX_IMPORT_DEPTH,
+    MAX_IMPORT_NUMBER_CHARS,
+    MAX_IMPORT_PROBLEMS_SHOWN,
+    MODELS,
+    OFFERS,
+    PROVIDERS,
+    TURBO_IMAGE_RULES,
+    first_frame_rules,
+    offer,
+)
 from storyboard.compile import compile_request
-from storyboard.models import FirstFrame, ModelId, Options, ProviderId, Shot, Storyboard, format_usd, new_id
+from storyboard.models import (
+    FirstFrame,
+    ModelId,
+    Options,
+    PromptParts,
+    ProviderId,
+    Shot,
+    Storyboard,
+    format_usd,
+    new_id,
+)
 from storyboard.pricing import quote
 from storyboard.settings import BASE_URLS
 from storyboard.validate import validate
@@ -91,11 +115,18 @@ def _stored_image(frame: FirstFrame, data_dir: Path) -> bytes | None:
 
 
 class ImportRefused(Exception):
-    """The file cannot be imported; `problems` holds one plain sentence per problem."""
+    """The file cannot be imported; `problems` holds one plain sentence per problem.
+
+    At most a handful are kept, then one sentence saying how many more: a file with 100,000 unknown
+    fields gets six sentences, not 100,000 (which took a minute and left the tab slow)."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__(" ".join(problems))
-        self.problems = problems
+        shown = problems[:MAX_IMPORT_PROBLEMS_SHOWN]
+        if len(problems) > len(shown):
+            more = len(problems) - len(shown)
+            shown.append(f"…and {more:,} more problem{'s' * (more != 1)} like these.")
+        super().__init__(" ".join(shown))
+        self.problems = shown
 
 
 @dataclass(frozen=True)
@@ -139,7 +170,7 @@ def parse_storyboard(text: str | bytes) -> Imported:
     notes: list[str] = []
     image: media.CheckedImage | None = None
     if raw.get("first_frame") is not None:
-        frame, image, note = _first_frame(raw["first_frame"])
+        frame, image, note = _first_frame(raw["first_frame"], storyboard.provider)
         if note:
             notes.append(note)
         storyboard = storyboard.model_copy(update={"first_frame": frame})
@@ -168,15 +199,7 @@ def _document(text: str | bytes) -> dict[str, Any]:
         raise ImportRefused(
             ["The file is empty: choose a storyboard .json file exported from Storyboard Studio."]
         )
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImportRefused(
-            [
-                f"This is not valid JSON (line {exc.lineno}, column {exc.colno}): the file is damaged or not a "
-                "Storyboard Studio storyboard."
-            ]
-        ) from None
+    document = _parsed(text)
     if not isinstance(document, dict) or "schema" not in document:
         raise ImportRefused(["This file is not a Storyboard Studio storyboard (no 'schema' field)."])
     if document["schema"] != SCHEMA:
@@ -213,6 +236,65 @@ def _document(text: str | bytes) -> dict[str, Any]:
     return document
 
 
+_NOT_OURS = "so it is damaged or not a Storyboard Studio storyboard."
+# A JSON string, escapes included: removed before counting brackets, so a "[" in a prompt is not one.
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+
+
+class _Unparsable(Exception):
+    """What the parser refuses, in one sentence."""
+
+
+def _nesting(text: str) -> int:
+    """How deep the file's arrays and objects nest, counted without parsing it (no recursion)."""
+    brackets = _NOT_BRACKETS.sub("", _JSON_STRING.sub("", text))
+    depth = deepest = 0
+    for opening in brackets.translate(_BRACKET_STEPS).encode("ascii"):
+        depth += 1 if opening == 0x2B else -1  # "+" for [ and {, "-" for ] and }
+        deepest = max(deepest, depth)
+    return deepest
+
+
+_BRACKET_STEPS = str.maketrans({"[": "+", "{": "+", "]": "-", "}": "-"})
+
+
+def _number(convert: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(digits: str) -> Any:
+        if len(digits) > MAX_IMPORT_NUMBER_CHARS:
+            raise _Unparsable(f"This file has a number {len(digits):,} characters long, {_NOT_OURS}")
+        return convert(digits)
+
+    return parse
+
+
+def _no_constant(name: str) -> Any:
+    raise _Unparsable(f"This file has {name}, which JSON does not allow, {_NOT_OURS}")
+
+
+def _parsed(text: str) -> Any:
+    """The file's JSON, parsed within limits (depth, number length) so no file reaches a traceback."""
+    depth = _nesting(text)
+    too_deep = f"This file nests {{}} levels deep, {_NOT_OURS}"
+    if depth > MAX_IMPORT_DEPTH:
+        raise ImportRefused([too_deep.format(f"{depth:,}")])
+    try:
+        return json.loads(
+            text, parse_int=_number(int), parse_float=_number(float), parse_constant=_no_constant
+        )
+    except _Unparsable as exc:
+        raise ImportRefused([str(exc)]) from None
+    except RecursionError:  # not reached after _nesting; kept so no parse can ever show a traceback
+        raise ImportRefused([too_deep.format("too many")]) from None
+    except json.JSONDecodeError as exc:
+        raise ImportRefused(
+            [
+                f"This is not valid JSON (line {exc.lineno}, column {exc.colno}): the file is damaged or not a "
+                "Storyboard Studio storyboard."
+            ]
+        ) from None
+
+
 def _unknown_fields(raw: dict[str, Any]) -> list[str]:
     """Version 1 names every field; an unknown one is a typo or a newer file, never silently dropped."""
     known = set(Storyboard.model_fields)
@@ -229,6 +311,13 @@ def _unknown_fields(raw: dict[str, Any]) -> list[str]:
                 for k in shot
                 if k not in Shot.model_fields
             ]
+            parts = shot.get("parts")
+            if isinstance(parts, dict):
+                problems += [
+                    f"Shot {i}'s prompt helper has a field {_shown(k)} that Storyboard Studio does not know."
+                    for k in parts
+                    if k not in PromptParts.model_fields
+                ]
     options = raw.get("options")
     if isinstance(options, dict):
         problems += [
@@ -267,6 +356,8 @@ def _sentences(exc: ValidationError, raw: dict[str, Any]) -> list[str]:
                 out.append(f"Shot {n}'s prompt must be text.")
             else:
                 out.append(f"Shot {n}'s {name} must be text.")
+        elif head == "name" and error["type"] == "value_error":
+            out.append(str(error["ctx"]["error"]).replace("A name", "The storyboard's name", 1))
         elif head == "name":
             out.append("The storyboard's name must be text.")
         elif head == "model":
@@ -323,10 +414,18 @@ def _limit_problems(storyboard: Storyboard) -> list[str]:
     return problems
 
 
-def _first_frame(raw: Any) -> tuple[FirstFrame | None, media.CheckedImage | None, str | None]:
-    """The embedded first frame, checked; or None and the sentence saying why it was left out."""
+def _first_frame(
+    raw: Any, provider: ProviderId
+) -> tuple[FirstFrame | None, media.CheckedImage | None, str | None]:
+    """The embedded first frame, checked as an upload is; or None and the sentence saying why it was left out.
+
+    The file's details (SHA-256, size, format, pixels) only tell a damaged copy from a good one; the image
+    itself then goes through media.check_image with the rules an upload meets (catalog.first_frame_rules),
+    so its location data is dropped, it is turned upright, and CMYK, 16-bit, animated or polyglot files
+    are normalised (the stored bytes are what the check writes) or refused like an upload."""
     name = raw.get("original_name") if isinstance(raw, dict) else None
-    called = f" ({name})" if isinstance(name, str) and name else ""
+    name = name if isinstance(name, str) else ""
+    called = f" ({_shown(name)[1:-1]})" if name else ""
     damaged = (
         f"The first frame{called} in the file is damaged, so it was left out: add it again in the editor."
     )
@@ -344,32 +443,24 @@ def _first_frame(raw: Any) -> tuple[FirstFrame | None, media.CheckedImage | None
     try:
         data = base64.b64decode(str(raw["image_base64"]), validate=True)
         details = {k: v for k, v in raw.items() if k != "image_base64"}
-        details["path"] = ""
+        details["path"], details["original_name"] = "", ""  # the name is shortened like an upload's
         frame = FirstFrame.model_validate_json(json.dumps(details), strict=True)
         if hashlib.sha256(data).hexdigest() != frame.sha256 or len(data) != frame.size_bytes:
             return None, None, damaged
         with Image.open(io.BytesIO(data)) as im:
             if im.format != frame.format or im.size != (frame.width, frame.height):
                 return None, None, damaged
-            if im.width * im.height > media.MAX_PIXELS:
-                return None, None, damaged
-            im.verify()
     except (binascii.Error, ValueError, ValidationError, OSError, Image.DecompressionBombError, SyntaxError):
         return None, None, damaged
-    checked = media.CheckedImage(
-        data=data,
-        format=frame.format,
-        width=frame.width,
-        height=frame.height,
-        notes=tuple(frame.notes),
-        problem=None,
-        aspect_fixable=False,
-    )
-    return (
-        frame.model_copy(update={"path": media.first_frame_path(frame.sha256, frame.format)}),
-        checked,
-        None,
-    )
+    checked = media.check_image(data, name, first_frame_rules(provider))
+    if not checked.ok:
+        fix = " to crop or pad it" if checked.aspect_fixable else ""
+        return (
+            None,
+            None,
+            f"The first frame{called} was left out: {checked.problem} Add it in the editor{fix}.",
+        )
+    return media.first_frame_details(checked, name), checked, None
 
 
 def _fresh_ids(storyboard: Storyboard) -> Storyboard:
@@ -452,23 +543,26 @@ def _sentinel() -> str:
 
 
 def _header(storyboard: Storyboard, provider: ProviderId, comment: str) -> list[str]:
-    """The lines every script starts with: what it sends, what it costs, what it needs."""
+    """The comment lines every script starts with: what it sends, what it costs, what it needs.
+
+    Only the app's own words: no user text (a name, a file name, a prompt) is ever in a comment, where
+    a `coding:` declaration or a line break Python or the shell reads differently could turn it into
+    code. User text reaches a script only as data: a Python literal, or a quoted heredoc.
+    """
     chosen = offer(provider, storyboard.model)
     label = PROVIDERS[provider].label
     price = quote(storyboard, chosen)
     submit = submit_request(storyboard, provider)
     lines = [
-        f'Storyboard Studio: "{_safe(storyboard.name)}", {MODELS[storyboard.model].label} on {label}.',
+        f"Storyboard Studio: {MODELS[storyboard.model].label} on {label}.",
         "The same request the app sends when you press Generate. Running it starts a paid job: "
         f"{format_usd(price.total)} at the app's prices{'' if price.verified else ' (unverified)'}.",
         f"Needs {submit.key_env} (your {label} API key) in the environment; the key is never in this file.",
         f"{submit.base_env} changes the address (default {submit.default_base}).",
     ]
     if submit.image_field is not None:
-        frame = storyboard.first_frame
-        called = f" ({_safe(frame.original_name)})" if frame and frame.original_name else ""
         lines.append(
-            f"{FIRST_FRAME_URL_ENV}: a public link to the first-frame image{called}. The app uploads it to "
+            f"{FIRST_FRAME_URL_ENV}: a public link to the first-frame image. The app uploads it to "
             f"{label}'s storage first; here you give its link."
         )
     lines += [f"The app would not send this yet: {_safe(p.message)}" for p in validate(storyboard, chosen)]
@@ -477,12 +571,18 @@ def _header(storyboard: Storyboard, provider: ProviderId, comment: str) -> list[
 
 
 def _safe(text: str) -> str:
-    """User text inside a comment line: one line, no control characters (a name cannot end a comment)."""
+    """An app message inside a comment line: printable characters only (no line break of any kind)."""
     return "".join(c if c.isprintable() else " " for c in text)
 
 
 def curl_script(storyboard: Storyboard, provider: ProviderId) -> str:
-    """A bash script that sends the request with curl. The body is a quoted heredoc: nothing in it expands."""
+    """A bash script that sends the request with curl.
+
+    The body reaches curl only through quoted heredocs (`<<'JSON'`): nothing in them expands, and no
+    line of JSON can be the bare delimiter. A first frame's link is printed between two heredocs (JSON
+    allows the line breaks they add between tokens). `--fail-with-body` makes an HTTP error exit non-zero,
+    the provider's answer still printed.
+    """
     submit = submit_request(storyboard, provider)
     sentinel = _sentinel()
     body = dict(submit.body)
@@ -497,7 +597,7 @@ def curl_script(storyboard: Storyboard, provider: ProviderId) -> str:
         lines += [
             f': "${{{FIRST_FRAME_URL_ENV}:?Set {FIRST_FRAME_URL_ENV} to a public link to your first-frame image.}}"',
             f'case "${FIRST_FRAME_URL_ENV}" in',
-            f"  *'\"'* | *'\\'*) echo '{FIRST_FRAME_URL_ENV} must be a plain link, without quotes or backslashes.' >&2; exit 1 ;;",
+            f"  *'\"'* | *'\\'* | *[[:cntrl:]]*) echo '{FIRST_FRAME_URL_ENV} must be a plain link, without quotes, backslashes or line breaks.' >&2; exit 1 ;;",
             "esac",
         ]
     lines += [
@@ -505,7 +605,7 @@ def curl_script(storyboard: Storyboard, provider: ProviderId) -> str:
         "",
     ]
     curl = [
-        'curl --silent --show-error --request POST "${base_url%/}' + submit.path + '"',
+        'curl --silent --show-error --fail-with-body --request POST "${base_url%/}' + submit.path + '"',
         f'  --header "Authorization: {submit.auth_scheme} ${submit.key_env}"',
         "  --header 'Content-Type: application/json'",
         "  --header 'Accept: application/json'",
@@ -517,10 +617,12 @@ def curl_script(storyboard: Storyboard, provider: ProviderId) -> str:
         before, after = text.split(json.dumps(sentinel), 1)
         lines += [
             "{",
-            "  printf '%s' " + _single_quoted(before + '"'),
-            f"  printf '%s' \"${FIRST_FRAME_URL_ENV}\"",
             "  cat <<'JSON'",
-            '"' + after,
+            before,
+            "JSON",
+            f'  printf \'"%s"\' "${FIRST_FRAME_URL_ENV}"',
+            "  cat <<'JSON'",
+            after,
             "JSON",
             "} | " + " \\\n".join(curl),
         ]
@@ -528,15 +630,25 @@ def curl_script(storyboard: Storyboard, provider: ProviderId) -> str:
     return "\n".join(lines)
 
 
-def _single_quoted(text: str) -> str:
-    return "'" + text.replace("'", "'\\''") + "'"
+# The first two lines of every Python export, whatever the storyboard: Python reads a `coding:`
+# declaration only on these two lines, so no later line can change how the file is decoded.
+PYTHON_PREAMBLE = ("#!/usr/bin/env python3", "# -*- coding: utf-8 -*-")
 
 
 def python_script(storyboard: Storyboard, provider: ProviderId) -> str:
-    """A Python script (httpx) that sends the request. Values are Python literals: nothing is evaluated."""
+    """A Python script (httpx) that sends the request.
+
+    Every value is a literal built by `repr`, in the `body` dict or a constant: never in a comment or
+    inside f-string text, so nothing typed in the app is ever evaluated.
+    """
     submit = submit_request(storyboard, provider)
     label = PROVIDERS[provider].label
-    lines = [*_header(storyboard, provider, "#"), "# Run it with Python 3 and httpx (pip install httpx).", ""]
+    lines = [
+        *PYTHON_PREAMBLE,
+        *_header(storyboard, provider, "#"),
+        "# Run it with Python 3 and httpx (pip install httpx).",
+        "",
+    ]
     lines += [
         "import json",
         "import os",
@@ -554,6 +666,8 @@ def python_script(storyboard: Storyboard, provider: ProviderId) -> str:
         "",
         f"API_KEY = need({submit.key_env!r}, {f'your {label} API key'!r})",
         f'BASE_URL = (os.environ.get({submit.base_env!r}) or {submit.default_base!r}).rstrip("/")',
+        f"ENDPOINT = {submit.path!r}",
+        f"AUTH_SCHEME = {submit.auth_scheme!r}",
     ]
     if submit.image_field is not None:
         lines.append(
@@ -562,8 +676,8 @@ def python_script(storyboard: Storyboard, provider: ProviderId) -> str:
     lines += ["", f"body = {_python_literal(submit.body, image_field=submit.image_field)}", ""]
     lines += [
         "response = httpx.post(",
-        f'    f"{{BASE_URL}}{submit.path}",',
-        f'    headers={{"Authorization": f"{submit.auth_scheme} {{API_KEY}}", "Accept": "application/json"}},',
+        "    BASE_URL + ENDPOINT,",
+        '    headers={"Authorization": AUTH_SCHEME + " " + API_KEY, "Accept": "application/json"},',
         "    json=body,",
         "    timeout=60,",
         ")",

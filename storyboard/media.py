@@ -30,6 +30,7 @@ from typing import Literal
 
 from PIL import Image, ImageFilter, ImageOps
 
+from storyboard.catalog import MAX_FILE_NAME_CHARS
 from storyboard.layout import DataDir
 from storyboard.models import FirstFrame, ImageRules
 
@@ -98,6 +99,7 @@ _UPRIGHT = {
     8: Image.Transpose.ROTATE_90,
 }
 _ORIENTATION_TAG = 0x0112
+_WIDE_MODES = {"I;16", "I;16L", "I;16B", "I;16N", "I", "F"}  # more than 8 bits a channel
 _GPS_IFD = 0x8825
 
 
@@ -201,25 +203,41 @@ def first_frame_path(digest: str, image_format: str) -> str:
     return DataDir.image(digest, image_format)
 
 
-def save_first_frame(checked: CheckedImage, data_dir: Path, original_name: str) -> FirstFrame:
-    """Store the normalised bytes content-addressed under data_dir/images; the path is relative."""
+def first_frame_details(checked: CheckedImage, original_name: str) -> FirstFrame:
+    """What the storyboard keeps about a checked image, before (or without) storing it."""
     if not checked.ok or checked.data is None or checked.format is None:
         raise ValueError(f"cannot save an unusable image: {checked.problem or 'no data'}")
     digest = hashlib.sha256(checked.data).hexdigest()
-    relative = first_frame_path(digest, checked.format)
-    target = Path(data_dir) / relative
-    if not (target.is_file() and target.stat().st_size == len(checked.data)):
-        _write_atomic(target, checked.data)
     return FirstFrame(
-        path=relative,
+        path=first_frame_path(digest, checked.format),
         width=checked.width,
         height=checked.height,
         format=checked.format,
         size_bytes=len(checked.data),
         sha256=digest,
-        original_name=original_name,
+        original_name=_short_file_name(original_name),
         notes=list(checked.notes),
     )
+
+
+def save_first_frame(checked: CheckedImage, data_dir: Path, original_name: str) -> FirstFrame:
+    """Store the normalised bytes content-addressed under data_dir/images; the path is relative."""
+    frame = first_frame_details(checked, original_name)
+    assert checked.data is not None
+    target = Path(data_dir) / frame.path
+    if not (target.is_file() and target.stat().st_size == len(checked.data)):
+        _write_atomic(target, checked.data)
+    return frame
+
+
+def _short_file_name(name: str) -> str:
+    """A file name as the model keeps it: one shown to people, so at most the catalog's length; a
+    longer one (no common file system makes one) keeps its start and its extension."""
+    if len(name) <= MAX_FILE_NAME_CHARS:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    tail = f"…{dot}{extension}" if dot and len(extension) <= 10 else "…"
+    return name[: MAX_FILE_NAME_CHARS - len(tail)] + tail
 
 
 class _Refused(Exception):
@@ -327,15 +345,21 @@ def _normalise(
         im.draft("RGB", plan.stored_target)
         _load(im)
     else:
+        # Too small is known from the header (turning upright swaps the sides, never the shorter one).
+        _refuse_if_small(_plan(stored, 1, rules, fix), rules)
         _load(im)  # PNG keeps its eXIf chunk where it likes; read it after decoding
         orientation = _orientation(im)
         plan = _plan(stored, orientation, rules, fix)
-        _refuse_if_small(plan, rules)
     icc = im.info.get("icc_profile")
     if _has_gps(im):
         notes.append("Removed the photo's location (GPS) data.")
 
     try:
+        if im.mode in _WIDE_MODES and im.size != plan.stored_target:
+            # 16- and 32-bit pixels are scaled down in their own mode first: converting the full-size
+            # picture to 8 bits took 11 bytes a pixel (550 MB for a 0.7 MB 16-bit PNG of 49 MP);
+            # now it is the decode (2 or 4 bytes a pixel) and the small picture.
+            im = im.resize(plan.stored_target, Image.Resampling.LANCZOS, reducing_gap=3.0)
         im = _resizable(im, notes)
         if im.size != plan.stored_target:
             im = im.resize(plan.stored_target, Image.Resampling.LANCZOS, reducing_gap=3.0)
@@ -373,8 +397,11 @@ def _normalise(
             f"This image is {_ratio_label(out_ratio)}, outside the allowed {_ratio_label(rules.min_aspect)} to "
             f"{_ratio_label(rules.max_aspect)}. Crop it in an editor and upload it again."
         )
+    unchanged = not notes and problem is None and kind == out_format and im.size == stored
     return CheckedImage(
-        data=_encode(im, out_format),
+        # A file this check could have written itself (an export's own frame, imported again) keeps
+        # its bytes: checking it again changes nothing, and a JPEG loses nothing to re-encoding.
+        data=data if unchanged and _as_we_write_it(data, out_format) else _encode(im, out_format),
         format=out_format,
         width=im.width,
         height=im.height,
@@ -603,6 +630,39 @@ def _encode(im: Image.Image, out_format: OutputFormat) -> bytes:
     else:
         im.save(buffer, "PNG", compress_level=PNG_COMPRESS_LEVEL)
     return buffer.getvalue()
+
+
+_JPEG_OURS = {0xE0, 0xDB, 0xC0, 0xC4, 0xDD}  # APP0 (JFIF), quantisation, baseline frame, Huffman, restart
+
+
+def _as_we_write_it(data: bytes, out_format: OutputFormat) -> bool:
+    """True when the file holds nothing _encode would not write: 8-bit RGB, no metadata, no profile,
+    no comment, no extra frame, nothing after its end (a polyglot's second file lives there)."""
+    if out_format == "PNG":
+        at, chunks = 8, []
+        while at + 8 <= len(data):
+            length, kind = struct.unpack(">I4s", data[at : at + 8])
+            chunks.append((kind, data[at + 8 : at + 8 + length]))
+            at += 12 + length
+            if kind == b"IEND":
+                break
+        header = chunks[0][1] if chunks and chunks[0][0] == b"IHDR" else b""
+        return (
+            at == len(data)
+            and {kind for kind, _ in chunks} <= {b"IHDR", b"IDAT", b"IEND"}
+            and header[8:10] == b"\x08\x02"  # 8 bits, RGB
+        )
+    at = 2
+    while at + 4 <= len(data) and data[at] == 0xFF:
+        marker, length = data[at + 1], struct.unpack(">H", data[at + 2 : at + 4])[0]
+        if marker == 0xDA:  # start of scan: the rest is the picture, ending at EOI
+            return data.endswith(b"\xff\xd9") and data.count(b"\xff\xd9", at) == 1
+        if marker not in _JPEG_OURS or (marker == 0xE0 and data[at + 4 : at + 9] != b"JFIF\x00"):
+            return False
+        if marker == 0xC0 and data[at + 9 : at + 10] != b"\x03":  # three components: colour, not grey
+            return False
+        at += 2 + length
+    return False
 
 
 def _write_atomic(target: Path, data: bytes) -> None:

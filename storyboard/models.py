@@ -7,12 +7,13 @@ lives in `validate.py`, prices in `pricing.py`, request bodies in `compile.py`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 AspectRatio = Literal["16:9", "9:16", "1:1"]
 Resolution = Literal["720p", "1080p"]
@@ -42,7 +43,59 @@ class ProviderId(StrEnum):
     EVOLINK = "evolink"
 
 
-class PromptParts(BaseModel):
+def name_problem(text: str, what: str = "A name") -> str | None:
+    """Why a storyboard's name or a take's title cannot be kept (too long), or None.
+
+    The limit is the catalog's, read here rather than at the top because the catalog imports this module.
+    """
+    from storyboard.catalog import MAX_NAME_CHARS
+
+    if len(text) > MAX_NAME_CHARS:
+        return f"{what} can be at most {MAX_NAME_CHARS} characters (this one has {len(text):,}): shorten it."
+    return None
+
+
+def _name(text: str) -> str:
+    problem = name_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+def _file_name(text: str) -> str:
+    from storyboard.catalog import MAX_FILE_NAME_CHARS
+
+    if len(text) > MAX_FILE_NAME_CHARS:
+        raise ValueError(
+            f"A file name can be at most {MAX_FILE_NAME_CHARS} characters; this one has {len(text):,}."
+        )
+    return text
+
+
+# Text people type that every page, brief and file name shows: limited at the model (catalog.py).
+Name = Annotated[str, AfterValidator(_name)]
+FileName = Annotated[str, AfterValidator(_file_name)]
+
+
+class Edited(BaseModel):
+    """What the user edits: every change is checked, an assignment and a copy alike.
+
+    Pydantic's `model_copy(update=...)` sets fields without checking them, and every edit in the app is
+    such a copy: an unknown provider or `cfg_scale=7` was accepted, saved, and the draft then failed to
+    load. Here a copy with changes is validated like a new model (ValidationError at the edit); nested
+    models already checked are reused as they are, so an edit costs one shallow validation.
+    """
+
+    model_config = ConfigDict(validate_assignment=True)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        copy = super().model_copy(update=update, deep=deep)
+        if not update:
+            return copy
+        return self.model_validate({name: getattr(copy, name) for name in type(self).model_fields})
+
+
+class PromptParts(Edited):
     """The prompt helper's fields for one shot. They compose into its prompt (prompt_parts.py);
     only the prompt is ever sent to a provider."""
 
@@ -53,7 +106,7 @@ class PromptParts(BaseModel):
     style: str = ""
 
 
-class Shot(BaseModel):
+class Shot(Edited):
     """One shot: what happens, and for how many whole seconds."""
 
     id: str = Field(default_factory=new_id)
@@ -62,7 +115,7 @@ class Shot(BaseModel):
     parts: PromptParts | None = None  # None: the helper was never used (and older drafts)
 
 
-class FirstFrame(BaseModel):
+class FirstFrame(Edited):
     """An uploaded first frame after checking and normalising (see media.py).
 
     `path` is relative to the data directory so a moved data dir keeps working.
@@ -74,7 +127,7 @@ class FirstFrame(BaseModel):
     format: Literal["JPEG", "PNG"]
     size_bytes: int
     sha256: str
-    original_name: str = ""
+    original_name: FileName = ""
     notes: list[str] = Field(default_factory=list)
 
     @property
@@ -82,7 +135,7 @@ class FirstFrame(BaseModel):
         return self.width / self.height
 
 
-class FrameFit(BaseModel):
+class FrameFit(Edited):
     """How the first frame is made one format's shape: cropped around a focus point (0..1 of the
     width and height: 0.5, 0.5 is the middle), or padded with blurred or plain bars."""
 
@@ -92,7 +145,7 @@ class FrameFit(BaseModel):
     bars: Bars = "blur"
 
 
-class Options(BaseModel):
+class Options(Edited):
     """Every option any offer has; an offer sends only those it lists in the catalog."""
 
     aspect_ratio: AspectRatio = "16:9"
@@ -103,11 +156,9 @@ class Options(BaseModel):
     shot_type: ShotType = "customize"
 
 
-class Storyboard(BaseModel):
-    model_config = ConfigDict(validate_assignment=True)
-
+class Storyboard(Edited):
     id: str = Field(default_factory=new_id)
-    name: str = "Untitled storyboard"
+    name: Name = "Untitled storyboard"
     shots: list[Shot] = Field(default_factory=lambda: [Shot()])
     model: ModelId = ModelId.TURBO_PRO_T2V
     provider: ProviderId = ProviderId.PREVIEW
@@ -221,7 +272,7 @@ class Job(BaseModel):
     video_path: str | None = None  # relative to the data dir
     poster_path: str | None = None
     duration_seconds: float | None = None
-    title: str = ""  # the user's name for this take ("" shows the storyboard's name)
+    title: Name = ""  # the user's name for this take ("" shows the storyboard's name)
     starred: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -118,3 +118,19 @@ def priced_take(storyboard: Storyboard, **fields: Any) -> Job:
     return Job(
         storyboard=storyboard, provider=storyboard.provider, model=storyboard.model, quote=price, **fields
     )
+
+
+def browser_rates(storyboard: Storyboard, offer: Offer) -> dict[str, Any]:
+    """What the editor's timeline needs to price a storyboard in the browser while a boundary is
+    dragged (components/timeline.js `quoteTotal`): the rate `quote` would use for these options, as
+    an exact decimal string, and the seconds billed on top of a multi-shot video. Dragging changes
+    only the lengths, so these two figures and `quote`'s rule give the same total; tests/e2e check it."""
+    surcharge = (
+        offer.multi_prompt_duration
+        if offer.billing == "duration_plus_shots" and offer.multi_prompt_duration
+        else 0
+    )
+    return {
+        "usd_per_second": str(applicable_rate(storyboard, offer).usd_per_second),
+        "multi_shot_extra_seconds": surcharge,
+    }

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from storyboard.catalog import MAX_NAME_CHARS
 from storyboard.models import Storyboard
 
 MAX_REPAIRS = 50  # each pass drops what one error points at; a draft has far fewer fields
@@ -25,7 +26,11 @@ def salvage(body: str, draft_id: str, name: str) -> tuple[Storyboard, str | None
     except ValueError:
         data = None
     dropped: list[str] = []
+    name = _shortened(name)
     if isinstance(data, dict):
+        if isinstance(data.get("name"), str) and len(data["name"]) > MAX_NAME_CHARS:
+            data["name"] = _shortened(data["name"])  # saved before names had a limit: keep its start
+            dropped.append(f"name, shortened to {MAX_NAME_CHARS} characters")
         for _ in range(MAX_REPAIRS):
             try:
                 sb = Storyboard.model_validate(data)
@@ -48,6 +53,10 @@ def salvage(body: str, draft_id: str, name: str) -> tuple[Storyboard, str | None
     return sb, (
         f"Part of this draft could not be read ({parts}) and was reset: check it before you generate."
     )
+
+
+def _shortened(name: str) -> str:
+    return name[:MAX_NAME_CHARS].rstrip() or "Untitled storyboard"
 
 
 def _drop(data: Any, loc: list[Any]) -> bool:

@@ -13,16 +13,17 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from storyboard.catalog import MAX_NAME_CHARS
 from storyboard.formats import NAMES, order_key
 from storyboard.layout import DataDir
-from storyboard.models import AspectRatio, Job, JobState
+from storyboard.models import AspectRatio, Job, JobState, name_problem
 from storyboard.store import Store
 
 # A take may be deleted only when nothing about it is still open: finished and saved, failed or
 # cancelled. Running takes, and takes that may be paid but are not downloaded (outcome unknown),
 # are kept.
 DELETABLE = (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
-MAX_TITLE_CHARS = 80
+MAX_TITLE_CHARS = MAX_NAME_CHARS  # the input's max_chars; the rule is the model's
 GONE = "This take was deleted meanwhile (in another window); reload the page."
 
 
@@ -89,8 +90,9 @@ def title(job: Job) -> str:
 def rename(store: Store, job_id: str, new_title: str) -> str | None:
     """Give a take its own name ("" goes back to the storyboard's). Returns a refusal, or None."""
     text = " ".join(new_title.split())
-    if len(text) > MAX_TITLE_CHARS:
-        return f"A take's name can be at most {MAX_TITLE_CHARS} characters; shorten it."
+    problem = name_problem(text, "A take's name")
+    if problem:
+        return problem
     try:
         store.update_job(job_id, title=text)
     except KeyError:

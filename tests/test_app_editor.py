@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from app_steps import (
     build,
@@ -18,7 +21,7 @@ from app_steps import (
 from streamlit.testing.v1 import AppTest
 
 from storyboard.catalog import EDITOR_LIMITS, MODELS
-from storyboard.models import ModelId, ProviderId
+from storyboard.models import ModelId, ProviderId, format_usd
 
 
 def test_six_shots_then_add_shot_is_disabled_with_the_reason(app: AppTest) -> None:
@@ -241,3 +244,22 @@ def test_a_second_preview_take_says_it_waits_for_the_first_not_for_a_provider_qu
     run_until(app, lambda: "Waiting for the preview before it to finish…" in progress_texts(), timeout=60)
     run_until(app, lambda: len(app.get("video")) == 2 and not progress_texts(), timeout=120)
     assert not any("provider's queue" in text for text in seen)
+
+
+def _timeline(app: AppTest) -> dict[str, Any]:
+    """What the page hands the timeline component (components/timeline.py): it draws and prices from it."""
+    (element,) = app.get("bidi_component")
+    return json.loads(element.proto.json)
+
+
+def test_the_timeline_gets_the_lengths_the_sliders_show_and_the_chosen_providers_rate(app: AppTest) -> None:
+    build(app, [4, 6])
+    set_duration(app, 1, 3)
+    first, second = shot_ids(app)
+    shown = [app.select_slider(key=f"w:dur:{i}").value for i in (first, second)]
+    assert _timeline(app)["durations"] == shown == [4, 3]
+    app.radio(key="w:provider").set_value(ProviderId.EVOLINK).run()
+    rate = Decimal(_timeline(app)["rates"]["usd_per_second"])
+    assert rate > 0
+    assert generate_button(app).label == f"Generate · {format_usd(rate * 7)}"  # what the timeline shows
+    assert _timeline(app)["minimums"] == [{"seconds": 3, "providers": "WaveSpeedAI and fal.ai"}]

@@ -360,3 +360,44 @@ EditorSession.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 test_any_sequence_of_edits_keeps_the_storyboard_inside_the_budget = EditorSession.TestCase
+
+
+# --- the timeline: boundaries move time between neighbours -------------------------------------
+
+
+def test_a_boundary_between_shots_moves_time_from_one_neighbour_to_the_other() -> None:
+    sb = _sb(5, 5, 3)
+    moved = editing.move_boundary(sb, 0, 7)  # the end of shot 1 from 5 s to 7 s
+    assert _durations(moved) == [7, 3, 3]
+    assert moved.total_seconds == sb.total_seconds
+
+
+def test_a_boundary_stops_where_either_neighbour_would_fall_below_the_shortest_shot() -> None:
+    sb = _sb(5, 5, 3)
+    assert _durations(editing.move_boundary(sb, 0, 14)) == [
+        10 - LIM.min_shot_seconds,
+        LIM.min_shot_seconds,
+        3,
+    ]
+    assert _durations(editing.move_boundary(sb, 0, -3)) == [
+        LIM.min_shot_seconds,
+        10 - LIM.min_shot_seconds,
+        3,
+    ]
+
+
+def test_the_end_of_the_last_shot_trades_with_the_free_seconds_up_to_the_cap() -> None:
+    sb = _sb(5, 5)
+    assert _durations(editing.move_boundary(sb, 1, 12)) == [5, 7]
+    assert _durations(editing.move_boundary(sb, 1, 99)) == [5, LIM.max_total_seconds - 5]
+    lone = _sb(5)
+    assert _durations(editing.move_boundary(lone, 0, 0)) == [LIM.min_total_seconds]
+
+
+def test_set_durations_takes_lengths_inside_the_rules_and_refuses_the_rest() -> None:
+    sb = _sb(5, 5)
+    assert _durations(editing.set_durations(sb, [3, 9])) == [3, 9]
+    assert editing.set_durations(sb, [10, 10]) == sb  # past the cap
+    assert editing.set_durations(sb, [0, 5]) == sb  # a shot shorter than the minimum
+    assert editing.set_durations(sb, [5, 5, 1]) == sb  # another number of shots (a stale page)
+    assert _ids(editing.set_durations(sb, [3, 9])) == _ids(sb)

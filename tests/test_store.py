@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from storyboard.catalog import MAX_NAME_CHARS
 from storyboard.models import Job, JobState, ModelId, ProviderId, Shot, Storyboard
 from storyboard.pricing import priced_take
 from storyboard.store import MIGRATIONS, StorageProblem, Store
@@ -148,7 +149,10 @@ def test_a_full_disk_says_so_and_keeps_what_was_saved(tmp_path: Path) -> None:
     sb = _storyboard()
     store.save_draft(sb)
     store._db.execute("PRAGMA max_page_count = 1")  # the database cannot grow: as on a full disk
-    bigger = sb.model_copy(update={"name": "x" * 50_000})
+    # A long negative prompt, not a name: names are limited at the model (catalog.MAX_NAME_CHARS).
+    bigger = sb.model_copy(
+        update={"options": sb.options.model_copy(update={"negative_prompt": "x" * 50_000})}
+    )
     with pytest.raises(StorageProblem) as problem:
         store.save_draft(bigger)
     assert str(problem.value) == (
@@ -187,6 +191,24 @@ def test_a_draft_that_is_not_json_at_all_opens_by_its_name(tmp_path: Path) -> No
     assert opened.problem is not None and opened.problem.startswith(
         "The draft \u201cTeaser\u201d could not be read"
     )
+
+
+def test_a_draft_named_before_names_had_a_limit_opens_with_its_name_shortened(tmp_path: Path) -> None:
+    store = Store(tmp_path / "studio.db")
+    sb = _storyboard()
+    store.save_draft(sb)
+    long_name = "Spring launch " * 20  # 280 characters, saved by an earlier version
+    body = json.loads(sb.model_dump_json()) | {"name": long_name}
+    with store._tx() as db:
+        db.execute("UPDATE drafts SET name = ?, body = ? WHERE id = ?", (long_name, json.dumps(body), sb.id))
+    opened = store.open_draft(sb.id)
+    assert opened is not None and opened.storyboard.name == long_name[:MAX_NAME_CHARS].rstrip()
+    assert [s.prompt for s in opened.storyboard.shots] == ["a", "b"]
+    assert opened.problem is not None and f"name, shortened to {MAX_NAME_CHARS} characters" in opened.problem
+    with store._tx() as db:
+        db.execute("UPDATE drafts SET body = '{cut short' WHERE id = ?", (sb.id,))
+    cut = store.open_draft(sb.id)  # nothing readable but the name column: that is shortened too
+    assert cut is not None and cut.storyboard.name == long_name[:MAX_NAME_CHARS].rstrip()
 
 
 def test_a_new_database_is_at_the_latest_schema_version(tmp_path: Path) -> None:
