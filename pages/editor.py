@@ -149,7 +149,9 @@ with side_col:
     options_form(sb, chosen)
 
 with shots_col:
-    timeline(sb, chosen, _takes_wanted())
+    # every format is a take at the same price (the aspect ratio does not change it): the timeline's
+    # price is the button's when it counts the takes of every format
+    timeline(sb, chosen, _takes_wanted() * len(formats.chosen_formats(sb)))
     for index in range(len(sb.shots)):
         shot_card(sb, index, chosen)
         _unsaved_note(index)

@@ -5,7 +5,9 @@ ticked format, at the price of all of them."""
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,7 @@ from samples import write_mp4
 from streamlit.testing.v1 import AppTest
 
 from components import runtime
-from storyboard.models import ModelId, ProviderId
+from storyboard.models import ModelId, ProviderId, format_usd
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -136,3 +138,16 @@ def test_two_takes_in_three_formats_are_six_takes_all_shown_as_the_latest(fake: 
     run_until(at, lambda: len(at.get("video")) >= 6, timeout=90)
     assert len(fake.calls("submit")) == 6
     assert any(h.value == "Latest 6 takes" for h in at.subheader)
+
+
+def test_the_timeline_s_price_counts_every_format(fake: FakeWaveSpeed) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    build(at, [5])
+    _tick(at, "9:16", True)
+    _tick(at, "1:1", True)
+    (element,) = at.get("bidi_component")
+    handed = json.loads(element.proto.json)  # what the timeline prices from while dragging
+    rate = Decimal(handed["rates"]["usd_per_second"])
+    assert handed["count"] == 3
+    assert generate_button(at).label == f"Generate 3 takes · {format_usd(rate * 5 * handed['count'])}"
