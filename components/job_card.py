@@ -13,6 +13,7 @@ from components.shot_markers import shot_player
 from components.take_details import details_expander
 from components.text import plain
 from storyboard.catalog import MODELS, PROVIDERS
+from storyboard.formats import take_shape
 from storyboard.models import Job, JobState, format_usd
 
 REFRESH_SECONDS = 1.0
@@ -43,9 +44,11 @@ def _cancel(job_id: str) -> None:
 
 
 def status_line(job: Job) -> str:
+    shape = take_shape(job.storyboard)
     return (
         f"{PROVIDERS[job.provider].label} · {MODELS[job.model].label} · "
         f"{format_usd(job.quote.total)} · {job.storyboard.total_seconds} s"
+        + (f" · {shape.label}" if shape else "")
     )
 
 

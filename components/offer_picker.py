@@ -93,17 +93,7 @@ def model_and_provider(sb: Storyboard, comparisons: list[Comparison]) -> Offer:
 
 def options_form(sb: Storyboard, chosen: Offer) -> None:
     o = sb.options
-    if chosen.has("aspect_ratio"):
-        st.radio(
-            "Aspect ratio",
-            options=list(chosen.aspect_ratios),
-            horizontal=True,
-            key=_bind("w:aspect", o.aspect_ratio),
-            on_change=_set_option,
-            args=("aspect_ratio", "w:aspect"),
-        )
-    elif chosen.takes_image:
-        st.caption("Aspect ratio: taken from the first frame.")
+    # The format (aspect ratio) is chosen in the format row beside Generate (components/formats.py).
     if chosen.has("resolution"):
         st.radio(
             "Resolution",

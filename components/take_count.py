@@ -8,7 +8,7 @@ from decimal import Decimal
 import streamlit as st
 
 from storyboard.catalog import MAX_TAKES_PER_GENERATE
-from storyboard.diff import content_key
+from storyboard.formats import order_key
 from storyboard.models import Job, format_usd
 
 TAKES_KEY = "w:takes"
@@ -33,11 +33,16 @@ def take_count() -> int:
 
 def generate_label(price: Decimal, count: int) -> str:
     """ "Generate · $1.40", "Generate 3 takes · $4.20", "Generate 3 previews · free"."""
+    return takes_label(price * count, count)
+
+
+def takes_label(total: Decimal, count: int) -> str:
+    """The button's words for `count` takes costing `total` together (formats may differ in price)."""
     if count == 1:
-        return "Generate preview · free" if price == 0 else f"Generate · {format_usd(price)}"
-    if price == 0:
+        return "Generate preview · free" if total == 0 else f"Generate · {format_usd(total)}"
+    if total == 0:
         return f"Generate {count} previews · free"
-    return f"Generate {count} takes · {format_usd(price * count)}"
+    return f"Generate {count} takes · {format_usd(total)}"
 
 
 def generate_key(total: Decimal, count: int) -> str:
@@ -52,9 +57,9 @@ def latest_batch(recent: list[Job]) -> list[Job]:
     if not recent:
         return []
     newest = recent[0]
-    key = content_key(newest.storyboard)
+    key = order_key(newest.storyboard)  # every format of one press: one order
     return [
         job
         for job in recent
-        if newest.created_at - job.created_at <= BATCH_WINDOW and content_key(job.storyboard) == key
+        if newest.created_at - job.created_at <= BATCH_WINDOW and order_key(job.storyboard) == key
     ]

@@ -11,6 +11,7 @@ from components.caps import cap_state
 from components.cost_panel import comparison_table, quote_lines
 from components.exports import exports_panel
 from components.first_frame import first_frame_input
+from components.formats import format_row, frame_fits
 from components.job_card import job_card
 from components.menus import close_menu, menu
 from components.offer_picker import model_and_provider, no_key, no_key_sentence, options_form
@@ -31,11 +32,11 @@ from components.runtime import (
     unsaved,
 )
 from components.shot_card import shot_card
-from components.take_count import TAKES_KEY, generate_key, generate_label, latest_batch, take_count
+from components.take_count import TAKES_KEY, generate_key, latest_batch, take_count, takes_label
 from components.templates import templates_menu
 from components.text import plain
 from components.timeline import timeline
-from storyboard import editing
+from storyboard import editing, formats
 from storyboard.catalog import MAX_NAME_CHARS, MAX_TAKES_PER_GENERATE, PROVIDERS, offer
 from storyboard.jobs import GenerateRefused
 from storyboard.models import UNTITLED, Storyboard, format_usd
@@ -138,18 +139,27 @@ def _takes_wanted() -> int:
     return int(st.session_state.get(TAKES_KEY) or 1)
 
 
-def _generate(shown_total: Decimal, shown_count: int) -> None:
-    """The price and count on the button when it was drawn travel with the click: if an option or
-    the count changed in the same instant, the runner (or this check) refuses and nothing is sent."""
+def _order_total(sb: Storyboard, count: int) -> Decimal:
+    """The price of `count` takes in every chosen format: what the Generate button says."""
+    chosen = offer(sb.provider, sb.model)
+    return sum((quote(board, chosen).total for board in formats.format_boards(sb)), Decimal(0)) * count
+
+
+def _generate(shown_total: Decimal, shown_count: int, shown_formats: tuple[str, ...] = ()) -> None:
+    """The price, count and formats on the button when it was drawn travel with the click: if an
+    option, the count or a format changed in the same instant, the runner (or this check) refuses
+    and nothing is sent."""
     st.session_state.pop(GENERATE_ERROR, None)
     try:
         sb = current()
         wanted = _takes_wanted()
-        if wanted != shown_count:
-            total = quote(sb, offer(sb.provider, sb.model)).total * wanted
+        picked = tuple(formats.chosen_formats(sb))
+        if wanted != shown_count or (shown_formats and picked != shown_formats):
+            takes = wanted * len(picked)
             raise GenerateRefused(
-                f"You now chose {wanted} take{'s' * (wanted > 1)} ({format_usd(total)}; the button said "
-                f"{shown_count}), so nothing was sent: press Generate again to go ahead."
+                f"You now chose {takes} take{'s' * (takes > 1)} ({format_usd(_order_total(sb, wanted))}; the "
+                f"button said {shown_count * len(shown_formats or picked)}), so nothing was sent: press "
+                "Generate again to go ahead."
             )
         runtime().runner.generate_takes(
             sb, shown_count, session_clients().get(sb.provider), shown_total=shown_total
@@ -158,7 +168,9 @@ def _generate(shown_total: Decimal, shown_count: int) -> None:
         st.session_state[GENERATE_ERROR] = str(refused)
 
 
-def _generate_help(sb: Storyboard, problems: list[Problem], no_key_here: bool, busy: bool) -> str:
+def _generate_help(
+    sb: Storyboard, problems: list[Problem], fit_problems: list[str], no_key_here: bool, busy: bool
+) -> str:
     """Generate's tooltip: what it does, or, when it is greyed out, why (the first thing to fix)."""
     if busy:
         return "Takes of this storyboard are being made: Generate is back when they finish."
@@ -169,6 +181,8 @@ def _generate_help(sb: Storyboard, problems: list[Problem], no_key_here: bool, b
             if first.missing_prompt and first.shot == 1
             else first.message
         )
+    if fit_problems:
+        return fit_problems[0]
     if no_key_here:
         return no_key_sentence(sb.provider, key_problem(sb.provider))
     return f"Sends this storyboard to {PROVIDERS[sb.provider].label}."
@@ -200,7 +214,9 @@ with side_col:
     options_form(sb, chosen)
 
 with shots_col:
-    timeline(sb, chosen, _takes_wanted())
+    # every format is a take at the same price (the aspect ratio does not change it): the timeline's
+    # price is the button's when it counts the takes of every format
+    timeline(sb, chosen, _takes_wanted() * len(formats.chosen_formats(sb)))
     for index in range(len(sb.shots)):
         shot_card(sb, index, chosen)
         _unsaved_note(index)
@@ -217,11 +233,13 @@ with shots_col:
         st.caption(blocker)
     st.divider()
     first_frame_input(chosen)
+    fit_problems = frame_fits(sb, chosen)
 
 with side_col:
     st.subheader("Cost")
     price = quote(sb, chosen)
     quote_lines(price)
+    st.caption(f"Output: {formats.shapes_label(sb)}", help="The shape and size each take comes back in.")
     brief_buttons(sb, price, key="editor")
     with st.expander("The same storyboard on every provider, cheapest first", expanded=True):
         comparison_table(comparisons)
@@ -233,32 +251,38 @@ with side_col:
         shown = [p for p in problems if not p.missing_prompt]
     for problem in shown:
         st.warning(problem.message, icon="✋")
+    for fit_problem in fit_problems:  # said in full beside the image; Generate waits for a fix
+        st.warning(fit_problem, icon="📐")
     unavailable = generate_blocker(sb.provider)
     if unavailable:
         no_key(sb.provider, key_problem(sb.provider))
 
-    recent_jobs = rt.store.list_jobs(storyboard_id=sb.id, limit=MAX_TAKES_PER_GENERATE)
+    recent_jobs = rt.store.list_jobs(storyboard_id=sb.id, limit=MAX_TAKES_PER_GENERATE * len(formats.FORMATS))
     latest = latest_batch(recent_jobs)
     busy = any(not job.state.finished for job in recent_jobs)
     count = take_count()
+    picked = format_row(sb)
+    takes = count * len(picked)
+    total = _order_total(sb, count)
+    st.markdown(f"**{formats.shapes_label(sb)}**", help="The shape and size each take comes back in.")
     with st.container(key=GENERATE_BAR):  # pinned to the bottom of a phone's screen (components/phone.py)
         st.button(
-            "Generating…" if busy else generate_label(price.total, count),
+            "Generating…" if busy else takes_label(total, takes),
             type="primary",
             on_click=_generate,
-            args=(price.total * count, count),  # what the person sees is what they agree to pay
-            disabled=bool(problems) or unavailable is not None or busy,
+            args=(total, count, tuple(picked)),  # what the person sees is what they agree to pay
+            disabled=bool(problems) or bool(fit_problems) or unavailable is not None or busy,
             width="stretch",
-            key=generate_key(price.total * count, count),
-            help=_generate_help(sb, problems, unavailable is not None, busy),
+            key=generate_key(total, takes),
+            help=_generate_help(sb, problems, fit_problems, unavailable is not None, busy),
         )
         if st.session_state.get(GENERATE_ERROR):  # in the bar: on a phone it is where the eyes are
             st.error(st.session_state[GENERATE_ERROR])
-    cap_state(price, count)
+    cap_state(price, takes)
     exports_panel()
     if latest:
         st.subheader("Latest take" if len(latest) == 1 else f"Latest {len(latest)} takes")
-        if latest[0].storyboard.model_dump(exclude={"name"}) != sb.model_dump(exclude={"name"}):
+        if formats.order_key(latest[0].storyboard) != formats.order_key(sb):
             st.caption("Made from an earlier version of this storyboard.")
         for i, job in enumerate(latest):
             job_card(job, key="latest" if i == 0 else f"latest-{i}")

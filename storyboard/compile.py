@@ -132,7 +132,7 @@ def _preview(storyboard: Storyboard, offer: Offer) -> dict[str, Any]:
     """What the local animatic renders: the storyboard itself, at the chosen size."""
     return {
         "storyboard": storyboard.model_dump(
-            mode="json", exclude={"first_frame": True, "shots": {"__all__": {"parts"}}}
+            mode="json", exclude={"first_frame": True, "sent_frame": True, "formats": True, "frame_fits": True, "shots": {"__all__": {"parts"}}}
         ),
         "resolution": storyboard.options.resolution,
     }

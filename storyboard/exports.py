@@ -83,7 +83,7 @@ PREVIEW_HAS_NO_REQUEST = (
 
 def export_storyboard(storyboard: Storyboard, data_dir: Path) -> str:
     """The storyboard as versioned JSON, its first frame's image embedded (when its file is here)."""
-    body = storyboard.model_dump(mode="json", exclude={"first_frame"})
+    body = storyboard.model_dump(mode="json", exclude={"first_frame", "sent_frame"})
     frame = storyboard.first_frame
     if frame is not None:
         details = frame.model_dump(mode="json", exclude={"path"})
@@ -153,7 +153,7 @@ def parse_storyboard(text: str | bytes) -> Imported:
     document = _document(text)
     raw = document["storyboard"]
     problems = _unknown_fields(raw)
-    fields = {k: v for k, v in raw.items() if k not in ("id", "first_frame")}
+    fields = {k: v for k, v in raw.items() if k not in ("id", "first_frame", "sent_frame")}
     if "shots" not in fields:
         problems.append("The storyboard has no 'shots' list; it needs at least one shot.")
     for i, shot in enumerate(fields.get("shots") or [], 1) if isinstance(fields.get("shots"), list) else ():

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
-from storyboard import messages
+from storyboard import formats, messages
 from storyboard.job_states import UNSENT
 from storyboard.layout import DataDir
 from storyboard.models import Job, JobState, ProviderId, Storyboard
@@ -97,17 +97,25 @@ class JobRunner:
         *,
         shown_total: Decimal | None = None,
     ) -> list[Job]:
-        """Create (or find) `count` takes of this storyboard and start them, each with its own key.
-        While takes of the same storyboard run, pressing again finds those, never more.
-        `shown_total`: the price for all `count` takes the person saw on the button; if the
-        storyboard's price differs now, PriceChanged says the new one and nothing is written or sent."""
-        price = admission.check(storyboard, count, shown_total)
+        """Create (or find) `count` takes of this storyboard in each of its formats and start them,
+        each with its own key. While takes of the same storyboard run, pressing again finds those,
+        never more. `shown_total`: the price for every take the person saw on the button; if the
+        price differs now, PriceChanged says the new one and nothing is written or sent. With a first
+        frame, each format's take sends the frame fitted to that format (saved before any row)."""
         blocker = self.can_generate(storyboard.provider, client)
+        try:
+            per_format = formats.take_storyboards(storyboard, self.data_dir)
+        except formats.FrameUnusable as unusable:
+            raise GenerateRefused(str(unusable)) from None
+        prices = admission.check_formats(per_format, count, shown_total)
         if blocker:
             raise GenerateRefused(blocker)
         with self._admission:  # keys numbered and rows written together (caps: one store transaction)
-            keys = admission.take_keys(self.store, storyboard, count)
-            jobs, created = admission.write_takes(self.store, storyboard, keys, price)
+            orders = [
+                (board, admission.take_keys(self.store, board, count), price)
+                for board, price in zip(per_format, prices, strict=True)
+            ]
+            jobs, created = admission.write_orders(self.store, orders)
         for job_id in created:
             self.start(job_id, client)
         return jobs

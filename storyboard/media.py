@@ -42,6 +42,7 @@ __all__ = [
     "ImageRules",
     "VideoInfo",
     "check_image",
+    "fit_frame",
     "fix_aspect",
     "probe_video",
     "save_first_frame",
@@ -153,6 +154,48 @@ def fix_aspect(
     if mode not in ("crop", "pad"):
         raise ValueError(f"mode must be 'crop' or 'pad', not {mode!r}")
     return _process(data, original_name, rules, mode)
+
+
+def fit_frame(
+    path: Path,
+    original_name: str,
+    rules: ImageRules,
+    ratio: float,
+    mode: Literal["crop", "pad"],
+    focus: tuple[float, float] = (0.5, 0.5),
+    bars: Literal["blur", "plain"] = "blur",
+) -> CheckedImage:
+    """A stored first frame made `ratio` (width / height) wide, then checked like an upload.
+
+    Crop keeps the window of that shape whose centre is nearest `focus` (fractions of the width and
+    height); pad centres the whole picture on blurred or plain (black) bars. The stored file is not
+    changed: the result is new bytes, for the caller to save.
+    """
+    if mode not in ("crop", "pad"):
+        raise ValueError(f"mode must be 'crop' or 'pad', not {mode!r}")
+    with Image.open(path) as opened:
+        opened.load()
+        out_format: OutputFormat = "PNG" if opened.format == "PNG" else "JPEG"
+        im = opened.convert("RGBA" if out_format == "PNG" and "A" in opened.getbands() else "RGB")
+    w, h = im.size
+    if mode == "crop":
+        im, note = _crop_around(im, ratio, focus), f"Cropped to {_ratio_label(ratio)}"
+    else:
+        size = (w, max(1, round(w / ratio))) if w / h > ratio else (max(1, round(h * ratio)), h)
+        im, note = _pad_to_size(im, size, bars), f"Padded to {_ratio_label(ratio)}"
+    checked = check_image(_encode(im, out_format), original_name, rules)
+    return replace(checked, notes=(f"{note} from the uploaded {w}×{h} px image.", *checked.notes))
+
+
+def _crop_around(im: Image.Image, ratio: float, focus: tuple[float, float]) -> Image.Image:
+    w, h = im.size
+    if w / h > ratio:  # too wide: keep full height, slide the window left/right
+        new_w = max(1, min(w, round(h * ratio)))
+        left = min(max(round(focus[0] * w - new_w / 2), 0), w - new_w)
+        return im.crop((left, 0, left + new_w, h))
+    new_h = max(1, min(h, round(w / ratio)))
+    top = min(max(round(focus[1] * h - new_h / 2), 0), h - new_h)
+    return im.crop((0, top, w, top + new_h))
 
 
 def first_frame_path(digest: str, image_format: str) -> str:
@@ -570,6 +613,16 @@ def _pad_to(im: Image.Image, rules: ImageRules, wide: bool) -> Image.Image:
     size = (
         (w, math.ceil(w / rules.max_aspect - 1e-9)) if wide else (math.ceil(h * rules.min_aspect - 1e-9), h)
     )
+    return _pad_to_size(im, size, "blur")
+
+
+def _pad_to_size(im: Image.Image, size: tuple[int, int], bars: Literal["blur", "plain"]) -> Image.Image:
+    """Centre the picture on `size`: a blurred, darkened, stretched copy of itself, or black."""
+    w, h = im.size
+    if bars == "plain":
+        background = Image.new(im.mode, size, (0, 0, 0, 255) if im.mode == "RGBA" else (0, 0, 0))
+        background.paste(im, ((size[0] - w) // 2, (size[1] - h) // 2))
+        return background
     small = ImageOps.fit(im, (max(1, size[0] // 32), max(1, size[1] // 32)), Image.Resampling.BOX)
     small = small.filter(ImageFilter.GaussianBlur(1.5))
     background = small.resize(size, Image.Resampling.BICUBIC).point(lambda v: int(v * 0.8))

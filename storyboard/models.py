@@ -18,6 +18,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 AspectRatio = Literal["16:9", "9:16", "1:1"]
 Resolution = Literal["720p", "1080p"]
 ShotType = Literal["customize", "intelligent"]
+FitMode = Literal["crop", "pad"]  # how a first frame of another shape is made the video's shape
+Bars = Literal["blur", "plain"]  # what fills the sides of a padded first frame
 
 
 def new_id() -> str:
@@ -133,6 +135,16 @@ class FirstFrame(Edited):
         return self.width / self.height
 
 
+class FrameFit(Edited):
+    """How the first frame is made one format's shape: cropped around a focus point (0..1 of the
+    width and height: 0.5, 0.5 is the middle), or padded with blurred or plain bars."""
+
+    mode: FitMode = "crop"
+    focus_x: float = Field(0.5, ge=0.0, le=1.0)
+    focus_y: float = Field(0.5, ge=0.0, le=1.0)
+    bars: Bars = "blur"
+
+
 class Options(Edited):
     """Every option any offer has; an offer sends only those it lists in the catalog."""
 
@@ -154,7 +166,12 @@ class Storyboard(Edited):
     model: ModelId = ModelId.TURBO_PRO_T2V
     provider: ProviderId = ProviderId.PREVIEW
     options: Options = Field(default_factory=Options)
-    first_frame: FirstFrame | None = None
+    first_frame: FirstFrame | None = None  # the upload as the person gave it (checked, never reshaped)
+    # Several formats made by one Generate (a take each); [] means options.aspect_ratio alone.
+    formats: list[AspectRatio] = Field(default_factory=list)
+    frame_fits: dict[AspectRatio, FrameFit] = Field(default_factory=dict)  # per format; absent: centred crop
+    # On a take only: the first frame fitted to the take's format, the image that is sent (formats.py).
+    sent_frame: FirstFrame | None = None
 
     @property
     def total_seconds(self) -> int:

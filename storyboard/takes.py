@@ -2,7 +2,8 @@
 
 Every generation is a take of a storyboard (by the storyboard's id). A version is a distinct
 snapshot a take was made from, the name aside: v1 is the first content generated, v2 the next
-different one, and so on, per storyboard.
+different one, and so on, per storyboard. The formats one Generate made (16:9, 9:16, 1:1) are one
+version: its takes are told apart by their format.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from storyboard.catalog import MAX_NAME_CHARS
-from storyboard.diff import content_key
+from storyboard.formats import NAMES, order_key
 from storyboard.layout import DataDir
-from storyboard.models import Job, JobState, name_problem
+from storyboard.models import AspectRatio, Job, JobState, name_problem
 from storyboard.store import Store
 
 # A take may be deleted only when nothing about it is still open: finished and saved, failed or
@@ -36,17 +37,30 @@ class TakeGroup:
     versions: dict[str, int] = field(default_factory=dict)  # job id -> version number
     numbers: dict[str, int] = field(default_factory=dict)  # job id -> its place among its version's takes
     per_version: dict[int, int] = field(default_factory=dict)  # version -> how many takes it has
+    # (version, format) -> how many takes; a version made in one format has one entry
+    per_format: dict[tuple[int, AspectRatio], int] = field(default_factory=dict)
 
     @property
     def version_count(self) -> int:
         return len(self.per_version)
 
     def label(self, job_id: str) -> str:
-        """'v2', or 'v2 · take 3' when the version has several takes (Generate ×N makes look-alikes)."""
+        """'v2', or 'v2 · take 3' when the version has several takes (Generate ×N makes look-alikes),
+        'v2 · Vertical' (or 'v2 · Vertical · take 2') when it was made in several formats."""
         version = self.versions[job_id]
         if self.per_version[version] == 1:
             return f"v{version}"
-        return f"v{version} · take {self.numbers[job_id]}"
+        formats = {aspect for (v, aspect) in self.per_format if v == version}
+        if len(formats) == 1:
+            return f"v{version} · take {self.numbers[job_id]}"
+        aspect = self._aspects[job_id]
+        if self.per_format[(version, aspect)] == 1:
+            return f"v{version} · {NAMES[aspect]}"
+        return f"v{version} · {NAMES[aspect]} · take {self.numbers[job_id]}"
+
+    @property
+    def _aspects(self) -> dict[str, AspectRatio]:
+        return {job.id: job.storyboard.options.aspect_ratio for job in self.takes}
 
 
 def group_by_storyboard(jobs: Iterable[Job]) -> list[TakeGroup]:
@@ -59,11 +73,13 @@ def group_by_storyboard(jobs: Iterable[Job]) -> list[TakeGroup]:
     for group in groups.values():
         numbers: dict[str, int] = {}
         for job in reversed(group.takes):  # oldest first
-            key = content_key(job.storyboard)
+            key = order_key(job.storyboard)  # every format of one order is one version
             version = numbers.setdefault(key, len(numbers) + 1)
             group.versions[job.id] = version
             group.per_version[version] = group.per_version.get(version, 0) + 1
-            group.numbers[job.id] = group.per_version[version]
+            shape = (version, job.storyboard.options.aspect_ratio)
+            group.per_format[shape] = group.per_format.get(shape, 0) + 1
+            group.numbers[job.id] = group.per_format[shape]
     return list(groups.values())
 
 

@@ -95,14 +95,14 @@ def test_every_provider_is_priced_side_by_side_cheapest_first(app: AppTest) -> N
 def test_options_follow_the_chosen_model_and_provider(app: AppTest) -> None:
     keys = lambda: {w.key for w in app.radio} | {w.key for w in app.toggle} | {w.key for w in app.text_input}  # noqa: E731
     app.radio(key="w:provider").set_value(ProviderId.FAL).run()
-    assert "w:aspect" in keys() and "w:sound" not in keys()
+    assert "w:sound" not in keys()
     app.selectbox(key="w:model").set_value(ModelId.V3_PRO_T2V).run()
     assert {"w:sound", "w:negative", "w:shot-type"} <= keys()
     assert [s.key for s in app.slider] == ["w:cfg"]
     app.radio(key="w:provider").set_value(ProviderId.EVOLINK).run()
     assert "w:resolution" in keys() and app.slider.len == 0  # EvoLink has no cfg_scale
     app.selectbox(key="w:model").set_value(ModelId.TURBO_PRO_I2V).run()
-    assert "w:aspect" not in keys()  # the image decides
+    assert app.checkbox(key="w:format:9:16")  # the format stays choosable on image-to-video
 
 
 def test_sound_raises_the_v3_price_by_half(app: AppTest) -> None:

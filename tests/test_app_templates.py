@@ -53,7 +53,7 @@ def test_opening_a_template_never_overwrites_the_storyboard_being_edited(app: Ap
     _open(app, "social-hook")
     opened = storyboard(app)
     assert opened.id != mine and opened.options.aspect_ratio == "9:16"
-    assert app.radio(key="w:aspect").value == "9:16"
+    assert app.checkbox(key="w:format:9:16").value and not app.checkbox(key="w:format:16:9").value
     # still in Open…, with what I wrote
     assert runtime().store.load_draft(mine).shots[0].prompt == "my own idea, not a template"
     app.button(key=f"w:open:{mine}").click().run()

@@ -499,6 +499,8 @@ def test_a_take_through_the_job_runner_ends_done_with_one_submit(
     checked = media.check_image(_png(), "frame.png", TURBO_IMAGE_RULES)
     frame = media.save_first_frame(checked, tmp_path, "frame.png")
     storyboard = _storyboard(ModelId.TURBO_PRO_I2V, MULTI_SHOTS).model_copy(update={"first_frame": frame})
+    landscape = storyboard.options.model_copy(update={"aspect_ratio": "16:9"})  # the frame's own shape
+    storyboard = storyboard.model_copy(update={"options": landscape})
     client.poll_interval = 0.05
     store = Store(tmp_path / "studio.db")
     runner = JobRunner(store, tmp_path, {ProviderId.EVOLINK: client}, backoff=0.001)

@@ -662,6 +662,8 @@ def test_the_runner_makes_a_take_from_upload_to_mp4(
     storyboard = _storyboard("multi", ModelId.TURBO_PRO_I2V).model_copy(
         update={"first_frame": _first_frame(photo, tmp_path)}
     )
+    square = storyboard.options.model_copy(update={"aspect_ratio": "1:1"})  # the photo's own shape
+    storyboard = storyboard.model_copy(update={"options": square})
     job = runner.wait(runner.generate(storyboard).id, timeout=20)
 
     assert job.state == JobState.DONE, job.message

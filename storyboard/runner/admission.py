@@ -25,16 +25,26 @@ class PriceChanged(GenerateRefused):
 
 def check(storyboard: Storyboard, count: int, shown_total: Decimal | None) -> Quote:
     """The storyboard's quote, or GenerateRefused saying why it cannot be made as asked."""
-    if not 1 <= count <= MAX_TAKES_PER_GENERATE:
+    return check_formats([storyboard], count, shown_total)[0]
+
+
+def check_formats(storyboards: list[Storyboard], count: int, shown_total: Decimal | None) -> list[Quote]:
+    """Each format's quote (one storyboard per format, `count` takes of each), or GenerateRefused:
+    the price of every take together must be the price the person saw."""
+    if not 1 <= count <= MAX_TAKES_PER_GENERATE or not storyboards:
         raise GenerateRefused(messages.take_count())
-    chosen = offer(storyboard.provider, storyboard.model)
-    problems = validate(storyboard, chosen)
-    if problems:
-        raise GenerateRefused(problems[0].message)
-    price = quote(storyboard, chosen)
-    if shown_total is not None and price.total * count != shown_total:
-        raise PriceChanged(messages.price_changed(price.total * count, count, shown_total))
-    return price
+    prices = []
+    for storyboard in storyboards:
+        chosen = offer(storyboard.provider, storyboard.model)
+        problems = validate(storyboard, chosen)
+        if problems:
+            raise GenerateRefused(problems[0].message)
+        prices.append(quote(storyboard, chosen))
+    total = sum((price.total for price in prices), Decimal(0)) * count
+    takes = count * len(storyboards)
+    if shown_total is not None and total != shown_total:
+        raise PriceChanged(messages.price_changed(total, takes, shown_total))
+    return prices
 
 
 def take_keys(store: Store, storyboard: Storyboard, count: int) -> list[str]:
@@ -56,6 +66,14 @@ def take_keys(store: Store, storyboard: Storyboard, count: int) -> list[str]:
 def write_takes(store: Store, storyboard: Storyboard, keys: list[str], price: Quote) -> tuple[list[Job], list[str]]:
     """Write the rows, the caps checked against billable spend in the same transaction (running
     takes are found, not counted again): (every take, the ids of the new ones)."""
+    return write_orders(store, [(storyboard, keys, price)])
+
+
+def write_orders(
+    store: Store, orders: list[tuple[Storyboard, list[str], Quote]]
+) -> tuple[list[Job], list[str]]:
+    """Every format's rows in ONE `create_jobs` transaction, so the caps are checked against all of
+    them together: either every take of the press is written or none is."""
     try:
         made = store.create_jobs(
             [
@@ -67,6 +85,7 @@ def write_takes(store: Store, storyboard: Storyboard, keys: list[str], price: Qu
                     quote=price,
                     message=messages.WAITING_TO_START,
                 )
+                for storyboard, keys, price in orders
                 for key in keys
             ]
         )

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from storyboard import media, messages
+from storyboard import formats, media, messages
 from storyboard.catalog import PROVIDERS, offer
 from storyboard.compile import CompiledRequest, compile_request
 from storyboard.job_states import UNSENT
@@ -84,7 +84,7 @@ class Driver:
         if job.state == JobState.SUBMITTING:
             return self.after_crash_while_sending(job)
         if job.state in UNSENT:
-            frame = job.storyboard.first_frame
+            frame = formats.frame_to_send(job.storyboard)
             needs_upload = offer(job.provider, job.model).takes_image and frame is not None
             if needs_upload and "image_url" not in self.store.details(job.id):
                 return self.upload(job)
@@ -99,7 +99,7 @@ class Driver:
 
     def upload(self, job: Job) -> JobState:
         """Put the first frame on the provider's storage; its link goes to the job's details."""
-        frame = job.storyboard.first_frame
+        frame = formats.frame_to_send(job.storyboard)  # fitted to the take's format: what is sent
         assert frame is not None
         if job.state == JobState.QUEUED:
             moved = self.store.transition(

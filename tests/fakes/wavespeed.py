@@ -10,7 +10,8 @@
   completed over `job_seconds` (each phase answered at least once), or failed, still HTTP 200, with
   `data.error` = `fail_with` [W9]. Completed has `outputs: [<this server>/files/<id>.mp4]`.
 - `GET /files/<id>.mp4`: public result link (no key), serves `video_bytes` as video/mp4 (or
-  `result_page` as text/html, like an expired link's landing page).
+  `result_page` as text/html, like an expired link's landing page); with `videos_by_shape` set, the
+  MP4 of the request's shape (the sent image's for image-to-video, as Kling's, else `aspect_ratio`).
 - `POST /api/v3/media/upload/binary`: multipart `file` -> `{code: 200, data: {type, download_url,
   filename, size}}` [W10]; uploads are served back at public `/media/<name>`.
 - `POST /api/v3/predictions` (history, as WaveSpeed's desktop app calls it [W2]): body `{page,
@@ -33,6 +34,8 @@ from __future__ import annotations
 
 import collections
 import email.policy
+import io
+import math
 import threading
 import time
 import uuid
@@ -41,6 +44,8 @@ from datetime import UTC, datetime
 from email.parser import BytesParser
 from typing import Any
 from urllib.parse import urlparse
+
+from PIL import Image
 
 from fakes.base import FakeServer, Fault, Recorded, Reply
 from storyboard.catalog import OFFERS
@@ -66,6 +71,7 @@ FIELDS = {  # documented request fields [Seed 000][Seed 001][Seed 002]
     },
 }
 MAX_SHOTS = 6  # unconfirmed on WaveSpeed (providers.md §6.1); Kling's own limit
+SHAPES = {"16:9": 16 / 9, "9:16": 9 / 16, "1:1": 1.0}  # what Kling renders
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "image/tiff"}  # [W10]
 
 # Default words per status (the bodies themselves are unconfirmed, see the module docstring).
@@ -122,6 +128,10 @@ class FakeWaveSpeed(FakeServer):
         self.every_phase = True  # answer each phase at least once (tests); False: by the clock only (bench)
         self.fail_with: str | None = None  # jobs created while set end `failed` with this `data.error`
         self.video_bytes = b""  # what /files/<id>.mp4 serves (tests set a real MP4)
+        # When set ("16:9"/"9:16"/"1:1" -> MP4), the result follows the request's shape as Kling's
+        # does: image-to-video takes the shape of the image it was sent (the nearest of the three),
+        # text-to-video its `aspect_ratio`. Unset: every result is `video_bytes`.
+        self.videos_by_shape: dict[str, bytes] = {}
         self.result_page: bytes | None = None  # when set, result links answer this as text/html
         self.jobs: dict[str, Job] = {}
         self.uploads: dict[str, tuple[bytes, str]] = {}
@@ -376,8 +386,20 @@ class FakeWaveSpeed(FakeServer):
             reply.bytes(404, b"Not Found", "text/plain")
         elif self.result_page is not None:
             reply.bytes(200, self.result_page, "text/html; charset=utf-8")
+        elif self.videos_by_shape:
+            assert job is not None
+            reply.bytes(200, self.videos_by_shape[self._shape(job.body)], "video/mp4")
         else:
             reply.bytes(200, self.video_bytes, "video/mp4")
+
+    def _shape(self, body: dict[str, Any]) -> str:
+        """The shape the model would give this request: the sent image's nearest, else aspect_ratio."""
+        image = self.uploads.get(self._media_name(str(body.get("image", ""))))
+        if image is None:
+            return str(body.get("aspect_ratio", "16:9"))
+        with Image.open(io.BytesIO(image[0])) as im:
+            ratio = math.log(im.width / im.height)
+        return min(SHAPES, key=lambda shape: abs(ratio - math.log(SHAPES[shape])))
 
     # ---- media upload -----------------------------------------------------------------------
 
