@@ -49,10 +49,9 @@ def status_line(job: Job) -> str:
     )
 
 
-def job_card(job: Job, key: str = "job", details: bool = True, on_finish: str | None = None) -> None:
+def job_card(job: Job, key: str = "job", details: bool = True) -> None:
     """`job` as the page read it: the card refreshes itself every second while that job runs.
-    `details`: end with the take's Details expander (the Takes page draws its own, under the card).
-    `on_finish`: a session key set to True when the take finishes here (the editor scrolls to it)."""
+    `details`: end with the take's Details expander (the Takes page draws its own, under the card)."""
     job_id = job.id
     running = not job.state.finished
 
@@ -75,8 +74,6 @@ def job_card(job: Job, key: str = "job", details: bool = True, on_finish: str | 
             if details:
                 details_expander(current, key)
         if running and current.state.finished:
-            if on_finish:
-                st.session_state[on_finish] = True
             st.rerun()  # the whole page: re-enables Generate and stops this timer
 
     card()
