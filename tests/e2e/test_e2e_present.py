@@ -43,4 +43,6 @@ def test_a_finished_take_is_presented_full_width_in_view_with_its_shots_under_it
     assert video["w"] >= 0.6 * main["w"], boxes  # across the page, not the side column's 330 px
     assert len(boxes["shots"]) == len(SHOTS)
     for button in boxes["shots"]:  # the shot buttons under it, in the window with it
-        assert video["y"] + video["h"] <= button["y"] and button["y"] + button["h"] <= boxes["viewport"], boxes
+        assert video["y"] + video["h"] <= button["y"] and button["y"] + button["h"] <= boxes["viewport"], (
+            boxes
+        )

@@ -20,7 +20,8 @@ READ_CUES = """v => new Promise((resolve, reject) => {
     const track = [...v.querySelectorAll('track')].find(t => t.label === 'Shots');
     if (!track) { reject(new Error('no Shots <track> in the video')); return; }
     const tt = track.track, mode = tt.mode;
-    const others = [...v.textTracks].filter(t => t !== tt && t.mode === 'showing').map(t => t.label);
+    // any other track shown must be empty (Streamlit's way to start with none): one layer of text
+    const others = [...v.textTracks].filter(t => t !== tt && t.mode === 'showing' && t.cues && t.cues.length).map(t => t.label);
     if (mode === 'disabled') tt.mode = 'hidden';
     const read = () => resolve({
         mode, others, label: track.label, kind: track.kind,
