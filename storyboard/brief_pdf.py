@@ -70,8 +70,17 @@ def _clean(text: str) -> str:
     )
 
 
+@cache
+def _text_font_covers() -> frozenset[int]:
+    """The characters the text font has (read once): a page needing no others loads no fallback."""
+    from fontTools.ttLib import TTFont  # fpdf2's own dependency
+
+    with TTFont(str(TEXT_FONT[0]), lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
 class _Page(FPDF):
-    def __init__(self) -> None:
+    def __init__(self, text_on_page: str) -> None:
         super().__init__(orientation="P", unit=_PT, format=PAGE_SIZE)  # the size says landscape
         self.set_auto_page_break(False)
         self.set_margin(0)
@@ -82,9 +91,12 @@ class _Page(FPDF):
             self.add_font("text", "", TEXT_FONT[0])
             self.add_font("text", "B", TEXT_FONT[1])
             self.family = "text"
-            for number, path in enumerate(fallbacks):
-                self.add_font(f"fallback{number}", "", path)
-            self.set_fallback_fonts([f"fallback{n}" for n in range(len(fallbacks))], exact_match=False)
+            # Parsing the CJK font is most of a page's time (~0.5 s): only when the text needs more
+            # than the text font has.
+            if {ord(c) for c in _clean(text_on_page)} - {10} - _text_font_covers():
+                for number, path in enumerate(fallbacks):
+                    self.add_font(f"fallback{number}", "", path)
+                self.set_fallback_fonts([f"fallback{n}" for n in range(len(fallbacks))], exact_match=False)
 
     def use(self, px: float, colour: tuple[int, int, int], bold: bool = False) -> None:
         """A font `px` layout pixels high, in `colour`."""
@@ -248,7 +260,10 @@ def draw_pdf(
     pictures: Sequence[Image.Image | None],
     made_at: datetime,
 ) -> bytes:
-    pdf = _Page()
+    words = [heading(storyboard, job), subtitle(storyboard, quote, job), footer(made_at, about)]
+    words += [about.provider, about.model, about.cost, about.video, about.first_frame or "", *about.options]
+    words += [*about.cost_lines, *(row.line for row in about.prices), *(s.prompt for s in storyboard.shots)]
+    pdf = _Page("".join(words))
     pdf.set_title(f"Brief: {heading(storyboard, job)}")
     pdf.set_creator("Storyboard Studio")
     pdf.set_creation_date(made_at)
