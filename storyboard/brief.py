@@ -154,7 +154,7 @@ def _video_line(job: Job | None, data_dir: Path | None) -> str:
     where = f"The {take_name(job)}: "
     if link_works(job):
         until = f" (works until {job.link_expires_at:%Y-%m-%d %H:%M} UTC)" if job.link_expires_at else ""
-        return f"{where}{job.remote_url}{until}; {KEPT_HERE} too"
+        return f"{where}{job.remote_url}{until}"
     if data_dir is not None and not (data_dir / job.video_path).exists():
         return f"{where}its MP4 is missing from Storyboard Studio's data folder"
     return f"{where}{KEPT_HERE}"
@@ -517,7 +517,7 @@ def _draw_facts(draw: ImageDraw.ImageDraw, about: Facts) -> None:
             y,
             _INK if row.cheapest else _DIM,
         )
-    _field(draw, "Video", [about.video], right_x, y + 10, column_w, 2)
+    _field(draw, "Video", [about.video], right_x, y + 10, column_w, 3)  # a link is long
 
 
 def _draw_placeholder(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], number: int) -> None:

@@ -204,7 +204,7 @@ def _facts(pdf: _Page, about: Facts) -> None:
         line = pdf.lines(row.line, value_w, 1, 19, bold=row.cheapest)
         y = pdf.write_lines(line, right_x + 150, y, 19, _INK if row.cheapest else _DIM, bold=row.cheapest)
     video_top = y + 10
-    after = _field(pdf, "Video", about.video, right_x, video_top, column_w, 2)
+    after = _field(pdf, "Video", about.video, right_x, video_top, column_w, 3)  # a link is long
     if about.link:  # the provider's link, clickable where it is written
         pdf.link(right_x + 150, video_top, value_w, after - video_top, about.link)
 
