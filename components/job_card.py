@@ -16,9 +16,10 @@ from storyboard.catalog import MODELS, PROVIDERS
 from storyboard.models import Job, JobState, ProviderId, format_usd
 
 REFRESH_SECONDS = 1.0
-# A free Preview render takes seconds, not minutes: looked at twice as often, its video is on the
-# page ~0.25 s sooner on average (bench.preview_e2e); a fragment run is a store read and a few elements.
-FREE_REFRESH_SECONDS = 0.5
+# A free Preview render takes seconds, not minutes: a 1 s look added ~1 s (half a look, a rerun, the
+# load) to a 720p animatic that renders in ~1.2 s. Looked at every 0.25 s (the Preview client's own
+# poll), the video is on the page ~0.75 s sooner (bench.preview_e2e); a look is a store read.
+FREE_REFRESH_SECONDS = 0.25
 
 
 def player(job: Job, key: str) -> None:
