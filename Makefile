@@ -42,6 +42,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.editor_rerun
 	$(BIN)/python -m bench.takes_page
 	$(BIN)/python -m bench.preview_render
+	PYTHONPATH=tests $(BIN)/python -m bench.preview_e2e
 	$(BIN)/python -m bench.image_check
 	$(BIN)/python -m bench.download_memory
 	$(BIN)/python -m bench.hosted_latency

@@ -14,7 +14,7 @@ from typing import Literal
 import streamlit as st
 
 from components.runtime import runtime
-from storyboard.brief import brief_pdf, brief_png, file_stem, take_of
+from storyboard.brief import brief_pdf, brief_png, file_stem, latest_take, take_of
 from storyboard.models import Job, Quote, Storyboard
 from storyboard.store import Store
 
@@ -27,9 +27,12 @@ _FORMATS: tuple[Format, Format] = ("png", "pdf")
 def _render(
     fmt: Format, storyboard: Storyboard, quote: Quote, job: Job | None, store: Store | None, data_dir: Path
 ) -> bytes:
+    pictures_from = None
     if job is None and store is not None:  # the editor: the newest take of exactly this storyboard, if any
-        job = take_of(storyboard, store.list_jobs(storyboard_id=storyboard.id, limit=20))
-    return _RENDER[fmt](storyboard, quote, job=job, data_dir=data_dir)
+        recent = store.list_jobs(storyboard_id=storyboard.id, limit=20)
+        job = take_of(storyboard, recent)
+        pictures_from = None if job else latest_take(recent)  # edited since: its pictures, not grey boxes
+    return _RENDER[fmt](storyboard, quote, job=job, data_dir=data_dir, pictures_from=pictures_from)
 
 
 def brief_data(

@@ -14,9 +14,13 @@ from components.take_details import details_expander
 from components.text import plain
 from storyboard.catalog import MODELS, PROVIDERS
 from storyboard.formats import take_shape
-from storyboard.models import Job, JobState, format_usd
+from storyboard.models import Job, JobState, ProviderId, format_usd
 
 REFRESH_SECONDS = 1.0
+# A free Preview render takes seconds, not minutes: a 1 s look added ~1 s (half a look, a rerun, the
+# load) to a 720p animatic that renders in ~1.2 s. Looked at every 0.25 s (the Preview client's own
+# poll), the video is on the page ~0.75 s sooner (bench.preview_e2e); a look is a store read.
+FREE_REFRESH_SECONDS = 0.25
 
 
 def player(job: Job, key: str) -> None:
@@ -58,7 +62,11 @@ def job_card(job: Job, key: str = "job", details: bool = True) -> None:
     job_id = job.id
     running = not job.state.finished
 
-    @st.fragment(run_every=REFRESH_SECONDS if running else None)
+    every = (
+        (FREE_REFRESH_SECONDS if job.provider == ProviderId.PREVIEW else REFRESH_SECONDS) if running else None
+    )
+
+    @st.fragment(run_every=every)
     def card() -> None:
         current = runtime().store.get_job(job_id)
         if current is None:

@@ -1,6 +1,8 @@
 """A finished take's video with its shots marked: a caption per shot, and buttons that jump to each.
 
 The captions are a WebVTT track built from the take's storyboard snapshot (storyboard/captions.py).
+One layer of text at a time: a Preview animatic draws each shot's title and prompt in its own
+pictures, so on an animatic the track is there (the player's captions menu) but off by default.
 A "Shot n" button reruns the player with `start_time` at that shot's start, and autoplay on; the
 shot chosen is kept per take in the session, so a rerun of the page keeps the player where it was.
 """
@@ -8,16 +10,25 @@ shot chosen is kept per take in the session, so a rerun of the page keeps the pl
 from __future__ import annotations
 
 import math
+from io import BytesIO
 from pathlib import Path
 
 import streamlit as st
 
 from components.text import plain
 from storyboard.captions import short_prompt, shot_starts, webvtt
-from storyboard.models import Job
+from storyboard.models import Job, ProviderId
 
 CHOSEN = "shot_marker:"  # + take id: (shot number, clicks), the shot last jumped to in that take
 TRACK_LABEL = "Shots"
+
+
+def subtitles(job: Job) -> dict[str, str | Path | bytes | BytesIO]:
+    """The caption track naming each shot; off by default on an animatic, which names it itself."""
+    track = webvtt(job.storyboard).encode()  # bytes: never mistaken for a file path
+    if job.provider == ProviderId.PREVIEW:
+        return {"Off": "", TRACK_LABEL: track}  # Streamlit: an empty first track shows none by default
+    return {TRACK_LABEL: track}
 
 
 def chosen_key(job_id: str) -> str:
@@ -45,7 +56,7 @@ def shot_player(job: Job, path: Path, key: str) -> None:
         str(path),
         start_time=starts[number - 1] if number else 0,
         end_time=end if number else None,
-        subtitles={TRACK_LABEL: webvtt(sb).encode()},  # bytes: never mistaken for a file path
+        subtitles=subtitles(job),
         autoplay=number is not None,  # only after a click: a page never starts playing by itself
     )
     if len(sb.shots) < 2:

@@ -14,9 +14,8 @@ from __future__ import annotations
 import streamlit as st
 
 from components.runtime import runtime
-from components.shot_markers import TRACK_LABEL
+from components.shot_markers import subtitles
 from components.text import plain
-from storyboard.captions import webvtt
 from storyboard.catalog import PROVIDERS
 from storyboard.diff import changes
 from storyboard.models import Job, JobState, format_usd
@@ -73,9 +72,12 @@ def comparison(group: TakeGroup, chosen: list[Job]) -> None:
         heading.iframe(
             _SYNC_JS % {"box": f'"{key}"'}, width=1, height=1, tab_index=-1, alt="Keeps the videos in step"
         )
+        # the words in one row, the videos in the next: every video starts at the same height
         for column, job in zip(st.columns(len(chosen)), chosen, strict=True):
             with column:
-                st.markdown(f"**{plain(title(job))}** · {group.label(job.id)}" + (" ★" if job.starred else ""))
+                st.markdown(
+                    f"**{plain(title(job))}** · {group.label(job.id)}" + (" ★" if job.starred else "")
+                )
                 st.caption(
                     f"{cost_words(job)} · {PROVIDERS[job.provider].label} · {job.storyboard.total_seconds} s · "
                     f"{job.created_at:%d %b %H:%M}"
@@ -85,11 +87,13 @@ def comparison(group: TakeGroup, chosen: list[Job]) -> None:
                 else:
                     said = changes(first.storyboard, job.storyboard)
                     if said:
-                        st.markdown("\n".join(f"- {line}" for line in said))
+                        st.markdown("\n".join(f"- {plain(line)}" for line in said))
                     else:
                         st.caption(f"Same storyboard as {plain(title(first))}: another take of it.")
+        for column, job in zip(st.columns(len(chosen), vertical_alignment="top"), chosen, strict=True):
+            with column:
                 path = data_dir / job.video_path if job.video_path else None
                 if job.state == JobState.DONE and path is not None and path.exists():
-                    st.video(str(path), subtitles={TRACK_LABEL: webvtt(job.storyboard).encode()})
+                    st.video(str(path), subtitles=subtitles(job))
                 else:
                     st.caption(plain(job.message or f"No video: {job.state.value}."))

@@ -12,10 +12,10 @@ from components.cost_panel import comparison_table, quote_lines
 from components.exports import exports_panel
 from components.first_frame import first_frame_input
 from components.formats import format_row, frame_fits
-from components.job_card import job_card
 from components.menus import close_menu, menu
 from components.offer_picker import model_and_provider, no_key, no_key_sentence, options_form
 from components.phone import GENERATE_BAR
+from components.present import present
 from components.runtime import (
     DRAFT_PROBLEM,
     GENERATE_ERROR,
@@ -281,8 +281,7 @@ with side_col:
     cap_state(price, takes)
     exports_panel()
     if latest:
-        st.subheader("Latest take" if len(latest) == 1 else f"Latest {len(latest)} takes")
-        if formats.order_key(latest[0].storyboard) != formats.order_key(sb):
-            st.caption("Made from an earlier version of this storyboard.")
-        for i, job in enumerate(latest):
-            job_card(job, key="latest" if i == 0 else f"latest-{i}")
+        st.caption("Your latest take: its progress and its video are below, full width (Present).")
+
+if latest:  # under both columns: the take as large as the page allows, shot buttons under it
+    present(latest, formats.order_key(latest[0].storyboard) != formats.order_key(sb))

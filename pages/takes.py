@@ -62,6 +62,14 @@ def _poster(job: Job, data_dir: Path) -> str | None:
         return None
 
 
+PROMPT_CHARS = 140  # of each shot's prompt on a take's card (the full text is in the editor)
+
+
+def _cut(prompt: str) -> str:
+    text = " ".join(prompt.split()) or "(no prompt)"
+    return text if len(text) <= PROMPT_CHARS else text[: PROMPT_CHARS - 1].rstrip() + "…"
+
+
 def _take(job: Job, label: str, data_dir: Path) -> None:
     with st.container(border=True, key=f"take-{job.id}"):
         poster, about = st.columns([1, 4], vertical_alignment="center")
@@ -73,8 +81,11 @@ def _take(job: Job, label: str, data_dir: Path) -> None:
         star = " · ★" if job.starred else ""
         about.markdown(f"**{plain(title(job))}** · {label} · {job.state.value}{star}")
         shots = job.storyboard.shots
-        first = " ".join(shots[0].prompt.split()) or "(no prompt)"
-        about.caption(f"{len(shots)} shot{'s' * (len(shots) > 1)}: {plain(first[:90])}{'…' * (len(first) > 90)}")
+        about.caption(  # every shot's prompt, one line each: a take is told apart by any of them
+            "  \n".join(
+                f"{n} · {shot.duration} s · {plain(_cut(shot.prompt))}" for n, shot in enumerate(shots, 1)
+            )
+        )
         about.caption(f"{status_line(job)} · {job.created_at:%Y-%m-%d %H:%M} UTC")
         link = provider_link(job)
         if link:

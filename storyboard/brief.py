@@ -1,13 +1,17 @@
 """A one-page brief for approval: the storyboard as an A4 landscape contact sheet (PNG or PDF).
 
-One panel per shot, in reading order: its picture (the take's video at the shot's start, else the
-first frame for shot 1, else a neutral placeholder with the shot number), its length and time range,
-and its prompt (wrapped, cut with "…" when too long). Above the panels: the storyboard's name, the
-provider, the model, the options that offer sends, the cost, and where the video is.
+One panel per shot, in reading order: its picture (the take's video at the shot's start; for a
+draft, the first frame for shot 1 and the latest take of the storyboard at each shot's start, else a
+neutral placeholder with the shot number), its length and time range, and its prompt (wrapped, cut
+with "…" when too long). Above the panels: the storyboard's name, the provider, the model, the
+options that offer sends, the price on the chosen provider and on every paid provider (cheapest
+marked, so a Preview draft still shows what it will cost), and where the video is: the take by name
+and the provider's link while it works, else "kept in Storyboard Studio", never a path on the server.
 
-The page is drawn once with Pillow at 150 dpi (1754 x 1240 px) in Pillow's bundled font, as the
-animatic's captions are: no system fonts needed. A PDF is the same picture on one A4 page.
-Nothing here reads a key: the brief is made from the storyboard, its quote and the take only.
+The PNG is drawn with Pillow at 150 dpi (1754 x 1240 px) in Pillow's bundled font, as the animatic's
+captions are. The PDF (storyboard/brief_pdf.py) is the same layout drawn as real text and vector
+shapes, so it can be searched and copied. Nothing here reads a key: the brief is made from the
+storyboard, its quote and the take only.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from storyboard.animatic import _ellipsize, _fits, _font, _line_height, _printab
 from storyboard.captions import shot_starts
 from storyboard.catalog import MODELS, PROVIDERS, Offer, offer
 from storyboard.models import Job, JobState, Quote, Storyboard, format_usd, utcnow
+from storyboard.pricing import compare
 
 __all__ = [
     "DPI",
@@ -61,7 +66,7 @@ _LETTERBOX = (30, 31, 36)
 
 _MARGIN = 60
 _GAP = 28
-_PANELS_TOP = 400
+_PANELS_TOP = 470  # under the facts box, which lists every provider's price
 _PANELS_BOTTOM = PAGE_SIZE[1] - 78
 _PAD = 16
 
@@ -120,13 +125,74 @@ def take_of(storyboard: Storyboard, jobs: Sequence[Job]) -> Job | None:
     return max(done, key=lambda j: j.created_at, default=None)
 
 
+KEPT_HERE = "the MP4 is kept in Storyboard Studio"
+
+
+def latest_take(jobs: Sequence[Job]) -> Job | None:
+    """The newest finished take with a video (any version of the storyboard): a draft's pictures."""
+    done = [j for j in jobs if j.state == JobState.DONE and j.video_path]
+    return max(done, key=lambda j: j.created_at, default=None)
+
+
+def link_works(job: Job, now: datetime | None = None) -> bool:
+    """The provider's link, while it works: EvoLink says until when; WaveSpeed and fal.ai do not."""
+    if not job.remote_url:
+        return False
+    return job.link_expires_at is None or job.link_expires_at > (now or utcnow())
+
+
+def take_name(job: Job) -> str:
+    """How the brief names a take: its own name, or the storyboard's and when it was made."""
+    when = f"{job.created_at:%Y-%m-%d %H:%M} UTC"
+    return f"take “{job.title}” ({when})" if job.title else f"take of {when}"
+
+
 def _video_line(job: Job | None, data_dir: Path | None) -> str:
+    """Where the video is, for a person: never a path on the server (nobody reading the brief has it)."""
     if job is None or not job.video_path:
         return _NO_VIDEO.get(job.state, _NOT_YET) if job is not None else _NOT_YET
-    if data_dir is None:
-        return job.video_path
-    path = data_dir / job.video_path
-    return str(path) if path.exists() else f"{path} (missing from the data folder)"
+    where = f"The {take_name(job)}: "
+    if link_works(job):
+        until = f" (works until {job.link_expires_at:%Y-%m-%d %H:%M} UTC)" if job.link_expires_at else ""
+        return f"{where}{job.remote_url}{until}"
+    if data_dir is not None and not (data_dir / job.video_path).exists():
+        return f"{where}its MP4 is missing from Storyboard Studio's data folder"
+    return f"{where}{KEPT_HERE}"
+
+
+@dataclass(frozen=True)
+class Price:
+    """One provider's row of the comparison: its price, or why it can't take the storyboard."""
+
+    provider: str
+    price: str  # "$2.10", or "can't take this: <reason>"
+    cheapest: bool = False
+    chosen: bool = False
+
+    @property
+    def line(self) -> str:
+        marks = [m for m, on in (("cheapest", self.cheapest), ("chosen", self.chosen)) if on]
+        return f"{self.provider}: {self.price}" + (f" ({', '.join(marks)})" if marks else "")
+
+
+def prices(storyboard: Storyboard) -> list[Price]:
+    """The storyboard on every paid provider for its model, usable ones cheapest first, the cheapest
+    marked: even when the editor is on Preview, an approval sheet says what it will cost to make."""
+    rows = compare(storyboard)
+    cheapest = next((r.provider for r in rows if r.available), None)
+    return [
+        Price(
+            provider=PROVIDERS[r.provider].label,
+            price=(
+                format_usd(r.quote.total) + ("" if r.quote.verified else " (unverified)")
+                if r.available
+                else f"can't take this: {r.problems[0].message}"
+            ),
+            cheapest=r.provider == cheapest,
+            chosen=r.provider == storyboard.provider,
+        )
+        for r in rows
+    ]
 
 
 def _cost_lines(quote: Quote) -> list[str]:
@@ -152,10 +218,17 @@ class Facts:
     cost: str
     cost_lines: list[str]
     video: str
+    link: str | None  # the provider's link to the video, while it works
+    prices: list[Price]  # every paid provider
+    pictures: str | None  # where a draft's pictures come from, when from a take of an earlier version
 
 
 def facts(
-    storyboard: Storyboard, quote: Quote, job: Job | None = None, data_dir: Path | None = None
+    storyboard: Storyboard,
+    quote: Quote,
+    job: Job | None = None,
+    data_dir: Path | None = None,
+    pictures_from: Job | None = None,
 ) -> Facts:
     chosen = offer(storyboard.provider, storyboard.model)
     frame = storyboard.first_frame
@@ -170,6 +243,13 @@ def facts(
         cost=f"{format_usd(quote.total)}{'' if quote.verified else ' (unverified)'}",
         cost_lines=_cost_lines(quote),
         video=_video_line(job, data_dir),
+        link=job.remote_url if job is not None and job.video_path and link_works(job) else None,
+        prices=prices(storyboard),
+        pictures=(
+            f"Pictures from the {PROVIDERS[pictures_from.provider].label} {take_name(pictures_from)}"
+            if job is None and pictures_from is not None
+            else None
+        ),
     )
 
 
@@ -240,13 +320,22 @@ def _picture_box(count: int, aspect: float) -> tuple[int, int]:
     return right - left, bottom - top
 
 
+def _take_starts(storyboard: Storyboard, take: Job) -> list[float]:
+    """Where each of the draft's shots is in an earlier take: the take's own shot starts, as far as it
+    has shots (a shot added since shows the take's end, its last picture, rather than a grey box)."""
+    starts = shot_starts(take.storyboard)
+    end = max(0.0, take.storyboard.total_seconds - 0.05)
+    return [float(starts[i]) if i < len(starts) else end for i in range(len(storyboard.shots))]
+
+
 def _pictures(
-    storyboard: Storyboard, job: Job | None, data_dir: Path | None
+    storyboard: Storyboard, job: Job | None, data_dir: Path | None, pictures_from: Job | None = None
 ) -> tuple[float, list[Image.Image | None]]:
     """The shape of the pictures and one picture (None: a placeholder) per shot.
 
-    A take's video decides both; else the first frame (image to video) shows in shot 1 and sets the
-    shape; else the storyboard's aspect ratio does. What can't be read becomes a placeholder.
+    A take's video decides both. A draft: the first frame (image to video) shows in shot 1 and sets
+    the shape; the other shots (all of them without a first frame) show the latest take of the
+    storyboard (`pictures_from`) at that shot. What can't be read becomes a placeholder.
     """
     count = len(storyboard.shots)
     if data_dir is not None and job is not None and job.video_path and (data_dir / job.video_path).exists():
@@ -259,12 +348,23 @@ def _pictures(
     pictures: list[Image.Image | None] = [None] * count
     frame = storyboard.first_frame  # only an image-to-video model starts from it
     if frame is not None and MODELS[storyboard.model].takes_image:
-        if data_dir is not None and (data_dir / frame.path).exists():
-            with contextlib.suppress(Exception):  # unreadable: a placeholder
-                pictures[0] = _still(data_dir / frame.path, _picture_box(count, frame.aspect))
-        return frame.aspect, pictures
-    w, h = (int(x) for x in storyboard.options.aspect_ratio.split(":"))
-    return w / h, pictures
+        aspect = frame.aspect
+    else:
+        frame = None
+        w, h = (int(x) for x in storyboard.options.aspect_ratio.split(":"))
+        aspect = w / h
+    source = pictures_from if job is None else None
+    if data_dir is not None and source is not None and source.video_path:
+        video = data_dir / source.video_path
+        if video.exists():
+            with contextlib.suppress(Exception):  # a damaged video: placeholders
+                pictures = _video_frames(
+                    video, _take_starts(storyboard, source), lambda _: _picture_box(count, aspect)
+                )[1]
+    if frame is not None and data_dir is not None and (data_dir / frame.path).exists():
+        with contextlib.suppress(Exception):  # unreadable: what the take showed, or a placeholder
+            pictures[0] = _still(data_dir / frame.path, _picture_box(count, aspect))
+    return aspect, pictures
 
 
 # --- layout ---------------------------------------------------------------------------------------
@@ -349,6 +449,27 @@ def _field(
     return _draw_lines(draw, wrapped, value_font, x + label_w, y, _INK) + 6
 
 
+def subtitle(storyboard: Storyboard, quote: Quote, job: Job | None) -> str:
+    """The line under the title: shots, length, price and when (the PNG and the PDF say the same)."""
+    shots = len(storyboard.shots)
+    made = job.created_at if job is not None else utcnow()
+    if job is None:
+        what = f"{made:%Y-%m-%d %H:%M} UTC"
+    elif job.title:
+        what = f"take of “{storyboard.name}” made {made:%Y-%m-%d %H:%M} UTC"
+    else:
+        what = f"take made {made:%Y-%m-%d %H:%M} UTC"
+    return (
+        f"Brief for approval · {shots} shot{'s' * (shots != 1)} · {storyboard.total_seconds} s · "
+        f"{format_usd(quote.total)} · {what}"
+    )
+
+
+def footer(made_at: datetime, about: Facts) -> str:
+    text = f"Storyboard Studio · brief made {made_at:%Y-%m-%d %H:%M} UTC"
+    return f"{text} · {about.pictures}" if about.pictures else text
+
+
 def _draw_header(draw: ImageDraw.ImageDraw, storyboard: Storyboard, quote: Quote, job: Job | None) -> None:
     width = PAGE_SIZE[0] - 2 * _MARGIN
     title = _font(46)
@@ -360,19 +481,8 @@ def _draw_header(draw: ImageDraw.ImageDraw, storyboard: Storyboard, quote: Quote
         stroke_width=1,
         stroke_fill=_INK,
     )
-    shots = len(storyboard.shots)
-    made = job.created_at if job is not None else utcnow()
-    if job is None:
-        what = f"{made:%Y-%m-%d %H:%M} UTC"
-    elif job.title:
-        what = f"take of “{storyboard.name}” made {made:%Y-%m-%d %H:%M} UTC"
-    else:
-        what = f"take made {made:%Y-%m-%d %H:%M} UTC"
-    subtitle = (
-        f"Brief for approval · {shots} shot{'s' * (shots != 1)} · {storyboard.total_seconds} s · "
-        f"{format_usd(quote.total)} · {what}"
-    )
-    draw.text((_MARGIN, 110), _line(subtitle, _font(24), width), font=_font(24), fill=_DIM)
+    text = subtitle(storyboard, quote, job)
+    draw.text((_MARGIN, 110), _line(text, _font(24), width), font=_font(24), fill=_DIM)
 
 
 def _draw_facts(draw: ImageDraw.ImageDraw, about: Facts) -> None:
@@ -396,7 +506,18 @@ def _draw_facts(draw: ImageDraw.ImageDraw, about: Facts) -> None:
     detail = _font(19)
     for text in about.cost_lines:
         y = _draw_lines(draw, _block(text, detail, column_w - 150, 2), detail, right_x + 150, y, _DIM)
-    _field(draw, "Video", [about.video], right_x, y + 10, column_w, 2)
+    y += 8
+    draw.text((right_x, y + 3), "PROVIDERS", font=_font(17), fill=_DIM)
+    for row in about.prices:
+        y = _draw_lines(
+            draw,
+            [_line(row.line, detail, column_w - 150)],
+            detail,
+            right_x + 150,
+            y,
+            _INK if row.cheapest else _DIM,
+        )
+    _field(draw, "Video", [about.video], right_x, y + 10, column_w, 3)  # a link is long
 
 
 def _draw_placeholder(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], number: int) -> None:
@@ -449,9 +570,10 @@ def _draw_panel(
         draw.text((tx0, ty0), "(no prompt yet)", font=font, fill=_DIM)
 
 
-def _draw_footer(draw: ImageDraw.ImageDraw, made_at: datetime) -> None:
-    text = f"Storyboard Studio · brief made {made_at:%Y-%m-%d %H:%M} UTC"
-    draw.text((_MARGIN, PAGE_SIZE[1] - 50), text, font=_font(18), fill=_DIM)
+def _draw_footer(draw: ImageDraw.ImageDraw, made_at: datetime, about: Facts) -> None:
+    font = _font(18)
+    text = _line(footer(made_at, about), font, PAGE_SIZE[0] - 2 * _MARGIN)
+    draw.text((_MARGIN, PAGE_SIZE[1] - 50), text, font=font, fill=_DIM)
 
 
 # --- the page -------------------------------------------------------------------------------------
@@ -463,49 +585,60 @@ def brief_image(
     *,
     job: Job | None = None,
     data_dir: Path | None = None,
+    pictures_from: Job | None = None,
     made_at: datetime | None = None,
 ) -> Image.Image:
     """The brief as an RGB picture of an A4 landscape page at `DPI`.
 
-    With a take (`job`) and the data dir, each panel shows the take's video at the shot's start.
+    With a take (`job`) and the data dir, each panel shows the take's video at the shot's start; a
+    draft (no `job`) shows `pictures_from`, the storyboard's latest take, at each shot.
     """
     page = Image.new("RGB", PAGE_SIZE, _PAPER)
     draw = ImageDraw.Draw(page)
-    aspect, pictures = _pictures(storyboard, job, data_dir)
+    aspect, pictures = _pictures(storyboard, job, data_dir, pictures_from)
     panels = panel_layout(len(storyboard.shots), aspect)
+    about = facts(storyboard, quote, job, data_dir, pictures_from)
     _draw_header(draw, storyboard, quote, job)
-    _draw_facts(draw, facts(storyboard, quote, job, data_dir))
+    _draw_facts(draw, about)
     for index, (panel, start) in enumerate(zip(panels, shot_starts(storyboard), strict=True)):
         _draw_panel(page, draw, panel, storyboard, index, start, pictures[index])
-    _draw_footer(draw, made_at or utcnow())
+    _draw_footer(draw, made_at or utcnow(), about)
     return page
 
 
 def brief_png(
-    storyboard: Storyboard, quote: Quote, *, job: Job | None = None, data_dir: Path | None = None
+    storyboard: Storyboard,
+    quote: Quote,
+    *,
+    job: Job | None = None,
+    data_dir: Path | None = None,
+    pictures_from: Job | None = None,
 ) -> bytes:
     buffer = io.BytesIO()
-    image = brief_image(storyboard, quote, job=job, data_dir=data_dir)
+    image = brief_image(storyboard, quote, job=job, data_dir=data_dir, pictures_from=pictures_from)
     image.save(buffer, "PNG", dpi=(DPI, DPI), compress_level=3)
     return buffer.getvalue()
 
 
 def brief_pdf(
-    storyboard: Storyboard, quote: Quote, *, job: Job | None = None, data_dir: Path | None = None
+    storyboard: Storyboard,
+    quote: Quote,
+    *,
+    job: Job | None = None,
+    data_dir: Path | None = None,
+    pictures_from: Job | None = None,
 ) -> bytes:
-    """One A4 landscape page: the same picture as the PNG."""
+    """One A4 landscape page of real text and vector shapes (storyboard/brief_pdf.py)."""
+    from storyboard.brief_pdf import draw_pdf  # it imports this module's layout
+
     made_at = utcnow()
-    buffer = io.BytesIO()
-    image = brief_image(storyboard, quote, job=job, data_dir=data_dir, made_at=made_at)
-    image.save(
-        buffer,
-        "PDF",
-        resolution=float(DPI),
-        quality=90,
-        subsampling=0,  # crisp coloured text
-        title=f"Brief: {heading(storyboard, job)}",
-        creator="Storyboard Studio",
-        creationDate=made_at.utctimetuple(),
-        modDate=made_at.utctimetuple(),
+    aspect, pictures = _pictures(storyboard, job, data_dir, pictures_from)
+    return draw_pdf(
+        storyboard,
+        quote,
+        job=job,
+        about=facts(storyboard, quote, job, data_dir, pictures_from),
+        panels=panel_layout(len(storyboard.shots), aspect),
+        pictures=pictures,
+        made_at=made_at,
     )
-    return buffer.getvalue()

@@ -1,4 +1,4 @@
-"""What changed between two storyboards, in words: "Shot 2 prompt changed", "Resolution: 720p → 1080p".
+"""What changed between two storyboards, in words: 'Shot 2 prompt: “old” → “new”', "Resolution: 720p → 1080p".
 
 Used to compare takes: each take keeps the storyboard it was made from. The name is not part of a
 storyboard's content (renaming makes no new version), so it is never reported. Shots are matched by
@@ -64,12 +64,17 @@ def _shot_changes(before: list[Shot], after: list[Shot]) -> list[str]:
         name = f"Shot {j + 1}"
         if shared and _moved(i, j, before, after, shared):
             said.append(f"Shot {i + 1} moved to {j + 1}")
-        if old.prompt != new.prompt:
-            said.append(f"{name} prompt changed")
+        if old.prompt != new.prompt:  # both wordings: "changed" alone sends people hunting for what
+            said.append(f"{name} prompt: {_quoted(old.prompt)} → {_quoted(new.prompt)}")
         if old.duration != new.duration:
             said.append(f"{name} duration {old.duration} s → {new.duration} s")
     said += [f"Shot {j + 1} added" for j in added]
     return said
+
+
+def _quoted(prompt: str) -> str:
+    text = " ".join(prompt.split())
+    return f"“{text}”" if text else "(empty)"
 
 
 def _moved(i: int, j: int, before: list[Shot], after: list[Shot], shared: set[str]) -> bool:

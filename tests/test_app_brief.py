@@ -71,13 +71,14 @@ def test_a_finished_take_has_the_brief_with_its_own_frames(app: AppTest) -> None
         assert near(seen, colour), (seen, colour)
 
 
-def test_the_editors_brief_shows_the_take_until_the_storyboard_changes(app: AppTest) -> None:
+def test_the_editors_brief_shows_the_latest_take_even_after_the_storyboard_changes(app: AppTest) -> None:
     build(app, [3, 4])
-    assert all(near(c, PLACEHOLDER, 2) for c in pictures(editor_brief(app)))
+    assert all(near(c, PLACEHOLDER, 2) for c in pictures(editor_brief(app)))  # no take yet: numbered boxes
     generate(app)
     assert near(pictures(editor_brief(app))[1], SHOT_COLOURS[1])
-    set_prompt(app, 1, "a new idea for the second shot")
-    assert all(near(c, PLACEHOLDER, 2) for c in pictures(editor_brief(app)))
+    set_prompt(app, 1, "a new idea for the second shot")  # a draft now: still the Preview take's pictures
+    after = pictures(editor_brief(app))
+    assert near(after[0], SHOT_COLOURS[0]) and near(after[1], SHOT_COLOURS[1]), after
 
 
 def test_a_take_still_running_has_no_brief_yet(app: AppTest) -> None:

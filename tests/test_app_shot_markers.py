@@ -7,6 +7,9 @@ from app_steps import build, generate_button, run_until
 from streamlit.testing.v1 import AppTest
 
 from components.runtime import runtime
+from components.shot_markers import subtitles
+from storyboard.models import ProviderId, Shot, Storyboard
+from storyboard.pricing import priced_take
 
 
 def _generate(at: AppTest) -> None:
@@ -24,7 +27,10 @@ def test_the_take_plays_with_a_shots_caption_track_and_jumps_to_shot_two(app: Ap
     build(app, [4, 3, 3])
     _generate(app)
     video = _video(app)
-    assert [s.label for s in video.subtitles] == ["Shots"]
+    assert [s.label for s in video.subtitles] == [
+        "Off",
+        "Shots",
+    ]  # an animatic names its shots itself: the track is off by default
     assert video.start_time == 0 and not video.autoplay  # the page never starts playing by itself
 
     app.button(key="latest:shot:2").click().run()
@@ -46,7 +52,10 @@ def test_the_same_take_on_the_takes_page_has_the_same_shot_buttons(app: AppTest)
     app.switch_page("pages/takes.py").run()
     (job,) = runtime().store.list_jobs()
     app.button(key=f"play:{job.id}").click().run()
-    assert [s.label for s in _video(app).subtitles] == ["Shots"]
+    assert [s.label for s in _video(app).subtitles] == [
+        "Off",
+        "Shots",
+    ]  # an animatic names its shots itself: the track is off by default
     app.button(key=f"take:{job.id}:shot:2").click().run()
     assert _video(app).start_time == 5
 
@@ -54,5 +63,17 @@ def test_the_same_take_on_the_takes_page_has_the_same_shot_buttons(app: AppTest)
 def test_a_one_shot_take_has_its_caption_but_no_shot_list(app: AppTest) -> None:
     build(app, [5])
     _generate(app)
-    assert [s.label for s in _video(app).subtitles] == ["Shots"]
+    assert [s.label for s in _video(app).subtitles] == [
+        "Off",
+        "Shots",
+    ]  # an animatic names its shots itself: the track is off by default
     assert not [b for b in app.button if b.key and ":shot:" in b.key]
+
+
+def test_a_hosted_take_shows_its_shot_captions_and_an_animatic_leaves_them_off() -> None:
+    # one caption layer: the animatic draws each shot's title on its pictures; a hosted video does not
+    sb = Storyboard(shots=[Shot(prompt="A wave", duration=3), Shot(prompt="The logo", duration=3)])
+    hosted = priced_take(sb.model_copy(update={"provider": ProviderId.WAVESPEED}))
+    assert list(subtitles(hosted)) == ["Shots"]
+    preview = subtitles(priced_take(sb))
+    assert list(preview) == ["Off", "Shots"] and preview["Off"] == ""  # first and empty: none shown

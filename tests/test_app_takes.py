@@ -24,6 +24,9 @@ def test_a_finished_take_is_listed_with_its_poster_and_plays(app: AppTest) -> No
     (job,) = runtime().store.list_jobs()
     assert job.state == JobState.DONE
     assert any("Preview" in c.value and "7 s" in c.value for c in app.caption)
+    (prompts,) = [c.value for c in app.caption if c.value.startswith("1 · 3 s · ")]
+    for n, shot in enumerate(job.storyboard.shots, 1):  # every shot's prompt, not only the first
+        assert f"{n} · {shot.duration} s · {shot.prompt}" in prompts
     assert app.image.len == 1  # the poster
     assert len(app.get("video")) == 0  # nothing decodes until asked
     app.button(key=f"play:{job.id}").click().run()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from app_steps import build, generate_button, run_until, set_duration
+from app_steps import build, generate_button, run_until, set_duration, set_prompt
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
@@ -48,7 +48,8 @@ def test_two_takes_with_different_durations_compared_side_by_side(app: AppTest) 
     assert sum(t.startswith("Cost $0.00 · Preview") for t in texts) == 2  # what each cost
     assert len(app.get("video")) == 2
     # each names its shots as it plays, from its own storyboard
-    assert [[t.label for t in v.proto.subtitles] for v in app.get("video")] == [["Shots"], ["Shots"]]
+    # each names its shots as it plays (the animatic on its pictures; the track is there, off by default)
+    assert [[t.label for t in v.proto.subtitles] for v in app.get("video")] == [["Off", "Shots"]] * 2
 
 
 def test_generate_three_makes_exactly_three_takes_and_a_second_click_none(app: AppTest) -> None:
@@ -132,3 +133,17 @@ def test_a_running_take_is_not_deleted(app: AppTest) -> None:
     app.button(key=f"delete-yes:{running.id}").click().run()
     assert any("still being made" in e.value for e in app.error)
     assert runtime().store.get_job(running.id) is not None
+
+
+def test_a_changed_prompt_is_compared_in_its_old_and_new_words(app: AppTest) -> None:
+    build(app, [5])
+    _generate(app)
+    set_prompt(app, 0, "A red kite over the dunes at noon")
+    _generate(app)
+    older, newer = sorted(runtime().store.list_jobs(), key=lambda j: j.created_at)
+    app.switch_page("pages/takes.py").run()
+    app.checkbox(key=f"cmp:{older.id}").check().run()
+    app.checkbox(key=f"cmp:{newer.id}").check().run()
+    was = " ".join(older.storyboard.shots[0].prompt.split())
+    said = [t for t in _texts(app) if "Shot 1 prompt:" in t]
+    assert said and was in said[0] and "A red kite over the dunes at noon" in said[0], said

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,11 +21,12 @@ from storyboard.brief import (
     facts,
     file_stem,
     heading,
+    latest_take,
     panel_layout,
     sent_options,
     take_of,
 )
-from storyboard.catalog import EDITOR_LIMITS, OFFERS, offer
+from storyboard.catalog import EDITOR_LIMITS, OFFERS, PROVIDERS, offer
 from storyboard.compile import compile_request
 from storyboard.models import (
     FirstFrame,
@@ -34,6 +38,7 @@ from storyboard.models import (
     Shot,
     Storyboard,
     format_usd,
+    utcnow,
 )
 from storyboard.pricing import quote
 
@@ -116,7 +121,7 @@ def test_a_take_whose_video_is_gone_still_makes_a_brief_with_placeholders(data_d
     assert all(
         near(colour_at(image, *picture_corner(box, 2, 16 / 9)), PLACEHOLDER, 2) for box in panel_boxes(image)
     )
-    assert facts(sb, price(sb), job, data_dir).video.endswith("(missing from the data folder)")
+    assert facts(sb, price(sb), job, data_dir).video.endswith("missing from Storyboard Studio's data folder")
 
 
 # --- PDF -----------------------------------------------------------------------------------------------
@@ -166,9 +171,7 @@ def test_a_renamed_takes_brief_carries_the_takes_name() -> None:
     named = take(sb).model_copy(update={"title": "Hero take, blue sky"})
     assert (heading(sb, named), file_stem(sb, named)) == ("Hero take, blue sky", "Hero-take-blue-sky")
     assert (heading(sb, take(sb)), file_stem(sb, take(sb))) == ("Product teaser", "Product-teaser")
-    assert "Brief: Hero take, blue sky".encode("utf-16-be") in brief_pdf(
-        sb, price(sb), job=named
-    )  # its /Title
+    assert b"/Title (Brief: Hero take, blue sky)" in brief_pdf(sb, price(sb), job=named)
 
 
 # --- what it says --------------------------------------------------------------------------------------
@@ -202,8 +205,13 @@ def test_it_says_provider_model_cost_and_where_the_video_is(data_dir: Path) -> N
     assert before.video == "not generated yet"
     (data_dir / "videos").mkdir(parents=True)
     write_mp4(data_dir / "videos" / "t.mp4", frames=24)
-    after = facts(sb, q, take(sb, "videos/t.mp4"), data_dir)
-    assert after.video == str(data_dir / "videos" / "t.mp4")
+    made = take(sb, "videos/t.mp4")
+    after = facts(sb, q, made, data_dir)
+    assert (
+        after.video
+        == f"The take of {made.created_at:%Y-%m-%d %H:%M} UTC: the MP4 is kept in Storyboard Studio"
+    )
+    assert str(data_dir) not in repr(after)  # nobody reading the brief has the server's folders
     assert facts(sb, q, take(sb, state=JobState.FAILED), data_dir).video == "none: this take failed"
 
 
@@ -246,3 +254,108 @@ def test_no_key_in_the_brief(data_dir: Path, monkeypatch: pytest.MonkeyPatch) ->
         for encoding in ("utf-8", "utf-16-be", "utf-16-le"):
             assert TEST_KEY.encode(encoding) not in data
     assert TEST_KEY not in repr(facts(sb, price(sb), job, data_dir))
+
+
+# --- a brief the boss can approve (issue 11, section 4) ------------------------------------------------
+
+
+def test_a_preview_draft_shows_the_price_on_every_provider_with_the_cheapest_marked() -> None:
+    sb = board([3, 4])  # on Preview: its own price is $0.00, useless on an approval sheet
+    about = facts(sb, price(sb))
+    expected = {
+        PROVIDERS[p].label: quote(sb, o).total
+        for (p, m), o in OFFERS.items()
+        if m == sb.model and p != "preview"
+    }
+    assert [row.provider for row in about.prices] == sorted(expected, key=lambda k: (expected[k], k))
+    for row in about.prices:
+        assert row.price == format_usd(expected[row.provider])
+    cheapest = [row.provider for row in about.prices if row.cheapest]
+    assert cheapest == [min(expected, key=lambda k: expected[k])]
+    assert "(cheapest)" in about.prices[0].line
+
+
+def test_a_provider_that_cant_take_the_storyboard_says_so_instead_of_a_price() -> None:
+    sb = board([1, 3])  # 1 s is shorter than some providers' shortest shot
+    refused = [row for row in facts(sb, price(sb)).prices if row.price.startswith("can't take this")]
+    assert refused and not any(row.cheapest for row in refused)
+
+
+def test_a_hosted_takes_brief_gives_the_providers_link_while_it_works(data_dir: Path) -> None:
+    sb = board([3, 3], provider=ProviderId.EVOLINK)
+    (data_dir / "videos").mkdir(parents=True)
+    write_mp4(data_dir / "videos" / "t.mp4", frames=24)
+    url = "https://files.example.com/v/abc.mp4"
+    fresh = take(sb, "videos/t.mp4").model_copy(
+        update={"title": "Hero", "remote_url": url, "link_expires_at": utcnow() + timedelta(hours=20)}
+    )
+    about = facts(sb, price(sb), fresh, data_dir)
+    assert about.video.startswith("The take “Hero” (") and url in about.video and about.link == url
+    pdf = brief_pdf(sb, price(sb), job=fresh, data_dir=data_dir)
+    assert url.encode() in pdf  # a clickable link on the page
+    expired = fresh.model_copy(update={"link_expires_at": utcnow() - timedelta(minutes=1)})
+    gone = facts(sb, price(sb), expired, data_dir)
+    assert url not in gone.video and gone.link is None
+    assert gone.video.endswith("the MP4 is kept in Storyboard Studio")
+
+
+def test_a_draft_edited_since_its_take_shows_the_takes_pictures_not_grey_boxes(data_dir: Path) -> None:
+    (data_dir / "videos").mkdir(parents=True)
+    write_mp4(data_dir / "videos" / "take.mp4", frames=48)  # frame i is (5·i, 100, 100) at 24 fps
+    made = board([1, 1])
+    earlier = take(made, "videos/take.mp4")
+    edited = made.model_copy(update={"shots": [*made.shots, Shot(prompt="A third shot", duration=1)]})
+    assert take_of(edited, [earlier]) is None  # the storyboard changed since: no take of exactly it
+    png = brief_png(edited, price(edited), data_dir=data_dir, pictures_from=latest_take([earlier]))
+    image = page_of(png)
+    layout = {p.box: p.picture for p in panel_layout(3, 16 / 9)}  # the draft's 16:9, the square take inside
+    centres = [((b[0] + b[2]) // 2, (b[1] + b[3]) // 2) for b in (layout[box] for box in panel_boxes(image))]
+    reds = [colour_at(image, *centre)[0] for centre in centres]
+    assert abs(reds[0] - 0) <= 12 and abs(reds[1] - 5 * 24) <= 12, reds  # the take at shots 1 and 2
+    assert abs(reds[2] - 5 * 47) <= 16, reds  # a shot added since: the take's last picture
+    assert facts(edited, price(edited), pictures_from=earlier).pictures.startswith(
+        "Pictures from the Preview"
+    )
+
+
+def _pdf_text(pdf: bytes, folder: Path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed (apt-get install poppler-utils; .ci/run does)")
+    (folder / "brief.pdf").write_bytes(pdf)
+    subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(folder / "brief.pdf"), str(folder / "brief.txt")], check=True
+    )
+    return " ".join((folder / "brief.txt").read_text(encoding="utf-8").split())
+
+
+def test_the_pdf_is_real_text_with_every_prompt_and_every_providers_price(tmp_path: Path) -> None:
+    prompts = [
+        "A glass bottle rolls over wet sand as the tide comes in.",
+        "Crème brûlée, façade, Ünïcødé: the café at dawn.",
+        "東京の夜、ボトルが波に揺れる。",
+        "Slow push-in on the logo, gulls wheel through the spray.",
+    ]
+    sb = Storyboard(
+        name="Spring campaign · été 2027",
+        shots=[Shot(prompt=p, duration=3) for p in prompts],
+        model=ModelId.V3_PRO_T2V,
+    )
+    text = _pdf_text(brief_pdf(sb, price(sb)), tmp_path)
+    assert "Spring campaign · été 2027" in text
+    for prompt in prompts:
+        assert prompt in text
+    rows = facts(sb, price(sb)).prices
+    assert len(rows) == 3
+    for row in rows:
+        assert row.line in text
+    assert re.search(r"\(cheapest\)", text)
+
+
+def test_the_pdf_draws_emoji_and_cjk_in_fonts_that_have_them(tmp_path: Path) -> None:
+    sb = Storyboard(name="Launch 🎬 発売", shots=[Shot(prompt="Fireworks 🎆 over the bay 花火", duration=3)])
+    pdf = brief_pdf(sb, price(sb))
+    fonts = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True, check=False).stdout.decode()
+    text = _pdf_text(pdf, tmp_path)
+    assert "発売" in text and "花火" in text and "Fireworks" in text
+    if fonts:  # pdffonts ships with pdftotext: the page embeds a font for each kind of character
+        assert "DejaVuSans" in fonts and "DroidSansFallback" in fonts

@@ -29,7 +29,8 @@ def test_the_same_storyboard_has_no_changes_even_renamed() -> None:
 def test_a_prompt_and_a_duration_are_named_with_their_shot() -> None:
     before = _sb(5, 5, 3)
     after = _with_shot(_with_shot(before, 1, prompt="new words"), 0, duration=4)
-    assert changes(before, after) == ["Shot 1 duration 5 s → 4 s", "Shot 2 prompt changed"]
+    old = " ".join(before.shots[1].prompt.split())
+    assert changes(before, after) == ["Shot 1 duration 5 s → 4 s", f"Shot 2 prompt: “{old}” → “new words”"]
 
 
 def test_model_provider_and_options_are_named_with_both_values() -> None:

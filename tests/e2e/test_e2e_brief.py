@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from storyboard.animatic import SHOT_COLOURS
 from storyboard.brief import panel_layout
+from storyboard.catalog import PROVIDERS
 from tests.e2e.conftest import Server, screenshot
 from tests.e2e.steps import (
     SHOTS,
@@ -21,6 +25,7 @@ from tests.e2e.steps import (
 )
 
 pytestmark = pytest.mark.e2e
+PAID = [(info.label, pid) for pid, info in PROVIDERS.items() if pid != "preview"]
 
 
 def open_editor(page: Page, url: str) -> None:
@@ -54,6 +59,20 @@ def test_brief_png_and_pdf_download_from_the_editor(page: Page, server: Server, 
     name, pdf = download(page, "Brief (PDF)", tmp_path)
     assert name.endswith("-brief.pdf")
     assert pdf.startswith(b"%PDF-")
+    # real text, not a picture of it: every prompt, and the price on every paid provider (on Preview)
+    text = pdf_text(tmp_path / name)
+    for prompt, _ in SHOTS:
+        assert prompt in text, text
+    for provider, _ in PAID:
+        assert re.search(rf"{re.escape(provider)}: \$\d+\.\d\d", text), (provider, text)
+    assert "(cheapest)" in text
+
+
+def pdf_text(path: Path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed (apt-get install poppler-utils; .ci/run does)")
+    subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), str(path.with_suffix(".txt"))], check=True)
+    return " ".join(path.with_suffix(".txt").read_text(encoding="utf-8").split())
 
 
 def test_a_takes_brief_shows_its_video_at_each_shot(page: Page, server: Server, tmp_path: Path) -> None:

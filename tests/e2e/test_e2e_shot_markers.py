@@ -13,13 +13,18 @@ from tests.e2e.steps import SHOTS, build_three_shots, choose_720p, generate_and_
 
 pytestmark = pytest.mark.e2e
 
-# Wait (in the page) for the <track> to load, then read its cues as the browser parsed them.
+# Wait (in the page) for the "Shots" <track> to load, then read its cues as the browser parsed them.
+# Its mode as the page left it is read first; a track that is off loads no cues, so it is then
+# turned on "hidden" (loaded, not drawn), as picking it in the player's captions menu would.
 READ_CUES = """v => new Promise((resolve, reject) => {
-    const track = v.querySelector('track');
-    if (!track) { reject(new Error('no <track> in the video')); return; }
-    const tt = track.track;
+    const track = [...v.querySelectorAll('track')].find(t => t.label === 'Shots');
+    if (!track) { reject(new Error('no Shots <track> in the video')); return; }
+    const tt = track.track, mode = tt.mode;
+    // any other track shown must be empty (Streamlit's way to start with none): one layer of text
+    const others = [...v.textTracks].filter(t => t !== tt && t.mode === 'showing' && t.cues && t.cues.length).map(t => t.label);
+    if (mode === 'disabled') tt.mode = 'hidden';
     const read = () => resolve({
-        mode: tt.mode, label: track.label, kind: track.kind,
+        mode, others, label: track.label, kind: track.kind,
         cues: [...tt.cues].map(c => ({start: c.startTime, end: c.endTime, text: c.text})),
     });
     if (track.readyState === 2) { read(); return; }
@@ -64,7 +69,8 @@ def test_the_takes_captions_start_at_the_shot_boundaries_and_shot_buttons_jump(
     video = page.locator("video")
     track: dict[str, Any] = video.evaluate(READ_CUES)
     assert track["label"] == "Shots" and track["kind"] == "captions"
-    assert track["mode"] == "showing"  # captions are on by default
+    # one caption layer: the animatic names each shot on its own pictures, so its track is off
+    assert track["mode"] == "disabled" and track["others"] == []
     bounds = _boundaries()
     assert [c["start"] for c in track["cues"]] == bounds[:-1]
     assert [c["end"] for c in track["cues"]] == bounds[1:]
