@@ -137,7 +137,7 @@ def test_two_takes_in_three_formats_are_six_takes_all_shown_as_the_latest(fake: 
     generate_button(at).click().run()
     run_until(at, lambda: len(at.get("video")) >= 6, timeout=90)
     assert len(fake.calls("submit")) == 6
-    assert any(h.value == "Latest 6 takes" for h in at.subheader)
+    assert any(h.value == "Present · latest 6 takes" for h in at.subheader)
 
 
 def test_the_timeline_s_price_counts_every_format(fake: FakeWaveSpeed) -> None:

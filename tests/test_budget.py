@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import multiprocessing
 import shutil
+import traceback
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_jobs import ScriptedClient
@@ -278,10 +280,14 @@ def test_a_session_start_in_another_offset_is_read_as_utc(tmp_path: Path) -> Non
     )
 
 
-def _raise_cap_many_times(db: str, times: int) -> None:
-    store = Store(Path(db))
-    for _ in range(times):
-        store.update_caps(lambda c: c.with_daily((c.daily or D(0)) + D("0.01")))
+def _raise_cap_many_times(db: str, times: int, errors: Any) -> None:
+    try:
+        store = Store(Path(db))
+        for _ in range(times):
+            store.update_caps(lambda c: c.with_daily((c.daily or D(0)) + D("0.01")))
+    except BaseException:  # said to the test, which shows it: a child's stderr is lost under xdist
+        errors.put(traceback.format_exc())
+        raise
 
 
 def test_two_processes_updating_the_caps_lose_no_update(tmp_path: Path) -> None:
@@ -290,12 +296,14 @@ def test_two_processes_updating_the_caps_lose_no_update(tmp_path: Path) -> None:
     Store(db)
     times = 60
     spawn = multiprocessing.get_context("spawn")
-    workers = [spawn.Process(target=_raise_cap_many_times, args=(str(db), times)) for _ in range(2)]
+    errors = spawn.Queue()
+    workers = [spawn.Process(target=_raise_cap_many_times, args=(str(db), times, errors)) for _ in range(2)]
     for w in workers:
         w.start()
     for w in workers:
         w.join(600)  # a guard against a hang, not a speed bound
-        assert w.exitcode == 0
+    said = [errors.get(timeout=5) for w in workers if w.exitcode != 0]
+    assert [w.exitcode for w in workers] == [0, 0], said
     assert Store(db).caps().daily == D("0.01") * 2 * times
 
 
