@@ -49,7 +49,9 @@ DELETE_ASKED = "delete_draft_asked"  # the draft whose bin was pressed, awaiting
 
 
 def _rename() -> None:
-    commit(current().model_copy(update={"name": st.session_state["w:name"].strip() or UNTITLED}))
+    # max_chars keeps a person's typing and pasting within the limit; a crafted longer value is cut
+    name = st.session_state["w:name"].strip()[:MAX_NAME_CHARS].strip()
+    commit(current().model_copy(update={"name": name or UNTITLED}))
 
 
 def _add_shot() -> None:

@@ -27,7 +27,8 @@ HOSTILE = (
     r"<img src=http://evil.example/h.png> **bold** _it_ `code` ~~gone~~ :red[red] "
     r"https://evil.example/bare www.evil.example <b>b</b> &amp;"
 )
-NAME = "# " + HOSTILE
+# A name is at most catalog.MAX_NAME_CHARS (100) long: formula, picture and HTML fit in it.
+NAME = r"# $$\rule{3000px}{3000px}$$ ![t](http://evil.example/p.png) <img src=http://evil.example/h.png>"
 PROMPT = "- " + HOSTILE
 FILE_NAME = "![f](http://evil.example/f.png) $$\\rule{900px}{900px}$$.jpg"
 
@@ -74,7 +75,9 @@ def test_names_prompts_and_file_names_are_shown_as_typed_and_fetch_nothing(
 
     generate_and_wait(page)
     page.get_by_role("button", name="Open…").click()
-    _shows(page.get_by_role("button").filter(has_text="3000px"), NAME)  # its label, as typed
+    listed = page.get_by_role("button").filter(has_text="3000px")
+    expect(listed).to_be_visible()  # the menu has opened
+    _shows(listed, NAME)  # its label, as typed
     _nothing_from_user_text(page)
     page.keyboard.press("Escape")  # close the menu
 
