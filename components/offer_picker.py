@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
+from pydantic import ValidationError
 
 from components.runtime import commit, current
 from storyboard.catalog import MODELS, PROVIDERS, Offer, offer
@@ -15,12 +16,23 @@ CANT_TAKE = "can't take this"
 
 
 def _set(field: str, key: str) -> None:
-    commit(current().model_copy(update={field: st.session_state[key]}))
+    try:
+        changed = current().model_copy(update={field: st.session_state[key]})
+    except ValidationError:  # not one of the options: see _set_option
+        return
+    commit(changed)
 
 
 def _set_option(field: str, key: str) -> None:
     sb = current()
-    commit(sb.model_copy(update={"options": sb.options.model_copy(update={field: st.session_state[key]})}))
+    try:
+        changed = sb.model_copy(update={"options": sb.options.model_copy(update={field: st.session_state[key]})})
+    except ValidationError:
+        # Not one of the options: a radio whose labels changed in the same instant (the prices in the
+        # provider picker follow the sound switch) sends the old label, or a crafted value. Nothing
+        # changes; the widget is drawn again from the storyboard on this run.
+        return
+    commit(changed)
 
 
 def _bind(key: str, value: Any) -> str:

@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.hosted_app import HostedApp, paid_generate
 from tests.e2e.steps import open_editor, settle, write_prompt
 from tests.e2e.test_e2e_hosted import wait_for_state
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -65,6 +66,9 @@ def _outcome(page: Page, hosted: HostedApp, seen: str, sent_before: int) -> str:
     """What happened to the click that saw `seen`: "sent" at that price, or "refused" with the new one."""
     page.wait_for_function(ANSWERED)
     settle(page)
+    button = page.get_by_role("button", name=re.compile(r"^Generat")).inner_text()
+    if button.startswith("Generating"):  # the take is on its way: its row is written, or about to be
+        wait_until(lambda: len(hosted.store().list_jobs()) > sent_before, timeout=30, what="the take's row")
     jobs = hosted.store().list_jobs()
     seen_price = Decimal(PRICE.search(seen).group(1))  # type: ignore[union-attr]
     if len(jobs) > sent_before:

@@ -47,7 +47,7 @@ def test_leaving_right_after_typing_asks_first_and_keeps_the_text(page: Page, se
 
     def answer(dialog: Dialog) -> None:
         asked.append(dialog.type)
-        page.wait_for_timeout(600)  # a person reads "Leave site?" before pressing Reload
+        page.wait_for_timeout(1500)  # a person reads "Leave site?" (a second or two) before pressing Reload
         dialog.accept()
 
     page.on("dialog", answer)
