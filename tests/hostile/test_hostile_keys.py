@@ -13,7 +13,7 @@ from storyboard import settings
 from storyboard.catalog import PROVIDERS
 from storyboard.models import ProviderId
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPACED = "fal key with spaces 0123456789"
 UNUSABLE = (
     "The fal.ai key in the environment (`FAL_KEY`) is unusable: it has spaces, line breaks or other "

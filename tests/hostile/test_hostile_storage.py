@@ -19,7 +19,7 @@ from storyboard.layout import DataDir
 from storyboard.models import Shot, Storyboard
 from storyboard.store import StorageProblem, Store, problem_sentence
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _open_app() -> AppTest:

@@ -13,7 +13,7 @@ from streamlit.web.server.app_discovery import discover_asgi_app
 from storyboard.catalog import TURBO_IMAGE_RULES
 from storyboard.exports import MAX_IMPORT_MB
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run_command(*args: str) -> str:
