@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fakes.wavespeed import FakeWaveSpeed
 from samples import write_mp4
 from streamlit.testing.v1 import AppTest
 
@@ -39,3 +40,14 @@ def app(data_dir: Path) -> AppTest:
 def tiny_mp4(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real 1 s H.264 MP4, as a provider would hand back."""
     return write_mp4(tmp_path_factory.mktemp("video") / "tiny.mp4", frames=24)
+
+
+@pytest.fixture
+def fake(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWaveSpeed]:
+    """The app's WaveSpeed key and base URL point at a loopback fake that hands back a 1 s MP4
+    (AppTests of paid takes; provider test files define their own `fake`)."""
+    with FakeWaveSpeed() as server:
+        server.video_bytes = write_mp4(tmp_path / "result.mp4", frames=24).read_bytes()
+        monkeypatch.setenv("WAVESPEED_API_KEY", server.key)
+        monkeypatch.setenv("WAVESPEED_BASE_URL", server.url)
+        yield server

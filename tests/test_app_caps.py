@@ -3,14 +3,11 @@ anything reaches the provider (a loopback fake), shown beside Generate, charted 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
-import pytest
 from app_steps import build, generate_button, run_until, set_duration, storyboard
 from fakes.wavespeed import FakeWaveSpeed
-from samples import write_mp4
 from streamlit.testing.v1 import AppTest
 
 from components import runtime
@@ -22,15 +19,6 @@ REFUSED = (
     "This take costs $0.70 and today's spend is $0.00 of your $0.50 daily cap: "
     "raise the cap on Settings or make the take shorter."
 )
-
-
-@pytest.fixture
-def fake(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWaveSpeed]:
-    with FakeWaveSpeed() as server:
-        server.video_bytes = write_mp4(tmp_path / "result.mp4", frames=24).read_bytes()
-        monkeypatch.setenv("WAVESPEED_API_KEY", server.key)
-        monkeypatch.setenv("WAVESPEED_BASE_URL", server.url)
-        yield server
 
 
 def _session() -> AppTest:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,22 +13,12 @@ import pytest
 from app_steps import build, generate_button, photo, run_until, storyboard
 from fakes.wavespeed import FakeWaveSpeed
 from PIL import Image
-from samples import write_mp4
 from streamlit.testing.v1 import AppTest
 
 from components import runtime
 from storyboard.models import ModelId, ProviderId, format_usd
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def fake(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWaveSpeed]:
-    with FakeWaveSpeed() as server:
-        server.video_bytes = write_mp4(tmp_path / "result.mp4", frames=24).read_bytes()
-        monkeypatch.setenv("WAVESPEED_API_KEY", server.key)
-        monkeypatch.setenv("WAVESPEED_BASE_URL", server.url)
-        yield server
 
 
 def _with_landscape_photo() -> AppTest:

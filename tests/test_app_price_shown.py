@@ -5,29 +5,17 @@ label is then one rerun behind."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from app_steps import build, generate_button, run_until
 from fakes.wavespeed import FakeWaveSpeed
-from samples import write_mp4
 from streamlit.testing.v1 import AppTest
 
 from components import runtime
 from storyboard.models import ModelId, ProviderId
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def fake(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWaveSpeed]:
-    with FakeWaveSpeed() as server:
-        server.video_bytes = write_mp4(tmp_path / "result.mp4", frames=24).read_bytes()
-        monkeypatch.setenv("WAVESPEED_API_KEY", server.key)
-        monkeypatch.setenv("WAVESPEED_BASE_URL", server.url)
-        yield server
 
 
 def _v3_pro_five_seconds() -> AppTest:
