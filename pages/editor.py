@@ -40,7 +40,7 @@ from storyboard import editing, formats
 from storyboard.catalog import MAX_NAME_CHARS, MAX_TAKES_PER_GENERATE, PROVIDERS, offer
 from storyboard.jobs import GenerateRefused
 from storyboard.models import UNTITLED, Storyboard, format_usd
-from storyboard.pricing import compare, quote
+from storyboard.pricing import compare, order_total, quote
 from storyboard.store import StorageProblem
 from storyboard.validate import Problem, validate
 
@@ -144,7 +144,7 @@ def _takes_wanted() -> int:
 def _order_total(sb: Storyboard, count: int) -> Decimal:
     """The price of `count` takes in every chosen format: what the Generate button says."""
     chosen = offer(sb.provider, sb.model)
-    return sum((quote(board, chosen).total for board in formats.format_boards(sb)), Decimal(0)) * count
+    return order_total((quote(board, chosen) for board in formats.format_boards(sb)), count)
 
 
 def _generate(shown_total: Decimal, shown_count: int, shown_formats: tuple[str, ...] = ()) -> None:

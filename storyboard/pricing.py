@@ -7,7 +7,7 @@ price before Generate is the one the provider confirmed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -140,3 +140,8 @@ def browser_rates(storyboard: Storyboard, offer: Offer) -> dict[str, Any]:
         "usd_per_second": str(applicable_rate(storyboard, offer).usd_per_second),
         "multi_shot_extra_seconds": surcharge,
     }
+
+
+def order_total(quotes: Iterable[Quote], count: int) -> Decimal:
+    """What one press of Generate costs: `count` takes of each quoted storyboard (one per format)."""
+    return sum((q.total for q in quotes), Decimal(0)) * count

@@ -123,16 +123,7 @@ class WaveSpeedClient(HostedClient):
         assert isinstance(data, dict) and isinstance(remote_id, str)
         urls = data.get("urls")
         get_url = urls.get("get") if isinstance(urls, dict) and isinstance(urls.get("get"), str) else None
-        return Submission(
-            remote_id=remote_id,
-            data={
-                "id": remote_id,
-                "model": data.get("model"),
-                "status": data.get("status"),
-                "created_at": data.get("created_at"),
-                "get_url": get_url,
-            },
-        )
+        return _submission(data, remote_id, get_url=get_url)
 
     def status(self, submission: Submission) -> RemoteStatus:
         reply = self._json(self._call("GET", self._result_url(submission)))
@@ -219,17 +210,8 @@ class WaveSpeedClient(HostedClient):
             return None
         item = found[0]
         remote_id = str(item["id"])
-        return Submission(
-            remote_id=remote_id,
-            data={
-                "id": remote_id,
-                "model": item.get("model"),
-                "status": item.get("status"),
-                "created_at": item.get("created_at"),
-                "get_url": None,  # the documented result URL is rebuilt from the id
-                "found_in_history": True,
-            },
-        )
+        # the documented result URL is rebuilt from the id
+        return _submission(item, remote_id, get_url=None, found_in_history=True)
 
     def price(self, request: CompiledRequest) -> ProviderPrice | None:
         """WaveSpeed's own price for this exact body: `POST /api/v3/model/pricing` with
@@ -294,6 +276,20 @@ class WaveSpeedClient(HostedClient):
                 raw=reply,
             )
         )
+
+
+def _submission(answer: dict[str, Any], remote_id: str, **extra: Any) -> Submission:
+    """A prediction as WaveSpeed describes it (submit answer or history item), as a Submission."""
+    return Submission(
+        remote_id=remote_id,
+        data={
+            "id": remote_id,
+            "model": answer.get("model"),
+            "status": answer.get("status"),
+            "created_at": answer.get("created_at"),
+            **extra,
+        },
+    )
 
 
 def _iso(moment: datetime) -> str:

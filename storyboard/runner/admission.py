@@ -10,7 +10,7 @@ from decimal import Decimal
 from storyboard import messages
 from storyboard.catalog import MAX_TAKES_PER_GENERATE, offer
 from storyboard.models import Job, Quote, Storyboard
-from storyboard.pricing import quote
+from storyboard.pricing import order_total, quote
 from storyboard.store import CapRefused, Store
 from storyboard.validate import validate
 
@@ -40,7 +40,7 @@ def check_formats(storyboards: list[Storyboard], count: int, shown_total: Decima
         if problems:
             raise GenerateRefused(problems[0].message)
         prices.append(quote(storyboard, chosen))
-    total = sum((price.total for price in prices), Decimal(0)) * count
+    total = order_total(prices, count)
     takes = count * len(storyboards)
     if shown_total is not None and total != shown_total:
         raise PriceChanged(messages.price_changed(total, takes, shown_total))
