@@ -22,7 +22,7 @@ def test_a_running_take_is_collected_after_a_restart_with_no_page_open(page: Pag
     write_prompt(page, 1, "A night train crosses a snowy bridge, lit windows in a row")
     paid_generate(page).click()
     ((job_id, _),) = wait_for_state(hosted.server.data_dir, {"running"})
-    page.context.close()  # from here on, no browser at all
+    page.close()  # from here on, no page open at all
 
     hosted.server.kill()
     assert jobs_in_db(hosted.server.data_dir) == [(job_id, "running")]
