@@ -42,8 +42,8 @@ pytestmark = pytest.mark.e2e
 # --- the tests ---------------------------------------------------------------------------------
 
 
-def test_main_journey_write_three_shots_upload_a_frame_and_generate(
-    page: Page, server: Server, tmp_path: Path
+def test_main_journey_write_three_shots_upload_a_frame_generate_then_reload_and_reopen(
+    page: Page, server: Server, tmp_path: Path, browser: Any
 ) -> None:
     open_editor(page, server.url)
     build_three_shots(page)
@@ -67,14 +67,7 @@ def test_main_journey_write_three_shots_upload_a_frame_and_generate(
     assert facts["width"] > 0 and facts["height"] == 720, facts  # decoded, and rendered at 720p
     assert len(list((server.data_dir / "videos").glob("*.mp4"))) == 1
 
-
-def test_reload_and_a_new_browser_find_the_storyboard_and_its_take(
-    page: Page, server: Server, browser: Any
-) -> None:
-    open_editor(page, server.url)
-    build_three_shots(page)
-    choose_720p(page)
-    generate_and_wait(page)
+    # a reload, and a new browser at the root address, find the storyboard and its take
     assert "draft=" in page.url
 
     page.reload()
@@ -163,7 +156,9 @@ def test_a_double_click_on_generate_makes_exactly_one_take(
     expect(page.locator("video")).to_have_count(1)
 
 
-def test_a_text_file_named_png_gets_a_clear_sentence(page: Page, server: Server, tmp_path: Path) -> None:
+def test_a_text_file_named_png_gets_a_clear_sentence_and_a_removed_frame_stays_removed(
+    page: Page, server: Server, tmp_path: Path
+) -> None:
     open_editor(page, server.url)
     fake = tmp_path / "photo.png"
     fake.write_text("just some notes, not a picture\n")
@@ -179,15 +174,14 @@ def test_a_text_file_named_png_gets_a_clear_sentence(page: Page, server: Server,
     expect(page.get_by_text("4 of 15 s", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name=GENERATE)).to_be_enabled()
 
-
-def test_removing_the_first_frame_removes_it_for_good(page: Page, server: Server, tmp_path: Path) -> None:
-    open_editor(page, server.url)
+    # a real photo is taken; once used, it is shown once, in the preview card: no second copy in the drop zone
     upload(page, photo(tmp_path))
     expect(page.get_by_text("1280×720 px", exact=False)).to_be_visible()
     settle(page)
-    # once used, the file is shown once, in the preview card: no second copy in the drop zone
+    expect(page.get_by_text("This file is not an image we can read. Upload a JPG or PNG.")).to_have_count(0)
     expect(page.get_by_test_id("stFileChip")).to_have_count(0)
 
+    # removed, it stays removed through a reload
     page.get_by_role("button", name="Remove image").click()
     settle(page)
     expect(page.locator('[data-testid="stImage"]')).to_have_count(0)
