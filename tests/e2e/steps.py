@@ -180,21 +180,6 @@ def assert_three_shots(page: Page) -> None:
     expect(page.get_by_text(f"{TOTAL} of 15 s", exact=True)).to_be_visible()
 
 
-def one_take_on_the_takes_page(page: Page, url: str) -> Locator:
-    """Generate the three-shot preview at 720p, open Takes, and return the take's card."""
-    page.goto(url)
-    expect(prompt_box(page, 1)).to_be_visible(timeout=60_000)  # a cold start on a busy machine
-    settle(page)
-    build_three_shots(page)
-    choose_720p(page)
-    generate_and_wait(page)
-    page.goto(f"{url}/takes")
-    take = page.locator("[class*='st-key-take-']")
-    expect(take.get_by_role("button", name="Open in editor")).to_be_visible()
-    settle(page)
-    return take
-
-
 def open_more(page: Page, take: Locator) -> None:
     """Open a take's "More" menu and wait for the rerun opening it makes, as a person would."""
     take.get_by_role("button", name="More").click()
