@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 from waiting import wait_until
 
@@ -191,7 +192,16 @@ def compare_all(page: Page, count: int) -> Locator:
     boxes = page.get_by_role("checkbox", name="Compare")
     expect(boxes).to_have_count(count)
     for i in range(count):
-        boxes.nth(i).check(force=True)
+        # A tick reruns the page; `settle` right after one can pass before that rerun has begun,
+        # and a click landing while it redraws the cards is undone by it: tick again until it holds.
+        for tries_left in reversed(range(3)):
+            try:
+                boxes.nth(i).check(force=True)
+                break
+            except PlaywrightError:
+                if not tries_left:
+                    raise
+                settle(page)
         settle(page)
     return page.locator('[class*="st-key-compare-"]')
 
