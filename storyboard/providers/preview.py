@@ -12,6 +12,7 @@ import hashlib
 import json
 import shutil
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,8 @@ class _Render:
     state: str = "queued"
     error: str | None = None
     stop: threading.Event = field(default_factory=threading.Event)
+    started_at: float | None = None  # the render's own clock (time.time()): bench.preview_e2e reads it
+    ended_at: float | None = None
 
 
 class PreviewClient(ProviderClient):
@@ -66,7 +69,7 @@ class PreviewClient(ProviderClient):
         return self.work_dir / f"{remote_id}.mp4"
 
     def _render(self, remote_id: str, render: _Render) -> None:
-        render.state = "running"
+        render.state, render.started_at = "running", time.time()
         try:
             body = json.loads((self.work_dir / f"{remote_id}.json").read_text())
             storyboard = Storyboard.model_validate(body["storyboard"])
@@ -79,6 +82,7 @@ class PreviewClient(ProviderClient):
                 progress=lambda p: setattr(render, "progress", p),
                 should_stop=render.stop.is_set,
             )
+            render.ended_at = time.time()
             render.progress, render.state = 1.0, "completed"
         except RenderCancelled:
             render.state = "cancelled"
@@ -98,7 +102,10 @@ class PreviewClient(ProviderClient):
                 return RemoteStatus(state="failed", error="The preview render was lost. Generate it again.")
             render = self._start(remote_id)  # the app restarted mid-render: free to start over
         if render.state == "completed":
-            return RemoteStatus(state="completed", progress=1.0, video_url=self._output(remote_id).as_uri())
+            timing = {"render": {"started_at": render.started_at, "ended_at": render.ended_at}}
+            return RemoteStatus(
+                state="completed", progress=1.0, video_url=self._output(remote_id).as_uri(), raw=timing
+            )
         if render.state in ("failed", "cancelled"):
             self.forget(submission)  # a later take of the same storyboard starts afresh
             return RemoteStatus(state=render.state, error=render.error)  # type: ignore[arg-type]
