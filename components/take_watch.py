@@ -1,0 +1,82 @@
+"""A running Preview take watched from the browser instead of by rerunning its card.
+
+Preview renders on this machine, in seconds, on the 2 cores the browser and the server share. Its
+card used to be a fragment rerun every 0.25 s: each look cost ~50 ms of server CPU (Streamlit's
+rerun machinery; the card's own code is ~2 ms) and about as much in Chromium, so the page took
+about as much CPU as the render while it waited, and the render ran ~2x slower than alone
+(bench.preview_e2e). Here the card is drawn once; a small component (take_watch.js) asks
+`/api/take-progress/<job id>` (mounted by serve.py) for the progress every 0.15 s and reruns the
+page once, when the take has finished.
+
+Only where serve.py mounted the route (`make run`); under AppTest or `streamlit run app.py` the card
+keeps its fragment (`served()` is False).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from components.runtime import open_runtime
+from storyboard import messages
+from storyboard.models import Job
+
+HERE = Path(__file__).parent
+PATH = "/api/take-progress/{job_id}"
+_mounted: list[Route] = []
+
+_component = st.components.v2.component(
+    "take_watch",
+    css=(HERE / "take_watch.css").read_text(encoding="utf-8"),
+    js=(HERE / "take_watch.js").read_text(encoding="utf-8"),
+    isolate_styles=False,  # one page: the e2e tests read it like the rest
+)
+
+
+def progress_answer(job: Job | None) -> dict[str, object]:
+    """What the browser draws: the bar, the sentence, and whether the page should rerun now. A take
+    that is gone counts as finished: the rerun shows whatever the page has to say about it."""
+    if job is None:
+        return {"finished": True, "progress": 1.0, "text": ""}
+    return {
+        "finished": job.state.finished,
+        "progress": min(1.0, max(0.0, job.progress)),
+        "text": job.message or messages.WORKING,
+    }
+
+
+def _progress(request: Request) -> JSONResponse:
+    # A plain function: Starlette runs it on its thread pool, off the event loop; one store read.
+    job = open_runtime().store.get_job(request.path_params["job_id"])
+    return JSONResponse(progress_answer(job), headers={"Cache-Control": "no-store"})
+
+
+def route() -> Route:
+    """The route serve.py mounts; from then on Preview cards in this process watch through it."""
+    if not _mounted:
+        _mounted.append(Route(PATH, _progress, methods=["GET"]))
+    return _mounted[0]
+
+
+def served() -> bool:
+    return bool(_mounted)
+
+
+def _finished() -> None:
+    """The rerun itself is the point: the page draws the finished take."""
+
+
+def take_watch(job: Job, key: str) -> None:
+    _component(
+        key=f"{key}:watch:{job.id}",
+        data={
+            "job_id": job.id,
+            "url": PATH.format(job_id=job.id),
+            "first": progress_answer(job),
+        },
+        on_finished_change=_finished,
+    )
