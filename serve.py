@@ -39,4 +39,4 @@ async def lifespan(_app: st.App) -> AsyncIterator[None]:
 
 
 # /api/take-progress/<id>: a running Preview take's progress, read by its card in the browser
-app = st.App("app.py", lifespan=lifespan, routes=[take_watch.route()])
+app = st.App("app.py", lifespan=lifespan, routes=[take_watch.mount()])

@@ -14,6 +14,7 @@ keeps its fragment (`served()` is False).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -24,6 +25,7 @@ from starlette.routing import Route
 from components.runtime import open_runtime
 from storyboard import messages
 from storyboard.models import Job
+from storyboard.store import Store
 
 HERE = Path(__file__).parent
 PATH = "/api/take-progress/{job_id}"
@@ -49,17 +51,22 @@ def progress_answer(job: Job | None) -> dict[str, object]:
     }
 
 
-def _progress(request: Request) -> JSONResponse:
-    # A plain function: Starlette runs it on its thread pool, off the event loop; one store read.
-    job = open_runtime().store.get_job(request.path_params["job_id"])
-    return JSONResponse(progress_answer(job), headers={"Cache-Control": "no-store"})
+def route(store: Callable[[], Store] = lambda: open_runtime().store) -> Route:
+    """`/api/take-progress/<job id>`: what a card in the browser draws. `store`: where jobs are read
+    (by default the app's own, which serve.py's lifespan opens)."""
+
+    def progress(request: Request) -> JSONResponse:
+        # A plain function: Starlette runs it on its thread pool, off the event loop; one store read.
+        job = store().get_job(request.path_params["job_id"])
+        return JSONResponse(progress_answer(job), headers={"Cache-Control": "no-store"})
+
+    return Route(PATH, progress, methods=["GET"])
 
 
-def route() -> Route:
-    """The route serve.py mounts; from then on Preview cards in this process watch through it."""
-    if not _mounted:
-        _mounted.append(Route(PATH, _progress, methods=["GET"]))
-    return _mounted[0]
+def mount() -> Route:
+    """The route for serve.py to mount; from then on Preview cards in this process watch through it."""
+    _mounted.append(route())
+    return _mounted[-1]
 
 
 def served() -> bool:
