@@ -30,8 +30,12 @@ class _Render:
     state: str = "queued"
     error: str | None = None
     stop: threading.Event = field(default_factory=threading.Event)
+    ended: threading.Event = field(default_factory=threading.Event)  # completed, failed or cancelled
     started_at: float | None = None  # the render's own clock (time.time()): bench.preview_e2e reads it
     ended_at: float | None = None
+
+
+_STOP_CHECK_SECONDS = 0.05  # how soon a pause notices the app stopping
 
 
 class PreviewClient(ProviderClient):
@@ -88,6 +92,8 @@ class PreviewClient(ProviderClient):
             render.state = "cancelled"
         except Exception as exc:  # a render bug must end the job with a reason, not hang it
             render.state, render.error = "failed", f"The preview could not be rendered: {exc}"
+        finally:
+            render.ended.set()
 
     def status(self, submission: Submission) -> RemoteStatus:
         remote_id = submission.remote_id
@@ -131,6 +137,19 @@ class PreviewClient(ProviderClient):
             for render in self._renders.values():
                 render.stop.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def pause(self, submission: Submission, seconds: float, stopping: threading.Event) -> None:
+        """Back as soon as the render has ended: the take is saved and shown without waiting out
+        the rest of a poll (~0.12 s on average at 0.25 s)."""
+        with self._lock:
+            render = self._renders.get(submission.remote_id)
+        if render is None:  # not rendering here (never happens after a status call): a plain wait
+            stopping.wait(seconds)
+            return
+        deadline = time.monotonic() + seconds
+        while not stopping.is_set() and (left := deadline - time.monotonic()) > 0:
+            if render.ended.wait(min(left, _STOP_CHECK_SECONDS)):
+                return
 
     def forget(self, submission: Submission) -> None:
         """Delete the render's own files once the result is safely in the data dir."""

@@ -261,7 +261,7 @@ class Driver:
                     estimate=estimate,
                     history=history,
                 )
-            self.stopping.wait(interval)
+            client.pause(submission, interval, self.stopping)
         return self._state(job.id)
 
     def download(self, job: Job) -> JobState:
