@@ -14,10 +14,10 @@ that counts is the median of each run's total / its bench render. Asserts nothin
 
 Where the time went, per run, from the take's own record and the page: click -> take row created
 (the page's rerun), row -> render started (the runner picking the job up, the submit), the render
-itself (the Preview renderer's own start and end), render end -> seen (the runner's next look),
-seen -> DONE written (copy, probe, poster), DONE -> video on the page (the card's next look, the
-page's rerun), video on the page -> first frame decoded, -> playing. And the CPU seconds spent from
-click to playing by the app's processes (its server and the render process) and by Chromium, against
+itself (the Preview renderer's own start and end), render end -> DONE written (the runner noticing;
+copy, probe, poster), DONE -> video on the page (the card's next look, the page's rerun, Chromium
+drawing it), video on the page -> first frame decoded, -> playing. And the CPU seconds spent from
+click to playing by the app (its server process, the render included) and by Chromium, against
 the CPU the bench render takes alone: on 2 cores, whatever the page costs is taken from the render.
 """
 
@@ -161,17 +161,15 @@ def one_run(page, url: str, store: Store, template: Storyboard, server_pid: int)
     assert job.state == JobState.DONE, job.message
     created = job.created_at.timestamp()
     render = details.get("completed", {}).get("render", {})  # the Preview renderer's own clock
-    seen = _ts(details.get("finished_at", created))
     started = _ts(render.get("started_at", details.get("submitted_at", created)))
-    ended = _ts(render.get("ended_at", seen))
+    ended = _ts(render.get("ended_at", details.get("finished_at", started)))
     done = job.updated_at.timestamp()
     return {
         "total": playing - clicked,
         "click->row created": created - clicked,
         "row->render start": started - created,
         "render": ended - started,
-        "render end->seen": seen - ended,
-        "seen->DONE written": done - seen,
+        "render end->DONE written": done - ended,
         "DONE->video on page": shown - done,
         "video on page->loaded": loaded - shown,
         "loaded->playing": playing - loaded,
