@@ -5,8 +5,8 @@ card used to be a fragment rerun every 0.25 s: each look cost ~50 ms of server C
 rerun machinery; the card's own code is ~2 ms) and about as much in Chromium, so the page took
 about as much CPU as the render while it waited, and the render ran ~2x slower than alone
 (bench.preview_e2e). Here the card is drawn once; a small component (take_watch.js) asks
-`/api/take-progress/<job id>` (mounted by serve.py) for the progress every 0.15 s and reruns the
-page once, when the take has finished.
+`/api/take-progress/<job id>` (mounted by serve.py) for the progress, each answer given when the take
+has changed (a long poll), and reruns the page once, when the take has finished.
 
 Only where serve.py mounted the route (`make run`); under AppTest or `streamlit run app.py` the card
 keeps its fragment (`served()` is False).
@@ -14,10 +14,13 @@ keeps its fragment (`served()` is False).
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -29,6 +32,8 @@ from storyboard.store import Store
 
 HERE = Path(__file__).parent
 PATH = "/api/take-progress/{job_id}"
+HOLD_SECONDS = 2.0  # an answer waits at most this long for the take to change
+CHECK_SECONDS = 0.03  # how often a waiting answer looks at the store
 _mounted: list[Route] = []
 
 _component = st.components.v2.component(
@@ -41,24 +46,34 @@ _component = st.components.v2.component(
 
 def progress_answer(job: Job | None) -> dict[str, object]:
     """What the browser draws: the bar, the sentence, and whether the page should rerun now. A take
-    that is gone counts as finished: the rerun shows whatever the page has to say about it."""
+    that is gone counts as finished: the rerun shows whatever the page has to say about it.
+    `version` changes whenever the take does (the browser sends it back to wait for the next one)."""
     if job is None:
-        return {"finished": True, "progress": 1.0, "text": ""}
+        return {"finished": True, "progress": 1.0, "text": "", "version": ""}
     return {
         "finished": job.state.finished,
         "progress": min(1.0, max(0.0, job.progress)),
         "text": job.message or messages.WORKING,
+        "version": job.updated_at.isoformat(),
     }
 
 
 def route(store: Callable[[], Store] = lambda: open_runtime().store) -> Route:
-    """`/api/take-progress/<job id>`: what a card in the browser draws. `store`: where jobs are read
-    (by default the app's own, which serve.py's lifespan opens)."""
+    """`/api/take-progress/<job id>[?after=<version>]`: what a card in the browser draws. With
+    `after`, the answer waits (up to HOLD_SECONDS) until the take has moved on from that version, so
+    the page hears that it is done within CHECK_SECONDS, for one request per change. `store`: where
+    jobs are read (by default the app's own, which serve.py's lifespan opens)."""
 
-    def progress(request: Request) -> JSONResponse:
-        # A plain function: Starlette runs it on its thread pool, off the event loop; one store read.
-        job = store().get_job(request.path_params["job_id"])
-        return JSONResponse(progress_answer(job), headers={"Cache-Control": "no-store"})
+    async def progress(request: Request) -> JSONResponse:
+        job_id = request.path_params["job_id"]
+        after = request.query_params.get("after")
+        deadline = time.monotonic() + HOLD_SECONDS
+        while True:
+            # a store read off the event loop (SQLite blocks); ~0.1 ms
+            answer = progress_answer(await run_in_threadpool(lambda: store().get_job(job_id)))
+            if answer["version"] != after or answer["finished"] or time.monotonic() >= deadline:
+                return JSONResponse(answer, headers={"Cache-Control": "no-store"})
+            await asyncio.sleep(CHECK_SECONDS)
 
     return Route(PATH, progress, methods=["GET"])
 
