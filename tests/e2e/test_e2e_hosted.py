@@ -186,10 +186,19 @@ def wait_for_video(page: Page) -> dict[str, Any]:
     return video_facts(page)
 
 
+def _jobs(fake: Any) -> list[Any]:
+    return list((fake.tasks if isinstance(fake, FakeEvoLink) else fake.jobs).values())
+
+
+def lengthen(fake: Any, seconds: float) -> None:
+    """Every job the fake holds now lasts `seconds` from its start (each fake keeps a job's length)."""
+    for job in _jobs(fake):
+        job.job_seconds = seconds
+
+
 def finish_now(fake: Any) -> None:
-    """Every job the fake holds is done from now on (each fake keeps its jobs' length per job)."""
-    for job in (fake.tasks if isinstance(fake, FakeEvoLink) else fake.jobs).values():
-        job.job_seconds = 0
+    """Every job the fake holds is done from now on."""
+    lengthen(fake, 0)
 
 
 def videos(data_dir: Path) -> list[Path]:
@@ -217,7 +226,9 @@ def test_a_paid_two_shot_take_survives_a_reload_and_a_crash_sent_once_and_its_ke
     mid-take resumes it on the next start, and the provider got one submit with both shots. With a
     first frame, so the key also travels on the upload (image-to-video): the key is never sent to
     the browser nor written under the data dir or in the app's log."""
-    hosted = launch(provider, job_seconds=30)  # running through a reload and a crash, then `finish_now`
+    # said to take 6 s (EvoLink's estimate, so its card is looked at closely), then held on the fake
+    # (`lengthen`) through a reload and a crash, then finished while the app is down (`finish_now`)
+    hosted = launch(provider, job_seconds=6)
     server = hosted.server
     frames: list[str | bytes] = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(payload)))
@@ -233,6 +244,7 @@ def test_a_paid_two_shot_take_survives_a_reload_and_a_crash_sent_once_and_its_ke
     button.click()
     expect(progress(page)).to_be_visible()
     ((job_id, _),) = wait_for_state(server.data_dir, {"running"})
+    lengthen(hosted.fake, 60)
 
     page.reload()
     expect(prompt_box(page, 2)).to_have_value(SHOTS[1][0])  # the draft is back (?draft= in the URL)
