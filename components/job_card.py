@@ -13,9 +13,8 @@ import streamlit as st
 from components.runtime import runtime
 from components.shot_markers import shot_player
 from components.take_details import details_expander
-from components.take_watch import served, take_watch
+from components.take_watch import progress_bar, served, take_watch
 from components.text import plain
-from storyboard import messages
 from storyboard.catalog import MODELS, PROVIDERS
 from storyboard.formats import take_shape
 from storyboard.models import Job, JobState, ProviderId, format_usd
@@ -100,8 +99,8 @@ def _card(current: Job, key: str, details: bool, watched: bool = False) -> None:
             if watched:
                 take_watch(current, key)
             else:
-                progress = min(1.0, max(0.0, current.progress))
-                st.progress(progress, text=plain(current.message or messages.WORKING))
+                progress, text = progress_bar(current)  # as the watched card draws them
+                st.progress(progress, text=plain(text))
             if runtime().runner.cancellable(current):
                 st.button("Cancel", key=f"{key}:cancel", on_click=_cancel, args=(current.id,))
         if details:

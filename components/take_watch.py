@@ -50,12 +50,18 @@ def progress_answer(job: Job | None) -> dict[str, object]:
     `version` changes whenever the take does (the browser sends it back to wait for the next one)."""
     if job is None:
         return {"finished": True, "progress": 1.0, "text": "", "version": ""}
+    progress, text = progress_bar(job)
     return {
         "finished": job.state.finished,
-        "progress": min(1.0, max(0.0, job.progress)),
-        "text": job.message or messages.WORKING,
+        "progress": progress,
+        "text": text,
         "version": job.updated_at.isoformat(),
     }
+
+
+def progress_bar(job: Job) -> tuple[float, str]:
+    """A running take's bar (0 to 1) and its sentence, wherever its card is drawn."""
+    return min(1.0, max(0.0, job.progress)), job.message or messages.WORKING
 
 
 def route(store: Callable[[], Store] = lambda: open_runtime().store) -> Route:
