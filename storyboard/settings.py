@@ -1,4 +1,5 @@
-"""Configuration: where data lives and where each provider's key comes from.
+"""Configuration: where data lives (the data dir, and the database: in it by default, or a
+PostgreSQL server), and where each provider's key comes from.
 
 Keys are read from the environment first, then `.streamlit/secrets.toml` (read with tomllib so the
 core needs no Streamlit), or typed into the Settings page for one browser session. A key is never
@@ -20,11 +21,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from storyboard.catalog import PROVIDERS
+from storyboard.layout import DataDir
 from storyboard.models import ProviderId
 
 KeySource = Literal["environment", "secrets file", "this session"]
 
 DATA_DIR_ENV = "STORYBOARD_DATA_DIR"
+# The database: unset, SQLite in the data dir (layout.DataDir.db); for a team, a PostgreSQL server,
+# postgresql://user:password@host:5432/database (through psycopg 3).
+DATABASE_URL_ENV = "STORYBOARD_DATABASE_URL"
 
 # Each provider's hosts, overridable for proxies and for the fake servers in tests [providers.md].
 BASE_URLS = {
@@ -54,6 +59,12 @@ def data_dir(env: Mapping[str, str] | None = None) -> Path:
     """Where the data lives (made when the store opens it). Cheap: asked on every rerun."""
     env = os.environ if env is None else env
     return Path(env.get(DATA_DIR_ENV) or "data").expanduser().resolve()
+
+
+def database_url(data_dir: Path, env: Mapping[str, str] | None = None) -> str:
+    """The database the store opens for this data dir: the one place that chooses it."""
+    env = os.environ if env is None else env
+    return env.get(DATABASE_URL_ENV, "").strip() or f"sqlite:///{DataDir(data_dir).db}"
 
 
 def base_url(name: str, env: Mapping[str, str] | None = None) -> str:

@@ -7,11 +7,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from conftest import OpenStore
 
 from storyboard.catalog import MAX_NAME_CHARS
 from storyboard.models import Job, JobState, ModelId, ProviderId, Shot, Storyboard
 from storyboard.pricing import priced_take
-from storyboard.store import MIGRATIONS, StorageProblem, Store
+from storyboard.store import StorageProblem, Store, schema
 
 
 def _job(sb: Storyboard, key: str = "k1", provider: ProviderId = ProviderId.FAL) -> Job:
@@ -23,16 +25,15 @@ def _storyboard() -> Storyboard:
     return Storyboard(name="Teaser", shots=[Shot(prompt="a", duration=5), Shot(prompt="b", duration=5)])
 
 
-def test_a_draft_survives_reopening_the_database(tmp_path: Path) -> None:
+def test_a_draft_survives_reopening_the_database(open_store: OpenStore) -> None:
     sb = _storyboard()
-    Store(tmp_path / "s.db").save_draft(sb)
-    again = Store(tmp_path / "s.db")
+    open_store().save_draft(sb)
+    again = open_store()
     assert again.load_draft(sb.id) == sb
     assert again.latest_draft() == sb
 
 
-def test_latest_draft_is_the_last_one_edited(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+def test_latest_draft_is_the_last_one_edited(store: Store) -> None:
     first, second = _storyboard(), _storyboard()
     store.save_draft(first)
     store.save_draft(second)
@@ -41,8 +42,7 @@ def test_latest_draft_is_the_last_one_edited(tmp_path: Path) -> None:
     assert latest is not None and latest.id == first.id and latest.name == "edited"
 
 
-def test_the_same_idempotency_key_never_makes_a_second_job(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+def test_the_same_idempotency_key_never_makes_a_second_job(store: Store) -> None:
     sb = _storyboard()
     first, created = store.create_job(_job(sb))
     second, created_again = store.create_job(_job(sb))
@@ -51,8 +51,7 @@ def test_the_same_idempotency_key_never_makes_a_second_job(tmp_path: Path) -> No
     assert len(store.list_jobs()) == 1
 
 
-def test_concurrent_creates_with_one_key_make_one_job(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+def test_concurrent_creates_with_one_key_make_one_job(store: Store) -> None:
     sb = _storyboard()
     results: list[bool] = []
     threads = [
@@ -66,12 +65,12 @@ def test_concurrent_creates_with_one_key_make_one_job(tmp_path: Path) -> None:
     assert len(store.list_jobs()) == 1
 
 
-def test_updates_persist_and_unfinished_jobs_are_found(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+def test_updates_persist_and_unfinished_jobs_are_found(open_store: OpenStore) -> None:
+    store = open_store()
     job, _ = store.create_job(_job(_storyboard()))
     store.transition(job.id, (JobState.QUEUED,), state=JobState.SUBMITTING)
     store.transition(job.id, (JobState.SUBMITTING,), state=JobState.RUNNING, remote_id="req-1")
-    reopened = Store(tmp_path / "s.db")
+    reopened = open_store()
     again = reopened.get_job(job.id)
     assert again is not None and again.state == JobState.RUNNING and again.remote_id == "req-1"
     assert [j.id for j in reopened.unfinished_jobs()] == [job.id]
@@ -80,8 +79,7 @@ def test_updates_persist_and_unfinished_jobs_are_found(tmp_path: Path) -> None:
     assert reopened.unfinished_jobs() == []
 
 
-def test_spend_counts_only_jobs_that_reached_the_provider(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+def test_spend_counts_only_jobs_that_reached_the_provider(store: Store) -> None:
     sb = _storyboard()
     sent, _ = store.create_job(_job(sb, "a").model_copy(update={"state": JobState.DONE}))
     refused, _ = store.create_job(_job(sb, "b"))
@@ -90,16 +88,14 @@ def test_spend_counts_only_jobs_that_reached_the_provider(tmp_path: Path) -> Non
     assert sent.quote.total == Decimal("1.40")
 
 
-def test_job_details_merge_and_never_need_a_key(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+def test_job_details_merge_and_never_need_a_key(store: Store) -> None:
     job, _ = store.create_job(_job(_storyboard()))
     store.update_job(job.id, details={"submission": {"remote_id": "x"}})
     store.update_job(job.id, details={"failure": {"error": "boom"}})
     assert store.details(job.id) == {"submission": {"remote_id": "x"}, "failure": {"error": "boom"}}
 
 
-def test_list_jobs_by_storyboard_newest_first(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+def test_list_jobs_by_storyboard_newest_first(store: Store) -> None:
     sb, other = _storyboard(), _storyboard()
     a, _ = store.create_job(_job(sb, "a"))
     b, _ = store.create_job(_job(sb, "b").model_copy(update={"created_at": a.created_at.replace(year=2099)}))
@@ -133,11 +129,30 @@ def test_a_data_dir_that_cannot_be_written_is_named_with_what_to_do(tmp_path: Pa
     )
 
 
-def test_a_database_from_a_newer_version_is_not_touched(tmp_path: Path) -> None:
+def test_a_database_from_a_newer_version_is_not_touched(open_store: OpenStore) -> None:
+    store = open_store()
+    store.save_draft(sb := _storyboard())
+    with store._tx() as db:  # a revision this app does not have: a newer app's
+        db.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(StorageProblem) as problem:
+        open_store()
+    if open_store.engine == "sqlite":
+        assert str(problem.value) == (
+            f"The database {open_store.where} was written by a newer version of Storyboard Studio: update the app, "
+            "or set STORYBOARD_DATA_DIR to another folder."
+        )
+    else:
+        assert str(problem.value).endswith(
+            "was written by a newer version of Storyboard Studio: update the app, or set STORYBOARD_DATABASE_URL "
+            "to another database."
+        )
+    assert store.schema_version() == "9999" and store.load_draft(sb.id) == sb  # untouched
+
+
+def test_a_studio_db_from_after_the_previous_release_is_not_touched(tmp_path: Path) -> None:
     db = tmp_path / "studio.db"
-    Store(db)
     with sqlite3.connect(db) as raw:
-        raw.execute("PRAGMA user_version = 99")
+        raw.execute(f"PRAGMA user_version = {len(schema.LEGACY) + 1}")
     with pytest.raises(
         StorageProblem, match="written by a newer version of Storyboard Studio: update the app"
     ):
@@ -148,7 +163,10 @@ def test_a_full_disk_says_so_and_keeps_what_was_saved(tmp_path: Path) -> None:
     store = Store(tmp_path / "studio.db")
     sb = _storyboard()
     store.save_draft(sb)
-    store._db.execute("PRAGMA max_page_count = 1")  # the database cannot grow: as on a full disk
+    with (
+        store._engine.connect() as db
+    ):  # the store's one SQLite connection: it cannot grow, as on a full disk
+        db.exec_driver_sql("PRAGMA max_page_count = 1")
     # A long negative prompt, not a name: names are limited at the model (catalog.MAX_NAME_CHARS).
     bigger = sb.model_copy(
         update={"options": sb.options.model_copy(update={"negative_prompt": "x" * 50_000})}
@@ -161,15 +179,16 @@ def test_a_full_disk_says_so_and_keeps_what_was_saved(tmp_path: Path) -> None:
     assert store.load_draft(sb.id) == sb
 
 
-def test_a_draft_that_no_longer_validates_opens_with_what_could_be_read(tmp_path: Path) -> None:
-    store = Store(tmp_path / "studio.db")
+def test_a_draft_that_no_longer_validates_opens_with_what_could_be_read(store: Store) -> None:
     sb = _storyboard()
     store.save_draft(sb)
     body = json.loads(sb.model_dump_json())
     body["provider"] = "gone-provider"  # a provider a later version dropped
     body["shots"][1]["duration"] = "five"
     with store._tx() as db:
-        db.execute("UPDATE drafts SET body = ? WHERE id = ?", (json.dumps(body), sb.id))
+        db.execute(
+            sa.text("UPDATE drafts SET body = :body WHERE id = :id"), {"body": json.dumps(body), "id": sb.id}
+        )
     opened = store.open_draft(sb.id)
     assert opened is not None
     assert opened.storyboard.id == sb.id and opened.storyboard.name == "Teaser"
@@ -180,12 +199,11 @@ def test_a_draft_that_no_longer_validates_opens_with_what_could_be_read(tmp_path
     assert store.latest_draft() == opened.storyboard
 
 
-def test_a_draft_that_is_not_json_at_all_opens_by_its_name(tmp_path: Path) -> None:
-    store = Store(tmp_path / "studio.db")
+def test_a_draft_that_is_not_json_at_all_opens_by_its_name(store: Store) -> None:
     sb = _storyboard()
     store.save_draft(sb)
     with store._tx() as db:
-        db.execute("UPDATE drafts SET body = '{cut short' WHERE id = ?", (sb.id,))
+        db.execute(sa.text("UPDATE drafts SET body = '{cut short' WHERE id = :id"), {"id": sb.id})
     opened = store.open_draft(sb.id)
     assert opened is not None and opened.storyboard.id == sb.id and opened.storyboard.name == "Teaser"
     assert opened.problem is not None and opened.problem.startswith(
@@ -193,32 +211,33 @@ def test_a_draft_that_is_not_json_at_all_opens_by_its_name(tmp_path: Path) -> No
     )
 
 
-def test_a_draft_named_before_names_had_a_limit_opens_with_its_name_shortened(tmp_path: Path) -> None:
-    store = Store(tmp_path / "studio.db")
+def test_a_draft_named_before_names_had_a_limit_opens_with_its_name_shortened(store: Store) -> None:
     sb = _storyboard()
     store.save_draft(sb)
     long_name = "Spring launch " * 20  # 280 characters, saved by an earlier version
     body = json.loads(sb.model_dump_json()) | {"name": long_name}
     with store._tx() as db:
-        db.execute("UPDATE drafts SET name = ?, body = ? WHERE id = ?", (long_name, json.dumps(body), sb.id))
+        db.execute(
+            sa.text("UPDATE drafts SET name = :name, body = :body WHERE id = :id"),
+            {"name": long_name, "body": json.dumps(body), "id": sb.id},
+        )
     opened = store.open_draft(sb.id)
     assert opened is not None and opened.storyboard.name == long_name[:MAX_NAME_CHARS].rstrip()
     assert [s.prompt for s in opened.storyboard.shots] == ["a", "b"]
     assert opened.problem is not None and f"name, shortened to {MAX_NAME_CHARS} characters" in opened.problem
     with store._tx() as db:
-        db.execute("UPDATE drafts SET body = '{cut short' WHERE id = ?", (sb.id,))
+        db.execute(sa.text("UPDATE drafts SET body = '{cut short' WHERE id = :id"), {"id": sb.id})
     cut = store.open_draft(sb.id)  # nothing readable but the name column: that is shortened too
     assert cut is not None and cut.storyboard.name == long_name[:MAX_NAME_CHARS].rstrip()
 
 
-def test_a_new_database_is_at_the_latest_schema_version(tmp_path: Path) -> None:
-    assert Store(tmp_path / "studio.db").schema_version() == len(MIGRATIONS)
+def test_a_new_database_is_at_the_latest_schema_version(store: Store) -> None:
+    assert store.schema_version() == schema.head()
 
 
-def test_a_failed_take_the_provider_billed_still_counts_deleted_or_not(tmp_path: Path) -> None:
+def test_a_failed_take_the_provider_billed_still_counts_deleted_or_not(store: Store) -> None:
     """A take that FAILED after the provider made it (its result link expired) is marked `charged`
     by the runner: it joins the spend in caps, chart and totals, deleted or not; one never sent does not."""
-    store = Store(tmp_path / "s.db")
     sb = _storyboard()
     expired, _ = store.create_job(_job(sb, "expired"))
     store.transition(expired.id, None, state=JobState.FAILED, details={"charged": True})
