@@ -82,9 +82,10 @@ def postgres_server() -> Iterator[PostgresServer]:
 class OpenStore:
     """Opens the test's database (again): a second call is a restart, or another process."""
 
-    def __init__(self, engine: str, where: Path | str) -> None:
+    def __init__(self, engine: str, where: Path | str, server: PostgresServer | None = None) -> None:
         self.engine = engine
         self.where = where  # a SQLite file's path or a PostgreSQL URL: what Store() takes
+        self.server = server  # the worker's cluster, on PostgreSQL
         self.opened: list[Store] = []
 
     def __call__(self, *, legacy_caps: Path | None = None) -> Store:
@@ -106,7 +107,7 @@ def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OpenS
             "TRUNCATE drafts, jobs, deleted_jobs, caps;"
             f" UPDATE alembic_version SET version_num = '{schema.head()}'",
         )
-        opener = OpenStore("postgresql", server.url(TESTS_DATABASE))
+        opener = OpenStore("postgresql", server.url(TESTS_DATABASE), server)
     yield opener
     for store in opener.opened:
         store.close()

@@ -12,6 +12,8 @@ no failed page), and a short connect timeout so a server that is down is said at
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +71,7 @@ def _sqlite(path: Path) -> sa.Engine:
     @event.listens_for(made, "connect")
     def _connect(dbapi: Any, _record: Any) -> None:
         dbapi.isolation_level = None  # no implicit BEGIN/COMMIT by pysqlite: SQLAlchemy's "begin" below
-        dbapi.execute("PRAGMA journal_mode=WAL")
+        _wal(dbapi)
         dbapi.execute("PRAGMA synchronous=FULL")  # a committed job row survives a power cut
 
     @event.listens_for(made, "begin")
@@ -77,3 +79,17 @@ def _sqlite(path: Path) -> sa.Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
     return made
+
+
+def _wal(dbapi: sqlite3.Connection, wait: float = 30.0) -> None:
+    """WAL mode, kept in the file once set. Setting it needs the file to itself, and SQLite says
+    "locked" at once rather than wait when another process is making the same new file: wait
+    for that one (it sets WAL too) as long as any other lock is waited for."""
+    deadline = time.monotonic() + wait
+    while dbapi.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        try:
+            dbapi.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
