@@ -433,7 +433,9 @@ def test_two_processes_claiming_one_take_one_wins(open_store: OpenStore) -> None
         job, _ = first.create_job(_job(_storyboard(), f"claimed-{attempt}"))
         results = _claim_race(
             [first, second],
-            lambda store: store.transition(job.id, (JobState.QUEUED,), state=JobState.SUBMITTING),
+            lambda store, job_id=job.id: store.transition(
+                job_id, (JobState.QUEUED,), state=JobState.SUBMITTING
+            ),
         )
         assert sum(1 for r in results if r is not None) == 1
 
