@@ -76,7 +76,10 @@ def _sqlite(path: Path) -> sa.Engine:
 
     @event.listens_for(made, "begin")
     def _begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
+        # A read is one statement, consistent on its own: no BEGIN (it would cost a round trip
+        # on every rerun's reads); a write takes the write lock at once.
+        if conn.get_execution_options().get(WRITE):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return made
 

@@ -61,12 +61,12 @@ MIGRATION_LOCK = 0x5B_0001  # PostgreSQL advisory lock: held while the schema is
 # ---- SQL that differs between the engines ----------------------------------------------------------
 
 
-class _charged(FunctionElement[bool]):
+class _charged(FunctionElement[Any]):
     """A take that FAILED after the provider had it and billed it (its result link expired before
     the app could save it) still cost money. The runner marks such a take in its details; this is
     the one condition that names that marker, in the one definition of spend below."""
 
-    type = sa.Boolean()
+    type = sa.types.NullType()  # not Boolean: SQLite would be given "= 1" after it
     inherit_cache = True
 
 
@@ -117,10 +117,10 @@ def _unindexed_sqlite(element: _unindexed, compiler: SQLCompiler, **kw: Any) -> 
     return f"+{compiler.process(element.clauses, **kw)}"
 
 
-def _billable(since: datetime | None = None) -> sa.Subquery:
+def _billable(since: bool) -> sa.Subquery:
     """The one definition of spend: (provider, cost, created_at) of every take that counts,
-    deleted or not, started since `since` (all when None)."""
-    counted = [s.value for s in COUNTED]
+    deleted or not; started since the `since` parameter when `since` (all when not)."""
+    counted = [sa.literal_column(f"'{s.value}'") for s in COUNTED]  # constants, written into the SQL
     parts = []
     for table in (jobs, deleted_jobs):
         paid = sa.or_(
@@ -128,10 +128,26 @@ def _billable(since: datetime | None = None) -> sa.Subquery:
             sa.and_(table.c.state == JobState.FAILED.value, _charged(table.c.details)),
         )
         part = sa.select(table.c.provider, table.c.cost, table.c.created_at).where(paid)
-        if since is not None:
-            part = part.where(table.c.created_at >= since.isoformat())
+        if since:
+            part = part.where(table.c.created_at >= sa.bindparam("since", type_=sa.Text()))
         parts.append(part)
     return sa.union_all(*parts).subquery("billable")
+
+
+# Built once: the caps are checked on every rerun of the editor, and building a statement costs
+# more than running it.
+_SINCE, _EVER = _billable(since=True), _billable(since=False)
+_SPEND_SINCE = sa.select(_SINCE.c.cost)
+_SPEND_BY_PROVIDER = {
+    True: sa.select(_SINCE.c.provider, _SINCE.c.cost),
+    False: sa.select(_EVER.c.provider, _EVER.c.cost),
+}
+_DAY = sa.func.substr(_SINCE.c.created_at, sa.literal_column("1"), sa.literal_column("10")).label("day")
+_SPEND_BY_DAY = (
+    sa.select(_DAY, _SINCE.c.provider, sa.func.sum(sa.cast(_SINCE.c.cost, sa.Float)).label("usd"))
+    .group_by(_DAY, _SINCE.c.provider)
+    .order_by(_DAY, _SINCE.c.provider)
+)
 
 
 def _details_text(details: dict[str, Any]) -> str:
@@ -174,8 +190,7 @@ class _SpendIn:
 
 
 def _spend_since(conn: sa.Connection, since: datetime) -> Decimal:
-    billable = _billable(since)
-    costs = conn.execute(sa.select(billable.c.cost)).scalars()
+    costs = conn.execute(_SPEND_SINCE, {"since": since.isoformat()}).scalars().all()
     return sum((Decimal(cost) for cost in costs), Decimal(0))
 
 
@@ -212,10 +227,10 @@ class Store:
         log.warning("storage failure on %s: %s", self.url.render_as_string(hide_password=True), exc)
         return StorageProblem(problem_sentence(exc, self.url))
 
-    def _read(self, statement: sa.Executable) -> Sequence[sa.Row[Any]]:
+    def _read(self, statement: sa.Executable, params: dict[str, Any] | None = None) -> Sequence[sa.Row[Any]]:
         try:
             with self._engine.connect() as conn:
-                return conn.execute(statement).all()
+                return conn.execute(statement, params).all()
         except FAILURES as exc:
             raise self._fail(exc) from exc
 
@@ -564,9 +579,9 @@ class Store:
             raise self._fail(exc) from exc
 
     def spend_by_provider(self, since: datetime | None = None) -> dict[ProviderId, Decimal]:
-        billable = _billable(since)
+        query = _SPEND_BY_PROVIDER[since is not None]
         totals: dict[ProviderId, Decimal] = {}
-        for row in self._read(sa.select(billable.c.provider, billable.c.cost)):
+        for row in self._read(query, {"since": since.isoformat()} if since is not None else None):
             provider = ProviderId(row.provider)
             totals[provider] = totals.get(provider, Decimal(0)) + Decimal(row.cost)
         return totals
@@ -574,14 +589,7 @@ class Store:
     def spend_by_day(self, since: datetime) -> list[tuple[str, ProviderId, Decimal]]:
         """(UTC day 'YYYY-MM-DD', provider, spend) of the takes that count, started since `since`,
         oldest first (the Takes chart)."""
-        billable = _billable(since)
-        day = sa.func.substr(billable.c.created_at, 1, 10).label("day")
-        usd = sa.func.sum(sa.cast(billable.c.cost, sa.Float)).label("usd")
-        rows = self._read(
-            sa.select(day, billable.c.provider, usd)
-            .group_by(day, billable.c.provider)
-            .order_by(day, billable.c.provider)
-        )
+        rows = self._read(_SPEND_BY_DAY, {"since": since.isoformat()})
         # Costs have at most 3 decimals (catalog rates x whole seconds): rounding the sum is exact.
         return [(r.day, ProviderId(r.provider), Decimal(f"{r.usd:.3f}")) for r in rows]
 
