@@ -120,7 +120,9 @@ def _unindexed_sqlite(element: _unindexed, compiler: SQLCompiler, **kw: Any) -> 
 def _billable(since: bool) -> sa.Subquery:
     """The one definition of spend: (provider, cost, created_at) of every take that counts,
     deleted or not; started since the `since` parameter when `since` (all when not)."""
-    counted: list[sa.ColumnElement[str]] = [sa.literal_column(f"'{s.value}'") for s in COUNTED]  # constants, written into the SQL
+    counted: list[sa.ColumnElement[str]] = [
+        sa.literal_column(f"'{s.value}'") for s in COUNTED
+    ]  # constants, written into the SQL
     parts = []
     for table in (jobs, deleted_jobs):
         paid = sa.or_(
