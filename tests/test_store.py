@@ -450,7 +450,7 @@ def test_a_postgresql_that_cannot_be_used_is_named_with_what_to_do(postgres_serv
         down = s.getsockname()[1]
     said = {}
     for case, url in {
-        "down": f"postgresql://storyboard:s3cret@127.0.0.1:{down}/studio",
+        "down": f"postgres://storyboard:s3cret@127.0.0.1:{down}/studio",  # the short scheme too
         "password": f"postgresql://storyboard:s3cret@127.0.0.1:{port}/postgres",
         "database": postgres_server.url("missing"),
     }.items():

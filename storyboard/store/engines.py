@@ -34,10 +34,10 @@ def parse(where: Path | str) -> sa.URL:
         url = sa.make_url(where)
     except sa.exc.ArgumentError:
         raise StorageProblem(unsupported_sentence()) from None
-    backend = url.get_backend_name()
-    if backend in ("postgresql", "postgres") and url.get_driver_name() in ("psycopg", "psycopg2"):
+    backend, _, driver = url.drivername.partition("+")  # not url.get_driver_name(): it loads the dialect
+    if backend in ("postgresql", "postgres") and driver in ("", "psycopg", "psycopg2"):
         return url.set(drivername="postgresql+psycopg")
-    if backend == "sqlite" and url.database not in (None, "", ":memory:"):
+    if backend == "sqlite" and driver in ("", "pysqlite") and url.database not in (None, "", ":memory:"):
         return url
     raise StorageProblem(unsupported_sentence())
 
