@@ -20,6 +20,7 @@ from storyboard.providers.base import ProviderClient, ProviderError
 from storyboard.runner.driver import CHARGED, Driver
 from storyboard.runner.policies import Policies
 from storyboard.runner.registry import Registry
+from storyboard.runner.waker import Waker
 from storyboard.store import Store
 
 log = logging.getLogger(__name__)
@@ -30,13 +31,24 @@ class KeyMissing(Exception):
 
 
 class Executor:
-    def __init__(self, store: Store, data_dir: Path, registry: Registry, *, backoff: float) -> None:
+    def __init__(
+        self,
+        store: Store,
+        data_dir: Path,
+        registry: Registry,
+        *,
+        backoff: float,
+        public_url: str | None = None,
+    ) -> None:
+        """`public_url`: where providers can call back (settings.public_url), or None: poll only."""
         self.store = store
         self.data_dir = data_dir
         self.registry = registry
         self.stopping = threading.Event()
         self.policies = Policies(backoff, self.stopping)
         self.cancel_requested: set[str] = set()
+        self.public_url = public_url
+        self.waker = Waker()  # a provider's call back wakes the take's driver (storyboard.callbacks)
         self._wake: dict[str, threading.Event] = {}  # cuts a job's wait short (a key came, or shutdown)
         self._threads: dict[str, threading.Thread] = {}
         self.lock = threading.Lock()
@@ -63,6 +75,7 @@ class Executor:
 
     def shutdown(self, timeout: float) -> None:
         self.stopping.set()
+        self.waker.stop()
         with self.lock:
             threads = list(self._threads.values())
             for wake in self._wake.values():
@@ -83,6 +96,7 @@ class Executor:
                 if self._threads.get(job_id) is threading.current_thread():
                     del self._threads[job_id]
                     self._wake.pop(job_id, None)
+                    self.waker.forget(job_id)
                     self.registry.release(job_id)
 
     def _drive(self, job_id: str) -> None:
@@ -100,6 +114,8 @@ class Executor:
             self.policies,
             stopping=self.stopping,
             cancel_requested=self.cancel_requested.__contains__,
+            waker=self.waker,
+            public_url=self.public_url,
         )
         driver.run(job_id)
 

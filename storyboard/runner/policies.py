@@ -208,3 +208,21 @@ def _bell(t: float, took: float) -> float:
     """How likely a job that once took `took` seconds is to finish at `t` (a normal density)."""
     width = max(WIDTH_MIN, WIDTH_SHARE * took)
     return math.exp(-0.5 * ((t - took) / width) ** 2) / (width * math.sqrt(2 * math.pi))
+
+
+# ---- with a callback on its way -----------------------------------------------------------------
+
+# The provider will call back when the take ends, so status polls are only the fallback for a
+# callback that never comes. In the client's poll intervals (1 s for every hosted client): the first
+# fallback poll after CALLBACK_FIRST of them, then every CALLBACK_SHARE of the take's age, at most
+# CALLBACK_MAX apart. A missed callback costs at most about half the take's time (and 2 min),
+# never the result; a take whose callback comes within 30 s of the submit is polled exactly once.
+CALLBACK_FIRST = 30
+CALLBACK_SHARE = 0.5
+CALLBACK_MAX = 120
+
+
+def fallback_wait(elapsed: float, planned: float, first_wait: float) -> float:
+    """Seconds until the next status poll of a take whose provider will call back: the poll plan's
+    `planned` wait stretched out, since the callback, not the poll, is expected to say it ended."""
+    return min(CALLBACK_MAX * first_wait, max(planned, CALLBACK_FIRST * first_wait, CALLBACK_SHARE * elapsed))
