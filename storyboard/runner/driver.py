@@ -286,7 +286,7 @@ class Driver:
                     estimate=estimate,
                     history=history,
                 )
-            if waker is not None:
+            if waker is not None and not cancel_sent:  # cancelling: see it end at the usual pace
                 waker.wait(
                     job.id, fallback_wait(unfinished_at - submitted_at, interval, client.poll_interval)
                 )
