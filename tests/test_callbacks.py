@@ -2,32 +2,27 @@
 of being polled, and polling stays the fallback.
 
 Each provider's fake calls the URL its submit carried when the job ends, through the app's real
-route (`components.callback_route`, served by uvicorn on 127.0.0.1 as serve.py serves it) to a real
-JobRunner. The public address is `https://studio.example`: the fake delivers it to the loopback
+route (`components.callback_route` on uvicorn, tests/callback_server.py) to a real JobRunner. The public address is `https://studio.example`: the fake delivers it to the loopback
 server, as DNS and a TLS proxy in front of the app would. Cost: about 0.5 s a test.
 """
 
 from __future__ import annotations
 
 import json
-import socket
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+from callback_server import CallbackServer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fakes.base import FakeServer
 from fakes.evolink import FakeEvoLink
 from fakes.fal import FakeFal
 from fakes.wavespeed import FakeWaveSpeed
-from starlette.applications import Starlette
 from waiting import wait_until
 
-from components import callback_route
 from storyboard import callbacks
 from storyboard.jobs import JobRunner
 from storyboard.models import JobState, ModelId, ProviderId, Shot, Storyboard
@@ -70,38 +65,20 @@ def _sent_callback(provider: ProviderId, submit: Any) -> str | None:
     return (submit.query.get(name) or [None])[0]
 
 
-class App:
-    """The callback route on a real loopback server, waking whichever runner a test sets."""
-
-    def __init__(self) -> None:
-        self.runner: JobRunner | None = None
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        app = Starlette(routes=[callback_route.route(lambda: self._runner())])
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self.thread.start()
-        wait_until(lambda: self.server.started, timeout=10, what="the callback server to start")
-
-    def _runner(self) -> JobRunner:
-        assert self.runner is not None
-        return self.runner
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(5)
-
-
 @pytest.fixture(scope="module")
-def app() -> Iterator[App]:
-    served = App()
+def app() -> Iterator[CallbackServer]:
+    served = CallbackServer()
     yield served
     served.stop()
 
 
 def _start(
-    app: App, provider: ProviderId, tmp_path: Path, tiny_mp4: Path, *, public_url: str | None = PUBLIC
+    app: CallbackServer,
+    provider: ProviderId,
+    tmp_path: Path,
+    tiny_mp4: Path,
+    *,
+    public_url: str | None = PUBLIC,
 ) -> tuple[FakeServer, ProviderClient, JobRunner]:
     make_fake, make_client, _ = PROVIDERS[provider]
     fake = make_fake()
@@ -130,7 +107,7 @@ def _storyboard(provider: ProviderId) -> Storyboard:
 
 @pytest.mark.parametrize("provider", list(PROVIDERS), ids=lambda p: p.value)
 def test_a_take_ends_on_its_providers_call_with_one_status_request_and_one_submit(
-    app: App, provider: ProviderId, tmp_path: Path, tiny_mp4: Path
+    app: CallbackServer, provider: ProviderId, tmp_path: Path, tiny_mp4: Path
 ) -> None:
     fake, client, runner = _start(app, provider, tmp_path, tiny_mp4)
     status_route = PROVIDERS[provider][2]
@@ -161,7 +138,7 @@ def test_a_take_ends_on_its_providers_call_with_one_status_request_and_one_submi
 
 @pytest.mark.parametrize("provider", list(PROVIDERS), ids=lambda p: p.value)
 def test_a_call_that_never_comes_costs_time_not_the_take(
-    app: App, provider: ProviderId, tmp_path: Path, tiny_mp4: Path
+    app: CallbackServer, provider: ProviderId, tmp_path: Path, tiny_mp4: Path
 ) -> None:
     fake, client, runner = _start(app, provider, tmp_path, tiny_mp4)
     fake.calls_back = False
@@ -177,7 +154,7 @@ def test_a_call_that_never_comes_costs_time_not_the_take(
 
 @pytest.mark.parametrize("provider", list(PROVIDERS), ids=lambda p: p.value)
 def test_without_a_public_address_the_submit_is_the_documented_request(
-    app: App, provider: ProviderId, tmp_path: Path, tiny_mp4: Path
+    app: CallbackServer, provider: ProviderId, tmp_path: Path, tiny_mp4: Path
 ) -> None:
     fake, client, runner = _start(app, provider, tmp_path, tiny_mp4, public_url=None)
     client.poll_interval = 0.01
@@ -200,7 +177,7 @@ def _running(runner: JobRunner, provider: ProviderId) -> str:
 
 
 def test_forged_or_misdirected_calls_are_refused_and_change_nothing(
-    app: App, tmp_path: Path, tiny_mp4: Path
+    app: CallbackServer, tmp_path: Path, tiny_mp4: Path
 ) -> None:
     fake, client, runner = _start(app, ProviderId.FAL, tmp_path, tiny_mp4)
     assert isinstance(fake, FakeFal)
@@ -266,3 +243,27 @@ def test_forged_or_misdirected_calls_are_refused_and_change_nothing(
     assert genuine.status_code == 200
     assert fetched == 1  # forged calls do not make the app fetch fal's keys again and again
     assert fake.jobs_created == 1
+
+
+def test_a_take_resumed_after_a_restart_is_looked_at_at_once(
+    app: CallbackServer, tmp_path: Path, tiny_mp4: Path
+) -> None:
+    """Its call may have come while the app was down (providers do not call twice): the resumed
+    take is asked about at once, not at the fallback's first poll 30 s after its submit."""
+    fake, client, runner = _start(app, ProviderId.WAVESPEED, tmp_path, tiny_mp4)
+    assert isinstance(fake, FakeWaveSpeed)
+    fake.job_seconds, fake.every_phase = 600, False
+    try:
+        job_id = _running(runner, ProviderId.WAVESPEED)
+        runner.shutdown()  # the app stops; the take ends meanwhile, its call unanswered
+        remote_id = runner.store.get_job(job_id).remote_id  # type: ignore[union-attr]
+        fake.jobs[remote_id].job_seconds = 0
+        again = JobRunner(runner.store, tmp_path, {ProviderId.WAVESPEED: _wavespeed(fake)}, public_url=PUBLIC)
+        app.runner = again
+        again.resume_unfinished()
+        job = again.wait(job_id, timeout=20)
+        again.shutdown()
+    finally:
+        fake.stop()
+    assert job.state == JobState.DONE, job.message
+    assert len(fake.calls("result")) == 1 and fake.jobs_created == 1

@@ -32,7 +32,13 @@ from storyboard.job_states import UNSENT
 from storyboard.layout import DataDir
 from storyboard.models import Job, JobState, utcnow
 from storyboard.providers.base import ProviderClient, ProviderError, RemoteStatus, Submission
-from storyboard.runner.policies import CALLBACK_FIRST, Policies, fallback_wait, link_refused, poll_wait
+from storyboard.runner.policies import (
+    Policies,
+    fallback_wait,
+    first_fallback_wait,
+    link_refused,
+    poll_wait,
+)
 from storyboard.runner.waker import Waker
 from storyboard.store import Store
 
@@ -71,6 +77,7 @@ class Driver:
         self.clock = clock
         self.waker = waker
         self.public_url = public_url if waker is not None else None
+        self.sent_here = False  # this driver sent the take (rather than found it sent: resumed)
 
     # ---- the loop ------------------------------------------------------------------------------
 
@@ -160,6 +167,7 @@ class Driver:
             charged = exc.sent is not False and not self.client.free
             suffix = "" if charged else messages.NOTHING_CHARGED
             return self._move(job.id, JobState.FAILED, details=details, message=exc.message + suffix)
+        self.sent_here = True
         return self._running(job, submission, submitted_at=self.clock())
 
     def after_crash_while_sending(self, job: Job) -> JobState:
@@ -200,11 +208,13 @@ class Driver:
         cancel_sent = False
         empty_completions = 0
         polls = 0
-        # Asked to call back when it ends: poll only as the fallback, and wait for the call first (a
-        # take resumed after a restart is looked at at once: its call may have come while we were down).
+        # Asked to call back when it ends: poll only as the fallback, and wait for the call first. A
+        # take found sent (resumed after a restart) is looked at at once: its call may have come
+        # while the app was down, and a provider does not call twice.
         waker = self.waker if callbacks.TOKEN in details else None
-        if waker is not None:
-            waker.wait(job.id, CALLBACK_FIRST * interval - (self.clock() - submitted_at))
+        expected = estimate or (max(history) if history else None)
+        if waker is not None and self.sent_here:
+            waker.wait(job.id, first_fallback_wait(self.clock() - submitted_at, interval, expected))
 
         def show(status: RemoteStatus) -> None:
             progress = status.progress if status.progress is not None else shown["progress"]
@@ -287,9 +297,8 @@ class Driver:
                     history=history,
                 )
             if waker is not None and not cancel_sent:  # cancelling: see it end at the usual pace
-                waker.wait(
-                    job.id, fallback_wait(unfinished_at - submitted_at, interval, client.poll_interval)
-                )
+                elapsed = unfinished_at - submitted_at
+                waker.wait(job.id, fallback_wait(elapsed, interval, client.poll_interval, expected))
             else:
                 client.pause(submission, interval, self.stopping)
         return self._state(job.id)

@@ -213,16 +213,29 @@ def _bell(t: float, took: float) -> float:
 # ---- with a callback on its way -----------------------------------------------------------------
 
 # The provider will call back when the take ends, so status polls are only the fallback for a
-# callback that never comes. In the client's poll intervals (1 s for every hosted client): the first
-# fallback poll after CALLBACK_FIRST of them, then every CALLBACK_SHARE of the take's age, at most
-# CALLBACK_MAX apart. A missed callback costs at most about half the take's time (and 2 min),
-# never the result; a take whose callback comes within 30 s of the submit is polled exactly once.
+# callback that never comes. The first one when the take is clearly late: CALLBACK_LATE times what
+# it is expected to take (the provider's estimate, else the longest recent take), and not before
+# CALLBACK_FIRST poll intervals (30 s for the hosted clients' 1 s); then every CALLBACK_SHARE of
+# the take's age, at most CALLBACK_MAX intervals apart (2 min). So a missed callback costs about
+# half the take's time at worst, never the result, and a take whose call comes is not polled.
 CALLBACK_FIRST = 30
+CALLBACK_LATE = 1.5
 CALLBACK_SHARE = 0.5
 CALLBACK_MAX = 120
 
 
-def fallback_wait(elapsed: float, planned: float, first_wait: float) -> float:
-    """Seconds until the next status poll of a take whose provider will call back: the poll plan's
-    `planned` wait stretched out, since the callback, not the poll, is expected to say it ended."""
-    return min(CALLBACK_MAX * first_wait, max(planned, CALLBACK_FIRST * first_wait, CALLBACK_SHARE * elapsed))
+def fallback_wait(elapsed: float, planned: float, first_wait: float, expected: float | None = None) -> float:
+    """Seconds until the next status poll of a take whose provider will call back, `elapsed` seconds
+    after its submit: the poll plan's `planned` wait stretched out, since the call, not the poll, is
+    expected to say it ended. `first_wait`: the client's poll interval; `expected`: seconds."""
+    wait = max(planned, _late(first_wait, expected) - elapsed, CALLBACK_SHARE * elapsed)
+    return min(CALLBACK_MAX * first_wait, wait)
+
+
+def first_fallback_wait(elapsed: float, first_wait: float, expected: float | None = None) -> float:
+    """Before the first status poll of a take whose provider will call back: until it is late."""
+    return max(0.0, _late(first_wait, expected) - elapsed)
+
+
+def _late(first_wait: float, expected: float | None) -> float:
+    return max(CALLBACK_FIRST * first_wait, CALLBACK_LATE * (expected or 0.0))
