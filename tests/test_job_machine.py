@@ -358,7 +358,9 @@ def test_a_take_whose_callback_never_comes_is_still_seen_late_by_at_most_half_it
         # ~log(T) polls, then one each 2 min at most
         assert late <= max(30.0, finish / 2) and polls <= 8 + finish / 120, (finish, late, polls)
     # a take expected to last 60 s is first polled when clearly late, not before its call could come
-    assert first_fallback_wait(0.0, 1.0, 60.0) == 90.0 and _fallback_seen_late(59.0, 60.0)[1] == 1
+    assert first_fallback_wait(0.0, 1.0, 60.0) == 95.0 and _fallback_seen_late(59.0, 60.0)[1] == 1
+    late, polls = _fallback_seen_late(10.0, 10.0)  # expected and as long: first looked at at 20 s
+    assert late == 10.0 and polls == 1
 
 
 # ---- defect 8: a status stream followed as an iterator ----------------------------------------

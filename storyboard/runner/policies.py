@@ -214,12 +214,14 @@ def _bell(t: float, took: float) -> float:
 
 # The provider will call back when the take ends, so status polls are only the fallback for a
 # callback that never comes. The first one when the take is clearly late: CALLBACK_LATE times what
-# it is expected to take (the provider's estimate, else the longest recent take), and not before
-# CALLBACK_FIRST poll intervals (30 s for the hosted clients' 1 s); then every CALLBACK_SHARE of
-# the take's age, at most CALLBACK_MAX intervals apart (2 min). So a missed callback costs about
-# half the take's time at worst, never the result, and a take whose call comes is not polled.
+# it is expected to take (the provider's estimate, else the longest recent take) plus CALLBACK_SLACK
+# poll intervals, or with nothing to expect, after CALLBACK_FIRST poll intervals (the hosted
+# clients' interval is 1 s); then every CALLBACK_SHARE of the take's age, at most CALLBACK_MAX
+# intervals apart (2 min). A missed callback costs about half the take's time (and 30 s) at worst,
+# never the result; a take whose call comes is not polled before it.
 CALLBACK_FIRST = 30
 CALLBACK_LATE = 1.5
+CALLBACK_SLACK = 5
 CALLBACK_SHARE = 0.5
 CALLBACK_MAX = 120
 
@@ -238,4 +240,6 @@ def first_fallback_wait(elapsed: float, first_wait: float, expected: float | Non
 
 
 def _late(first_wait: float, expected: float | None) -> float:
-    return max(CALLBACK_FIRST * first_wait, CALLBACK_LATE * (expected or 0.0))
+    if expected:
+        return CALLBACK_LATE * expected + CALLBACK_SLACK * first_wait
+    return CALLBACK_FIRST * first_wait
