@@ -8,6 +8,7 @@ Worker threads never touch Streamlit: they write to the store, pages read it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from pathlib import Path
@@ -48,8 +49,9 @@ class Executor:
         self.policies = Policies(backoff, self.stopping)
         self.cancel_requested: set[str] = set()
         self.public_url = public_url
-        self.waker = Waker()  # a provider's call back wakes the take's driver (storyboard.callbacks)
-        self._wake: dict[str, threading.Event] = {}  # cuts a job's wait short (a key came, or shutdown)
+        # Cuts a job's wait short: a provider called back (storyboard.callbacks), a key came, a cancel
+        # was asked for, or shutdown.
+        self.waker = Waker()
         self._threads: dict[str, threading.Thread] = {}
         self.lock = threading.Lock()
 
@@ -60,9 +62,8 @@ class Executor:
                 self.registry.give(job_id, client)
             thread = self._threads.get(job_id)
             if thread is not None and thread.is_alive():
-                self._wake.setdefault(job_id, threading.Event()).set()  # a new client: use it now
+                self.waker.wake(job_id)  # a new client: use it now
                 return
-            self._wake[job_id] = threading.Event()
             thread = threading.Thread(target=self._run, args=(job_id,), name=f"job-{job_id}", daemon=True)
             self._threads[job_id] = thread
             thread.start()
@@ -78,24 +79,21 @@ class Executor:
         self.waker.stop()
         with self.lock:
             threads = list(self._threads.values())
-            for wake in self._wake.values():
-                wake.set()
         for thread in threads:
             thread.join(timeout)
 
     # ---- one job's thread ----------------------------------------------------------------------
 
     def _run(self, job_id: str) -> None:
-        wake = self._wake[job_id]
+        woken = functools.partial(self.waker.wait, job_id)
         try:
-            self.policies.RECOVERY(wake, lambda exc: self._recover(job_id, exc))(self._drive, job_id)
+            self.policies.RECOVERY(woken, lambda exc: self._recover(job_id, exc))(self._drive, job_id)
         except Exception:  # already recorded on the job by _recover, or shutting down
             pass
         finally:
             with self.lock:
                 if self._threads.get(job_id) is threading.current_thread():
                     del self._threads[job_id]
-                    self._wake.pop(job_id, None)
                     self.waker.forget(job_id)
                     self.registry.release(job_id)
 

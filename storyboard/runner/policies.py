@@ -125,22 +125,24 @@ class Policies:
             retry_error_callback=lambda state: None,  # not found (or not reachable): None, not an error
         )
 
-    def RECOVERY(self, wake: threading.Event, keep_trying: Callable[[BaseException], bool]) -> Retrying:  # noqa: N802
+    def RECOVERY(  # noqa: N802
+        self, woken: Callable[[float], bool], keep_trying: Callable[[BaseException], bool]
+    ) -> Retrying:
         """Drive a job again after an error for as long as `keep_trying(error)` says so (it also
-        records what the error means for the job). `wake` cuts a wait short and starts the
-        doubling again: a key came, try it at once."""
-        woken = {"at": 0, "flag": False}
+        records what the error means for the job). `woken(seconds)` waits, and says True when the
+        wait was cut short (a key came, or the provider called back): try at once, and start the
+        doubling again."""
+        after_wake = {"at": 0, "flag": False}
 
         def wait(state: RetryCallState) -> float:
-            if woken["flag"]:
-                woken.update(at=state.attempt_number - 1, flag=False)
-            n = state.attempt_number - woken["at"]
+            if after_wake["flag"]:
+                after_wake.update(at=state.attempt_number - 1, flag=False)
+            n = state.attempt_number - after_wake["at"]
             return min(MAX_RECOVERY_WAIT, 2 * self.backoff * 2 ** (n - 1)) * random.uniform(0.8, 1.2)
 
         def sleep(seconds: float) -> None:
-            if wake.wait(seconds):
-                wake.clear()
-                woken["flag"] = True
+            if woken(seconds):
+                after_wake["flag"] = True
 
         return Retrying(
             retry=retry_if_exception(lambda e: not self.stopping.is_set() and keep_trying(e)),
