@@ -1,5 +1,6 @@
-"""Wakes a take's driver when its provider has called back: the driver then asks for the status
-at once instead of at its next planned poll.
+"""Wakes a take's driver out of a wait: its provider has called back (the driver then asks for
+the status at once instead of at its next planned poll), a key came for it, a cancel was asked for,
+or the app is stopping (`stop`).
 
 In this process, one `threading.Event` per take. The interface is the two calls a driver and the
 callback route need (`wake`, `wait`) plus housekeeping, so that a worker pool on PostgreSQL can
