@@ -47,6 +47,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.image_check
 	$(BIN)/python -m bench.download_memory
 	$(BIN)/python -m bench.hosted_latency
+	$(BIN)/python -m bench.callback_latency
 	$(BIN)/python -m bench.sdk_latency
 	$(BIN)/python -m bench.exports
 	$(BIN)/python -m bench.templates_captions

@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager
 
 import streamlit as st
 
-from components import take_watch
+from components import callback_route, take_watch
 from components.runtime import open_runtime, shutdown
 from storyboard.jobs import DataDirBusy
 from storyboard.store import StorageProblem
@@ -38,5 +38,6 @@ async def lifespan(_app: st.App) -> AsyncIterator[None]:
         shutdown()
 
 
-# /api/take-progress/<id>: a running Preview take's progress, read by its card in the browser
-app = st.App("app.py", lifespan=lifespan, routes=[take_watch.mount()])
+# /api/take-progress/<id>: a running Preview take's progress, read by its card in the browser;
+# /api/callback/<provider>/<id>: a provider saying a take has ended (with STORYBOARD_PUBLIC_URL set)
+app = st.App("app.py", lifespan=lifespan, routes=[take_watch.mount(), callback_route.route()])

@@ -3,6 +3,7 @@
 `on_fake(provider, seconds, video)` starts the fake whose jobs complete `seconds` after the submit
 (`next_job_takes` varies it) and serve `video`; `completed_at(fake, remote_id)` is when that job completed (monotonic clock);
 `status_requests(fake, remote_id)` counts the status requests it answered for that job.
+`CallbackServer`: the app's callback route on a loopback server, for the fakes to call.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ for path in (ROOT, ROOT / "tests"):  # the fakes and the sample MP4 writer live 
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
+from callback_server import CallbackServer  # noqa: E402
 from fakes.evolink import FakeEvoLink  # noqa: E402
 from fakes.fal import FakeFal  # noqa: E402
 from fakes.wavespeed import FakeWaveSpeed  # noqa: E402
@@ -29,7 +31,7 @@ from storyboard.providers.evolink import EvoLinkClient  # noqa: E402
 from storyboard.providers.fal import FalClient  # noqa: E402
 from storyboard.providers.wavespeed import WaveSpeedClient  # noqa: E402
 
-__all__ = ["HOSTED", "OnFake", "on_fake", "write_mp4"]
+__all__ = ["HOSTED", "CallbackServer", "FakeFal", "OnFake", "on_fake", "write_mp4"]
 
 HOSTED = (ProviderId.FAL, ProviderId.WAVESPEED, ProviderId.EVOLINK)
 

@@ -45,7 +45,7 @@ def _runtime(data_dir: str) -> Runtime:
     path = Path(data_dir)
     store = Store.for_data_dir(path)
     try:
-        runner = JobRunner(store, path, build_clients(path))
+        runner = JobRunner(store, path, build_clients(path), public_url=settings.public_url())
     except BaseException:
         store.close()
         raise

@@ -15,11 +15,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
-from storyboard import formats, messages
+from storyboard import callbacks, formats, messages
 from storyboard.job_states import UNSENT
 from storyboard.layout import DataDir
 from storyboard.models import Job, JobState, ProviderId, Storyboard
 from storyboard.providers.base import ProviderClient
+from storyboard.providers.fal_webhook import FalKeys
 from storyboard.runner import admission
 from storyboard.runner.admission import GenerateRefused, PriceChanged
 from storyboard.runner.executor import Executor
@@ -41,12 +42,19 @@ class JobRunner:
         clients: Mapping[ProviderId, ProviderClient],
         *,
         backoff: float = 0.5,
+        public_url: str | None = None,
+        fal_keys: FalKeys | None = None,
     ) -> None:
-        """`backoff`: the first wait before retrying a call, in seconds (doubling, with jitter)."""
+        """`backoff`: the first wait before retrying a call, in seconds (doubling, with jitter).
+        `public_url` (settings.public_url): set, hosted takes ask their provider to call back into
+        `callback` instead of being polled; `fal_keys`: where fal's webhook keys come from (by
+        default FAL_JWKS_URL, fetched when fal first calls)."""
         self.store = store
         self.data_dir = data_dir
         self._registry = Registry(clients)
-        self._executor = Executor(store, data_dir, self._registry, backoff=backoff)
+        self._executor = Executor(store, data_dir, self._registry, backoff=backoff, public_url=public_url)
+        self._fal_keys = fal_keys
+        self._fal_keys_lock = threading.Lock()
         self._admission = threading.Lock()  # caps checked and rows written together
         self._lockfile = _lock_data_dir(data_dir)
 
@@ -133,6 +141,29 @@ class JobRunner:
         """Cancel now if nothing was sent; otherwise the job's own thread asks the provider."""
         self._executor.cancel_requested.add(job_id)
         self.store.transition(job_id, UNSENT, state=JobState.CANCELLED, message=messages.CANCELLED_UNSENT)
+        self._executor.waker.wake(job_id)  # a take waiting for its call back hears it now
+
+    def callback(
+        self, provider: str, job_id: str, token: str, headers: Mapping[str, str], body: bytes
+    ) -> int:
+        """A provider's call to `/api/callback/<provider>/<job id>?t=<token>`: the HTTP status to
+        answer; a genuine call wakes the take (see storyboard.callbacks). `headers` in lower case."""
+        return callbacks.answer(
+            self.store,
+            self._executor.waker.wake,
+            self._keys_of_fal,
+            provider=provider,
+            job_id=job_id,
+            token=token,
+            headers=headers,
+            body=body,
+        )
+
+    def _keys_of_fal(self) -> FalKeys:
+        with self._fal_keys_lock:
+            if self._fal_keys is None:
+                self._fal_keys = FalKeys()
+            return self._fal_keys
 
     def wait(self, job_id: str, timeout: float | None = None) -> Job:
         """Block until a job's thread ends (for tests and scripts; the UI never waits)."""
@@ -145,6 +176,8 @@ class JobRunner:
         """Stop following jobs (they stay unfinished and resume next time) and free the data dir."""
         self._executor.shutdown(timeout)
         self._registry.close_all()
+        if self._fal_keys is not None:
+            self._fal_keys.close()
         self._lockfile.close()
 
 

@@ -12,6 +12,8 @@ not be read.
 from __future__ import annotations
 
 import functools
+import ipaddress
+import logging
 import os
 import re
 import tomllib
@@ -19,10 +21,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlparse
 
 from storyboard.catalog import PROVIDERS
 from storyboard.layout import DataDir
 from storyboard.models import ProviderId
+
+log = logging.getLogger(__name__)
 
 KeySource = Literal["environment", "secrets file", "this session"]
 
@@ -30,6 +35,9 @@ DATA_DIR_ENV = "STORYBOARD_DATA_DIR"
 # The database: unset, SQLite in the data dir (layout.DataDir.db); for a team, a PostgreSQL server,
 # postgresql://user:password@host:5432/database (through psycopg 3).
 DATABASE_URL_ENV = "STORYBOARD_DATABASE_URL"
+# Where the providers can reach this app (an https address, e.g. a reverse proxy in front of it).
+# Set, hosted submits ask the provider to call back when a take ends; unset, takes are polled.
+PUBLIC_URL_ENV = "STORYBOARD_PUBLIC_URL"
 
 # Each provider's hosts, overridable for proxies and for the fake servers in tests [providers.md].
 BASE_URLS = {
@@ -39,6 +47,9 @@ BASE_URLS = {
     "FAL_API_BASE_URL": "https://api.fal.ai",  # Platform APIs (model pricing)
     "EVOLINK_BASE_URL": "https://api.evolink.ai",
     "EVOLINK_FILES_BASE_URL": "https://files-api.evolink.ai",
+    # The public keys fal signs its webhooks with (fal docs, Webhooks > Verifying your webhook);
+    # the tests point it at the fake's own key set.
+    "FAL_JWKS_URL": "https://rest.alpha.fal.ai/.well-known/jwks.json",
 }
 SECRETS_FILE = Path(".streamlit") / "secrets.toml"
 
@@ -70,6 +81,32 @@ def database_url(data_dir: Path, env: Mapping[str, str] | None = None) -> str:
 def base_url(name: str, env: Mapping[str, str] | None = None) -> str:
     env = os.environ if env is None else env
     return (env.get(name) or BASE_URLS[name]).rstrip("/")
+
+
+def public_url(env: Mapping[str, str] | None = None) -> str | None:
+    """This app's public address for provider callbacks, or None (poll only). Only an https address
+    with a host name or a public IP: EvoLink refuses any other callback URL [providers.md §3.1] and
+    WaveSpeed asks for a public https one [§1], so anything else is ignored, saying why in the log."""
+    env = os.environ if env is None else env
+    value = (env.get(PUBLIC_URL_ENV) or "").strip().rstrip("/")
+    return _usable_public_url(value) if value else None
+
+
+@functools.lru_cache(maxsize=4)
+def _usable_public_url(value: str) -> str | None:
+    """Checked (and a refusal logged) once per value: the runner asks on every start."""
+    parsed = urlparse(value)
+    host = parsed.hostname or ""
+    try:
+        private = not ipaddress.ip_address(host).is_global
+    except ValueError:  # a name: whether it resolves publicly is the deployment's business
+        private = host in ("", "localhost")
+    if parsed.scheme != "https" or private or parsed.query or parsed.fragment:
+        log.warning(
+            "%s is not a public https address without a query; takes are polled instead", PUBLIC_URL_ENV
+        )
+        return None
+    return value
 
 
 def _secrets(path: Path) -> tuple[dict[str, object], str | None]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from app_steps import build, generate_button, run_until, storyboard
+from callback_server import CallbackServer
 from fakes.base import FakeServer
 from fakes.evolink import FakeEvoLink
 from fakes.fal import FakeFal
@@ -21,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from components.runtime import runtime
 from storyboard.models import JobState, ProviderId
+from storyboard.providers.wavespeed import WaveSpeedClient
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDERS = {
@@ -187,3 +189,32 @@ def test_a_typed_key_the_provider_refuses_is_not_kept(app: AppTest, monkeypatch:
         app.text_input(key="key:wavespeed").input(fake.key).run()
         assert not app.error
         assert any("Key typed here" in m.value for m in app.markdown)
+
+
+def test_with_a_public_address_the_take_ends_on_the_providers_call(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """STORYBOARD_PUBLIC_URL reaches the app's runner: the submit asks WaveSpeed to call back, and
+    the call (through the app's route) ends the take, long before the first fallback poll (30 s at
+    the client's own 1 s interval)."""
+    monkeypatch.setattr(WaveSpeedClient, "poll_interval", 1.0)
+    server = CallbackServer()
+    try:
+        with FakeWaveSpeed() as fake:
+            fake.video_bytes = write_mp4(tmp_path / "result.mp4", frames=24).read_bytes()
+            fake.callback_origins["https://studio.example"] = server.url
+            monkeypatch.setenv("WAVESPEED_API_KEY", fake.key)
+            monkeypatch.setenv("WAVESPEED_BASE_URL", fake.url)
+            monkeypatch.setenv("STORYBOARD_PUBLIC_URL", "https://studio.example")
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+            at.run()
+            server.runner = runtime().runner
+            build(at, [5])
+            generate_button(at).click().run()
+            run_until(at, lambda: len(at.get("video")) > 0, timeout=20)
+            (submit,) = fake.calls("submit")
+            (call,) = fake.callbacks
+            assert submit.query["webhook"][0].startswith("https://studio.example/api/callback/wavespeed/")
+            assert call.status == 200 and len(fake.calls("result")) == 1 and fake.jobs_created == 1
+    finally:
+        server.stop()

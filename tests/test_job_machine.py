@@ -26,7 +26,15 @@ from storyboard.pricing import priced_take, quote
 from storyboard.providers.base import ProviderClient, ProviderError, RemoteStatus, Submission
 from storyboard.providers.wavespeed import WaveSpeedClient
 from storyboard.runner.driver import Driver
-from storyboard.runner.policies import LINK_ATTEMPTS, SEARCH_ATTEMPTS, STEADY, Policies, poll_wait
+from storyboard.runner.policies import (
+    LINK_ATTEMPTS,
+    SEARCH_ATTEMPTS,
+    STEADY,
+    Policies,
+    fallback_wait,
+    first_fallback_wait,
+    poll_wait,
+)
 from storyboard.store import Store
 
 URL = "https://cdn.example/out.mp4"
@@ -332,6 +340,27 @@ def test_a_job_as_quick_as_the_quickest_before_is_seen_soon_not_at_the_median() 
 def test_a_job_longer_than_any_before_is_polled_steadily_past_the_end() -> None:
     late, polls = _seen_late(13.0, [10.0])
     assert late <= STEADY and polls <= 13 / 3 + 5
+
+
+def _fallback_seen_late(finish: float, expected: float | None = None) -> tuple[float, int]:
+    """The fallback polls of a take whose callback never comes, finishing at `finish`."""
+    t = first_fallback_wait(0.0, 1.0, expected)
+    polls = 1
+    while t < finish:
+        t += fallback_wait(t, poll_wait(t, 1.0, 1.0), 1.0, expected)
+        polls += 1
+    return t - finish, polls
+
+
+def test_a_take_whose_callback_never_comes_is_still_seen_late_by_at_most_half_its_time() -> None:
+    for finish in (5.0, 29.0, 60.0, 300.0, 1800.0):
+        late, polls = _fallback_seen_late(finish)
+        # ~log(T) polls, then one each 2 min at most
+        assert late <= max(30.0, finish / 2) and polls <= 8 + finish / 120, (finish, late, polls)
+    # a take expected to last 60 s is first polled when clearly late, not before its call could come
+    assert first_fallback_wait(0.0, 1.0, 60.0) == 95.0 and _fallback_seen_late(59.0, 60.0)[1] == 1
+    late, polls = _fallback_seen_late(10.0, 10.0)  # expected and as long: first looked at at 20 s
+    assert late == 10.0 and polls == 1
 
 
 # ---- defect 8: a status stream followed as an iterator ----------------------------------------

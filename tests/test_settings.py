@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from storyboard.models import ProviderId
-from storyboard.settings import HIDDEN, resolve_key, without_keys
+from storyboard.settings import HIDDEN, public_url, resolve_key, without_keys
 
 GOOD = "fal-0123456789abcdef"
 
@@ -44,3 +44,25 @@ def test_details_hide_known_keys_and_credential_fields(monkeypatch) -> None:  # 
     }
     assert without_keys(details, {ProviderId.WAVESPEED: "ws-typed-key"}) == without_keys(details)
     assert without_keys({"m": "ws-typed-key"}, {ProviderId.WAVESPEED: "ws-typed-key"}) == {"m": HIDDEN}
+
+
+def test_only_a_public_https_address_turns_callbacks_on() -> None:
+    def public(value: str) -> str | None:
+        return public_url({"STORYBOARD_PUBLIC_URL": value})
+
+    assert public("https://studio.example.com/") == "https://studio.example.com"
+    assert public("https://studio.example.com/storyboard") == "https://studio.example.com/storyboard"
+    assert public("https://203.0.113.9:8443") is None  # a documentation range: not reachable
+    assert public("https://8.8.8.8") == "https://8.8.8.8"
+    # EvoLink refuses anything but a public https URL [providers.md §3.1]: these would fail the take
+    for refused in (
+        "http://studio.example.com",
+        "https://localhost:8501",
+        "https://10.0.0.5",
+        "https://127.0.0.1",
+        "https://[::1]",
+        "https://studio.example.com/?a=1",
+        "studio.example.com",
+    ):
+        assert public(refused) is None, refused
+    assert public("") is None and public_url({}) is None

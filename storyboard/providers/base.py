@@ -82,11 +82,18 @@ class ProviderClient:
     streams_status: bool = False  # `follow` pushes statuses (fal's SSE); otherwise poll `status`
     checks_key: bool = False  # `check_key` is a free authenticated call
     checks_prices: bool = False  # `price` asks the provider what a request costs
+    # `submit(..., callback_url=)` asks the provider to POST to that URL when the job ends
+    # (WaveSpeed `?webhook=`, fal `?fal_webhook=`, EvoLink `callback_url`) [providers.md]
+    calls_back: bool = False
 
     def upload_image(self, path: Path) -> str:
         raise NotImplementedError
 
-    def submit(self, request: CompiledRequest, idempotency_key: str) -> Submission:
+    def submit(
+        self, request: CompiledRequest, idempotency_key: str, callback_url: str | None = None
+    ) -> Submission:
+        """Send the paid request. `callback_url` (only given when `calls_back`): where the provider
+        should call when the job ends; None sends exactly the documented request, nothing added."""
         raise NotImplementedError
 
     def status(self, submission: Submission) -> RemoteStatus:

@@ -107,14 +107,18 @@ class EvoLinkClient(HostedClient):
             )
         )
 
-    def submit(self, request: CompiledRequest, idempotency_key: str) -> Submission:
+    def submit(
+        self, request: CompiledRequest, idempotency_key: str, callback_url: str | None = None
+    ) -> Submission:
         """Create the task (paid). EvoLink documents no idempotency header, so none is sent: the
-        runner's rule of never resending an unknown submit is what prevents double charges."""
+        runner's rule of never resending an unknown submit is what prevents double charges.
+        `callback_url` goes in the body: EvoLink POSTs there when the task ends [E1][E6]."""
         if request.provider != ProviderId.EVOLINK:
             raise ProviderError(
                 f"This request was compiled for {request.provider}, not EvoLink.", retryable=False, sent=False
             )
-        response = self._call("POST", f"{self.base_url}{request.path}", submit=True, json=request.body)
+        body = {**request.body, "callback_url": callback_url} if callback_url else request.body
+        response = self._call("POST", f"{self.base_url}{request.path}", submit=True, json=body)
         try:
             reply = self._json(response)
         except ProviderError as exc:  # it was accepted (2xx) but we cannot tell which task it is

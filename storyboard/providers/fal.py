@@ -141,9 +141,18 @@ class FalClient(HostedClient):
             )
         return answer
 
-    def submit(self, request: CompiledRequest, idempotency_key: str) -> Submission:
-        """Queue one job. fal has no idempotency key [F6]: the runner never resends a submit."""
-        response = self._call("POST", f"{self.queue_base}{request.path}", submit=True, json=request.body)
+    def submit(
+        self, request: CompiledRequest, idempotency_key: str, callback_url: str | None = None
+    ) -> Submission:
+        """Queue one job. fal has no idempotency key [F6]: the runner never resends a submit.
+        `callback_url` goes in `?fal_webhook=` (fal's queue docs, Webhooks)."""
+        response = self._call(
+            "POST",
+            f"{self.queue_base}{request.path}",
+            submit=True,
+            json=request.body,
+            params={"fal_webhook": callback_url} if callback_url else None,  # None: the URL as documented
+        )
         try:
             answer = response.json()
         except ValueError:

@@ -52,6 +52,7 @@ class HostedClient(ProviderClient):
     """A paid provider reached over HTTPS with one key."""
 
     base_url_env: str  # the setting (settings.BASE_URLS) that holds the API host
+    calls_back = True  # all three hosted providers can call back when a job ends [providers.md]
 
     def __init__(self, key: str, base_url: str | None = None, http: httpx.Client | None = None) -> None:
         info = PROVIDERS[self.provider]

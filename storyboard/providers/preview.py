@@ -54,7 +54,9 @@ class PreviewClient(ProviderClient):
     def upload_image(self, path: Path) -> str:
         return path.resolve().as_uri()
 
-    def submit(self, request: CompiledRequest, idempotency_key: str) -> Submission:
+    def submit(
+        self, request: CompiledRequest, idempotency_key: str, callback_url: str | None = None
+    ) -> Submission:
         remote_id = f"preview-{hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]}"
         (self.work_dir / f"{remote_id}.json").write_text(json.dumps(request.body))
         self._start(remote_id)

@@ -79,8 +79,11 @@ class WaveSpeedClient(HostedClient):
             )
         )
 
-    def submit(self, request: CompiledRequest, idempotency_key: str) -> Submission:
+    def submit(
+        self, request: CompiledRequest, idempotency_key: str, callback_url: str | None = None
+    ) -> Submission:
         """Create the prediction (paid). Sent once: the runner never resends an unknown outcome.
+        `callback_url` goes in `?webhook=`: WaveSpeed POSTs there when the job ends [W9].
 
         WaveSpeed documents no idempotency header; `Idempotency-Key` is sent anyway, for tracing
         (and in case it is honoured), but nothing relies on it.
@@ -93,7 +96,12 @@ class WaveSpeedClient(HostedClient):
             )
         url = f"{self.base_url}{request.path}"
         response = self._call(
-            "POST", url, submit=True, json=request.body, headers={"Idempotency-Key": idempotency_key}
+            "POST",
+            url,
+            submit=True,
+            json=request.body,
+            headers={"Idempotency-Key": idempotency_key},
+            params={"webhook": callback_url} if callback_url else None,  # None: the URL as documented
         )
         try:
             reply = self._json(response)

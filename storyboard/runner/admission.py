@@ -63,7 +63,9 @@ def take_keys(store: Store, storyboard: Storyboard, count: int) -> list[str]:
     return [f"{digest}:{first + i}" for i in range(count)]
 
 
-def write_takes(store: Store, storyboard: Storyboard, keys: list[str], price: Quote) -> tuple[list[Job], list[str]]:
+def write_takes(
+    store: Store, storyboard: Storyboard, keys: list[str], price: Quote
+) -> tuple[list[Job], list[str]]:
     """Write the rows, the caps checked against billable spend in the same transaction (running
     takes are found, not counted again): (every take, the ids of the new ones)."""
     return write_orders(store, [(storyboard, keys, price)])

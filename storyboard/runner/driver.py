@@ -8,6 +8,8 @@ The money rules, structurally:
 - the remote id and the provider's answer are stored in one transaction the moment it answers;
 - a submit whose outcome is unknown is never resent: the provider's history is searched for it
   (`find_submission`), and where it is found the take is followed and collected;
+- with a public address (callbacks), the callback's token is stored in the same claim, before the
+  POST; the call only wakes the take (`Waker`), the result is still read from the provider;
 - the result is copied into the data dir (temp file, synced, checked, renamed) before it is done;
   a result link the host refuses (expired) fails the take after a few tries, its cost still counted.
 """
@@ -23,14 +25,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from storyboard import formats, media, messages
+from storyboard import callbacks, formats, media, messages
 from storyboard.catalog import PROVIDERS, offer
 from storyboard.compile import CompiledRequest, compile_request
 from storyboard.job_states import UNSENT
 from storyboard.layout import DataDir
 from storyboard.models import Job, JobState, utcnow
 from storyboard.providers.base import ProviderClient, ProviderError, RemoteStatus, Submission
-from storyboard.runner.policies import Policies, link_refused, poll_wait
+from storyboard.runner.policies import (
+    Policies,
+    fallback_wait,
+    first_fallback_wait,
+    link_refused,
+    poll_wait,
+)
+from storyboard.runner.waker import Waker
 from storyboard.store import Store
 
 log = logging.getLogger(__name__)
@@ -53,7 +62,11 @@ class Driver:
         stopping: threading.Event,
         cancel_requested: Callable[[str], bool] = lambda job_id: False,
         clock: Callable[[], float] = time.time,
+        waker: Waker | None = None,
+        public_url: str | None = None,
     ) -> None:
+        """`public_url` (settings.public_url): set, paid submits ask the provider to call back, and
+        `waker` is how that call cuts the wait for the next status request short."""
         self.store = store
         self.data_dir = data_dir
         self.layout = DataDir(data_dir)
@@ -62,6 +75,9 @@ class Driver:
         self.stopping = stopping
         self.cancel_requested = cancel_requested
         self.clock = clock
+        self.waker = waker
+        self.public_url = public_url if waker is not None else None
+        self.sent_here = False  # this driver sent the take (rather than found it sent: resumed)
 
     # ---- the loop ------------------------------------------------------------------------------
 
@@ -115,17 +131,28 @@ class Driver:
         """Claim the job for sending (exactly once) and send the paid POST."""
         image_url = self.store.details(job.id).get("image_url")
         request = compile_request(job.storyboard, offer(job.provider, job.model), image_url)
+        details: dict[str, Any] = {"request": request.model_dump(mode="json"), "sent_after": self.clock()}
+        call_back = None
+        if self.public_url and self.client.calls_back:
+            token = details[callbacks.TOKEN] = callbacks.new_token()  # stored before anything is sent
+            call_back = callbacks.callback_url(self.public_url, job.provider, job.id, token)
         claimed = self.store.transition(
             job.id,
             UNSENT,
-            details={"request": request.model_dump(mode="json"), "sent_after": self.clock()},
+            details=details,
             state=JobState.SUBMITTING,
             message=messages.sending(job.provider),
         )
         if claimed is None:  # cancelled meanwhile, or another worker has it
             return self._state(job.id)
         try:
-            submission = self.policies.SUBMIT(lambda: self.client.submit(request, job.idempotency_key))
+            submission = self.policies.SUBMIT(
+                lambda: (
+                    self.client.submit(request, job.idempotency_key, call_back)
+                    if call_back
+                    else self.client.submit(request, job.idempotency_key)
+                )
+            )
         except ProviderError as exc:
             details = {"submit_error": {"status": exc.status_code, "body": exc.raw}}
             if exc.sent is None and not self.client.free:
@@ -140,6 +167,7 @@ class Driver:
             charged = exc.sent is not False and not self.client.free
             suffix = "" if charged else messages.NOTHING_CHARGED
             return self._move(job.id, JobState.FAILED, details=details, message=exc.message + suffix)
+        self.sent_here = True
         return self._running(job, submission, submitted_at=self.clock())
 
     def after_crash_while_sending(self, job: Job) -> JobState:
@@ -180,6 +208,13 @@ class Driver:
         cancel_sent = False
         empty_completions = 0
         polls = 0
+        # Asked to call back when it ends: poll only as the fallback, and wait for the call first. A
+        # take found sent (resumed after a restart) is looked at at once: its call may have come
+        # while the app was down, and a provider does not call twice.
+        waker = self.waker if callbacks.TOKEN in details else None
+        expected = estimate or (max(history) if history else None)
+        if waker is not None and self.sent_here:
+            waker.wait(job.id, first_fallback_wait(self.clock() - submitted_at, interval, expected))
 
         def show(status: RemoteStatus) -> None:
             progress = status.progress if status.progress is not None else shown["progress"]
@@ -202,7 +237,7 @@ class Driver:
                 cancel_sent = True
                 self.policies.CALL(lambda: client.cancel(submission))
                 self.store.update_job(job.id, message=messages.CANCELLING)
-            streamed = client.streams_status and not cancelling
+            streamed = client.streams_status and not cancelling and waker is None
             if streamed:
                 status = self.policies.CALL(lambda: _last(client.follow(submission, should_stop), show))
             else:
@@ -261,7 +296,11 @@ class Driver:
                     estimate=estimate,
                     history=history,
                 )
-            client.pause(submission, interval, self.stopping)
+            if waker is not None and not cancel_sent:  # cancelling: see it end at the usual pace
+                elapsed = unfinished_at - submitted_at
+                waker.wait(job.id, fallback_wait(elapsed, interval, client.poll_interval, expected))
+            else:
+                client.pause(submission, interval, self.stopping)
         return self._state(job.id)
 
     def download(self, job: Job) -> JobState:

@@ -8,6 +8,7 @@ Worker threads never touch Streamlit: they write to the store, pages read it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from pathlib import Path
@@ -20,6 +21,7 @@ from storyboard.providers.base import ProviderClient, ProviderError
 from storyboard.runner.driver import CHARGED, Driver
 from storyboard.runner.policies import Policies
 from storyboard.runner.registry import Registry
+from storyboard.runner.waker import Waker
 from storyboard.store import Store
 
 log = logging.getLogger(__name__)
@@ -30,14 +32,26 @@ class KeyMissing(Exception):
 
 
 class Executor:
-    def __init__(self, store: Store, data_dir: Path, registry: Registry, *, backoff: float) -> None:
+    def __init__(
+        self,
+        store: Store,
+        data_dir: Path,
+        registry: Registry,
+        *,
+        backoff: float,
+        public_url: str | None = None,
+    ) -> None:
+        """`public_url`: where providers can call back (settings.public_url), or None: poll only."""
         self.store = store
         self.data_dir = data_dir
         self.registry = registry
         self.stopping = threading.Event()
         self.policies = Policies(backoff, self.stopping)
         self.cancel_requested: set[str] = set()
-        self._wake: dict[str, threading.Event] = {}  # cuts a job's wait short (a key came, or shutdown)
+        self.public_url = public_url
+        # Cuts a job's wait short: a provider called back (storyboard.callbacks), a key came, a cancel
+        # was asked for, or shutdown.
+        self.waker = Waker()
         self._threads: dict[str, threading.Thread] = {}
         self.lock = threading.Lock()
 
@@ -48,9 +62,8 @@ class Executor:
                 self.registry.give(job_id, client)
             thread = self._threads.get(job_id)
             if thread is not None and thread.is_alive():
-                self._wake.setdefault(job_id, threading.Event()).set()  # a new client: use it now
+                self.waker.wake(job_id)  # a new client: use it now
                 return
-            self._wake[job_id] = threading.Event()
             thread = threading.Thread(target=self._run, args=(job_id,), name=f"job-{job_id}", daemon=True)
             self._threads[job_id] = thread
             thread.start()
@@ -63,26 +76,25 @@ class Executor:
 
     def shutdown(self, timeout: float) -> None:
         self.stopping.set()
+        self.waker.stop()
         with self.lock:
             threads = list(self._threads.values())
-            for wake in self._wake.values():
-                wake.set()
         for thread in threads:
             thread.join(timeout)
 
     # ---- one job's thread ----------------------------------------------------------------------
 
     def _run(self, job_id: str) -> None:
-        wake = self._wake[job_id]
+        woken = functools.partial(self.waker.wait, job_id)
         try:
-            self.policies.RECOVERY(wake, lambda exc: self._recover(job_id, exc))(self._drive, job_id)
+            self.policies.RECOVERY(woken, lambda exc: self._recover(job_id, exc))(self._drive, job_id)
         except Exception:  # already recorded on the job by _recover, or shutting down
             pass
         finally:
             with self.lock:
                 if self._threads.get(job_id) is threading.current_thread():
                     del self._threads[job_id]
-                    self._wake.pop(job_id, None)
+                    self.waker.forget(job_id)
                     self.registry.release(job_id)
 
     def _drive(self, job_id: str) -> None:
@@ -100,6 +112,8 @@ class Executor:
             self.policies,
             stopping=self.stopping,
             cancel_requested=self.cancel_requested.__contains__,
+            waker=self.waker,
+            public_url=self.public_url,
         )
         driver.run(job_id)
 

@@ -125,22 +125,24 @@ class Policies:
             retry_error_callback=lambda state: None,  # not found (or not reachable): None, not an error
         )
 
-    def RECOVERY(self, wake: threading.Event, keep_trying: Callable[[BaseException], bool]) -> Retrying:  # noqa: N802
+    def RECOVERY(  # noqa: N802
+        self, woken: Callable[[float], bool], keep_trying: Callable[[BaseException], bool]
+    ) -> Retrying:
         """Drive a job again after an error for as long as `keep_trying(error)` says so (it also
-        records what the error means for the job). `wake` cuts a wait short and starts the
-        doubling again: a key came, try it at once."""
-        woken = {"at": 0, "flag": False}
+        records what the error means for the job). `woken(seconds)` waits, and says True when the
+        wait was cut short (a key came, or the provider called back): try at once, and start the
+        doubling again."""
+        after_wake = {"at": 0, "flag": False}
 
         def wait(state: RetryCallState) -> float:
-            if woken["flag"]:
-                woken.update(at=state.attempt_number - 1, flag=False)
-            n = state.attempt_number - woken["at"]
+            if after_wake["flag"]:
+                after_wake.update(at=state.attempt_number - 1, flag=False)
+            n = state.attempt_number - after_wake["at"]
             return min(MAX_RECOVERY_WAIT, 2 * self.backoff * 2 ** (n - 1)) * random.uniform(0.8, 1.2)
 
         def sleep(seconds: float) -> None:
-            if wake.wait(seconds):
-                wake.clear()
-                woken["flag"] = True
+            if woken(seconds):
+                after_wake["flag"] = True
 
         return Retrying(
             retry=retry_if_exception(lambda e: not self.stopping.is_set() and keep_trying(e)),
@@ -208,3 +210,38 @@ def _bell(t: float, took: float) -> float:
     """How likely a job that once took `took` seconds is to finish at `t` (a normal density)."""
     width = max(WIDTH_MIN, WIDTH_SHARE * took)
     return math.exp(-0.5 * ((t - took) / width) ** 2) / (width * math.sqrt(2 * math.pi))
+
+
+# ---- with a callback on its way -----------------------------------------------------------------
+
+# The provider will call back when the take ends, so status polls are only the fallback for a
+# callback that never comes. The first one when the take is clearly late: CALLBACK_LATE times what
+# it is expected to take (the provider's estimate, else the longest recent take) plus CALLBACK_SLACK
+# poll intervals, or with nothing to expect, after CALLBACK_FIRST poll intervals (the hosted
+# clients' interval is 1 s); then every CALLBACK_SHARE of the take's age, at most CALLBACK_MAX
+# intervals apart (2 min). A missed callback costs about half the take's time (and 30 s) at worst,
+# never the result; a take whose call comes is not polled before it.
+CALLBACK_FIRST = 30
+CALLBACK_LATE = 1.5
+CALLBACK_SLACK = 5
+CALLBACK_SHARE = 0.5
+CALLBACK_MAX = 120
+
+
+def fallback_wait(elapsed: float, planned: float, first_wait: float, expected: float | None = None) -> float:
+    """Seconds until the next status poll of a take whose provider will call back, `elapsed` seconds
+    after its submit: the poll plan's `planned` wait stretched out, since the call, not the poll, is
+    expected to say it ended. `first_wait`: the client's poll interval; `expected`: seconds."""
+    wait = max(planned, _late(first_wait, expected) - elapsed, CALLBACK_SHARE * elapsed)
+    return min(CALLBACK_MAX * first_wait, wait)
+
+
+def first_fallback_wait(elapsed: float, first_wait: float, expected: float | None = None) -> float:
+    """Before the first status poll of a take whose provider will call back: until it is late."""
+    return max(0.0, _late(first_wait, expected) - elapsed)
+
+
+def _late(first_wait: float, expected: float | None) -> float:
+    if expected:
+        return CALLBACK_LATE * expected + CALLBACK_SLACK * first_wait
+    return CALLBACK_FIRST * first_wait

@@ -4,7 +4,9 @@ It records every request (method, path, query, headers, body) and lets a test sc
 requests to a route get: an HTTP error with the provider's real body, a delay, a dropped connection
 (no answer at all), or "processed but the answer is lost" (the job is created, then the connection
 is cut: the case a client must never resend). Faults can also be random at a given rate, seeded.
-Standard library only: the fakes need nothing the app does not.
+A job submitted with a callback URL is called back when it ends (`call_back_later`), as the real
+providers do; `calls_back = False` plays a callback that never arrives.
+Standard library only (and what the app itself needs): the fakes need nothing the app does not.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ import random
 import socket
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlparse, urlsplit, urlunsplit
 
 
 @dataclass
@@ -33,6 +37,15 @@ class Recorded:
     @property
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
+
+
+@dataclass
+class CallBack:
+    """One call the fake made to a callback URL, and what the app answered (None: no answer)."""
+
+    url: str
+    status: int | None
+    sent_at: float  # when the call left the fake (a status request it wakes comes after)
 
 
 @dataclass
@@ -100,6 +113,12 @@ class FakeServer:
         self.lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.calls_back = True  # False: asked to call back, the fake never does (a lost callback)
+        # A public origin (`https://studio.example`) -> where the app really listens: what DNS and a
+        # TLS-terminating proxy in front of the app do for a real provider.
+        self.callback_origins: dict[str, str] = {}
+        self.callbacks: list[CallBack] = []
+        self._timers: list[threading.Timer] = []
 
     # ---- set-up -----------------------------------------------------------------------------
 
@@ -129,6 +148,9 @@ class FakeServer:
         return self
 
     def stop(self) -> None:
+        with self.lock:
+            for timer in self._timers:
+                timer.cancel()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -163,6 +185,39 @@ class FakeServer:
                 for r in self.requests
                 if (method is None or r.method == method) and (name is None or self._name_of(r) == name)
             ]
+
+    # ---- calling back -----------------------------------------------------------------------
+
+    def call_back_later(
+        self, url: str, seconds: float, call: Callable[[], tuple[bytes, dict[str, str]]]
+    ) -> None:
+        """In `seconds` (when the job ends), POST `call()`'s body and headers to `url`, once."""
+        if not self.calls_back:
+            return
+        timer = threading.Timer(seconds, lambda: self._call_back(url, *call()))
+        timer.daemon = True
+        with self.lock:
+            self._timers.append(timer)
+        timer.start()
+
+    def _call_back(self, url: str, body: bytes, headers: dict[str, str]) -> None:
+        sent_at = time.monotonic()
+        parts = urlsplit(url)
+        origin = self.callback_origins.get(f"{parts.scheme}://{parts.netloc}")
+        target = url if origin is None else urlunsplit(urlsplit(origin)[:2] + parts[2:])
+        request = urllib.request.Request(
+            target, data=body, headers={"Content-Type": "application/json", **headers}, method="POST"
+        )
+        status: int | None
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                status = answer.status
+        except urllib.error.HTTPError as refused:
+            status = refused.code
+        except OSError:
+            status = None
+        with self.lock:
+            self.callbacks.append(CallBack(url, status, sent_at))
 
     # ---- dispatch ---------------------------------------------------------------------------
 

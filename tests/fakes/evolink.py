@@ -5,13 +5,16 @@ It checks the Bearer key, validates generation bodies the way EvoLink documents 
 integer `duration` 3-15, the `镜头 n, m, words;` multi-shot syntax for Turbo, `model_params` for
 V3.0), runs each task pending -> processing -> completed over `job_seconds` (or fails it with
 `fail_with_code`), serves results at public `/files/<id>.mp4` links, and answers errors in EvoLink's
-`{"error": {"code", "message", "type"}}` shape. Scripted faults come from the base (`fail_next`
+`{"error": {"code", "message", "type"}}` shape. A task created with a `callback_url` (https only, as
+EvoLink's) is called back when it ends, with a body like the poll answer [E1][E6] (the base's
+`call_back_later`; `callback_origins` plays the DNS and proxy in front of the app). Scripted faults come from the base (`fail_next`
 with `evolink_fault(status)`); route names: generate, task, upload, video, uploaded.
 """
 
 from __future__ import annotations
 
 import email.policy
+import json
 import random
 import re
 import string
@@ -189,7 +192,17 @@ class FakeEvoLink(FakeServer):
         )
         with self._task_lock:
             self.tasks[task.id] = task
+        if isinstance(body.get("callback_url"), str):
+            self.call_back_later(body["callback_url"], task.job_seconds + 0.01, lambda: self._callback(task))
         reply.json(200, self._task_body(task, "pending", 0))
+
+    def _callback(self, task: Task) -> tuple[bytes, dict[str, str]]:
+        """EvoLink's call when a task ends: like the poll answer [E1]. It has ended, so a poll from
+        now on says so, whatever phases the app has seen."""
+        with self._task_lock:
+            task.polls = {phase: max(1, n) for phase, n in task.polls.items()}
+            answer = self._advance(task)
+        return json.dumps(answer).encode(), {}
 
     def _validate(self, body: Any) -> tuple[int, str]:
         if not isinstance(body, dict):

@@ -9,8 +9,13 @@ answers `{prices: [{endpoint_id, unit_price, unit, currency}], next_cursor: null
 (fal docs, Platform APIs > Models > Pricing); `unit_prices[id]` holds each rate, per second of
 video, from fal's llms.txt pages [F1][F2][F4].
 
+A submit with `?fal_webhook=<url>` is called back when the job ends: `{request_id,
+gateway_request_id, status: "OK"|"ERROR", payload}`, signed as fal signs (ED25519 over
+`request_id\nuser_id\ntimestamp\nsha256_hex(body)`, headers `X-Fal-Webhook-*`) with the fake's own
+key, whose JWKS it serves at `jwks_url` (`/.well-known/jwks.json`) [docs/callbacks.md].
+
 Route names for `fail_next` / `fail_randomly` / `calls`: "submit", "status", "stream", "result",
-"cancel", "token", "upload", "files", "pricing". Ready-made faults with fal's real bodies: `BAD_KEY`,
+"cancel", "token", "upload", "files", "pricing", "jwks". Ready-made faults with fal's real bodies: `BAD_KEY`,
 `EXHAUSTED_BALANCE`, `invalid(field)`, `busy(retry_after)`, `server_error(status)`.
 
 A job is `IN_QUEUE` for `queue_seconds`, `IN_PROGRESS` until `job_seconds` after the submit, then
@@ -21,12 +26,18 @@ error_type)` before a submit to make that job's COMPLETED carry an error [F10]; 
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from fakes.base import FakeServer, Fault, Recorded, Reply, sse
 
@@ -102,6 +113,9 @@ class FakeFal(FakeServer):
         self.uploads: dict[str, tuple[str, bytes]] = {}  # path -> (content type, bytes)
         self.tokens: set[str] = set()
         self._stopped = threading.Event()
+        self.signing_key = Ed25519PrivateKey.generate()  # what fal signs its webhooks with
+        self.user_id = "fake-fal-user"
+        self.route("GET", "/.well-known/jwks.json", self._jwks, "jwks")
         self.route("POST", "/storage/auth/token", self._token, "token")
         self.route("GET", "/v1/models/pricing", self._pricing, "pricing")
         self.unit_prices = {  # USD per second of video, audio off [F1][F2][F4]
@@ -118,6 +132,21 @@ class FakeFal(FakeServer):
     def jobs_created(self) -> int:
         with self.lock:
             return len(self.jobs)
+
+    @property
+    def jwks_url(self) -> str:
+        return f"{self.url}/.well-known/jwks.json"
+
+    def signed(self, request_id: str, body: bytes, key: Ed25519PrivateKey | None = None) -> dict[str, str]:
+        """The headers fal sends with a webhook call about `request_id` carrying `body`."""
+        stamp = str(int(time.time()))
+        message = f"{request_id}\n{self.user_id}\n{stamp}\n{hashlib.sha256(body).hexdigest()}".encode()
+        return {
+            "X-Fal-Webhook-Request-Id": request_id,
+            "X-Fal-Webhook-User-Id": self.user_id,
+            "X-Fal-Webhook-Timestamp": stamp,
+            "X-Fal-Webhook-Signature": (key or self.signing_key).sign(message).hex(),
+        }
 
     def status_of(self, job_id: str) -> str:
         """IN_QUEUE, IN_PROGRESS or COMPLETED, as status_url would say now."""
@@ -194,6 +223,8 @@ class FakeFal(FakeServer):
             self.route("GET", f"{base}/status", lambda r, p: self._status(job, r, p), "status")
             self.route("PUT", f"{base}/cancel", lambda r, p: self._cancel(job, r, p), "cancel")
             self.route("GET", base, lambda r, p: self._result(job, r, p), "result")
+        for url in req.query.get("fal_webhook", [])[:1]:
+            self.call_back_later(url, job.job_seconds + 0.01, lambda: self._webhook(job))
         reply.json(
             200,
             {
@@ -204,6 +235,21 @@ class FakeFal(FakeServer):
                 "queue_position": self._state(job).get("queue_position", 0),
             },
         )
+
+    def _webhook(self, job: FakeJob) -> tuple[bytes, dict[str, str]]:
+        """fal's call when a job ends: the result as `payload`, signed."""
+        state = self._state(job)
+        if state.get("error"):
+            answer = {"status": "ERROR", "error": state["error"], "payload": {"detail": state["error"]}}
+        else:
+            answer = {"status": "OK", "payload": {"video": {"url": f"{self.url}/files/{job.id}.mp4"}}}
+        body = json.dumps({"request_id": job.id, "gateway_request_id": job.id, **answer}).encode()
+        return body, self.signed(job.id, body)
+
+    def _jwks(self, req: Recorded, reply: Reply) -> None:
+        raw = self.signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        x = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+        reply.json(200, {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "kid": "fake-1", "use": "sig"}]})
 
     def _status(self, job: FakeJob, req: Recorded, reply: Reply) -> None:
         if not self._authorised(req, reply):

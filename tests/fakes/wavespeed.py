@@ -9,6 +9,8 @@
 - `GET /api/v3/predictions/<id>/result` (also without `/result` [W9]): created -> processing ->
   completed over `job_seconds` (each phase answered at least once), or failed, still HTTP 200, with
   `data.error` = `fail_with` [W9]. Completed has `outputs: [<this server>/files/<id>.mp4]`.
+- `?webhook=<url>` on a submit: when the job ends the fake POSTs the prediction (`data` as the
+  result answers it) to that URL [W9] (see the base's `call_back_later`).
 - `GET /files/<id>.mp4`: public result link (no key), serves `video_bytes` as video/mp4 (or
   `result_page` as text/html, like an expired link's landing page); with `videos_by_shape` set, the
   MP4 of the request's shape (the sent image's for image-to-video, as Kling's, else `aspect_ratio`).
@@ -35,6 +37,7 @@ from __future__ import annotations
 import collections
 import email.policy
 import io
+import json
 import math
 import threading
 import time
@@ -259,7 +262,17 @@ class FakeWaveSpeed(FakeServer):
         with self._jobs_lock:
             self.jobs[job.id] = job
             self.submits_by_key[job.idempotency_key] += 1
+        for url in req.query.get("webhook", [])[:1]:
+            self.call_back_later(url, job.job_seconds + 0.01, lambda: self._webhook(job))
         reply.json(200, self._envelope(self._data(job, "created")))
+
+    def _webhook(self, job: Job) -> tuple[bytes, dict[str, str]]:
+        """The call WaveSpeed makes when a prediction ends: the prediction itself [W9]. It has ended,
+        so a poll from now on says so, whatever phases the app has seen."""
+        with self._jobs_lock:
+            job.polls = {phase: max(1, n) for phase, n in job.polls.items()}
+            data = self._advance(job)
+        return json.dumps(data).encode(), {}
 
     def _validate(self, path: str, body: Any) -> None:
         if not isinstance(body, dict):
