@@ -13,10 +13,12 @@ says what to do.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -56,6 +58,7 @@ BILLABLE = BILLED
 
 SPEND_LOCK = 0x5B_5EED  # PostgreSQL advisory lock: held while the caps are checked or changed
 MIGRATION_LOCK = 0x5B_0001  # PostgreSQL advisory lock: held while the schema is upgraded
+WAKE_CHANNEL = "storyboard_wake"  # PostgreSQL NOTIFY channel: a take id, to wake whoever drives it
 
 
 # ---- SQL that differs between the engines ----------------------------------------------------------
@@ -224,6 +227,80 @@ class Store:
 
     def close(self) -> None:
         self._engine.dispose()
+
+    @property
+    def postgres(self) -> bool:
+        return self._postgres
+
+    @property
+    def libpq_url(self) -> str:
+        """The database as libpq (psycopg, Procrastinate) takes it, password included: never logged."""
+        return self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    # ---- several processes on one PostgreSQL (storyboard-worker) ---------------------------------
+
+    def send_wake(self, job_id: str) -> None:
+        """Wake the take wherever it is driven (PostgreSQL: a NOTIFY every worker's
+        `listen_for_wakes` hears; sent when the transaction commits)."""
+        with self._tx() as conn:
+            conn.execute(sa.select(sa.func.pg_notify(WAKE_CHANNEL, job_id)))
+
+    def listen_for_wakes(self, stopping: threading.Event, wake: Callable[[str], None]) -> None:
+        """Until `stopping`: call `wake(take id)` for each `send_wake`, from any process. A wake sent
+        while the connection is down is missed: a wake only cuts a wait short, the take's next
+        planned look still comes."""
+        import psycopg  # only on PostgreSQL, where it is the driver
+
+        while not stopping.is_set():
+            try:
+                with psycopg.connect(self.libpq_url, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(f"LISTEN {WAKE_CHANNEL}")
+                    while not stopping.is_set():
+                        for note in conn.notifies(timeout=0.5):
+                            wake(note.payload)
+            except psycopg.Error as exc:
+                log.warning("listening for wakes: %s; again in a second", type(exc).__name__)
+                stopping.wait(1.0)
+
+    def hold_take(self, job_id: str) -> AbstractContextManager[bool]:
+        """Whether this process may drive the take: True for the block's length to one holder at a
+        time (`hold`). SQLite: always True (one app drives, its data dir locked)."""
+        return self.hold(f"take:{job_id}")
+
+    @contextmanager
+    def hold(self, name: str) -> Iterator[bool]:
+        """Whether this process holds `name` (True to one holder at a time, for the block's length).
+        PostgreSQL: a session advisory lock on a connection of its own, which the server frees when
+        that connection ends, a SIGKILLed worker's included (keepalives: a vanished host's within
+        ~25 s). SQLite: always True."""
+        if not self._postgres:
+            yield True
+            return
+        import psycopg
+
+        digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+        key = int.from_bytes(digest, "big", signed=True)
+        try:
+            conn = psycopg.connect(
+                self.libpq_url,
+                autocommit=True,  # never idle in a transaction for the take's minutes
+                connect_timeout=5,
+                keepalives=1,
+                keepalives_idle=10,
+                keepalives_interval=5,
+                keepalives_count=3,
+                application_name="storyboard-take",
+            )
+        except psycopg.Error as exc:
+            raise self._fail(exc) from exc
+        try:
+            try:
+                row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+            except psycopg.Error as exc:
+                raise self._fail(exc) from exc
+            yield bool(row and row[0])
+        finally:
+            conn.close()
 
     def _fail(self, exc: BaseException) -> StorageProblem:
         log.warning("storage failure on %s: %s", self.url.render_as_string(hide_password=True), exc)
