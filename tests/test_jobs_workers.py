@@ -1,0 +1,132 @@
+"""Takes driven by a `storyboard-worker` process on PostgreSQL, as a team runs them: the app (a real
+JobRunner behind the real callback route, tests/callback_server.py) only admits and enqueues; the
+worker drives. What a person does in the app still reaches the take in the worker: Cancel stops a
+take the provider is making, and the provider's call back wakes the take in the worker (through
+PostgreSQL NOTIFY), so it ends without waiting for its first fallback poll (30 s here).
+Cost: one worker process (~2 s to start) for the module; about 1 s a test after that.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from callback_server import CallbackServer
+from fakes.fal import FakeFal
+from fakes.wavespeed import FakeWaveSpeed
+from servers.postgres import PostgresServer
+from waiting import wait_until
+
+from storyboard.jobs import JobRunner
+from storyboard.models import JobState, ModelId, ProviderId, Shot, Storyboard
+from storyboard.providers.fal import FalClient
+from storyboard.providers.fal_webhook import FalKeys
+from storyboard.providers.wavespeed import WaveSpeedClient
+from storyboard.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLIC = "https://studio.example"
+
+
+class Team:
+    def __init__(self, runner: JobRunner, wavespeed: FakeWaveSpeed, fal: FakeFal) -> None:
+        self.runner, self.wavespeed, self.fal = runner, wavespeed, fal
+
+
+@pytest.fixture(scope="module")
+def team(
+    postgres_server: PostgresServer, tiny_mp4: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Team]:
+    database = postgres_server.create_database("jobs_workers")
+    root = tmp_path_factory.mktemp("team")
+    data_dir = root / "data"
+    app = CallbackServer()
+    wavespeed, fal = FakeWaveSpeed(job_seconds=0.5), FakeFal()
+    fal.job_seconds = 60.0  # still being made when it is cancelled
+    for fake in (wavespeed, fal):
+        fake.video_bytes = tiny_mp4.read_bytes()  # type: ignore[attr-defined]
+        fake.callback_origins[PUBLIC] = app.url
+        fake.start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STORYBOARD_", "WAVESPEED", "FAL"))}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        STORYBOARD_DATABASE_URL=database,
+        STORYBOARD_DATA_DIR=str(data_dir),
+        STORYBOARD_PUBLIC_URL=PUBLIC,  # the workers ask providers to call the app back
+        WAVESPEED_API_KEY=wavespeed.key,
+        WAVESPEED_BASE_URL=wavespeed.url,
+        FAL_KEY=fal.key,
+        FAL_QUEUE_BASE_URL=fal.url,
+        FAL_REST_BASE_URL=fal.url,
+    )
+    with (root / "worker.log").open("wb") as log:
+        worker = subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "worker_process.py")],
+            env=env,
+            cwd=root,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    store = Store(database)
+    clients = {
+        ProviderId.WAVESPEED: WaveSpeedClient(wavespeed.key, wavespeed.url),
+        ProviderId.FAL: FalClient(fal.key, fal.url, fal.url, api_base=fal.url),
+    }
+    runner = JobRunner(store, data_dir, clients, fal_keys=FalKeys(fal.jwks_url))
+    app.runner = runner
+    try:
+        yield Team(runner, wavespeed, fal)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=20)
+        runner.shutdown()
+        store.close()
+        app.stop()
+        wavespeed.stop()
+        fal.stop()
+
+
+def _storyboard(provider: ProviderId, prompt: str) -> Storyboard:
+    return Storyboard(provider=provider, model=ModelId.TURBO_PRO_T2V, shots=[Shot(prompt=prompt, duration=5)])
+
+
+def test_the_app_enqueues_and_the_providers_call_wakes_the_take_in_the_worker(team: Team) -> None:
+    runner = team.runner
+    assert runner.workers
+    job = runner.generate(_storyboard(ProviderId.WAVESPEED, "A wave rolls in."))
+    # The first fallback poll would come 30 s after the submit: done before that, it was woken.
+    job = wait_until(
+        lambda: (found := runner.store.get_job(job.id)) and found.state.finished and found,
+        timeout=25,
+        what="the take to end",
+    )
+    assert job.state == JobState.DONE, job.message
+    (call,) = team.wavespeed.callbacks
+    assert call.status == 200  # the app's route answered, and woke the take in the worker
+    polls = team.wavespeed.calls("result")
+    assert len(polls) == 1 and polls[0].at >= call.sent_at
+    assert len(team.wavespeed.calls("submit")) == 1
+
+
+def test_cancel_in_the_app_reaches_the_take_in_the_worker(team: Team) -> None:
+    runner = team.runner
+    job = runner.generate(_storyboard(ProviderId.FAL, "A bottle on the sand."))
+    wait_until(
+        lambda: (found := runner.store.get_job(job.id)) and found.state == JobState.RUNNING,
+        timeout=25,
+        what="the worker to send the take",
+    )
+    runner.cancel(job.id)
+    job = wait_until(
+        lambda: (found := runner.store.get_job(job.id)) and found.state.finished and found,
+        timeout=25,
+        what="the take to end",
+    )
+    assert job.state == JobState.CANCELLED, job.message
+    assert len(team.fal.calls("cancel")) == 1  # the worker asked fal to stop it
+    assert len(team.fal.calls("submit")) == 1
