@@ -99,7 +99,9 @@ class JobRunner:
 
     def can_generate(self, provider: ProviderId, client: ProviderClient | None = None) -> str | None:
         """Why Generate is unavailable on a provider (for a session holding `client`), or None."""
-        return self._registry.can_generate(provider, None if self.workers else client)
+        if self.workers:  # the workers' keys are the server's: a session's typed key never reaches them
+            return None if provider in self.clients else messages.no_server_key(provider)
+        return self._registry.can_generate(provider, client)
 
     def cancellable(self, job: Job) -> bool:
         """Can the Cancel button do anything: nothing sent yet, or a provider that stops started jobs."""

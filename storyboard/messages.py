@@ -45,6 +45,15 @@ def no_key(provider: ProviderId) -> str:
     )
 
 
+def no_server_key(provider: ProviderId) -> str:
+    """With workers (a team): keys are the server's; one typed on Settings would never reach them."""
+    info = PROVIDERS[provider]
+    return (
+        f"To generate on {info.label}, ask whoever runs this server to set {info.key_env} for the app "
+        "and its workers; keys typed on Settings are not used here."
+    )
+
+
 def price_changed(total: Decimal, count: int, shown: Decimal) -> str:
     takes = "1 take" if count == 1 else f"{count} takes"
     return (

@@ -96,14 +96,18 @@ async def work(
     threads = ThreadPoolExecutor(concurrency, thread_name_prefix="take")
     app = queue.app_for(store, sync=False)
 
+    driving: set[str] = set()  # the takes driven here: the only ones a wake is for
+
     def drive(take_id: str) -> None:
         """On a thread of `threads`: the take to its end, or an exception that puts it back."""
         try:
             with store.hold_take(take_id) as held:
                 if not held:
                     raise queue.TakeBusy(take_id)
+                driving.add(take_id)
                 executor.drive(take_id)
         finally:
+            driving.discard(take_id)
             executor.forget(take_id)
         take = store.get_job(take_id)
         if take is None or take.state.finished:
@@ -117,8 +121,12 @@ async def work(
         # Our own pool, as large as the concurrency: the loop's default one has cpu + 4 threads.
         await loop.run_in_executor(threads, drive, take_id)
 
+    def woken(take_id: str) -> None:  # every worker hears every wake
+        if take_id in driving:
+            executor.wake(take_id)
+
     listener = threading.Thread(
-        target=store.listen_for_wakes, args=(executor.stopping, executor.wake), name="wakes", daemon=True
+        target=store.listen_for_wakes, args=(executor.stopping, woken), name="wakes", daemon=True
     )
     listener.start()
     async with app.open_async():
@@ -157,16 +165,34 @@ async def work(
 
 async def hand_back_stalled(app: procrastinate.App, store: Store, heartbeat: float) -> None:
     """Every heartbeat, put back in the queue the takes of workers that stopped beating (killed,
-    or their host gone). One worker at a time does it (the one holding WATCHER; when it dies, the
-    next to try takes over): two would race, one listing a job that the other has already put back
-    and a live worker taken since, and put that back too. Beside the worker loop rather than as a
-    periodic job: a periodic job would wait for a free slot, and slots are held by takes for minutes."""
+    or their host gone); every SWEEP_SECONDS, enqueue unfinished takes that are in no queue job.
+    One worker at a time does it (the one holding WATCHER; when it dies, the next to try takes
+    over): two would race, one listing a job that the other has already put back and a live worker
+    taken since, and put that back too. Beside the worker loop rather than as a periodic job: a
+    periodic job would wait for a free slot, and slots are held by takes for minutes."""
+    loop = asyncio.get_running_loop()
     while True:
         with store.hold(WATCHER) as watching:
+            swept = 0.0
             while watching:
+                if loop.time() - swept >= queue.SWEEP_SECONDS:
+                    swept = loop.time()
+                    await loop.run_in_executor(None, _sweep, store)
                 await asyncio.sleep(heartbeat)
                 await _hand_back(app, heartbeat)
         await asyncio.sleep(heartbeat)
+
+
+def _sweep(store: Store) -> None:
+    """Enqueue the unfinished takes that are in no queue job (on its own small, synchronous pool)."""
+    try:
+        sweeper = queue.QueuedExecutor(store)
+        try:
+            sweeper.resume(store.unfinished_jobs())
+        finally:
+            sweeper.shutdown(0)
+    except Exception as exc:  # the database is away: the next sweep tries again
+        log.warning("sweeping for takes in no queue job: %s", type(exc).__name__)
 
 
 async def _hand_back(app: procrastinate.App, heartbeat: float) -> None:

@@ -1,6 +1,6 @@
 """The hosted providers' fault runs (test_fault_runs.py) with takes driven by 3 `storyboard-worker`
 processes on a real PostgreSQL, one of them SIGKILLed every couple of seconds (and a new one
-started in its place).
+started in its place; one of the stops is a SIGTERM, the graceful kind).
 
 Takes of all three providers at once against their loopback fakes, each fake misbehaving as in
 test_fault_runs: 20 % of status requests and downloads fail (errors in the provider's own shape,
@@ -42,7 +42,7 @@ JOB_SECONDS = 1.2  # long enough for a kill to land in the middle of takes
 AT_ONCE = {ProviderId.WAVESPEED: 3, ProviderId.FAL: 2, ProviderId.EVOLINK: 3}
 HEARTBEAT = 0.5  # seconds: a killed worker's takes are handed on ~1.5-2 s after the kill
 KILL_EVERY = 2.0  # seconds between SIGKILLs
-MAX_KILLS = 5
+MAX_STOPS = 5
 HANG_GUARD = 120.0  # only ends a run that hangs; never a measure of speed
 
 
@@ -72,39 +72,50 @@ def _environment(fakes: dict[ProviderId, Any], database: str, data_dir: Path) ->
 
 
 class Workers:
-    """The worker processes: started, SIGKILLed, replaced; their logs kept to read afterwards."""
+    """The worker processes: started, stopped (SIGKILL or SIGTERM), replaced; their logs kept."""
 
     def __init__(self, env: dict[str, str], logs: Path) -> None:
         self.env = env
         self.logs = logs
-        self.alive: list[subprocess.Popen[bytes]] = []
+        self.alive: list[tuple[subprocess.Popen[bytes], Path]] = []
         self.all: list[subprocess.Popen[bytes]] = []
-        self.kills = 0
+        self.kills = self.terms = 0
 
     def start(self) -> None:
-        log = (self.logs / f"worker-{len(self.all)}.log").open("wb")
-        process = subprocess.Popen(
-            [sys.executable, str(ROOT / "tests" / "worker_process.py")],
-            env=self.env,
-            cwd=self.logs,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
-        self.alive.append(process)
+        path = self.logs / f"worker-{len(self.all)}.log"
+        with path.open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, str(ROOT / "tests" / "worker_process.py")],
+                env=self.env,
+                cwd=self.logs,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self.alive.append((process, path))
         self.all.append(process)
 
-    def kill_one(self, rng: random.Random) -> None:
-        victim = self.alive.pop(rng.randrange(len(self.alive)))
-        victim.send_signal(signal.SIGKILL)
-        victim.wait()
-        self.kills += 1
+    def stop_one(self, how: signal.Signals) -> None:
+        """Stop the worker driving the most takes now (as its log says), and start another."""
+
+        def running(path: Path) -> int:
+            text = path.read_text(errors="replace")
+            return text.count("Starting job") - text.count("ended with status")
+
+        victim = max(self.alive, key=lambda worker: running(worker[1]))
+        self.alive.remove(victim)
+        victim[0].send_signal(how)
+        if how == signal.SIGKILL:
+            victim[0].wait()
+            self.kills += 1
+        else:
+            self.terms += 1  # it finishes stopping in its own time
         self.start()
 
     def stop(self) -> None:
-        for process in self.alive:
-            process.send_signal(signal.SIGTERM)
-        for process in self.alive:
+        for process in self.all:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.all:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -174,7 +185,6 @@ def test_takes_survive_workers_killed_mid_take_and_none_is_sent_twice(
     logs = tmp_path / "logs"
     logs.mkdir()
     workers = Workers(env, logs)
-    rng = random.Random(5)
     began = time.monotonic()
     try:
         for _ in range(WORKERS):
@@ -182,8 +192,9 @@ def test_takes_survive_workers_killed_mid_take_and_none_is_sent_twice(
         ids = [runner.generate(_storyboard(provider, i)).id for i in range(TAKES) for provider in PROVIDERS]
         next_kill = time.monotonic() + KILL_EVERY
         while store.unfinished_jobs() and time.monotonic() - began < HANG_GUARD:
-            if workers.kills < MAX_KILLS and time.monotonic() >= next_kill:
-                workers.kill_one(rng)
+            if workers.kills + workers.terms < MAX_STOPS and time.monotonic() >= next_kill:
+                # the second stop is a graceful one (SIGTERM): its takes go back at once
+                workers.stop_one(signal.SIGTERM if len(workers.all) == WORKERS + 1 else signal.SIGKILL)
                 next_kill = time.monotonic() + KILL_EVERY
             time.sleep(0.05)
         took = time.monotonic() - began
@@ -194,7 +205,8 @@ def test_takes_survive_workers_killed_mid_take_and_none_is_sent_twice(
     text = workers.log_text()
     submits = {p: len(fakes[p].calls(PROVIDERS[p].submit_route)) for p in PROVIDERS}
     print(
-        f"\n{len(ids)} takes, {WORKERS} workers, {workers.kills} SIGKILLs, submits {submits}, "
+        f"\n{len(ids)} takes, {WORKERS} workers, {workers.kills} SIGKILLs + {workers.terms} SIGTERM, "
+        f"submits {submits}, "
         f"handed on {text.count('stopped beating')}, {took:.1f} s; "
         f"states {sorted((j.state.value, j.provider.value) for j in jobs if j is not None)}"
     )
@@ -215,8 +227,9 @@ def test_takes_survive_workers_killed_mid_take_and_none_is_sent_twice(
         assert _most_at_once(theirs, store) <= AT_ONCE[provider], provider
 
     # The kills hit takes in flight: at least one take was handed from a dead worker to another.
-    assert workers.kills >= 3
+    assert workers.kills >= 2 and workers.terms == 1
     assert "its worker stopped beating; back in the queue" in text
+    assert "stopping: unfinished takes go back to the queue" in text
 
     # No submit processed twice: the fake made at most one job per take, and every take the
     # store says the provider has is that one job.

@@ -22,11 +22,15 @@ from fakes.wavespeed import FakeWaveSpeed
 from servers.postgres import PostgresServer
 from waiting import wait_until
 
+from storyboard import messages
+from storyboard.catalog import offer
 from storyboard.jobs import JobRunner
 from storyboard.models import JobState, ModelId, ProviderId, Shot, Storyboard
+from storyboard.pricing import quote
 from storyboard.providers.fal import FalClient
 from storyboard.providers.fal_webhook import FalKeys
 from storyboard.providers.wavespeed import WaveSpeedClient
+from storyboard.runner import admission
 from storyboard.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +61,7 @@ def team(
         PYTHONPATH=str(ROOT),
         STORYBOARD_DATABASE_URL=database,
         STORYBOARD_DATA_DIR=str(data_dir),
+        STORYBOARD_WORKER_HEARTBEAT="0.5",  # the sweep for takes in no queue job: each second
         STORYBOARD_PUBLIC_URL=PUBLIC,  # the workers ask providers to call the app back
         WAVESPEED_API_KEY=wavespeed.key,
         WAVESPEED_BASE_URL=wavespeed.url,
@@ -98,6 +103,9 @@ def _storyboard(provider: ProviderId, prompt: str) -> Storyboard:
 def test_the_app_enqueues_and_the_providers_call_wakes_the_take_in_the_worker(team: Team) -> None:
     runner = team.runner
     assert runner.workers
+    # Keys are the server's: one typed in a session would never reach a worker, so it opens nothing.
+    typed = WaveSpeedClient(team.wavespeed.key, team.wavespeed.url)
+    assert runner.can_generate(ProviderId.EVOLINK, typed) == messages.no_server_key(ProviderId.EVOLINK)
     job = runner.generate(_storyboard(ProviderId.WAVESPEED, "A wave rolls in."))
     # The first fallback poll would come 30 s after the submit: done before that, it was woken.
     job = wait_until(
@@ -130,3 +138,19 @@ def test_cancel_in_the_app_reaches_the_take_in_the_worker(team: Team) -> None:
     assert job.state == JobState.CANCELLED, job.message
     assert len(team.fal.calls("cancel")) == 1  # the worker asked fal to stop it
     assert len(team.fal.calls("submit")) == 1
+
+
+def test_a_take_written_but_never_enqueued_is_found_by_a_workers_sweep(team: Team) -> None:
+    """The app wrote the take, then could not enqueue it (the database went away between the two)."""
+    store = team.runner.store
+    board = _storyboard(ProviderId.WAVESPEED, "A gull over the pier.")
+    keys = admission.take_keys(store, board, 1)
+    _, (take_id,) = admission.write_takes(
+        store, board, keys, quote(board, offer(board.provider, board.model))
+    )
+    job = wait_until(
+        lambda: (found := store.get_job(take_id)) and found.state.finished and found,
+        timeout=25,
+        what="a worker to find and drive the take",
+    )
+    assert job.state == JobState.DONE, job.message

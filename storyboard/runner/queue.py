@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 TASK = "storyboard.drive_take"  # the one task: drive this take (its id) to its end
 CANCEL = "cancel_requested"  # in a take's details: someone pressed Cancel (read by the worker)
+SWEEP_SECONDS = 60.0  # how often the watching worker enqueues takes that are in no queue job
 BUSY_RETRY_SECONDS = 5  # a take another worker holds: looked at again after this long
 
 
@@ -96,10 +97,15 @@ class QueuedExecutor:
         self.app.open()
 
     def start(self, job_id: str, client: object | None = None) -> None:
-        """Enqueue the take (a key typed in a session never reaches a worker: `client` is unused)."""
+        """Enqueue the take (a key typed in a session never reaches a worker: `client` is unused).
+        If that fails, the take waits in the store: a worker's sweep (`resume`) enqueues it."""
         job = self.store.get_job(job_id)
-        if job is not None and not job.state.finished:
+        if job is None or job.state.finished:
+            return
+        try:
             enqueue(self.app, job, self.at_once)
+        except Exception as exc:  # the row is written: it is not lost, only later
+            log.warning("take %s not enqueued now (%s); a worker's sweep will", job_id, type(exc).__name__)
 
     def cancel(self, job_id: str) -> None:
         self.store.update_job(job_id, details={CANCEL: True})
@@ -110,7 +116,9 @@ class QueuedExecutor:
 
     def resume(self, jobs: list[Job]) -> None:
         """Enqueue the unfinished takes that are in no queue job (made before workers ran takes,
-        or left by a failure between writing the take and enqueuing it)."""
+        or left by a failure between writing the take and enqueuing it). Done by the app when it
+        starts and by the watching worker every SWEEP_SECONDS; a take enqueued twice is harmless
+        (the second finds it held, or finished)."""
         queued = queued_takes(self.app)
         for job in jobs:
             if job.id not in queued:
