@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -172,8 +173,12 @@ async def hand_back_stalled(app: procrastinate.App, store: Store, heartbeat: flo
     periodic job would wait for a free slot, and slots are held by takes for minutes."""
     loop = asyncio.get_running_loop()
     while True:
-        with store.hold(WATCHER) as watching:
-            swept = 0.0
+        with contextlib.ExitStack() as held:
+            try:  # connecting off the loop: a slow database must not hold up the heartbeats
+                watching = await loop.run_in_executor(None, held.enter_context, store.hold(WATCHER))
+            except StorageProblem:
+                watching = False
+            swept = -queue.SWEEP_SECONDS
             while watching:
                 if loop.time() - swept >= queue.SWEEP_SECONDS:
                     swept = loop.time()
