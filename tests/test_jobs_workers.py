@@ -2,8 +2,10 @@
 JobRunner behind the real callback route, tests/callback_server.py) only admits and enqueues; the
 worker drives. What a person does in the app still reaches the take in the worker: Cancel stops a
 take the provider is making, and the provider's call back wakes the take in the worker (through
-PostgreSQL NOTIFY), so it ends without waiting for its first fallback poll (30 s here).
-Cost: one worker process (~2 s to start) for the module; about 1 s a test after that.
+PostgreSQL NOTIFY), so it ends without waiting for its first fallback poll (30 s here). The whole
+app (AppTest) on PostgreSQL enqueues and shows the take a worker made; a take written but never
+enqueued is found by the worker's sweep.
+Cost: one worker process (~3 s to start) for the module; 0.3 to 4 s a test after that (~12 s in all).
 """
 
 from __future__ import annotations
@@ -38,8 +40,12 @@ PUBLIC = "https://studio.example"
 
 
 class Team:
-    def __init__(self, runner: JobRunner, wavespeed: FakeWaveSpeed, fal: FakeFal) -> None:
+    def __init__(
+        self, runner: JobRunner, wavespeed: FakeWaveSpeed, fal: FakeFal, database: str, data_dir: Path
+    ) -> None:
         self.runner, self.wavespeed, self.fal = runner, wavespeed, fal
+        self.database, self.data_dir = database, data_dir
+        self.log = data_dir.parent / "worker.log"
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +91,7 @@ def team(
     runner = JobRunner(store, data_dir, clients, fal_keys=FalKeys(fal.jwks_url))
     app.runner = runner
     try:
-        yield Team(runner, wavespeed, fal)
+        yield Team(runner, wavespeed, fal, database, data_dir)
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=20)
@@ -154,3 +160,31 @@ def test_a_take_written_but_never_enqueued_is_found_by_a_workers_sweep(team: Tea
         what="a worker to find and drive the take",
     )
     assert job.state == JobState.DONE, job.message
+
+
+def test_the_app_on_postgresql_enqueues_and_shows_the_take_a_worker_made(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole app (AppTest) with the team's settings: Generate writes and enqueues the take, the
+    app's own runner drives nothing, and the page shows the video the worker made."""
+    from app_steps import build, generate_button, run_until
+    from streamlit.testing.v1 import AppTest
+
+    from components import runtime
+
+    monkeypatch.setenv("STORYBOARD_DATABASE_URL", team.database)
+    monkeypatch.setenv("STORYBOARD_DATA_DIR", str(team.data_dir))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    try:
+        at.run()
+        assert runtime.runtime().runner.workers
+        build(at, [3])
+        generate_button(at).click().run()
+        assert not at.exception, at.exception
+        run_until(at, lambda: len(at.get("video")) > 0, timeout=60)
+    finally:
+        runtime.shutdown()
+    (take,) = [j for j in team.runner.store.list_jobs() if j.provider == ProviderId.PREVIEW]
+    assert take.state == JobState.DONE
+    assert f"take_id='{take.id}'" in team.log.read_text()  # driven by the worker, not the app
