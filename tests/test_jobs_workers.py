@@ -188,3 +188,24 @@ def test_the_app_on_postgresql_enqueues_and_shows_the_take_a_worker_made(
     (take,) = [j for j in team.runner.store.list_jobs() if j.provider == ProviderId.PREVIEW]
     assert take.state == JobState.DONE
     assert f"take_id='{take.id}'" in team.log.read_text()  # driven by the worker, not the app
+
+
+def test_a_take_is_held_by_one_driver_at_a_time_and_freed_when_its_process_dies(team: Team) -> None:
+    """Store.hold_take: what keeps a take put back twice (a duplicate job) from two drivers at once."""
+    first, other = team.runner.store, Store(team.database)  # two processes' stores
+    try:
+        with first.hold_take("t1") as held:
+            assert held
+            with first.hold_take("t1") as again, other.hold_take("t1") as elsewhere:
+                assert not again and not elsewhere  # not a second thread here, nor another process
+            with other.hold_take("t2") as unrelated:
+                assert unrelated
+        with other.hold_take("t1") as now:
+            assert now  # given back at the end of the block
+        with other.hold_take("t3") as held:
+            assert held
+            other.close()  # the process holding it ends: PostgreSQL frees its holds
+            with first.hold_take("t3") as freed:
+                assert freed
+    finally:
+        other.close()

@@ -13,7 +13,6 @@ says what to do.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import threading
@@ -23,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -49,6 +48,9 @@ from storyboard.store import engines, schema
 from storyboard.store.problems import FAILURES, StorageProblem, newer_sentence, problem_sentence
 from storyboard.store.tables import caps as caps_table
 from storyboard.store.tables import deleted_jobs, drafts, jobs
+
+if TYPE_CHECKING:
+    from storyboard.store.holds import Holds
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +214,8 @@ class Store:
         self._writer = self._engine.execution_options(**{engines.WRITE: True})
         self._postgres = self._engine.dialect.name == "postgresql"
         self._insert = postgresql.insert if self._postgres else sqlite.insert
+        self._holds: Holds | None = None  # made when first needed (storyboard-worker)
+        self._holds_lock = threading.Lock()
         try:
             self._migrate(legacy_caps)
         except BaseException:
@@ -226,6 +230,8 @@ class Store:
         return cls(settings.database_url(root), legacy_caps=DataDir(root).legacy_caps)
 
     def close(self) -> None:
+        if self._holds is not None:
+            self._holds.close()
         self._engine.dispose()
 
     @property
@@ -269,38 +275,27 @@ class Store:
 
     @contextmanager
     def hold(self, name: str) -> Iterator[bool]:
-        """Whether this process holds `name` (True to one holder at a time, for the block's length).
-        PostgreSQL: a session advisory lock on a connection of its own, which the server frees when
-        that connection ends, a SIGKILLed worker's included (keepalives: a vanished host's within
-        ~25 s). SQLite: always True."""
+        """Whether this process holds `name` (True to one holder at a time, for the block's length;
+        PostgreSQL: store.holds, freed by the server if this process dies). SQLite: always True."""
         if not self._postgres:
             yield True
             return
-        import psycopg
+        import psycopg  # only on PostgreSQL, where it is the driver
 
-        digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
-        key = int.from_bytes(digest, "big", signed=True)
+        from storyboard.store.holds import Holds
+
+        with self._holds_lock:
+            if self._holds is None:
+                self._holds = Holds(self.libpq_url)
         try:
-            conn = psycopg.connect(
-                self.libpq_url,
-                autocommit=True,  # never idle in a transaction for the take's minutes
-                connect_timeout=5,
-                keepalives=1,
-                keepalives_idle=10,
-                keepalives_interval=5,
-                keepalives_count=3,
-                application_name="storyboard-take",
-            )
+            held = self._holds.take(name)
         except psycopg.Error as exc:
             raise self._fail(exc) from exc
         try:
-            try:
-                row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
-            except psycopg.Error as exc:
-                raise self._fail(exc) from exc
-            yield bool(row and row[0])
+            yield held
         finally:
-            conn.close()
+            if held:
+                self._holds.give_back(name)
 
     def _fail(self, exc: BaseException) -> StorageProblem:
         log.warning("storage failure on %s: %s", self.url.render_as_string(hide_password=True), exc)
