@@ -143,8 +143,11 @@ class JobRunner:
                 for board, price in zip(per_format, prices, strict=True)
             ]
             jobs, created = admission.write_orders(self.store, orders)
-        for job_id in created:
-            self.start(job_id, client)
+        if isinstance(self._executor, QueuedExecutor):
+            self._executor.start_jobs([job for job in jobs if job.id in created])
+        else:
+            for job_id in created:
+                self.start(job_id, client)
         return jobs
 
     def start(self, job_id: str, client: ProviderClient | None = None) -> None:

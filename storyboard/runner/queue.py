@@ -97,15 +97,20 @@ class QueuedExecutor:
         self.app.open()
 
     def start(self, job_id: str, client: object | None = None) -> None:
-        """Enqueue the take (a key typed in a session never reaches a worker: `client` is unused).
-        If that fails, the take waits in the store: a worker's sweep (`resume`) enqueues it."""
+        """Enqueue the take (a key typed in a session never reaches a worker: `client` is unused)."""
         job = self.store.get_job(job_id)
-        if job is None or job.state.finished:
-            return
+        if job is not None:
+            self.start_jobs([job])
+
+    def start_jobs(self, jobs: list[Job]) -> None:
+        """Enqueue these takes (a Generate's, just written). If that fails, they wait in the store:
+        a worker's sweep (`resume`) enqueues them."""
         try:
-            enqueue(self.app, job, self.at_once)
-        except Exception as exc:  # the row is written: it is not lost, only later
-            log.warning("take %s not enqueued now (%s); a worker's sweep will", job_id, type(exc).__name__)
+            enqueue(self.app, [job for job in jobs if not job.state.finished], self.at_once)
+        except Exception as exc:  # the rows are written: not lost, only later
+            log.warning(
+                "%d takes not enqueued now (%s); a worker's sweep will", len(jobs), type(exc).__name__
+            )
 
     def cancel(self, job_id: str) -> None:
         self.store.update_job(job_id, details={CANCEL: True})
@@ -120,9 +125,7 @@ class QueuedExecutor:
         starts and by the watching worker every SWEEP_SECONDS; a take enqueued twice is harmless
         (the second finds it held, or finished)."""
         queued = queued_takes(self.app)
-        for job in jobs:
-            if job.id not in queued:
-                enqueue(self.app, job, self.at_once)
+        enqueue(self.app, [job for job in jobs if job.id not in queued], self.at_once)
 
     def wait(self, job_id: str, timeout: float | None = None) -> None:
         """Until the take has finished, as the store says (for scripts and tests; pages never wait)."""
@@ -137,15 +140,21 @@ class QueuedExecutor:
         self.app.close()
 
 
-def enqueue(app: procrastinate.App, job: Job, at_once: dict[ProviderId, int]) -> None:
-    """Put the take in its provider's queue, under its least busy slot; already waiting: nothing."""
-    queue = queue_name(job.provider)
-    names = slots(job.provider, at_once.get(job.provider, 1))
-    busy = {lock["name"]: lock["todo"] + lock["doing"] for lock in app.job_manager.list_locks(queue=queue)}
-    slot = min(names, key=lambda name: busy.get(name, 0))
-    deferrer = app.configure_task(TASK, queue=queue, lock=slot, queueing_lock=f"take:{job.id}")
-    with contextlib.suppress(procrastinate_errors.AlreadyEnqueued):  # waiting in the queue already
-        deferrer.defer(take_id=job.id)
+def enqueue(app: procrastinate.App, jobs: list[Job], at_once: dict[ProviderId, int]) -> None:
+    """Put each take in its provider's queue under its least busy slot (the locks read once for
+    them all, each take counted as it is placed); a take already waiting: nothing."""
+    busy: dict[str, int] = {}
+    for provider in {job.provider for job in jobs}:
+        for lock in app.job_manager.list_locks(queue=queue_name(provider)):
+            busy[lock["name"]] = lock["todo"] + lock["doing"]
+    for job in jobs:
+        slot = min(slots(job.provider, at_once.get(job.provider, 1)), key=lambda name: busy.get(name, 0))
+        busy[slot] = busy.get(slot, 0) + 1
+        deferrer = app.configure_task(
+            TASK, queue=queue_name(job.provider), lock=slot, queueing_lock=f"take:{job.id}"
+        )
+        with contextlib.suppress(procrastinate_errors.AlreadyEnqueued):  # waiting in the queue already
+            deferrer.defer(take_id=job.id)
 
 
 def queued_takes(app: procrastinate.App) -> set[str]:
