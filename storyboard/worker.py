@@ -80,6 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         backoff=BACKOFF,
         public_url=settings.public_url(),
         cancel_flag=lambda job_id: bool(store.details(job_id).get(queue.CANCEL)),
+        server_keys=True,
     )
     try:
         asyncio.run(work(store, executor, max(1, concurrency), args.queues, settings.worker_heartbeat()))

@@ -209,3 +209,21 @@ def test_a_take_is_held_by_one_driver_at_a_time_and_freed_when_its_process_dies(
                 assert freed
     finally:
         other.close()
+
+
+def test_a_take_for_a_provider_the_workers_have_no_key_for_fails_saying_where_keys_go(team: Team) -> None:
+    """In team mode keys are the server's: the sentence names the setting, not the Settings page."""
+    store = team.runner.store
+    board = _storyboard(ProviderId.EVOLINK, "A kite on the beach.")  # the workers have no EvoLink key
+    keys = admission.take_keys(store, board, 1)
+    _, (take_id,) = admission.write_takes(
+        store, board, keys, quote(board, offer(board.provider, board.model))
+    )
+    job = wait_until(
+        lambda: (found := store.get_job(take_id)) and found.state.finished and found,
+        timeout=25,
+        what="a worker to end the take",
+    )
+    assert job.state == JobState.FAILED
+    assert job.message == messages.keyless_unsent(ProviderId.EVOLINK, server_keys=True)
+    assert "EVOLINK_API_KEY" in job.message and "type its key on Settings" not in job.message

@@ -44,10 +44,12 @@ class Executor:
         backoff: float,
         public_url: str | None = None,
         cancel_flag: Callable[[str], bool] | None = None,
+        server_keys: bool = False,
     ) -> None:
         """`public_url`: where providers can call back (settings.public_url), or None: poll only.
         `cancel_flag`: whether a take's cancel was asked for elsewhere (a worker reads the store's
-        flag, storyboard.runner.queue); asked besides `cancel`'s own set."""
+        flag, storyboard.runner.queue); asked besides `cancel`'s own set. `server_keys`: keys come
+        only from the server's configuration (a worker): a take without one says so."""
         self.store = store
         self.data_dir = data_dir
         self.registry = registry
@@ -55,6 +57,7 @@ class Executor:
         self.policies = Policies(backoff, self.stopping)
         self.cancel_requested: set[str] = set()
         self._cancel_flag = cancel_flag
+        self.server_keys = server_keys
         self.public_url = public_url
         # Cuts a job's wait short: a provider called back (storyboard.callbacks), a key came, a cancel
         # was asked for, or shutdown.
@@ -152,7 +155,10 @@ class Executor:
         """No key for this job's provider (it was typed in a session that ended with the app)."""
         if job.state in UNSENT:
             self.store.transition(
-                job.id, UNSENT, state=JobState.FAILED, message=messages.keyless_unsent(job.provider)
+                job.id,
+                UNSENT,
+                state=JobState.FAILED,
+                message=messages.keyless_unsent(job.provider, self.server_keys),
             )
         elif job.state == JobState.SUBMITTING:
             self.store.transition(
@@ -204,7 +210,7 @@ class Executor:
                 self.registry.waiting_for_key.add(job_id)
             self.store.update_job(
                 job_id,
-                message=messages.waiting_for_key(job.provider, said),
+                message=messages.waiting_for_key(job.provider, said, self.server_keys),
                 details={"last_error": f"{type(exc).__name__}: {exc}"},
             )
             return True
