@@ -102,15 +102,15 @@ async def work(
 
     def drive(take_id: str) -> None:
         """On a thread of `threads`: the take to its end, or an exception that puts it back."""
-        try:
-            with store.hold_take(take_id) as held:
-                if not held:
-                    raise queue.TakeBusy(take_id)
-                driving.add(take_id)
+        with store.hold_take(take_id) as held:
+            if not held:  # another worker, or another thread here: leave its state alone
+                raise queue.TakeBusy(take_id)
+            driving.add(take_id)
+            try:
                 executor.drive(take_id)
-        finally:
-            driving.discard(take_id)
-            executor.forget(take_id)
+            finally:
+                driving.discard(take_id)
+                executor.forget(take_id)
         take = store.get_job(take_id)
         if take is None or take.state.finished:
             return

@@ -4,7 +4,8 @@ worker drives. What a person does in the app still reaches the take in the worke
 take the provider is making, and the provider's call back wakes the take in the worker (through
 PostgreSQL NOTIFY), so it ends without waiting for its first fallback poll (30 s here). The whole
 app (AppTest) on PostgreSQL enqueues and shows the take a worker made; a take written but never
-enqueued is found by the worker's sweep.
+enqueued is found by the worker's sweep; a take is held by one driver at a time; a take the
+workers have no key for says where a team's keys go.
 Cost: one worker process (~3 s to start) for the module; 0.3 to 4 s a test after that (~12 s in all).
 """
 
