@@ -8,14 +8,14 @@ The money rules, structurally:
 - the remote id and the provider's answer are stored in one transaction the moment it answers;
 - a submit whose outcome is unknown is never resent: the provider's history is searched for it
   (`find_submission`), and where it is found the take is followed and collected;
-- the result is copied into the data dir (temp file, synced, checked, renamed) before it is done;
+- the result is copied into the media store (data dir or bucket: temp file, checked, then renamed
+  or uploaded) before it is done;
   a result link the host refuses (expired) fails the take after a few tries, its cost still counted.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +28,7 @@ from storyboard.catalog import PROVIDERS, offer
 from storyboard.compile import CompiledRequest, compile_request
 from storyboard.job_states import UNSENT
 from storyboard.layout import DataDir
+from storyboard.media_store import media_for
 from storyboard.models import Job, JobState, utcnow
 from storyboard.providers.base import ProviderClient, ProviderError, RemoteStatus, Submission
 from storyboard.runner.policies import Policies, link_refused, poll_wait
@@ -57,6 +58,7 @@ class Driver:
         self.store = store
         self.data_dir = data_dir
         self.layout = DataDir(data_dir)
+        self.media = media_for(data_dir)
         self.client = client
         self.policies = policies
         self.stopping = stopping
@@ -107,7 +109,8 @@ class Driver:
             )
             if moved is None:  # cancelled meanwhile
                 return self._state(job.id)
-        url = self.policies.CALL(lambda: self.client.upload_image(self.layout.resolve(frame.path)))
+        with self.media.local(frame.path) as image:  # a temporary copy, where it is in a bucket
+            url = self.policies.CALL(lambda: self.client.upload_image(image))
         kept = self.store.transition(job.id, (JobState.UPLOADING,), details={"image_url": url})
         return kept.state if kept is not None else self._state(job.id)
 
@@ -265,18 +268,31 @@ class Driver:
         return self._state(job.id)
 
     def download(self, job: Job) -> JobState:
-        """Copy the video into the data dir, check it plays, then mark the take DONE."""
+        """Copy the video into the media store (data dir or bucket), check it plays, make its poster,
+        then mark the take DONE."""
         url = job.remote_url
         assert url is not None
-        videos = self.layout.videos
-        videos.mkdir(parents=True, exist_ok=True)
-        dest = self.layout.video(job.id)
-        part = self.layout.part(job.id)
-        try:  # saved before the app stopped? The link may have expired since; the file has not.
-            info = media.probe_video(dest)
-        except (OSError, ValueError):
+        name = self.layout.relative(self.layout.video(job.id))
+        poster: str | None = None
+        if self.media.exists(name):  # saved before the app stopped? The link may have expired since.
+            with self.media.local(name) as saved:
+                info = media.probe_video(saved)
+                poster = self._poster(job.id, saved)
+        else:
             try:
-                self.policies.LINK(lambda: self.client.download(url, part))
+                # Streamed to a file on this machine (the data dir's `.part`, or a scratch file that
+                # is then uploaded in parts): checked and given its poster before anyone can see it.
+                with self.media.saving(name) as part:
+                    self.policies.LINK(lambda: self.client.download(url, part))
+                    try:
+                        info = media.probe_video(part)
+                    except ValueError:
+                        raise _NotAVideo() from None
+                    poster = self._poster(job.id, part)
+            except _NotAVideo:
+                return self._move(
+                    job.id, JobState.FAILED, message=messages.NOT_A_VIDEO, details={CHARGED: True}
+                )
             except ProviderError as exc:
                 expired = job.link_expires_at is not None and job.link_expires_at <= utcnow()
                 if not (link_refused(exc) or (expired and not exc.retryable)):
@@ -290,17 +306,7 @@ class Driver:
                     message=messages.link_expired(job.provider, job.link_expires_at, finished),
                     details={"failure": {"status": exc.status_code, "body": exc.raw}, CHARGED: True},
                 )
-            try:
-                info = media.probe_video(part)
-            except ValueError:
-                part.unlink(missing_ok=True)
-                return self._move(
-                    job.id, JobState.FAILED, message=messages.NOT_A_VIDEO, details={CHARGED: True}
-                )
-            _fsync(part)
-            os.replace(part, dest)
-            _fsync(videos)
-        state = self._done(job.id, dest, info.duration)
+        state = self._done(job.id, name, poster, info.duration)
         submission = self.store.details(job.id).get("submission")
         if submission is not None:
             self.client.forget(Submission.model_validate(submission))
@@ -347,22 +353,32 @@ class Driver:
         assert job is not None
         return job.state
 
-    def _done(self, job_id: str, video: Path, duration: float) -> JobState:
-        poster_path = None
-        try:  # a poster is nice to have; the video is what was paid for, and it is safe now
-            poster = media.save_poster(video, self.layout.poster(job_id))
-            poster_path = self.layout.relative(poster)
+    def _poster(self, job_id: str, video: Path) -> str | None:
+        """The take's poster, saved beside it; None if none could be made. A poster is nice to have:
+        the video is what was paid for."""
+        name = self.layout.relative(self.layout.poster(job_id))
+        try:
+            with self.media.saving(name) as part:
+                media.save_poster(video, part)
         except Exception:
             log.exception("job %s: no poster", job_id)
+            return None
+        return name
+
+    def _done(self, job_id: str, video: str, poster: str | None, duration: float) -> JobState:
         return self._move(  # done with its poster at once: no page ever shows a take without one
             job_id,
             JobState.DONE,
             progress=1.0,
-            video_path=self.layout.relative(video),
-            poster_path=poster_path,
+            video_path=video,
+            poster_path=poster,
             duration_seconds=duration,
             message=messages.READY,
         )
+
+
+class _NotAVideo(Exception):
+    """What the provider sent is not a video we can play."""
 
 
 def _last(statuses: Any, seen: Callable[[RemoteStatus], None]) -> RemoteStatus | None:
@@ -373,10 +389,3 @@ def _last(statuses: Any, seen: Callable[[RemoteStatus], None]) -> RemoteStatus |
         last = status
     return last
 
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
