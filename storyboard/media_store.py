@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import quote, urlparse
 
 from storyboard import settings
+from storyboard.layout import IMAGES
 
 # A presigned link lives an hour, and a page is given one with at least 50 minutes left: the same
 # link is handed out for 10 minutes, so a rerun does not change the player's source (which would
@@ -160,6 +161,9 @@ class BucketMedia(MediaStore):
         self.endpoint_url = endpoint_url
         self._client = client if client is not None else _s3_client(endpoint_url)
         self._urls: dict[tuple[str, str | None], tuple[float, str]] = {}
+        # First frames are named by their content, so a size once seen never changes: the editor
+        # asks on every rerun (is the first frame still there?), and a bucket's answer takes a request.
+        self._image_sizes: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:  # never credentials: the client holds them, not this
@@ -173,12 +177,19 @@ class BucketMedia(MediaStore):
         return self.size(name) is not None
 
     def size(self, name: str) -> int | None:
+        if (known := self._image_sizes.get(name)) is not None:
+            return known
         try:
             with self._answering(name):
                 answer = self._client.head_object(Bucket=self.bucket, Key=self.key(name))
         except FileNotFoundError:
             return None
+        self._seen(name, int(answer["ContentLength"]))
         return int(answer["ContentLength"])
+
+    def _seen(self, name: str, size: int) -> None:
+        if name.startswith(f"{IMAGES}/"):
+            self._image_sizes[name] = size
 
     def read_bytes(self, name: str) -> bytes:
         with self._answering(name):
@@ -189,6 +200,7 @@ class BucketMedia(MediaStore):
     def put_bytes(self, name: str, data: bytes) -> None:
         with self._answering(name):
             self._client.put_object(Bucket=self.bucket, Key=self.key(name), Body=data, ContentType=_kind(name))
+        self._seen(name, len(data))
 
     @contextmanager
     def local(self, name: str) -> Iterator[Path]:
@@ -218,6 +230,7 @@ class BucketMedia(MediaStore):
                 del self._urls[cached]
 
     def delete(self, name: str) -> None:
+        self._image_sizes.pop(name, None)
         with self._answering(name):
             self._client.delete_object(Bucket=self.bucket, Key=self.key(name))
 

@@ -43,7 +43,11 @@ class S3Server:
 
     def __enter__(self) -> S3Server:
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _SERVE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", _SERVE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # a line per request otherwise
+            text=True,
         )
         assert self.process.stdout is not None
         port = self.process.stdout.readline().strip()
