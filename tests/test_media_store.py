@@ -246,3 +246,39 @@ def test_media_is_in_the_data_dir_unless_a_bucket_is_set(data_dir: Path, monkeyp
     monkeypatch.setenv("STORYBOARD_MEDIA_URL", "/srv/videos")
     with pytest.raises(MediaProblem, match="must be empty .* or s3://bucket/prefix"):
         media_for(data_dir)
+
+
+def test_a_free_preview_from_a_photo_in_the_bucket_is_rendered_here_and_kept_there(
+    bucket: str, data_dir: Path
+) -> None:
+    """The animatic renders to a file on this machine (the photo lent from the bucket, kept by the
+    Preview client while it renders), then goes up to the bucket like any result."""
+    from storyboard.jobs import JobRunner
+    from storyboard.models import ModelId, Options
+    from storyboard.providers import build_clients
+
+    photo = io.BytesIO()
+    Image.new("RGB", (1280, 720), (200, 90, 30)).save(photo, "JPEG", quality=90)
+    frame = media.save_first_frame(
+        media.check_image(photo.getvalue(), "sunset.jpg", TURBO_IMAGE_RULES), data_dir, "sunset.jpg"
+    )
+    sb = Storyboard(
+        provider=ProviderId.PREVIEW,
+        model=ModelId.TURBO_PRO_I2V,
+        shots=[Shot(prompt="the sun goes down", seconds=3)],
+        first_frame=frame,
+        options=Options(resolution="720p"),
+    )
+    store = Store.for_data_dir(data_dir)
+    runner = JobRunner(store, data_dir, build_clients(data_dir))
+    try:
+        job = runner.wait(runner.generate(sb).id, timeout=60)
+    finally:
+        runner.shutdown(timeout=10)
+        store.close()
+    assert job.state == JobState.DONE, job.message
+    kept = media_for(data_dir)
+    with kept.local(str(job.video_path)) as video:
+        assert job.duration_seconds and media.probe_video(video).duration == pytest.approx(job.duration_seconds)
+    assert kept.exists(str(job.poster_path))
+    assert not [p for p in data_dir.rglob("*.mp4")]  # rendered here, kept in the bucket only
