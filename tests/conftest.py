@@ -53,6 +53,14 @@ def bucket(s3_server: S3Server, data_dir: Path, monkeypatch: pytest.MonkeyPatch)
     return name
 
 
+@pytest.fixture(params=["data dir", "bucket"])
+def media_in(request: pytest.FixtureRequest, data_dir: Path) -> str:
+    """Runs the test twice: media in the data dir, then in a fresh bucket on the emulator."""
+    if request.param == "bucket":
+        request.getfixturevalue("bucket")
+    return str(request.param)
+
+
 @pytest.fixture
 def app(data_dir: Path) -> AppTest:
     """The whole app, as a browser session would see it, on a fresh data dir."""

@@ -36,21 +36,12 @@ from storyboard.runner.driver import Driver
 from storyboard.runner.policies import Policies
 from storyboard.store import Store
 
-WHERE = ["data dir", "bucket"]
-
-
-@pytest.fixture(params=WHERE)
-def where(request: pytest.FixtureRequest, data_dir: Path) -> str:
-    if request.param == "bucket":
-        request.getfixturevalue("bucket")
-    return str(request.param)
-
 
 @pytest.fixture
-def kept(where: str, data_dir: Path) -> MediaStore:
+def kept(media_in: str, data_dir: Path) -> MediaStore:
     """The media store the settings choose: the data dir, or a fresh bucket on the emulator."""
     chosen = media_for(data_dir)
-    assert isinstance(chosen, LocalMedia if where == "data dir" else BucketMedia)
+    assert isinstance(chosen, LocalMedia if media_in == "data dir" else BucketMedia)
     return chosen
 
 
@@ -124,7 +115,7 @@ def _driver(store: Store, data_dir: Path, client: ProviderClient) -> Driver:
 
 
 def test_a_result_is_kept_with_its_poster_under_the_layouts_names(
-    kept: MediaStore, where: str, data_dir: Path, tiny_mp4: Path
+    kept: MediaStore, media_in: str, data_dir: Path, tiny_mp4: Path
 ) -> None:
     store, job_id = _downloading(data_dir)
     client = Result(tiny_mp4.read_bytes())
@@ -136,7 +127,7 @@ def test_a_result_is_kept_with_its_poster_under_the_layouts_names(
     assert (job.video_path, job.poster_path) == (f"videos/{job_id}.mp4", f"posters/{job_id}.jpg")
     assert kept.read_bytes(job.video_path) == tiny_mp4.read_bytes()
     assert kept.read_bytes(job.poster_path)[:2] == b"\xff\xd8"  # a JPEG
-    assert (data_dir / job.video_path).exists() == (where == "data dir")  # a bucket's stay out of it
+    assert (data_dir / job.video_path).exists() == (media_in == "data dir")  # a bucket's stay out of it
 
     # deleted: its video and poster go from where they are kept
     assert takes.delete(store, data_dir, job_id) is None
