@@ -89,9 +89,9 @@ class MediaStore(ABC):
         None where the app serves the file itself (the data dir)."""
         return None
 
+    @abstractmethod
     def describe(self) -> str:
         """Where media is kept, for the Settings page (no credentials)."""
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)

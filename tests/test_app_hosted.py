@@ -18,7 +18,7 @@ from fakes.evolink import FakeEvoLink
 from fakes.fal import FakeFal
 from fakes.wavespeed import FakeWaveSpeed
 from samples import write_mp4
-from servers.s3 import S3Server
+from servers.s3 import CREDENTIALS, S3Server
 from streamlit.testing.v1 import AppTest
 
 from components.runtime import runtime
@@ -226,3 +226,8 @@ def test_with_media_in_a_bucket_a_take_plays_and_downloads_from_presigned_links(
     assert not at.exception, at.exception
     (poster,) = [i.proto.imgs[0].url for i in at.get("image") if job.poster_path in i.proto.imgs[0].url]  # type: ignore[attr-defined]
     assert httpx.get(poster).content == runtime().media.read_bytes(str(job.poster_path))
+
+    at.switch_page("pages/settings.py").run()
+    said = " ".join(m.value for m in at.markdown)
+    assert f"the bucket `s3://{bucket}/studio` at {s3_server.url}" in said
+    assert all(secret not in said for secret in CREDENTIALS.values())
