@@ -274,11 +274,14 @@ class Driver:
         assert url is not None
         name = self.layout.relative(self.layout.video(job.id))
         poster: str | None = None
-        if self.media.exists(name):  # saved before the app stopped? The link may have expired since.
+        info: media.VideoInfo | None = None
+        try:  # saved before the app stopped? The link may have expired since; the file has not.
             with self.media.local(name) as saved:
                 info = media.probe_video(saved)
                 poster = self._poster(job.id, saved)
-        else:
+        except (OSError, ValueError):
+            info = None
+        if info is None:
             try:
                 # Streamed to a file on this machine (the data dir's `.part`, or a scratch file that
                 # is then uploaded in parts): checked and given its poster before anyone can see it.
