@@ -265,7 +265,8 @@ class BucketMedia(MediaStore):
                 return made[1]
         params: dict[str, str] = {"Bucket": self.bucket, "Key": self.key(name)}
         if download_as is not None:
-            safe = download_as.replace('"', "").replace("\\", "")
+            # a storyboard's name is user text: no quotes, backslashes or line breaks in a header
+            safe = "".join(c for c in download_as if c.isprintable() and c not in '"\\') or "video"
             params["ResponseContentDisposition"] = (
                 f"attachment; filename=\"{safe.encode('ascii', 'replace').decode()}\"; "
                 f"filename*=UTF-8''{quote(safe)}"

@@ -216,6 +216,9 @@ def test_the_browsers_link_serves_the_file_saves_it_under_its_name_and_is_short_
     saved = httpx.get(str(kept.url("videos/j2.mp4", download_as="Beach day-j2.mp4")))
     assert saved.content == b"mp4 bytes"
     assert saved.headers["content-disposition"].startswith('attachment; filename="Beach day-j2.mp4"')
+    hostile = httpx.get(str(kept.url("videos/j2.mp4", download_as='Beach"\r\nX-Evil: 1\n-j2.mp4')))
+    assert "x-evil" not in hostile.headers  # a name is text, never a header of its own
+    assert hostile.headers["content-disposition"].startswith('attachment; filename="BeachX-Evil: 1-j2.mp4"')
 
 
 def test_a_bucket_that_cannot_be_reached_is_one_sentence_without_credentials(
