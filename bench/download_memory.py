@@ -3,8 +3,8 @@
 A server in a separate process sends 200 MB of video/mp4 in 1 MB chunks; this process downloads it
 with the same `stream_to_file` the provider clients use, and reports peak RSS growth and speed.
 With `--bucket`, the result is saved the way the driver saves it when media is in a bucket
-(STORYBOARD_MEDIA_URL=s3://...): streamed to a scratch file, then uploaded in 8 MiB parts to an S3
-emulator (moto's server, in its own process: tests/servers/s3.py), so the figure is the app's
+(STORYBOARD_MEDIA_URL=s3://...): streamed to a scratch file and, while it is written, uploaded in
+8 MiB parts to an S3 emulator (moto's server, in its own process: tests/servers/s3.py), so the figure is the app's
 memory, download and upload together. Prints figures; asserts nothing.
 
     .venv/bin/python -m bench.download_memory
@@ -78,7 +78,8 @@ def main() -> None:
 def bucket() -> None:
     from servers.s3 import S3Server
 
-    from storyboard.media_store import PART_BYTES, PARTS_AT_ONCE, media_for
+    from storyboard.media_store import media_for
+    from storyboard.multipart import PART_BYTES
     from storyboard.providers.http import new_client, stream_to_file
 
     receive, send = multiprocessing.Pipe(duplex=False)
@@ -98,15 +99,15 @@ def bucket() -> None:
         with kept.saving("videos/result.mp4") as part:
             written = stream_to_file(client, f"http://127.0.0.1:{port}/result.mp4", part, "bench")
             downloaded = time.perf_counter() - started
-        seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started  # the parts not yet sent when the download ended, then complete
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         size = kept.size("videos/result.mp4")
     server.terminate()
     growth_mb = (peak_kb - baseline_kb) / 1024
     print(
-        f"streamed {written / 2**20:.0f} MB into the bucket in {seconds:.2f} s "
-        f"(download {downloaded:.2f} s, upload in {PART_BYTES // 2**20} MiB parts, {PARTS_AT_ONCE} at once, "
-        f"{seconds - downloaded:.2f} s; the bucket holds {(size or 0) / 2**20:.0f} MB); "
+        f"streamed {written / 2**20:.0f} MB into the bucket in {PART_BYTES // 2**20} MiB parts in {seconds:.2f} s "
+        f"(the download took {downloaded:.2f} s, the parts went up during it, the rest took "
+        f"{seconds - downloaded:.2f} s after it; the bucket holds {(size or 0) / 2**20:.0f} MB); "
         f"peak memory growth {growth_mb:.1f} MB (goal < 30 MB); baseline RSS {baseline_kb / 1024:.0f} MB"
     )
 

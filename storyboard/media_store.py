@@ -30,15 +30,15 @@ from urllib.parse import quote, urlparse
 
 from storyboard import settings
 from storyboard.layout import IMAGES
+from storyboard.multipart import PART_BYTES, FollowingUpload
 
 # A presigned link lives an hour, and a page is given one with at least 50 minutes left: the same
 # link is handed out for 10 minutes, so a rerun does not change the player's source (which would
 # reload the video) and a paused player can still seek long after the page was drawn.
 URL_SECONDS = 3600
 URL_REUSE_SECONDS = 600
-# Multipart upload: parts of 8 MiB, two at a time, read from the file as they are sent, so memory
-# stays near 2 x 8 MiB whatever the video's size (bench.download_memory --bucket prints it).
-PART_BYTES = 8 * 1024 * 1024
+# Reading a file from the bucket (the brief's pictures, a first frame sent to a provider): parts of
+# 8 MiB, two at a time, so memory stays flat whatever the video's size.
 PARTS_AT_ONCE = 2
 
 
@@ -152,8 +152,8 @@ class LocalMedia(MediaStore):
 
 
 class BucketMedia(MediaStore):
-    """An S3-compatible bucket, through boto3 (chosen for: presigned URLs computed locally, managed
-    multipart uploads with bounded memory, and every S3-compatible store and emulator speaks to it)."""
+    """An S3-compatible bucket, through boto3 (chosen for: presigned URLs computed locally, S3's
+    multipart API as it is, and every S3-compatible store and emulator is tested against it)."""
 
     def __init__(self, bucket: str, prefix: str, endpoint_url: str | None = None, client: Any = None) -> None:
         self.bucket = bucket
@@ -214,17 +214,10 @@ class BucketMedia(MediaStore):
     def saving(self, name: str) -> Iterator[Path]:
         with tempfile.TemporaryDirectory(prefix="storyboard-media-") as tmp:
             path = Path(tmp) / Path(name).name
-            yield path
-            # Read from the file and sent in parts (8 MiB, two at a time); the object appears only
-            # when the upload is completed: the whole file or nothing.
-            with self._answering(name):
-                self._client.upload_file(
-                    str(path),
-                    self.bucket,
-                    self.key(name),
-                    ExtraArgs={"ContentType": _kind(name)},
-                    Config=_transfer(),
-                )
+            # Sent in parts while it is written (a result streaming in from the provider); the object
+            # appears only when the block ends without an error: the whole file or nothing.
+            with self._answering(name), FollowingUpload(self._client, self.bucket, self.key(name), path, _kind(name)):
+                yield path
         with self._lock:  # a link handed out before may point at an older object of that name
             for cached in [k for k in self._urls if k[0] == name]:
                 del self._urls[cached]
@@ -322,7 +315,7 @@ def _transfer() -> Any:
 
     return TransferConfig(
         multipart_threshold=PART_BYTES,
-        multipart_chunksize=PART_BYTES,
+        multipart_chunksize=PART_BYTES,  # the same size as the uploads' parts
         max_concurrency=PARTS_AT_ONCE,
         max_io_queue=PARTS_AT_ONCE,
     )

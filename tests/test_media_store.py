@@ -14,13 +14,13 @@ import httpx
 import pytest
 from PIL import Image
 from servers.s3 import CREDENTIALS, S3Server
+from waiting import wait_until
 
 from storyboard import media, takes
 from storyboard.catalog import TURBO_IMAGE_RULES
 from storyboard.compile import CompiledRequest
 from storyboard.exports import first_frame_missing
 from storyboard.media_store import (
-    PART_BYTES,
     URL_SECONDS,
     BucketMedia,
     LocalMedia,
@@ -30,6 +30,7 @@ from storyboard.media_store import (
     media_for,
 )
 from storyboard.models import JobState, ProviderId, Shot, Storyboard
+from storyboard.multipart import PART_BYTES
 from storyboard.pricing import priced_take
 from storyboard.providers.base import ProviderClient, RemoteStatus, Submission
 from storyboard.runner.driver import Driver
@@ -186,14 +187,53 @@ def test_keys_in_the_bucket_mirror_the_data_dirs_layout_under_the_prefix(
     assert answer["ContentType"] == "image/jpeg"
 
 
-def test_a_big_result_goes_up_in_parts(bucket: str, s3_server: S3Server, data_dir: Path) -> None:
-    size = 2 * PART_BYTES + 1024
+def test_a_big_result_goes_up_in_parts_while_it_is_written(
+    bucket: str, s3_server: S3Server, data_dir: Path
+) -> None:
+    s3 = s3_server.client()
+
+    def parts_sent() -> int:
+        uploads = s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+        if not uploads:
+            return 0
+        listed = s3.list_parts(Bucket=bucket, Key=uploads[0]["Key"], UploadId=uploads[0]["UploadId"])
+        return len(listed.get("Parts", []))
+
+    chunk = bytes(range(256)) * 4096  # 1 MiB
     with media_for(data_dir).saving("videos/big.mp4") as part, part.open("wb") as out:
-        out.truncate(size)
-    answer = s3_server.client().head_object(Bucket=bucket, Key="studio/videos/big.mp4")
-    assert answer["ContentLength"] == size
+        for _ in range(PART_BYTES // len(chunk) + 1):
+            out.write(chunk)
+        out.flush()
+        wait_until(lambda: parts_sent() == 1, timeout=20, what="the first part to go up during the download")
+        assert not media_for(data_dir).exists("videos/big.mp4")  # nobody sees it before it is checked
+        for _ in range(PART_BYTES // len(chunk)):
+            out.write(chunk)
+    answer = s3.head_object(Bucket=bucket, Key="studio/videos/big.mp4")
+    assert answer["ContentLength"] == 2 * PART_BYTES + len(chunk)
     assert answer["ETag"].strip('"').endswith("-3")  # S3's mark of an object uploaded in 3 parts
     assert answer["ContentType"] == "video/mp4"
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_a_download_started_over_or_given_up_leaves_no_parts_behind(
+    bucket: str, s3_server: S3Server, data_dir: Path
+) -> None:
+    s3 = s3_server.client()
+    first, second = b"a" * (PART_BYTES + 10), b"b" * (PART_BYTES + 20)
+    kept = media_for(data_dir)
+    with kept.saving("videos/again.mp4") as part:
+        part.write_bytes(first)
+        wait_until(lambda: bool(s3.list_multipart_uploads(Bucket=bucket).get("Uploads")), timeout=20)
+        part.unlink()  # what stream_to_file does when the connection breaks, before it tries again
+        part.write_bytes(second)
+    assert kept.read_bytes("videos/again.mp4") == second
+
+    with pytest.raises(ValueError), kept.saving("videos/broken.mp4") as part:
+        part.write_bytes(first)
+        wait_until(lambda: bool(s3.list_multipart_uploads(Bucket=bucket).get("Uploads")), timeout=20)
+        raise ValueError("not a video")
+    assert not kept.exists("videos/broken.mp4")
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []  # aborted: nothing billed
 
 
 def test_the_browsers_link_serves_the_file_saves_it_under_its_name_and_is_short_lived(
