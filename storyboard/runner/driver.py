@@ -9,7 +9,7 @@ The money rules, structurally:
 - a submit whose outcome is unknown is never resent: the provider's history is searched for it
   (`find_submission`), and where it is found the take is followed and collected;
 - the result is copied into the media store (data dir or bucket: temp file, checked, then renamed
-  or uploaded) before it is done;
+  or its multipart upload completed) before it is done;
   a result link the host refuses (expired) fails the take after a few tries, its cost still counted.
 """
 
@@ -283,8 +283,9 @@ class Driver:
             info = None
         if info is None:
             try:
-                # Streamed to a file on this machine (the data dir's `.part`, or a scratch file that
-                # is then uploaded in parts): checked and given its poster before anyone can see it.
+                # Streamed to a file on this machine (the data dir's `.part`, or a scratch file whose
+                # parts go up to the bucket as they are written): checked and given its poster
+                # before anyone can see it (renamed, or the multipart upload completed).
                 with self.media.saving(name) as part:
                     self.policies.LINK(lambda: self.client.download(url, part))
                     try:
