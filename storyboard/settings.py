@@ -33,6 +33,12 @@ DATA_DIR_ENV = "STORYBOARD_DATA_DIR"
 # Where the providers can reach this app (an https address, e.g. a reverse proxy in front of it).
 # Set, hosted submits ask the provider to call back when a take ends; unset, takes are polled.
 PUBLIC_URL_ENV = "STORYBOARD_PUBLIC_URL"
+# Where videos, posters and first frames are kept (storyboard/media_store.py): unset, the data dir;
+# `s3://bucket/prefix`, an S3-compatible bucket, at STORYBOARD_S3_ENDPOINT_URL if it is not AWS.
+# The bucket's credentials are boto3's own settings (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+# AWS_SESSION_TOKEN, AWS_PROFILE, AWS_REGION): read by boto3, never by the app, never shown.
+MEDIA_URL_ENV = "STORYBOARD_MEDIA_URL"
+S3_ENDPOINT_ENV = "STORYBOARD_S3_ENDPOINT_URL"
 
 # Each provider's hosts, overridable for proxies and for the fake servers in tests [providers.md].
 BASE_URLS = {
@@ -65,6 +71,18 @@ def data_dir(env: Mapping[str, str] | None = None) -> Path:
     """Where the data lives (made when the store opens it). Cheap: asked on every rerun."""
     env = os.environ if env is None else env
     return Path(env.get(DATA_DIR_ENV) or "data").expanduser().resolve()
+
+
+def media_url(env: Mapping[str, str] | None = None) -> str | None:
+    """`s3://bucket/prefix`, or None: media in the data dir."""
+    env = os.environ if env is None else env
+    return env.get(MEDIA_URL_ENV, "").strip() or None
+
+
+def s3_endpoint_url(env: Mapping[str, str] | None = None) -> str | None:
+    """The S3-compatible store's address (None: AWS itself)."""
+    env = os.environ if env is None else env
+    return env.get(S3_ENDPOINT_ENV, "").strip().rstrip("/") or None
 
 
 def base_url(name: str, env: Mapping[str, str] | None = None) -> str:
