@@ -14,11 +14,12 @@ from functools import partial
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from components.lengths import LengthFigures
 from components.runtime import current, open_storyboard, runtime
 from components.text import plain
 from storyboard import exports
 from storyboard.catalog import PROVIDERS
-from storyboard.models import ProviderId, Storyboard
+from storyboard.models import ProviderId
 
 IMPORT_ERROR = "import_error"  # the sentences of the last refused import
 IMPORT_DONE = "import_done"  # what to say once after a successful import
@@ -84,7 +85,10 @@ def _file_button(
     )
 
 
-def _downloads(sb: Storyboard) -> None:
+def _downloads() -> None:
+    """Drawn in a LengthFigures place: each file is made, on click, from the storyboard as it is now
+    (a length just dragged included)."""
+    sb = current()
     data_dir = runtime().data_dir
     _file_button(
         st.container(),
@@ -147,15 +151,14 @@ def _downloads(sb: Storyboard) -> None:
     )
 
 
-def exports_panel() -> None:
+def exports_panel(figures: LengthFigures) -> None:
     """The editor's export/import expander (in the side column, under Generate)."""
-    sb = current()
     errors = st.session_state.get(IMPORT_ERROR)
     done = st.session_state.pop(IMPORT_DONE, None)
     # Its open state is tracked (key, on_change): a rerun that moves it (a provider without a key adds
     # a notice above it) would otherwise close it.
     with st.expander("Export or import", icon=":material/swap_vert:", key=PANEL_KEY, on_change="rerun"):
-        _downloads(sb)
+        figures.here(_downloads)
         st.divider()
         st.file_uploader(
             "Import a storyboard (.json)",

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from components.lengths import whole_page
 from components.runtime import commit, current
 from components.text import plain
 from storyboard.models import PromptParts, Storyboard
@@ -38,6 +39,7 @@ def _apply(shot_id: str, change: Callable[[Storyboard, int], Storyboard]) -> Non
     index = next((i for i, s in enumerate(sb.shots) if s.id == shot_id), None)
     if index is not None:
         commit(change(sb, index))
+    whole_page()  # drawn in a LengthFigures place, under the length slider: the prompt changes too
 
 
 def _set_part(shot_id: str, part: Part) -> None:

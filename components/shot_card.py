@@ -11,10 +11,11 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from components.lengths import LengthFigures, lengths_saved, whole_page
 from components.prompt_helper import prompt_helper
 from components.runtime import commit, current
 from storyboard import editing
-from storyboard.catalog import PROVIDERS, Offer, offers_for
+from storyboard.catalog import PROVIDERS, offer, offers_for
 from storyboard.models import ModelId, Storyboard
 from storyboard.prompt_parts import prompt_limit
 
@@ -41,14 +42,18 @@ def _index(sb: Storyboard, shot_id: str) -> int | None:
     return next((i for i, s in enumerate(sb.shots) if s.id == shot_id), None)
 
 
-def _edit(shot_id: str, change: Callable[[Storyboard, int], Storyboard]) -> Callable[[], None]:
-    """A callback that applies an editing function to the shot, wherever it has moved to."""
+def _edit(
+    shot_id: str, change: Callable[[Storyboard, int], Storyboard], then: Callable[[], None] = whole_page
+) -> Callable[[], None]:
+    """A callback that applies an editing function to the shot, wherever it has moved to, then
+    reruns the whole page (or, for a length, the figures that follow the lengths)."""
 
     def callback() -> None:
         sb = current()
         index = _index(sb, shot_id)
         if index is not None:
             commit(change(sb, index))
+        then()
 
     return callback
 
@@ -60,54 +65,12 @@ def _counter(length: int, limit: int, why: str | None = None) -> str:
     return f"{length} / {limit} characters" + (f" ({why})" if why else "")
 
 
-def shot_card(sb: Storyboard, index: int, offer: Offer) -> None:
+def shot_card(sb: Storyboard, index: int, figures: LengthFigures) -> None:
+    """The card: its toolbar and its length (drawn in LengthFigures places: they follow the
+    lengths) around the prompt, which does not."""
     shot = sb.shots[index]
-    n = len(sb.shots)
     with st.container(border=True, key=f"shot-{index + 1}"):
-        # One row at any width: a horizontal container never stacks on a phone, as columns do
-        # (below 640 px each column takes a line, so the toolbar was five rows).
-        toolbar = st.container(
-            horizontal=True,
-            wrap=False,
-            vertical_alignment="center",
-            gap="small",
-            key=f"shot-toolbar-{index + 1}",
-        )
-        toolbar.markdown(f"**Shot {index + 1}** · {shot.duration} s", width="stretch")
-        toolbar.button(
-            "",
-            icon=":material/arrow_upward:",
-            key=f"w:up:{shot.id}",
-            help="Move this shot earlier",
-            disabled=index == 0,
-            on_click=_edit(shot.id, lambda s, i: editing.move_shot(s, i, -1)),
-        )
-        toolbar.button(
-            "",
-            icon=":material/arrow_downward:",
-            key=f"w:down:{shot.id}",
-            help="Move this shot later",
-            disabled=index == n - 1,
-            on_click=_edit(shot.id, lambda s, i: editing.move_shot(s, i, 1)),
-        )
-        blocker = editing.add_shot_blocker(sb)
-        toolbar.button(
-            "",
-            icon=":material/content_copy:",
-            key=f"w:dup:{shot.id}",
-            help=blocker or "Duplicate this shot",
-            disabled=blocker is not None,
-            on_click=_edit(shot.id, editing.duplicate_shot),
-        )
-        toolbar.button(
-            "",
-            icon=":material/delete:",
-            key=f"w:del:{shot.id}",
-            help="Delete this shot" if n > 1 else "A storyboard keeps at least one shot",
-            disabled=n <= 1,
-            on_click=_edit(shot.id, editing.delete_shot),
-        )
-
+        figures.here(_toolbar, index)
         pkey = prompt_key(shot.id)
         st.session_state[pkey] = shot.prompt
         st.text_area(
@@ -117,27 +80,91 @@ def shot_card(sb: Storyboard, index: int, offer: Offer) -> None:
             placeholder="Subject, action, camera, light. E.g. 'Close-up of the bottle on wet sand, waves roll in, golden hour.'",
             on_change=lambda: _edit(shot.id, lambda s, i: editing.set_prompt(s, i, st.session_state[pkey]))(),
         )
-        limit, why = prompt_limit(sb, offer, index)
-        st.caption(_counter(len(shot.prompt), limit, why))
+        figures.here(_length, index)
 
-        if n > 1:
-            strict = too_short_for(shot.duration, sb.model)
-            if strict:
-                st.caption(
-                    f":orange[Too short for {strict}: make it at least {min_seconds(sb.model)} s to use them.]"
-                )
-        low, high = editing.slider_range(sb, index)
-        dkey = duration_key(shot.id)
-        st.session_state[dkey] = max(low, min(shot.duration, high))
-        st.select_slider(
-            f"Length of shot {index + 1}",
-            options=list(range(low, high + 1)),
-            key=dkey,
-            format_func=lambda s: f"{s} s",
-            disabled=low == high,
-            help=None if low < high else "No seconds left: shorten another shot first.",
-            on_change=lambda: _edit(
-                shot.id, lambda s, i: editing.set_duration(s, i, st.session_state[dkey])
-            )(),
-        )
-        prompt_helper(sb, index, limit)  # last: Tab still goes from the prompt to the length slider
+
+def _toolbar(index: int) -> None:
+    """The heading ("Shot 2 · 5 s") and move/duplicate/delete (Duplicate waits for free seconds)."""
+    sb = current()
+    if index >= len(sb.shots):  # a shot deleted in this instant: the whole page is on its way
+        return
+    shot = sb.shots[index]
+    n = len(sb.shots)
+    # One row at any width: a horizontal container never stacks on a phone, as columns do
+    # (below 640 px each column takes a line, so the toolbar was five rows).
+    toolbar = st.container(
+        horizontal=True,
+        wrap=False,
+        vertical_alignment="center",
+        gap="small",
+        key=f"shot-toolbar-{index + 1}",
+    )
+    toolbar.markdown(f"**Shot {index + 1}** · {shot.duration} s", width="stretch")
+    toolbar.button(
+        "",
+        icon=":material/arrow_upward:",
+        key=f"w:up:{shot.id}",
+        help="Move this shot earlier",
+        disabled=index == 0,
+        on_click=_edit(shot.id, lambda s, i: editing.move_shot(s, i, -1)),
+    )
+    toolbar.button(
+        "",
+        icon=":material/arrow_downward:",
+        key=f"w:down:{shot.id}",
+        help="Move this shot later",
+        disabled=index == n - 1,
+        on_click=_edit(shot.id, lambda s, i: editing.move_shot(s, i, 1)),
+    )
+    blocker = editing.add_shot_blocker(sb)
+    toolbar.button(
+        "",
+        icon=":material/content_copy:",
+        key=f"w:dup:{shot.id}",
+        help=blocker or "Duplicate this shot",
+        disabled=blocker is not None,
+        on_click=_edit(shot.id, editing.duplicate_shot),
+    )
+    toolbar.button(
+        "",
+        icon=":material/delete:",
+        key=f"w:del:{shot.id}",
+        help="Delete this shot" if n > 1 else "A storyboard keeps at least one shot",
+        disabled=n <= 1,
+        on_click=_edit(shot.id, editing.delete_shot),
+    )
+
+
+def _length(index: int) -> None:
+    """Under the prompt: its counter (a joined prompt's limit follows the lengths), whether the shot
+    is too short for a provider, its length slider, and the prompt helper (whose size figure is
+    the counter's)."""
+    sb = current()
+    if index >= len(sb.shots):
+        return
+    shot = sb.shots[index]
+    n = len(sb.shots)
+    limit, why = prompt_limit(sb, offer(sb.provider, sb.model), index)
+    st.caption(_counter(len(shot.prompt), limit, why))
+
+    if n > 1:
+        strict = too_short_for(shot.duration, sb.model)
+        if strict:
+            st.caption(
+                f":orange[Too short for {strict}: make it at least {min_seconds(sb.model)} s to use them.]"
+            )
+    low, high = editing.slider_range(sb, index)
+    dkey = duration_key(shot.id)
+    st.session_state[dkey] = max(low, min(shot.duration, high))
+    st.select_slider(
+        f"Length of shot {index + 1}",
+        options=list(range(low, high + 1)),
+        key=dkey,
+        format_func=lambda s: f"{s} s",
+        disabled=low == high,
+        help=None if low < high else "No seconds left: shorten another shot first.",
+        on_change=lambda: _edit(
+            shot.id, lambda s, i: editing.set_duration(s, i, st.session_state[dkey]), then=lengths_saved
+        )(),
+    )
+    prompt_helper(sb, index, limit)  # last: Tab still goes from the prompt to the length slider

@@ -31,6 +31,11 @@ def take_count() -> int:
     )
 
 
+def takes_wanted() -> int:
+    """The takes one press of Generate makes of each format (what the picker says)."""
+    return int(st.session_state.get(TAKES_KEY) or 1)
+
+
 def generate_label(price: Decimal, count: int) -> str:
     """ "Generate · $1.40", "Generate 3 takes · $4.20", "Generate 3 previews · free"."""
     return takes_label(price * count, count)

@@ -14,9 +14,11 @@ from typing import Any
 
 import streamlit as st
 
+from components.lengths import lengths_saved
 from components.runtime import commit, current
-from storyboard import editing
-from storyboard.catalog import PROVIDERS, Offer, offers_for
+from components.take_count import takes_wanted
+from storyboard import editing, formats
+from storyboard.catalog import PROVIDERS, Offer, offer, offers_for
 from storyboard.models import Storyboard
 from storyboard.pricing import browser_rates
 
@@ -64,7 +66,17 @@ def _commit_durations() -> None:
         changed = editing.set_durations(sb, durations)
         if changed != sb:
             commit(changed)
+            lengths_saved()
 
 
-def timeline(sb: Storyboard, chosen: Offer, count: int) -> None:
-    _component(key=KEY, data=timeline_data(sb, chosen, count), on_durations_change=_commit_durations)
+def timeline() -> None:
+    """Drawn in a LengthFigures place (a length slider moved redraws it). Every format is a take at
+    the same price (the aspect ratio does not change it): the timeline's price is Generate's when it
+    counts the takes of every format."""
+    sb = current()
+    count = takes_wanted() * len(formats.chosen_formats(sb))
+    _component(
+        key=KEY,
+        data=timeline_data(sb, offer(sb.provider, sb.model), count),
+        on_durations_change=_commit_durations,
+    )

@@ -1,0 +1,65 @@
+"""The figures that follow the shots' lengths, redrawn on their own when only the lengths change.
+
+Releasing a timeline boundary (or moving a length slider) changes the lengths and nothing else, but a
+whole-page rerun makes the browser redraw every element of the editor (~300 ms of React and layout
+on a 2-core machine, bench/timeline_drag.py). So every figure a length changes (the timeline, each
+shot's heading, counter and length slider, Add shot, the provider prices, the cost, the comparison,
+the warnings, Generate and its caps, the exports, Present's "earlier version" note) has a place
+kept for it where it belongs (`LengthFigures.here`), and one fragment, run at the end of the page,
+draws them all into their places (`LengthFigures.draw`). The timeline and the length sliders are
+drawn by that fragment, so their change reruns only it: the prompts, the pictures, the pickers and
+Present stay as they are. (One fragment rather than one per place: a widget's change reruns its own
+fragment directly; naming other fragments from its callback costs a second script run.)
+
+A widget drawn there that changes anything else reruns the whole page (`whole_page`), as it would
+outside a fragment. What is drawn there reads the storyboard itself (`current()`): a fragment rerun
+calls it again with the arguments of the last full run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from components.runtime import unsaved
+
+Place = tuple[DeltaGenerator, Callable[..., None], tuple[Any, ...]]
+
+
+class LengthFigures:
+    """The places kept on this run of the page for the figures that follow the lengths."""
+
+    def __init__(self) -> None:
+        self._places: list[Place] = []
+
+    def here(self, draw: Callable[..., None], *args: Any) -> None:
+        """Keep this place for `draw(*args)`; it is drawn by `draw_all`, and again on a length change."""
+        self._places.append((st.container(), draw, args))
+
+    def draw_all(self) -> None:
+        """Fill every place kept; call once, after the last `here`."""
+        _follow_lengths(tuple(self._places))
+
+
+@st.fragment
+def _follow_lengths(places: tuple[Place, ...]) -> None:
+    for where, draw, args in places:
+        with where:
+            draw(*args)
+
+
+def whole_page() -> None:
+    """End of a callback of a widget drawn in a LengthFigures place that changed more than the
+    lengths: rerun the whole page (the default there is to rerun the figures only)."""
+    st.rerun()
+
+
+def lengths_saved() -> None:
+    """End of a callback that changed the lengths only. The figures that follow them rerun (the
+    default for a widget drawn in a place); the whole page when the edit could not be saved, as
+    the note saying so is beside the field."""
+    if unsaved() is not None:
+        st.rerun()
