@@ -14,12 +14,12 @@ from functools import partial
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from components.lengths import LengthFigures
+from components.lengths import when_clicked
 from components.runtime import current, open_storyboard, runtime
 from components.text import plain
 from storyboard import exports
 from storyboard.catalog import PROVIDERS
-from storyboard.models import ProviderId
+from storyboard.models import ProviderId, Storyboard
 
 IMPORT_ERROR = "import_error"  # the sentences of the last refused import
 IMPORT_DONE = "import_done"  # what to say once after a successful import
@@ -85,15 +85,13 @@ def _file_button(
     )
 
 
-def _downloads() -> None:
-    """Drawn in a LengthFigures place: each file is made, on click, from the storyboard as it is now
-    (a length just dragged included)."""
-    sb = current()
+def _downloads(sb: Storyboard) -> None:
     data_dir = runtime().data_dir
+    now = when_clicked(sb)
     _file_button(
         st.container(),
         "Storyboard (JSON)",
-        lambda: exports.export_storyboard(sb, data_dir),
+        lambda: exports.export_storyboard(now(), data_dir),
         exports.storyboard_file_name(sb),
         "application/json",
         ":material/data_object:",
@@ -132,7 +130,7 @@ def _downloads() -> None:
             _file_button(
                 column,
                 f"{label} · {kind}",
-                partial(script, sb, sb.provider),
+                partial(_script, script, now, sb.provider),
                 exports.script_file_name(sb, sb.provider, ext),
                 mime,
                 icon,
@@ -142,7 +140,7 @@ def _downloads() -> None:
     _file_button(
         st.container(),
         "Every provider's request (.zip)",
-        lambda: exports.all_requests_zip(sb),
+        lambda: exports.all_requests_zip(now()),
         exports.all_requests_zip_name(sb),
         "application/zip",
         ":material/folder_zip:",
@@ -151,14 +149,21 @@ def _downloads() -> None:
     )
 
 
-def exports_panel(figures: LengthFigures) -> None:
+def _script(
+    script: Callable[[Storyboard, ProviderId], str], now: Callable[[], Storyboard], provider: ProviderId
+) -> str:
+    return script(now(), provider)
+
+
+def exports_panel() -> None:
     """The editor's export/import expander (in the side column, under Generate)."""
+    sb = current()
     errors = st.session_state.get(IMPORT_ERROR)
     done = st.session_state.pop(IMPORT_DONE, None)
     # Its open state is tracked (key, on_change): a rerun that moves it (a provider without a key adds
     # a notice above it) would otherwise close it.
     with st.expander("Export or import", icon=":material/swap_vert:", key=PANEL_KEY, on_change="rerun"):
-        figures.here(_downloads)
+        _downloads(sb)
         st.divider()
         st.file_uploader(
             "Import a storyboard (.json)",

@@ -23,8 +23,10 @@ from typing import Any
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
+from streamlit.elements.lib.layout_utils import Width
 
-from components.runtime import unsaved
+from components.runtime import commit, runtime, unsaved
+from storyboard.models import Storyboard
 
 Place = tuple[DeltaGenerator, Callable[..., None], tuple[Any, ...]]
 
@@ -35,9 +37,9 @@ class LengthFigures:
     def __init__(self) -> None:
         self._places: list[Place] = []
 
-    def here(self, draw: Callable[..., None], *args: Any) -> None:
+    def here(self, draw: Callable[..., None], *args: Any, width: Width = "stretch") -> None:
         """Keep this place for `draw(*args)`; it is drawn by `draw_all`, and again on a length change."""
-        self._places.append((st.container(), draw, args))
+        self._places.append((st.container(width=width), draw, args))
 
     def draw_all(self) -> None:
         """Fill every place kept; call once, after the last `here`."""
@@ -57,9 +59,23 @@ def whole_page() -> None:
     st.rerun()
 
 
-def lengths_saved() -> None:
-    """End of a callback that changed the lengths only. The figures that follow them rerun (the
-    default for a widget drawn in a place); the whole page when the edit could not be saved, as
-    the note saying so is beside the field."""
-    if unsaved() is not None:
+def commit_lengths(sb: Storyboard) -> None:
+    """Commit a storyboard whose lengths alone changed (a callback of the timeline or a length
+    slider). Its figures rerun (the default for a widget drawn in a place); the whole page when the
+    draft could not be saved before or cannot be now, as the note saying so, the downloads and the
+    retry are outside the places."""
+    was_unsaved = unsaved() is not None
+    commit(sb)
+    if was_unsaved or unsaved() is not None:
         st.rerun()
+
+
+def when_clicked(sb: Storyboard) -> Callable[[], Storyboard]:
+    """What a file made on click (a download, a brief) drawn outside the places is made from: the
+    draft as saved when it is clicked, so that lengths changed since the button was drawn are in
+    it. While an edit could not be saved every edit redraws the whole page (commit_lengths), these
+    buttons included: then it is `sb` itself."""
+    if unsaved() is not None:
+        return lambda: sb
+    store = runtime().store
+    return lambda: store.load_draft(sb.id) or sb

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from components.lengths import LengthFigures, lengths_saved, whole_page
+from components.lengths import LengthFigures, commit_lengths, whole_page
 from components.prompt_helper import prompt_helper
 from components.runtime import commit, current
 from storyboard import editing
@@ -42,20 +42,25 @@ def _index(sb: Storyboard, shot_id: str) -> int | None:
     return next((i for i, s in enumerate(sb.shots) if s.id == shot_id), None)
 
 
-def _edit(
-    shot_id: str, change: Callable[[Storyboard, int], Storyboard], then: Callable[[], None] = whole_page
-) -> Callable[[], None]:
+def _edit(shot_id: str, change: Callable[[Storyboard, int], Storyboard]) -> Callable[[], None]:
     """A callback that applies an editing function to the shot, wherever it has moved to, then
-    reruns the whole page (or, for a length, the figures that follow the lengths)."""
+    reruns the whole page (the toolbar is drawn in a LengthFigures place)."""
 
     def callback() -> None:
         sb = current()
         index = _index(sb, shot_id)
         if index is not None:
             commit(change(sb, index))
-        then()
+        whole_page()
 
     return callback
+
+
+def _set_length(shot_id: str, key: str) -> None:
+    sb = current()
+    index = _index(sb, shot_id)
+    if index is not None:
+        commit_lengths(editing.set_duration(sb, index, st.session_state[key]))
 
 
 def _counter(length: int, limit: int, why: str | None = None) -> str:
@@ -66,11 +71,47 @@ def _counter(length: int, limit: int, why: str | None = None) -> str:
 
 
 def shot_card(sb: Storyboard, index: int, figures: LengthFigures) -> None:
-    """The card: its toolbar and its length (drawn in LengthFigures places: they follow the
-    lengths) around the prompt, which does not."""
+    """The card: its toolbar, prompt and length. What follows the lengths (the heading, Duplicate,
+    the counter and the length slider) is drawn in LengthFigures places; the rest is not redrawn
+    when a length changes."""
     shot = sb.shots[index]
+    n = len(sb.shots)
     with st.container(border=True, key=f"shot-{index + 1}"):
-        figures.here(_toolbar, index)
+        # One row at any width: a horizontal container never stacks on a phone, as columns do
+        # (below 640 px each column takes a line, so the toolbar was five rows).
+        with st.container(
+            horizontal=True,
+            wrap=False,
+            vertical_alignment="center",
+            gap="small",
+            key=f"shot-toolbar-{index + 1}",
+        ):
+            figures.here(_heading, index)
+            st.button(
+                "",
+                icon=":material/arrow_upward:",
+                key=f"w:up:{shot.id}",
+                help="Move this shot earlier",
+                disabled=index == 0,
+                on_click=_edit(shot.id, lambda s, i: editing.move_shot(s, i, -1)),
+            )
+            st.button(
+                "",
+                icon=":material/arrow_downward:",
+                key=f"w:down:{shot.id}",
+                help="Move this shot later",
+                disabled=index == n - 1,
+                on_click=_edit(shot.id, lambda s, i: editing.move_shot(s, i, 1)),
+            )
+            figures.here(_duplicate, index, width="content")
+            st.button(
+                "",
+                icon=":material/delete:",
+                key=f"w:del:{shot.id}",
+                help="Delete this shot" if n > 1 else "A storyboard keeps at least one shot",
+                disabled=n <= 1,
+                on_click=_edit(shot.id, editing.delete_shot),
+            )
         pkey = prompt_key(shot.id)
         st.session_state[pkey] = shot.prompt
         st.text_area(
@@ -83,55 +124,26 @@ def shot_card(sb: Storyboard, index: int, figures: LengthFigures) -> None:
         figures.here(_length, index)
 
 
-def _toolbar(index: int) -> None:
-    """The heading ("Shot 2 · 5 s") and move/duplicate/delete (Duplicate waits for free seconds)."""
+def _heading(index: int) -> None:
+    """ "Shot 2 · 5 s"."""
     sb = current()
-    if index >= len(sb.shots):  # a shot deleted in this instant: the whole page is on its way
+    if index < len(sb.shots):  # else a shot deleted in this instant: the whole page is on its way
+        st.markdown(f"**Shot {index + 1}** · {sb.shots[index].duration} s")
+
+
+def _duplicate(index: int) -> None:
+    """Duplicate, greyed out when the storyboard has no room for another shot (the lengths decide)."""
+    sb = current()
+    if index >= len(sb.shots):
         return
-    shot = sb.shots[index]
-    n = len(sb.shots)
-    # One row at any width: a horizontal container never stacks on a phone, as columns do
-    # (below 640 px each column takes a line, so the toolbar was five rows).
-    toolbar = st.container(
-        horizontal=True,
-        wrap=False,
-        vertical_alignment="center",
-        gap="small",
-        key=f"shot-toolbar-{index + 1}",
-    )
-    toolbar.markdown(f"**Shot {index + 1}** · {shot.duration} s", width="stretch")
-    toolbar.button(
-        "",
-        icon=":material/arrow_upward:",
-        key=f"w:up:{shot.id}",
-        help="Move this shot earlier",
-        disabled=index == 0,
-        on_click=_edit(shot.id, lambda s, i: editing.move_shot(s, i, -1)),
-    )
-    toolbar.button(
-        "",
-        icon=":material/arrow_downward:",
-        key=f"w:down:{shot.id}",
-        help="Move this shot later",
-        disabled=index == n - 1,
-        on_click=_edit(shot.id, lambda s, i: editing.move_shot(s, i, 1)),
-    )
     blocker = editing.add_shot_blocker(sb)
-    toolbar.button(
+    st.button(
         "",
         icon=":material/content_copy:",
-        key=f"w:dup:{shot.id}",
+        key=f"w:dup:{sb.shots[index].id}",
         help=blocker or "Duplicate this shot",
         disabled=blocker is not None,
-        on_click=_edit(shot.id, editing.duplicate_shot),
-    )
-    toolbar.button(
-        "",
-        icon=":material/delete:",
-        key=f"w:del:{shot.id}",
-        help="Delete this shot" if n > 1 else "A storyboard keeps at least one shot",
-        disabled=n <= 1,
-        on_click=_edit(shot.id, editing.delete_shot),
+        on_click=_edit(sb.shots[index].id, editing.duplicate_shot),
     )
 
 
@@ -163,8 +175,7 @@ def _length(index: int) -> None:
         format_func=lambda s: f"{s} s",
         disabled=low == high,
         help=None if low < high else "No seconds left: shorten another shot first.",
-        on_change=lambda: _edit(
-            shot.id, lambda s, i: editing.set_duration(s, i, st.session_state[dkey]), then=lengths_saved
-        )(),
+        on_change=_set_length,
+        args=(shot.id, dkey),
     )
     prompt_helper(sb, index, limit)  # last: Tab still goes from the prompt to the length slider

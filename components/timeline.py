@@ -14,8 +14,8 @@ from typing import Any
 
 import streamlit as st
 
-from components.lengths import lengths_saved
-from components.runtime import commit, current
+from components.lengths import commit_lengths
+from components.runtime import current
 from components.take_count import takes_wanted
 from storyboard import editing, formats
 from storyboard.catalog import PROVIDERS, Offer, offer, offers_for
@@ -65,8 +65,7 @@ def _commit_durations() -> None:
         sb = current()
         changed = editing.set_durations(sb, durations)
         if changed != sb:
-            commit(changed)
-            lengths_saved()
+            commit_lengths(changed)
 
 
 def timeline() -> None:

@@ -204,15 +204,16 @@ def _add_shot_button() -> None:
         st.caption(blocker)
 
 
-def _cost(fit_problems: tuple[str, ...]) -> None:
-    """The chosen provider's quote, the brief, every provider's price, and what stops Generate."""
+def _quote() -> None:
+    """The chosen provider's quote, line by line."""
+    sb = current()
+    quote_lines(quote(sb, offer(sb.provider, sb.model)))
+
+
+def _comparison(fit_problems: tuple[str, ...]) -> None:
+    """Every provider's price, and what stops Generate."""
     sb = current()
     chosen = offer(sb.provider, sb.model)
-    st.subheader("Cost")
-    price = quote(sb, chosen)
-    quote_lines(price)
-    st.caption(f"Output: {formats.shapes_label(sb)}", help="The shape and size each take comes back in.")
-    brief_buttons(sb, price, key="editor")
     with st.expander("The same storyboard on every provider, cheapest first", expanded=True):
         comparison_table(compare(sb))
     problems = validate(sb, chosen)
@@ -303,7 +304,11 @@ with shots_col:
     fit_problems = frame_fits(sb, chosen)
 
 with side_col:
-    figures.here(_cost, tuple(fit_problems))
+    st.subheader("Cost")
+    figures.here(_quote)
+    st.caption(f"Output: {formats.shapes_label(sb)}", help="The shape and size each take comes back in.")
+    brief_buttons(sb, key="editor")  # made when clicked, from the storyboard then
+    figures.here(_comparison, tuple(fit_problems))
     unavailable = generate_blocker(sb.provider)
     if unavailable:
         no_key(sb.provider, key_problem(sb.provider))
@@ -311,7 +316,7 @@ with side_col:
     format_row(sb)
     st.markdown(f"**{formats.shapes_label(sb)}**", help="The shape and size each take comes back in.")
     figures.here(_generate_bar, tuple(fit_problems))
-    exports_panel(figures)
+    exports_panel()
     latest = _latest_takes(sb)
     if latest:
         st.caption("Your latest take: its progress and its video are below, full width (Present).")
