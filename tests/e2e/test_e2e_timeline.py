@@ -9,8 +9,10 @@ the Python rule stops it.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
@@ -110,7 +112,7 @@ def _x_at(page: Page, seconds: int) -> float:
 
 
 def test_dragging_a_boundary_moves_time_and_the_price_follows_before_release(
-    page: Page, server: Server
+    page: Page, server: Server, tmp_path: Path
 ) -> None:
     open_editor(page, server.url)
     add_shot(page, 2)  # 5 s + 5 s
@@ -152,6 +154,23 @@ def test_dragging_a_boundary_moves_time_and_the_price_follows_before_release(
     settle(page)
     assert _draft_durations(server.data_dir) == [7, 7]
     screenshot(page, "timeline_after_drag")
+    # A release redraws only what follows the lengths (components/lengths.py); every figure and
+    # file on the page has the new lengths: the provider prices, the cost panel and the comparison,
+    # and the brief (not redrawn: made when clicked) and the export hold 7 s + 7 s.
+    expect(page.locator(".st-key-w-provider").get_by_text("EvoLink · $1.85")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile(r"^EvoLink \$1\.85"))).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile(r"^Total .*\$1\.85"))).to_be_visible()
+    with page.expect_download() as info:  # first: opening the export panel redraws the page
+        page.get_by_role("button", name="Brief (PDF)").click()
+    brief = subprocess.run(
+        ["pdftotext", "-layout", info.value.path(), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "2 shots · 14 s · $1.85" in brief
+    page.get_by_text("Export or import", exact=True).click()
+    with page.expect_download() as info:
+        page.locator(".st-key-w-export-json button >> visible=true").first.click()
+    exported = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+    assert [shot["duration"] for shot in exported["storyboard"]["shots"]] == [7, 7]
 
 
 def test_arrow_keys_on_a_focused_boundary_move_it_a_second_at_a_time(page: Page, server: Server) -> None:
