@@ -24,6 +24,7 @@ from typing import Any
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.elements.lib.layout_utils import Width
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from components.runtime import commit, runtime, unsaved
 from storyboard.models import Storyboard
@@ -54,9 +55,12 @@ def _follow_lengths(places: tuple[Place, ...]) -> None:
 
 
 def whole_page() -> None:
-    """End of a callback of a widget drawn in a LengthFigures place that changed more than the
-    lengths: rerun the whole page (the default there is to rerun the figures only)."""
-    st.rerun()
+    """End of a callback that changed more than the lengths: when its widget is drawn in a
+    LengthFigures place (the interaction reruns only the fragment), rerun the whole page. A widget
+    outside gets a whole-page run anyway; a rerun asked for here would cost it a second run."""
+    ctx = get_script_run_ctx()
+    if ctx is not None and ctx.fragment_ids_this_run:
+        st.rerun()
 
 
 def commit_lengths(sb: Storyboard) -> None:

@@ -122,6 +122,7 @@ def shot_card(sb: Storyboard, index: int, figures: LengthFigures) -> None:
             on_change=lambda: _edit(shot.id, lambda s, i: editing.set_prompt(s, i, st.session_state[pkey]))(),
         )
         figures.here(_length, index)
+        prompt_helper(sb, index, figures)  # last: Tab still goes from the prompt to the length slider
 
 
 def _heading(index: int) -> None:
@@ -149,8 +150,7 @@ def _duplicate(index: int) -> None:
 
 def _length(index: int) -> None:
     """Under the prompt: its counter (a joined prompt's limit follows the lengths), whether the shot
-    is too short for a provider, its length slider, and the prompt helper (whose size figure is
-    the counter's)."""
+    is too short for a provider, and its length slider."""
     sb = current()
     if index >= len(sb.shots):
         return
@@ -178,4 +178,3 @@ def _length(index: int) -> None:
         on_change=_set_length,
         args=(shot.id, dkey),
     )
-    prompt_helper(sb, index, limit)  # last: Tab still goes from the prompt to the length slider

@@ -228,7 +228,7 @@ def _comparison(fit_problems: tuple[str, ...]) -> None:
 
 
 def _latest_takes(sb: Storyboard) -> list[Job]:
-    """The takes of this storyboard's last press of Generate, and whether any is still being made."""
+    """The takes of this storyboard's last press of Generate (Present shows them)."""
     return latest_batch(_recent_takes(sb))
 
 
