@@ -1,19 +1,22 @@
 """The figures that follow the shots' lengths, redrawn on their own when only the lengths change.
 
 Releasing a timeline boundary (or moving a length slider) changes the lengths and nothing else, but a
-whole-page rerun makes the browser redraw every element of the editor (~300 ms of React and layout
-on a 2-core machine, bench/timeline_drag.py). So every figure a length changes (the timeline, each
-shot's heading, counter and length slider, Add shot, the provider prices, the cost, the comparison,
-the warnings, Generate and its caps, the exports, Present's "earlier version" note) has a place
-kept for it where it belongs (`LengthFigures.here`), and one fragment, run at the end of the page,
-draws them all into their places (`LengthFigures.draw`). The timeline and the length sliders are
-drawn by that fragment, so their change reruns only it: the prompts, the pictures, the pickers and
-Present stay as they are. (One fragment rather than one per place: a widget's change reruns its own
-fragment directly; naming other fragments from its callback costs a second script run.)
+whole-page rerun makes the browser redraw every element of the editor (~300 ms of React, emotion
+and layout on the shared 2-core machine, `python -m bench.timeline_drag`). So every figure a length
+changes (the timeline, each shot's heading, Duplicate, counter, too-short note and length slider,
+what the prompt helper composes, Add shot, the provider prices, the quote, the comparison and the
+warnings, Generate and its caps, Present's "earlier version" note) has a place kept for it where it
+belongs (`LengthFigures.here`), and one fragment, run at the end of the page, draws them all into
+their places (`LengthFigures.draw_all`; Streamlit 1.67 fragments write into outside containers).
+The timeline and the length sliders are drawn by that fragment, so their change reruns only it: the
+prompts, the pictures, the pickers, the downloads and Present stay as they are. One fragment rather
+than one per place: a widget's change reruns its own fragment directly, while naming other
+fragments from its callback (`st.rerun(<key>)`) costs a second script run.
 
 A widget drawn there that changes anything else reruns the whole page (`whole_page`), as it would
 outside a fragment. What is drawn there reads the storyboard itself (`current()`): a fragment rerun
-calls it again with the arguments of the last full run.
+calls it again with the arguments of the last full run. Files made on click outside the places (the
+brief, the exports) read the storyboard when clicked (`when_clicked`).
 """
 
 from __future__ import annotations
