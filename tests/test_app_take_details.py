@@ -33,7 +33,9 @@ def _page_text(at: AppTest) -> str:
 
 
 def test_a_refused_take_shows_what_was_sent_and_answered_without_the_key(fake: FakeWaveSpeed) -> None:
-    fake.fail_next("submit", wavespeed_fault(400, message=f"Invalid request (key {fake.key} is on a trial plan)"))
+    fake.fail_next(
+        "submit", wavespeed_fault(400, message=f"Invalid request (key {fake.key} is on a trial plan)")
+    )
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
     build(at, [5])

@@ -299,7 +299,10 @@ def test_two_processes_updating_the_caps_lose_no_update(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parent.parent
     workers = [
         subprocess.Popen(
-            [sys.executable, "-c", RAISE_CAP, str(db), str(times)], cwd=root, stderr=subprocess.PIPE, text=True
+            [sys.executable, "-c", RAISE_CAP, str(db), str(times)],
+            cwd=root,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for _ in range(2)
     ]

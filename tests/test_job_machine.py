@@ -296,7 +296,13 @@ def test_after_a_crash_mid_submit_the_history_is_searched_too(
     runner: JobRunner, client: Client, store: Store
 ) -> None:
     job = _take(store, JobState.SUBMITTING)
-    request = {"provider": "fal", "model": job.model.value, "endpoint": "x", "path": "x", "body": {"prompt": "p"}}
+    request = {
+        "provider": "fal",
+        "model": job.model.value,
+        "endpoint": "x",
+        "path": "x",
+        "body": {"prompt": "p"},
+    }
     store.update_job(job.id, details={"request": request, "sent_after": 0})
     client.found = Submission(remote_id="req-7")
     runner.resume_unfinished()

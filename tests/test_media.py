@@ -311,7 +311,9 @@ def test_decompression_bomb_is_refused_quickly_from_the_header(monkeypatch: pyte
 
 
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
-def test_picture_over_our_pixel_limit_but_under_pillows_is_refused_too(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_picture_over_our_pixel_limit_but_under_pillows_is_refused_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     data = png_bomb(10000, 10000)  # 100 MP: Pillow only warns; our 50 MP limit refuses it unread
     no_pixels_decoded(monkeypatch)
     problem = assert_refused(media.check_image(data, "big.png", RULES))

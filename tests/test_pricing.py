@@ -288,7 +288,9 @@ def test_compare_can_price_the_storyboard_on_another_model() -> None:
         ("100", "$100.00", "$100.00"),
     ],
 )
-def test_format_usd_rounds_to_the_cent_and_exact_keeps_what_is_billed(amount: str, text: str, exact: str) -> None:
+def test_format_usd_rounds_to_the_cent_and_exact_keeps_what_is_billed(
+    amount: str, text: str, exact: str
+) -> None:
     """One rounding rule wherever a person reads a price (issue 11, item 6): whole cents, half up;
     the line items show the exact billed figure."""
     assert format_usd(D(amount)) == text

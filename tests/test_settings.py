@@ -12,7 +12,9 @@ GOOD = "fal-0123456789abcdef"
 
 
 def test_a_key_with_spaces_is_found_but_unusable(tmp_path: Path) -> None:
-    key, status = resolve_key(ProviderId.FAL, env={"FAL_KEY": "fal 0123 4567"}, secrets_path=tmp_path / "none")
+    key, status = resolve_key(
+        ProviderId.FAL, env={"FAL_KEY": "fal 0123 4567"}, secrets_path=tmp_path / "none"
+    )
     assert key is None and status.source == "environment" and not status.ready
     assert status.problem is not None and "unusable" in status.problem and "0123" not in status.problem
 

@@ -24,5 +24,7 @@ def wait_until(check: Callable[[], T], *, timeout: float, every: float = EVERY, 
         if value:
             return value
         if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what or 'the condition'}: {value!r}")
+            raise AssertionError(
+                f"timed out after {timeout:g} s waiting for {what or 'the condition'}: {value!r}"
+            )
         time.sleep(every)

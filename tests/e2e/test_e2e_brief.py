@@ -1,4 +1,6 @@
-"""The brief in real Chromium: clicking "Brief (PNG)" downloads a PNG with one panel per shot."""
+"""The brief in real Chromium: "Brief (PNG)" and "Brief (PDF)" download from the editor (a panel per
+shot; the PDF's text has every prompt and every provider's price), and from a take's "More" menu with
+the take's own frames; that menu's Rename and Delete close it before they ask."""
 
 from __future__ import annotations
 
@@ -18,7 +20,8 @@ from tests.e2e.conftest import Server, screenshot
 from tests.e2e.steps import (
     SHOTS,
     build_three_shots,
-    one_take_on_the_takes_page,
+    choose_720p,
+    generate_and_wait,
     open_more,
     prompt_box,
     settle,
@@ -45,7 +48,9 @@ def download(page: Page, label: str, folder: Path) -> tuple[str, bytes]:
     return info.value.suggested_filename, target.read_bytes()
 
 
-def test_brief_png_and_pdf_download_from_the_editor(page: Page, server: Server, tmp_path: Path) -> None:
+def test_brief_from_the_editor_then_from_the_takes_menu_whose_rename_and_delete_close_it(
+    page: Page, server: Server, tmp_path: Path
+) -> None:
     open_editor(page, server.url)
     build_three_shots(page)
     settle(page)
@@ -67,16 +72,13 @@ def test_brief_png_and_pdf_download_from_the_editor(page: Page, server: Server, 
         assert re.search(rf"{re.escape(provider)}: \$\d+\.\d\d", text), (provider, text)
     assert "(cheapest)" in text
 
-
-def pdf_text(path: Path) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext is not installed (apt-get install poppler-utils; .ci/run does)")
-    subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), str(path.with_suffix(".txt"))], check=True)
-    return " ".join(path.with_suffix(".txt").read_text(encoding="utf-8").split())
-
-
-def test_a_takes_brief_shows_its_video_at_each_shot(page: Page, server: Server, tmp_path: Path) -> None:
-    take = one_take_on_the_takes_page(page, server.url)
+    # the same storyboard generated: the take's brief shows the take's own frames at each shot
+    choose_720p(page)
+    generate_and_wait(page)
+    page.goto(f"{server.url}/takes")
+    take = page.locator("[class*='st-key-take-']")
+    expect(take.get_by_role("button", name="Open in editor")).to_be_visible()
+    settle(page)
     screenshot(page, "takes-with-brief")
     open_more(page, take)  # the brief is in the take's "More" menu
     expect(page.get_by_role("button", name="Brief (PNG)")).to_be_visible()
@@ -90,3 +92,32 @@ def test_a_takes_brief_shows_its_video_at_each_shot(page: Page, server: Server, 
     for box, colour in zip(boxes, SHOT_COLOURS, strict=False):  # each shot's card, from the video
         seen = colour_at(image, layout[box][0] + 8, layout[box][1] + 8)
         assert near(seen, colour), (seen, colour)
+
+    # Rename and Delete close the menu, so the question they ask (drawn full width under the card)
+    # is not hidden behind it
+    page.get_by_role("button", name="Rename").click()
+    name = take.get_by_role("textbox", name="Name of this take")
+    expect(name).to_be_visible()
+    expect(page.get_by_role("button", name="Delete")).to_be_hidden()  # the menu closed
+    name.fill("Beach cut")
+    name.press("Enter")
+    expect(take.get_by_text("Beach cut", exact=False)).to_be_visible()
+    expect(name).to_be_hidden()
+    settle(page)
+
+    open_more(page, take)  # an item clicked within the rerun opening makes could leave the menu open
+    page.get_by_role("button", name="Delete").click()
+    yes = take.get_by_role("button", name="Yes, delete")
+    expect(yes).to_be_visible()
+    expect(page.get_by_role("button", name="Rename")).to_be_hidden()
+    settle(page)
+    screenshot(page, "takes-delete-asked")
+    yes.click()
+    expect(page.get_by_text("No takes yet", exact=False)).to_be_visible()
+
+
+def pdf_text(path: Path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed (apt-get install poppler-utils; .ci/run does)")
+    subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), str(path.with_suffix(".txt"))], check=True)
+    return " ".join(path.with_suffix(".txt").read_text(encoding="utf-8").split())

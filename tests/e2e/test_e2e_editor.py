@@ -14,11 +14,13 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
+from waiting import wait_until
 
 from tests.e2e.conftest import Server, screenshot
 from tests.e2e.steps import (
     GENERATE,
     TOTAL,
+    VIDEO_TIMEOUT_MS,
     add_shot,
     add_shot_button,
     assert_three_shots,
@@ -29,6 +31,7 @@ from tests.e2e.steps import (
     length_slider,
     open_editor,
     photo,
+    press_to_length,
     prompt_box,
     settle,
     shot_card,
@@ -42,8 +45,8 @@ pytestmark = pytest.mark.e2e
 # --- the tests ---------------------------------------------------------------------------------
 
 
-def test_main_journey_write_three_shots_upload_a_frame_and_generate(
-    page: Page, server: Server, tmp_path: Path
+def test_main_journey_write_three_shots_upload_a_frame_generate_then_reload_and_reopen(
+    page: Page, server: Server, tmp_path: Path, browser: Any
 ) -> None:
     open_editor(page, server.url)
     build_three_shots(page)
@@ -67,14 +70,7 @@ def test_main_journey_write_three_shots_upload_a_frame_and_generate(
     assert facts["width"] > 0 and facts["height"] == 720, facts  # decoded, and rendered at 720p
     assert len(list((server.data_dir / "videos").glob("*.mp4"))) == 1
 
-
-def test_reload_and_a_new_browser_find_the_storyboard_and_its_take(
-    page: Page, server: Server, browser: Any
-) -> None:
-    open_editor(page, server.url)
-    build_three_shots(page)
-    choose_720p(page)
-    generate_and_wait(page)
+    # a reload, and a new browser at the root address, find the storyboard and its take
     assert "draft=" in page.url
 
     page.reload()
@@ -120,50 +116,64 @@ def test_the_sliders_cannot_go_past_fifteen_seconds(page: Page, server: Server) 
     expect(page.get_by_text("15 of 15 s", exact=True)).to_be_visible()
 
 
-def send_generate_twice(page: Page) -> list[int]:
-    """Route the app's websocket so every Generate click reaches the server twice; count them."""
-    seen: list[int] = []
+class GenerateTwice:
+    """Routes the app's websocket; once `on`, every Generate click reaches the server twice."""
 
-    def route(ws: WebSocketRoute) -> None:
+    def __init__(self, page: Page) -> None:
+        self.on = False
+        self.seen: list[int] = []
+        page.route_web_socket(re.compile(r"/_stcore/stream$"), self._route)
+
+    def _route(self, ws: WebSocketRoute) -> None:
         server = ws.connect_to_server()
 
         def from_page(message: str | bytes) -> None:
             server.send(message)
             # a rerun request carrying the button's trigger names its key ("...-w:generate")
-            if isinstance(message, bytes) and b"w:generate" in message:
-                seen.append(len(message))
+            if self.on and isinstance(message, bytes) and b"w:generate" in message:
+                self.seen.append(len(message))
                 server.send(message)
 
         ws.on_message(from_page)
 
-    page.route_web_socket(re.compile(r"/_stcore/stream$"), route)
-    return seen
 
-
-@pytest.mark.parametrize("reaches_server", ["as the browser sends it", "twice"])
-def test_a_double_click_on_generate_makes_exactly_one_take(
-    page: Page, server: Server, reaches_server: str
+def test_a_double_click_on_generate_makes_one_take_even_when_both_clicks_reach_the_server(
+    page: Page, server: Server
 ) -> None:
-    # Streamlit's frontend turns a quick double click into one trigger; the "twice" case makes
-    # sure the server itself also makes one take when both clicks do arrive.
-    doubled = send_generate_twice(page) if reaches_server == "twice" else None
+    twice = GenerateTwice(page)
     open_editor(page, server.url)
     write_shot(page, 1, "The bottle on the sand", 3)
     choose_720p(page)
 
+    # Streamlit's frontend turns a quick double click into one trigger
     facts = generate_and_wait(page, double=True)
-
-    if doubled is not None:
-        assert doubled, "no Generate click went over the websocket"
     assert abs(facts["duration"] - 3) <= 0.2, facts
     assert len(list((server.data_dir / "videos").glob("*.mp4"))) == 1
     jobs = jobs_in_db(server.data_dir)
-    assert len(jobs) == 1, jobs
-    assert jobs[0][1] == "done", jobs
+    assert len(jobs) == 1 and jobs[0][1] == "done", jobs
+
+    # and when both clicks do arrive, the server itself makes one take
+    length_slider(page, 1).focus()
+    press_to_length(page, 1, 4)
+    twice.on = True
+    page.get_by_role("button", name=GENERATE).dblclick()
+    wait_until(
+        lambda: [state for _, state in jobs_in_db(server.data_dir)] == ["done", "done"],
+        timeout=VIDEO_TIMEOUT_MS / 1000,
+        what="the second take to be done",
+    )
+    expect(page.get_by_role("button", name=GENERATE)).to_be_enabled()
+    settle(page)
+    assert twice.seen, "no Generate click went over the websocket"
+    assert abs(video_facts(page)["duration"] - 4) <= 0.2
+    assert len(list((server.data_dir / "videos").glob("*.mp4"))) == 2
+    assert len(jobs_in_db(server.data_dir)) == 2
     expect(page.locator("video")).to_have_count(1)
 
 
-def test_a_text_file_named_png_gets_a_clear_sentence(page: Page, server: Server, tmp_path: Path) -> None:
+def test_a_text_file_named_png_gets_a_clear_sentence_and_a_removed_frame_stays_removed(
+    page: Page, server: Server, tmp_path: Path
+) -> None:
     open_editor(page, server.url)
     fake = tmp_path / "photo.png"
     fake.write_text("just some notes, not a picture\n")
@@ -179,15 +189,14 @@ def test_a_text_file_named_png_gets_a_clear_sentence(page: Page, server: Server,
     expect(page.get_by_text("4 of 15 s", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name=GENERATE)).to_be_enabled()
 
-
-def test_removing_the_first_frame_removes_it_for_good(page: Page, server: Server, tmp_path: Path) -> None:
-    open_editor(page, server.url)
+    # a real photo is taken; once used, it is shown once, in the preview card: no second copy in the drop zone
     upload(page, photo(tmp_path))
     expect(page.get_by_text("1280×720 px", exact=False)).to_be_visible()
     settle(page)
-    # once used, the file is shown once, in the preview card: no second copy in the drop zone
+    expect(page.get_by_text("This file is not an image we can read. Upload a JPG or PNG.")).to_have_count(0)
     expect(page.get_by_test_id("stFileChip")).to_have_count(0)
 
+    # removed, it stays removed through a reload
     page.get_by_role("button", name="Remove image").click()
     settle(page)
     expect(page.locator('[data-testid="stImage"]')).to_have_count(0)

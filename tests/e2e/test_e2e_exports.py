@@ -39,17 +39,39 @@ def _download(page: Page, key: str, folder: Path) -> Path:
     return path
 
 
-def test_download_the_storyboard_and_its_request_then_import_it_as_a_new_storyboard(
+def test_a_refused_import_closes_then_the_request_follows_the_provider_downloads_and_imports_back(
     server: Server, page: Page, tmp_path: Path
 ) -> None:
     open_editor(page, server.url)
-    write_shot(page, 1, "A lighthouse at dawn, waves below", 5)
-    page.locator(".st-key-w-provider").get_by_text(re.compile(r"^fal\.ai")).click()
-    settle(page)
-    page.get_by_text("Export or import", exact=True).click()
-    expect(_button(page, "w-export-curl")).to_be_visible()
-    settle(page)  # opening the panel reruns the page (its open state is kept); a click during it can miss
 
+    # A refusal opens the panel once, to be read there; closing it then keeps it closed.
+    page.get_by_text("Export or import", exact=True).click()
+    page.get_by_label("…or paste its JSON").fill('{"schema": "something else"}')
+    page.get_by_role("button", name="Import pasted JSON").click()
+    refusal = page.get_by_role("alert").filter(has_text="storyboard")
+    expect(refusal).to_be_visible()
+    settle(page)
+    page.get_by_text("Export or import", exact=True).click()  # read it, close it
+    expect(refusal).to_be_hidden()
+    settle(page)
+    write_shot(page, 1, "A lighthouse at dawn, waves below", 5)  # the page reruns
+    expect(refusal).to_be_hidden()
+
+    # The panel stays open while the provider changes, and its request follows the provider.
+    page.get_by_text("Export or import", exact=True).click()
+    expect(page.get_by_text(exports.PREVIEW_HAS_NO_REQUEST)).to_be_visible()
+    for provider in ("EvoLink", "fal.ai"):
+        page.locator(".st-key-w-provider").get_by_text(re.compile(rf"^{re.escape(provider)}")).click()
+        expect(_button(page, "w-export-curl")).to_contain_text(f"{provider} · cURL")  # no second click
+        settle(page)
+        expect(_button(page, "w-export-python")).to_be_visible()
+    page.locator(".st-key-w-provider").get_by_text(re.compile(r"^Preview")).click()
+    expect(page.get_by_text(exports.PREVIEW_HAS_NO_REQUEST)).to_be_visible()
+    page.locator(".st-key-w-provider").get_by_text(re.compile(r"^fal\.ai")).click()
+    expect(_button(page, "w-export-curl")).to_contain_text("fal.ai · cURL")
+    settle(page)
+
+    # The downloads are the files the core builds; the storyboard dropped back in is a new one.
     original = _draft_id(page)
     store = Store(server.data_dir / "studio.db")
     draft = store.load_draft(original)
@@ -83,33 +105,3 @@ def test_download_the_storyboard_and_its_request_then_import_it_as_a_new_storybo
     assert store.load_draft(original) == draft  # the draft it came from is untouched
     document = json.loads(saved.read_text(encoding="utf-8"))
     assert document["storyboard"]["shots"][0]["prompt"] == "A lighthouse at dawn, waves below"
-
-
-def test_the_panel_stays_open_when_the_provider_changes(server: Server, page: Page) -> None:
-    open_editor(page, server.url)
-    write_shot(page, 1, "A lighthouse at dawn, waves below", 5)
-    page.get_by_text("Export or import", exact=True).click()
-    expect(page.get_by_text(exports.PREVIEW_HAS_NO_REQUEST)).to_be_visible()
-    for provider in ("fal.ai", "EvoLink"):
-        page.locator(".st-key-w-provider").get_by_text(re.compile(rf"^{re.escape(provider)}")).click()
-        expect(_button(page, "w-export-curl")).to_contain_text(f"{provider} · cURL")  # no second click
-        settle(page)
-        expect(_button(page, "w-export-python")).to_be_visible()
-    page.locator(".st-key-w-provider").get_by_text(re.compile(r"^Preview")).click()
-    expect(page.get_by_text(exports.PREVIEW_HAS_NO_REQUEST)).to_be_visible()
-
-
-def test_after_a_refused_import_the_panel_can_be_closed(server: Server, page: Page) -> None:
-    """The refusal opens the panel once, to be read there; closing it then keeps it closed."""
-    open_editor(page, server.url)
-    page.get_by_text("Export or import", exact=True).click()
-    page.get_by_label("…or paste its JSON").fill('{"schema": "something else"}')
-    page.get_by_role("button", name="Import pasted JSON").click()
-    refusal = page.get_by_role("alert").filter(has_text="storyboard")
-    expect(refusal).to_be_visible()
-    settle(page)
-    page.get_by_text("Export or import", exact=True).click()  # read it, close it
-    expect(refusal).to_be_hidden()
-    settle(page)
-    write_shot(page, 1, "A lighthouse at dawn, waves below", 5)  # the page reruns
-    expect(refusal).to_be_hidden()

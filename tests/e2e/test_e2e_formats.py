@@ -8,6 +8,7 @@ in the page means a vertical request reached the provider, not that the app labe
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,6 @@ from tests.e2e.steps import (
     photo,
     settle,
     upload,
-    video_facts,
     write_prompt,
 )
 
@@ -57,68 +57,53 @@ def _price(hosted: HostedApp) -> str:
     return format_usd(quote(sb, offer(sb.provider, sb.model)).total)
 
 
-def test_a_landscape_photo_ordered_vertical_is_sent_vertical_and_comes_back_vertical(
+def test_a_landscape_photo_in_three_formats_makes_three_takes_each_sent_and_played_in_its_shape(
     page: Page, hosted: HostedApp, tmp_path: Path
 ) -> None:
+    """Issue 11 items 1 and 2 at once: with a 16:9 photo, 9:16 and 1:1 ticked beside 16:9 make three
+    takes from one Generate at the price of three; the vertical one's first frame is cropped to 9:16
+    before it is sent, and each take comes back (and plays) in its own shape."""
     _videos_by_shape(hosted, tmp_path)
     open_editor(page, hosted.server.url)
     write_prompt(page, 1, PROMPT)
     upload(page, photo(tmp_path, (1600, 900)))
     expect(page.get_by_text("1600×900 px", exact=False).first).to_be_visible()
     settle(page)
+    one = _price(hosted)
     _tick(page, "9:16 Vertical", True)
-    _tick(page, "16:9 Landscape", False)
-    expect(page.get_by_text("Vertical · 1080×1920", exact=True)).to_be_visible()  # beside Generate
-    expect(page.get_by_text("Output: Vertical · 1080×1920", exact=True)).to_be_visible()  # cost panel
     fit = page.locator(".st-key-fit-9-16")
     expect(fit).to_contain_text("cropped to 9:16")
     expect(fit.get_by_text("Sent for Vertical: 506×900 px")).to_be_visible()
-    screenshot(page, "formats-vertical-order-with-landscape-photo")
-
-    button = page.get_by_role("button", name=f"Generate · {_price(hosted)}")
-    button.click()
-    facts = video_facts(page)
-    assert facts["height"] > facts["width"], facts  # the take plays vertical
-    (sent,) = hosted.fake.uploads.values()
-    with Image.open(io.BytesIO(sent[0])) as im:
-        assert (im.width, im.height) == (506, 900)  # the first frame the provider received is 9:16
-    (job,) = hosted.store().list_jobs()
-    assert job.storyboard.first_frame is not None and job.storyboard.first_frame.width == 1600  # kept
-    screenshot(page, "formats-vertical-take")
-
-
-def test_three_formats_in_one_generate_make_three_takes_compared_side_by_side(
-    page: Page, hosted: HostedApp, tmp_path: Path
-) -> None:
-    _videos_by_shape(hosted, tmp_path)
-    open_editor(page, hosted.server.url)
-    write_prompt(page, 1, PROMPT)
-    one = _price(hosted)
-    _tick(page, "9:16 Vertical", True)
     _tick(page, "1:1 Square", True)
-    sb = hosted.store().latest_draft()
-    assert sb is not None
-    three = format_usd(quote(sb, offer(sb.provider, sb.model)).total * 3)
+    three = format_usd(Decimal(one.removeprefix("$")) * 3)
     assert three != one
-    expect(
-        page.get_by_text("Landscape · 1920×1080 + Vertical · 1080×1920 + Square · 1080×1080", exact=True)
-    ).to_be_visible()
+    shapes = "Landscape · 1920×1080 + Vertical · 1080×1920 + Square · 1080×1080"
+    expect(page.get_by_text(shapes, exact=True)).to_be_visible()  # beside Generate
+    expect(page.get_by_text(f"Output: {shapes}", exact=True)).to_be_visible()  # cost panel
     button = page.get_by_role("button", name=f"Generate 3 takes · {three}")
-    screenshot(page, "formats-three-ticked")
+    screenshot(page, "formats-three-ticked-with-landscape-photo")
     button.click()
     expect(page.locator("video")).to_have_count(3, timeout=VIDEO_TIMEOUT_MS)
     settle(page)
+    screenshot(page, "formats-three-takes")
+
     assert hosted.submits == 3
+    sent = []
+    for data, _ in hosted.fake.uploads.values():
+        with Image.open(io.BytesIO(data)) as im:
+            sent.append((im.width, im.height))
+    assert (506, 900) in sent  # the vertical take's first frame reached the provider as 9:16
     jobs = hosted.store().list_jobs()
-    assert sorted(job.storyboard.options.aspect_ratio for job in jobs) == ["16:9", "1:1", "9:16"]
     assert [format_usd(job.quote.total) for job in jobs] == [one] * 3  # each take at one take's price
+    for job in jobs:  # the uploaded photo is kept as it was
+        assert job.storyboard.first_frame is not None and job.storyboard.first_frame.width == 1600
 
     go_to(page, "Takes")
     compared = compare_all(page, 3)
     expect(compared.locator("video")).to_have_count(3)
-    shapes = compared.locator("video").evaluate_all(
+    played = compared.locator("video").evaluate_all(
         "vs => Promise.all(vs.map(v => new Promise(r => { const f = () => r([v.videoWidth, v.videoHeight]);"
         " if (v.readyState >= 1) f(); else { v.addEventListener('loadedmetadata', f); v.load(); } })))"
     )
-    assert sorted(tuple(s) for s in shapes) == sorted(SIZES.values())
+    assert sorted(tuple(s) for s in played) == sorted(SIZES.values())  # one vertical, one square
     screenshot(page, "formats-three-takes-compared")

@@ -185,6 +185,12 @@ def wait_for_video(page: Page) -> dict[str, Any]:
     return video_facts(page)
 
 
+def finish_now(fake: Any) -> None:
+    """Every job the fake holds is done from now on (each fake keeps its jobs' length per job)."""
+    for job in (fake.tasks if isinstance(fake, FakeEvoLink) else fake.jobs).values():
+        job.job_seconds = 0
+
+
 def videos(data_dir: Path) -> list[Path]:
     return sorted((data_dir / "videos").glob("*.mp4"))
 
@@ -203,27 +209,50 @@ def assert_one_take(hosted: Hosted, result_mp4: bytes) -> None:
 
 
 @EACH_PROVIDER
-def test_generate_a_two_shot_storyboard_on_a_paid_provider(
+def test_a_paid_two_shot_take_survives_a_reload_and_a_crash_sent_once(
     page: Page, launch: Callable[..., Hosted], provider: ProviderId, result_mp4: bytes
 ) -> None:
-    hosted = launch(provider)
-    open_editor(page, hosted.server.url)
+    """One take from click to video: a reload while it runs shows the same take, a crash (SIGKILL)
+    mid-take resumes it on the next start, and the provider got one submit with both shots."""
+    hosted = launch(provider, job_seconds=30)  # running through a reload and a crash, then `finish_now`
+    server = hosted.server
+    open_editor(page, server.url)
     build_two_shots(page)
 
     button = paid_generate(page)
     expect(button).to_be_enabled()
     expect(page.get_by_role("button", name="Generate preview · free")).to_have_count(0)
     button.click()
+    expect(progress(page)).to_be_visible()
+    ((job_id, _),) = wait_for_state(server.data_dir, {"running"})
+
+    page.reload()
+    expect(prompt_box(page, 2)).to_have_value(SHOTS[1][0])  # the draft is back (?draft= in the URL)
+    expect(progress(page)).to_be_visible()
+    expect(progress(page)).to_contain_text(PROGRESS_WORDS)
+    expect(generating(page)).to_be_disabled()
+    assert hosted.fake.jobs_created == 1
+    if provider == ProviderId.EVOLINK:  # the one that reports a percentage: it moves on after the reload
+        moved_on(page, progress(page).inner_text())
+
+    server.kill()  # SIGKILL: no shutdown handlers; the follow thread dies with the process
+    assert jobs_in_db(server.data_dir) == [(job_id, "running")]
+    assert not videos(server.data_dir)
+    assert hosted.submits == 1
+
+    finish_now(hosted.fake)  # the provider finishes the job while the app is down
+    server.start()  # same data dir, same env, same port
+    page.reload()
+    expect(prompt_box(page, 1)).to_have_value(SHOTS[0][0])
     facts = wait_for_video(page)
 
     assert abs(facts["duration"] - TOTAL) <= 0.1, facts
     assert facts["width"] == 64 and facts["height"] == 64, facts
-    # the card says who made it
-    expect(page.locator(".st-key-latest-card")).to_contain_text(f"{hosted.label} · ")
-    assert_one_take(hosted, result_mp4)
-    # the provider got both shots
+    expect(page.locator(".st-key-latest-card")).to_contain_text(f"{hosted.label} · ")  # who made it
+    assert jobs_in_db(server.data_dir) == [(job_id, "done")]
+    assert_one_take(hosted, result_mp4)  # NO second submit
     body = hosted.fake.calls(hosted.submit_route)[0].body.decode()
-    for text, _ in SHOTS:
+    for text, _ in SHOTS:  # the provider got both shots
         assert text in body
 
 
@@ -248,58 +277,6 @@ def test_a_double_click_and_a_second_tab_send_one_job(
     wait_for_video(page)
     wait_for_video(other)  # both settled: every click's rerun has run, so a second job would exist now
     assert_one_take(hosted, result_mp4)
-
-
-@EACH_PROVIDER
-def test_a_reload_during_a_paid_job_shows_the_same_job_until_its_video(
-    page: Page, launch: Callable[..., Hosted], provider: ProviderId, result_mp4: bytes
-) -> None:
-    hosted = launch(provider, job_seconds=6)
-    open_editor(page, hosted.server.url)
-    build_two_shots(page)
-    paid_generate(page).click()
-    expect(progress(page)).to_be_visible()
-    ((job_id, _),) = wait_for_state(hosted.server.data_dir, {"running"})
-
-    page.reload()
-    expect(prompt_box(page, 2)).to_have_value(SHOTS[1][0])  # the draft is back (?draft= in the URL)
-    expect(progress(page)).to_be_visible()
-    expect(progress(page)).to_contain_text(PROGRESS_WORDS)
-    expect(generating(page)).to_be_disabled()
-    assert hosted.fake.jobs_created == 1
-    if provider == ProviderId.EVOLINK:  # the one that reports a percentage: it moves on after the reload
-        moved_on(page, progress(page).inner_text())
-
-    facts = wait_for_video(page)
-    assert abs(facts["duration"] - TOTAL) <= 0.1, facts
-    assert jobs_in_db(hosted.server.data_dir) == [(job_id, "done")]
-    assert_one_take(hosted, result_mp4)
-
-
-@EACH_PROVIDER
-def test_a_paid_job_survives_the_app_being_killed_and_is_not_sent_again(
-    page: Page, launch: Callable[..., Hosted], provider: ProviderId, result_mp4: bytes
-) -> None:
-    hosted = launch(provider, job_seconds=8)
-    server = hosted.server
-    open_editor(page, server.url)
-    build_two_shots(page)
-    paid_generate(page).click()
-    ((job_id, _),) = wait_for_state(server.data_dir, {"running"})
-
-    server.kill()  # SIGKILL: no shutdown handlers; the follow thread dies with the process
-    assert jobs_in_db(server.data_dir) == [(job_id, "running")]
-    assert not videos(server.data_dir)
-    assert hosted.submits == 1
-
-    server.start()  # same data dir, same env, same port
-    page.reload()
-    expect(prompt_box(page, 1)).to_have_value(SHOTS[0][0])
-    facts = wait_for_video(page)
-
-    assert abs(facts["duration"] - TOTAL) <= 0.1, facts
-    assert jobs_in_db(server.data_dir) == [(job_id, "done")]
-    assert_one_take(hosted, result_mp4)  # NO second submit
 
 
 @EACH_PROVIDER

@@ -20,6 +20,9 @@ def _type_field(page: Page, label: str, text: str) -> None:
     box.click()
     page.keyboard.type(text)
     page.keyboard.press("Enter")
+    # committed once the server has written it into the prompt: a click on the next field before
+    # that rerun would be redrawn away
+    expect(prompt_box(page, 1)).to_have_value(re.compile(re.escape(text)))
     settle(page)
 
 

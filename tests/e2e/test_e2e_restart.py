@@ -10,6 +10,7 @@ from tests.e2e.conftest import Server
 from tests.e2e.steps import (
     GENERATE,
     VIDEO_TIMEOUT_MS,
+    choose_720p,
     jobs_in_db,
     open_editor,
     prompt_box,
@@ -25,12 +26,14 @@ pytestmark = pytest.mark.e2e
 
 def test_a_take_survives_the_app_being_killed_mid_render(page: Page, server: Server) -> None:
     open_editor(page, server.url)
-    # the longest render there is (15 s at 1080p), so the kill lands while it runs; End takes the
-    # focused slider to its longest in one rerun (arrow keys would take ten)
+    # the longest storyboard (15 s), so the kill lands while it renders (at 720p: what is rendered
+    # again after the restart costs the suite less); End takes the focused slider to its longest in
+    # one rerun (arrow keys would take ten)
     write_prompt(page, 1, "A lighthouse at dusk, the beam sweeps over the waves")
     page.keyboard.press("End")
     expect(shot_card(page, 1)).to_contain_text("Shot 1 · 15 s")
     settle(page)
+    choose_720p(page)
     page.get_by_role("button", name=GENERATE).click()
     (job_id, _), *_ = wait_for_state(server.data_dir, {"running"})
 

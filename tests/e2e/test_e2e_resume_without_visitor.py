@@ -29,6 +29,8 @@ def test_a_running_take_is_collected_after_a_restart_with_no_page_open(page: Pag
     assert videos(hosted.server.data_dir) == []
 
     hosted.server.start()  # nobody visits
-    assert wait_for_state(hosted.server.data_dir, {"done", "failed", "unknown"}, timeout=60) == [(job_id, "done")]
+    assert wait_for_state(hosted.server.data_dir, {"done", "failed", "unknown"}, timeout=60) == [
+        (job_id, "done")
+    ]
     assert len(videos(hosted.server.data_dir)) == 1
     assert hosted.submits == 1  # followed, never sent again

@@ -22,7 +22,12 @@ def _counter(page: Page, characters: int):  # noqa: ANN202
     return shot_card(page, 1).get_by_text(re.compile(rf"^{characters} / \d+ characters$"))
 
 
-def test_a_pause_in_typing_keeps_the_prompt_through_a_refresh(page: Page, server: Server) -> None:
+def test_a_pause_keeps_a_prompt_a_name_waits_for_enter_and_a_key_is_never_sent(
+    page: Page, server: Server
+) -> None:
+    """A prompt is committed after a pause in typing; the storyboard's name (one line) only on Enter
+    or on leaving the box; a password box is not committed by the guard: a key goes only where its
+    owner sends it."""
     open_editor(page, server.url)
     box = prompt_box(page, 1)
     box.click()
@@ -37,6 +42,34 @@ def test_a_pause_in_typing_keeps_the_prompt_through_a_refresh(page: Page, server
     page.reload()
     expect(prompt_box(page, 1)).to_have_value("A red kite over the dunes, then it dives")
     screenshot(page, "editor-after-refresh")
+
+    # the storyboard's name: committed on Enter or on leaving the box, never in a pause
+    name = page.get_by_role("textbox", name="Storyboard name", exact=True)
+    name.fill("")
+    name.click()
+    page.keyboard.type("Kite film")
+    page.wait_for_timeout(2 * PAUSE_MS)  # twice the pause after which a prompt would have been committed
+    expect(name).to_be_focused()
+    expect(page.get_by_text("Press Enter to apply", exact=False)).to_be_visible()  # still not sent
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Press Enter to apply", exact=False)).to_have_count(0)
+    settle(page)
+    asked = _dialogs(page)
+    page.reload()  # nothing is unsaved now: no "Leave site?"
+    expect(page.get_by_role("textbox", name="Storyboard name", exact=True)).to_have_value("Kite film")
+    assert asked == []
+
+    # a key typed on Settings but not entered
+    page.goto(f"{server.url}/settings")
+    box = page.get_by_label("fal.ai API key for this tab")
+    box.click()
+    page.keyboard.type("not-meant-for-fal")
+    page.wait_for_timeout(2 * PAUSE_MS)  # twice the pause after which a prompt would have been committed
+    asked = _dialogs(page)
+    page.reload()
+    expect(page.get_by_label("fal.ai API key for this tab")).to_have_value("")
+    assert asked == []
+    assert "not-meant-for-fal" not in server.log.read_text()
 
 
 def test_leaving_right_after_typing_asks_first_and_keeps_the_text(page: Page, server: Server) -> None:
@@ -55,39 +88,6 @@ def test_leaving_right_after_typing_asks_first_and_keeps_the_text(page: Page, se
     page.reload()  # at once, before the pause has passed
     assert asked == ["beforeunload"]
     expect(prompt_box(page, 1)).to_have_value("Waves at night")
-
-
-def test_a_one_line_box_waits_for_enter(page: Page, server: Server) -> None:
-    """The storyboard's name is committed on Enter or on leaving the box, never in a pause."""
-    open_editor(page, server.url)
-    name = page.get_by_role("textbox", name="Storyboard name", exact=True)
-    name.fill("")
-    name.click()
-    page.keyboard.type("Kite film")
-    page.wait_for_timeout(2 * PAUSE_MS)  # twice the pause after which a prompt would have been committed
-    expect(name).to_be_focused()
-    expect(page.get_by_text("Press Enter to apply", exact=False)).to_be_visible()  # still not sent
-    page.keyboard.press("Enter")
-    expect(page.get_by_text("Press Enter to apply", exact=False)).to_have_count(0)
-    settle(page)
-    asked = _dialogs(page)
-    page.reload()  # nothing is unsaved now: no "Leave site?"
-    expect(page.get_by_role("textbox", name="Storyboard name", exact=True)).to_have_value("Kite film")
-    assert asked == []
-
-
-def test_a_key_typed_but_not_entered_is_never_sent(page: Page, server: Server) -> None:
-    """A password box is not committed by the guard: a key goes only where its owner sends it."""
-    page.goto(f"{server.url}/settings")
-    box = page.get_by_label("fal.ai API key for this tab")
-    box.click()
-    page.keyboard.type("not-meant-for-fal")
-    page.wait_for_timeout(2 * PAUSE_MS)  # twice the pause after which a prompt would have been committed
-    asked = _dialogs(page)
-    page.reload()
-    expect(page.get_by_label("fal.ai API key for this tab")).to_have_value("")
-    assert asked == []
-    assert "not-meant-for-fal" not in server.log.read_text()
 
 
 def _dialogs(page: Page) -> list[str]:

@@ -61,7 +61,9 @@ def test_a_key_with_spaces_is_unusable_on_settings_and_in_the_editor_alike(
     at = _session()
     assert "fal.ai" not in _sidebar_ready(at)
     assert _settings_line(at, ProviderId.FAL) == [f"⛔ {UNUSABLE}"]
-    text = " ".join(str(e.value) for kind in ("markdown", "caption", "info", "error") for e in getattr(at, kind))
+    text = " ".join(
+        str(e.value) for kind in ("markdown", "caption", "info", "error") for e in getattr(at, kind)
+    )
     assert "Key found" not in text and SPACED not in text
     assert not any(b.key == "check:fal" for b in at.button)  # nothing to check: it cannot be sent
     assert _editor_says(at) == [EDITOR_UNUSABLE]  # the same verdict; the details (and `FAL_KEY`) on Settings
