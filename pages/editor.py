@@ -47,6 +47,12 @@ from storyboard.validate import Problem, validate
 
 OPEN_MENU = "open-menu"  # the Open… menu's open state (components/menus.py)
 DELETE_ASKED = "delete_draft_asked"  # the draft whose bin was pressed, awaiting Delete or Keep
+# Whether Generate, as last drawn, could be pressed. A click on it once it is drawn greyed out
+# ("Generating…") is a message sent before that, e.g. the second of a double click whose first one
+# started the take: Generate is drawn with the figures that follow the lengths (a fragment), so that
+# second message waits for the whole-page run the first one asked for, and a free Preview can be
+# finished by then, where the runner would no longer find it running.
+GENERATE_ENABLED = "generate_enabled"
 
 
 def _rename() -> None:
@@ -149,6 +155,8 @@ def _generate(shown_total: Decimal, shown_count: int, shown_formats: tuple[str, 
     """The price, count and formats on the button when it was drawn travel with the click: if an
     option, the count or a format changed in the same instant, the runner (or this check) refuses
     and nothing is sent."""
+    if not st.session_state.get(GENERATE_ENABLED, True):
+        return
     st.session_state.pop(GENERATE_ERROR, None)
     try:
         sb = current()
@@ -248,13 +256,15 @@ def _generate_bar(fit_problems: tuple[str, ...]) -> None:
     picked = formats.chosen_formats(sb)
     takes = count * len(picked)
     total = _order_total(sb, count)
+    disabled = bool(problems) or bool(fit_problems) or unavailable is not None or busy
+    st.session_state[GENERATE_ENABLED] = not disabled
     with st.container(key=GENERATE_BAR):  # pinned to the bottom of a phone's screen (components/phone.py)
         st.button(
             "Generating…" if busy else takes_label(total, takes),
             type="primary",
             on_click=_generate,
             args=(total, count, tuple(picked)),  # what the person sees is what they agree to pay
-            disabled=bool(problems) or bool(fit_problems) or unavailable is not None or busy,
+            disabled=disabled,
             width="stretch",
             key=generate_key(total, takes),
             help=_generate_help(sb, problems, list(fit_problems), unavailable is not None, busy),
