@@ -24,10 +24,11 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/streamlit run serve.py --server.address $(HOST) --server.port $(PORT) --browser.gatherUsageStats false
 
-# Two workers (pytest-xdist), one per core: the Chromium tests mostly wait on the app, and each
-# worker has its own browser, app servers and data dirs.
+# Two workers (pytest-xdist), one per core; each has its own browser, app servers and data dirs.
+# worksteal: a worker that has run out takes tests queued for the other, so a long Chromium journey
+# queued late does not leave one core idle at the end (274 s against 329 s with the default `load`).
 test: lint
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --dist worksteal
 
 # ruff, then mypy on the app (its files and settings are in pyproject.toml's [tool.mypy]).
 lint: $(VENV)/.installed-test

@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 
 import streamlit as st
 
+from components import take_watch
 from components.runtime import open_runtime, shutdown
 from storyboard.jobs import DataDirBusy
 from storyboard.store import StorageProblem
@@ -37,4 +38,5 @@ async def lifespan(_app: st.App) -> AsyncIterator[None]:
         shutdown()
 
 
-app = st.App("app.py", lifespan=lifespan)
+# /api/take-progress/<id>: a running Preview take's progress, read by its card in the browser
+app = st.App("app.py", lifespan=lifespan, routes=[take_watch.mount()])

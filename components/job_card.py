@@ -1,7 +1,9 @@
 """A take: progress while it runs, then the video in the page and a download button.
 
 The card is a fragment that re-reads the store every second while the job runs, so only the
-card reruns, not the page. When the job finishes, one full rerun stops the timer.
+card reruns, not the page. When the job finishes, one full rerun stops the timer. A Preview take
+under serve.py is watched from the browser instead (components/take_watch.py): its card is drawn
+once and the page reruns when the render is done.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import streamlit as st
 from components.runtime import runtime
 from components.shot_markers import shot_player
 from components.take_details import details_expander
+from components.take_watch import progress_bar, served, take_watch
 from components.text import plain
 from storyboard.catalog import MODELS, PROVIDERS
 from storyboard.formats import take_shape
@@ -19,7 +22,9 @@ from storyboard.models import Job, JobState, ProviderId, format_usd
 REFRESH_SECONDS = 1.0
 # A free Preview render takes seconds, not minutes: a 1 s look added ~1 s (half a look, a rerun, the
 # load) to a 720p animatic that renders in ~1.2 s. Looked at every 0.25 s (the Preview client's own
-# poll), the video is on the page ~0.75 s sooner (bench.preview_e2e); a look is a store read.
+# poll), the video is on the page ~0.75 s sooner, but each look is a fragment rerun (~0.1 s of CPU
+# between server and browser), which slows the render itself: under serve.py the browser watches a
+# Preview take instead (take_watch); this interval is for AppTest and `streamlit run app.py`.
 FREE_REFRESH_SECONDS = 0.25
 
 
@@ -61,6 +66,9 @@ def job_card(job: Job, key: str = "job", details: bool = True) -> None:
     `details`: end with the take's Details expander (the Takes page draws its own, under the card)."""
     job_id = job.id
     running = not job.state.finished
+    if running and job.provider == ProviderId.PREVIEW and served():
+        _card(job, key, details, watched=True)  # drawn once; the page reruns when it is done
+        return
 
     every = (
         (FREE_REFRESH_SECONDS if job.provider == ProviderId.PREVIEW else REFRESH_SECONDS) if running else None
@@ -71,20 +79,29 @@ def job_card(job: Job, key: str = "job", details: bool = True) -> None:
         current = runtime().store.get_job(job_id)
         if current is None:
             return
-        with st.container(border=True, key=f"{key}-card"):
-            st.caption(status_line(current))
-            if current.state == JobState.DONE:
-                player(current, key)
-            elif current.state.finished:
-                show = st.info if current.state == JobState.CANCELLED else st.error
-                show(plain(current.message or "This take did not finish."))
-            else:
-                st.progress(min(1.0, max(0.0, current.progress)), text=plain(current.message or "Working…"))
-                if runtime().runner.cancellable(current):
-                    st.button("Cancel", key=f"{key}:cancel", on_click=_cancel, args=(current.id,))
-            if details:
-                details_expander(current, key)
+        _card(current, key, details)
         if running and current.state.finished:
             st.rerun()  # the whole page: re-enables Generate and stops this timer
 
     card()
+
+
+def _card(current: Job, key: str, details: bool, watched: bool = False) -> None:
+    """The card's contents; `watched`: its progress drawn and followed by the browser."""
+    with st.container(border=True, key=f"{key}-card"):
+        st.caption(status_line(current))
+        if current.state == JobState.DONE:
+            player(current, key)
+        elif current.state.finished:
+            show = st.info if current.state == JobState.CANCELLED else st.error
+            show(plain(current.message or "This take did not finish."))
+        else:
+            if watched:
+                take_watch(current, key)
+            else:
+                progress, text = progress_bar(current)  # as the watched card draws them
+                st.progress(progress, text=plain(text))
+            if runtime().runner.cancellable(current):
+                st.button("Cancel", key=f"{key}:cancel", on_click=_cancel, args=(current.id,))
+        if details:
+            details_expander(current, key)

@@ -297,35 +297,27 @@ def _parsed(text: str) -> Any:
 
 def _unknown_fields(raw: dict[str, Any]) -> list[str]:
     """Version 1 names every field; an unknown one is a typo or a newer file, never silently dropped."""
-    known = set(Storyboard.model_fields)
-    problems = [
-        f"The storyboard has a field {_shown(k)} that Storyboard Studio does not know."
-        for k in raw
-        if k not in known
-    ]
+    problems = _not_known(raw, Storyboard, "The storyboard has")
     shots = raw.get("shots")
     for i, shot in enumerate(shots if isinstance(shots, list) else [], 1):
         if isinstance(shot, dict):
-            problems += [
-                f"Shot {i} has a field {_shown(k)} that Storyboard Studio does not know."
-                for k in shot
-                if k not in Shot.model_fields
-            ]
+            problems += _not_known(shot, Shot, f"Shot {i} has")
             parts = shot.get("parts")
             if isinstance(parts, dict):
-                problems += [
-                    f"Shot {i}'s prompt helper has a field {_shown(k)} that Storyboard Studio does not know."
-                    for k in parts
-                    if k not in PromptParts.model_fields
-                ]
+                problems += _not_known(parts, PromptParts, f"Shot {i}'s prompt helper has")
     options = raw.get("options")
     if isinstance(options, dict):
-        problems += [
-            f"The options have a field {_shown(k)} that Storyboard Studio does not know."
-            for k in options
-            if k not in Options.model_fields
-        ]
+        problems += _not_known(options, Options, "The options have")
     return problems
+
+
+def _not_known(fields: dict[str, Any], model: type[BaseModel], where: str) -> list[str]:
+    """One sentence per field of `fields` that `model` does not have, `where` saying whose it is."""
+    return [
+        f"{where} a field {_shown(k)} that Storyboard Studio does not know."
+        for k in fields
+        if k not in model.model_fields
+    ]
 
 
 _OPTION_WORDS = {

@@ -20,6 +20,7 @@ CANCELLED = "Cancelled."
 CANCELLING = "Cancelling… (the provider may still finish it)"
 SAVING = "Saving the video…"
 READY = "Ready."
+WORKING = "Working…"  # a running take with nothing more to say yet
 NOT_A_VIDEO = "The provider's file is not a playable video, so it was not saved; the provider's link is kept with the take."
 NO_VIDEO_LINK = (
     "The provider says it finished but gave no video link; generate again, or ask the provider about it."

@@ -20,6 +20,14 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("STORYBOARD_DATA_DIR", str(path))
     for name in ("WAVESPEED_API_KEY", "FAL_KEY", "EVOLINK_API_KEY"):
         monkeypatch.delenv(name, raising=False)
+    # The fakes finish a job in a fraction of a second, where a real one takes minutes: the app's
+    # first look at a job (1 s, the official SDKs' default) is most of an AppTest's wait. The poll
+    # plan itself is tested in test_job_machine.py and measured by bench/hosted_latency.py.
+    from storyboard.providers.hosted import HostedClient
+
+    monkeypatch.setattr(HostedClient, "poll_interval", 0.05)
+    for client in HostedClient.__subclasses__():
+        monkeypatch.setattr(client, "poll_interval", 0.05)
     yield path
     from components import runtime  # imported late: core-only test files need no UI
 

@@ -541,3 +541,21 @@ def test_recent_seconds_are_the_durations_of_finished_takes(store: Store) -> Non
     sb = _storyboard()
     assert sorted(store.recent_seconds(sb.provider, sb.model)) == [10.0, 20.0, 30.0]
     assert store.recent_seconds(ProviderId.EVOLINK, sb.model) == []
+
+
+def test_a_preview_take_is_saved_as_soon_as_its_render_ends_not_at_the_next_look(
+    store: Store, tmp_path: Path
+) -> None:
+    from storyboard.providers.preview import PreviewClient
+
+    preview = PreviewClient(tmp_path / "preview-work")
+    preview.poll_interval = 60.0  # a look a minute: only the render's own end can wake the runner
+    runner = JobRunner(store, tmp_path, {ProviderId.PREVIEW: preview}, backoff=0.001)
+    try:
+        sb = Storyboard(provider=ProviderId.PREVIEW, shots=[Shot(prompt="a lighthouse", duration=3)])
+        sb = sb.model_copy(update={"options": sb.options.model_copy(update={"resolution": "720p"})})
+        job = runner.wait(runner.generate(sb).id, timeout=40)
+        assert job.state == JobState.DONE, job.message
+        assert (tmp_path / job.video_path).stat().st_size > 0
+    finally:
+        runner.shutdown()

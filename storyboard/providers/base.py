@@ -10,6 +10,7 @@ callers read an attribute or call a method instead of probing with getattr/hasat
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -115,6 +116,11 @@ class ProviderClient:
 
     def forget(self, submission: Submission) -> None:
         """Drop what the client keeps about a finished job (Preview's render state)."""
+
+    def pause(self, submission: Submission, seconds: float, stopping: threading.Event) -> None:
+        """Wait before the next status call: `seconds`, or less when the job may have moved (a client
+        that knows, such as Preview's own render, returns as soon as it has ended), or `stopping`."""
+        stopping.wait(seconds)
 
     def check_key(self) -> Decimal | None:
         """One free authenticated call: raises ProviderError when the key is refused; returns the

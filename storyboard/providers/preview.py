@@ -12,6 +12,7 @@ import hashlib
 import json
 import shutil
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,12 @@ class _Render:
     state: str = "queued"
     error: str | None = None
     stop: threading.Event = field(default_factory=threading.Event)
+    ended: threading.Event = field(default_factory=threading.Event)  # completed, failed or cancelled
+    started_at: float | None = None  # the render's own clock (time.time()): bench.preview_e2e reads it
+    ended_at: float | None = None
+
+
+_STOP_CHECK_SECONDS = 0.05  # how soon a pause notices the app stopping
 
 
 class PreviewClient(ProviderClient):
@@ -66,7 +73,7 @@ class PreviewClient(ProviderClient):
         return self.work_dir / f"{remote_id}.mp4"
 
     def _render(self, remote_id: str, render: _Render) -> None:
-        render.state = "running"
+        render.state, render.started_at = "running", time.time()
         try:
             body = json.loads((self.work_dir / f"{remote_id}.json").read_text())
             storyboard = Storyboard.model_validate(body["storyboard"])
@@ -79,11 +86,14 @@ class PreviewClient(ProviderClient):
                 progress=lambda p: setattr(render, "progress", p),
                 should_stop=render.stop.is_set,
             )
+            render.ended_at = time.time()
             render.progress, render.state = 1.0, "completed"
         except RenderCancelled:
             render.state = "cancelled"
         except Exception as exc:  # a render bug must end the job with a reason, not hang it
             render.state, render.error = "failed", f"The preview could not be rendered: {exc}"
+        finally:
+            render.ended.set()
 
     def status(self, submission: Submission) -> RemoteStatus:
         remote_id = submission.remote_id
@@ -98,7 +108,10 @@ class PreviewClient(ProviderClient):
                 return RemoteStatus(state="failed", error="The preview render was lost. Generate it again.")
             render = self._start(remote_id)  # the app restarted mid-render: free to start over
         if render.state == "completed":
-            return RemoteStatus(state="completed", progress=1.0, video_url=self._output(remote_id).as_uri())
+            timing = {"render": {"started_at": render.started_at, "ended_at": render.ended_at}}
+            return RemoteStatus(
+                state="completed", progress=1.0, video_url=self._output(remote_id).as_uri(), raw=timing
+            )
         if render.state in ("failed", "cancelled"):
             self.forget(submission)  # a later take of the same storyboard starts afresh
             return RemoteStatus(state=render.state, error=render.error)  # type: ignore[arg-type]
@@ -124,6 +137,19 @@ class PreviewClient(ProviderClient):
             for render in self._renders.values():
                 render.stop.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def pause(self, submission: Submission, seconds: float, stopping: threading.Event) -> None:
+        """Back as soon as the render has ended: the take is saved and shown without waiting out
+        the rest of a poll (~0.12 s on average at 0.25 s)."""
+        with self._lock:
+            render = self._renders.get(submission.remote_id)
+        if render is None:  # not rendering here (never happens after a status call): a plain wait
+            stopping.wait(seconds)
+            return
+        deadline = time.monotonic() + seconds
+        while not stopping.is_set() and (left := deadline - time.monotonic()) > 0:
+            if render.ended.wait(min(left, _STOP_CHECK_SECONDS)):
+                return
 
     def forget(self, submission: Submission) -> None:
         """Delete the render's own files once the result is safely in the data dir."""

@@ -222,7 +222,11 @@ class Driver:
                     return self._move(
                         job.id,
                         JobState.DOWNLOADING,
-                        details={"generation_seconds": finished - submitted_at, "finished_at": finished},
+                        details={
+                            "generation_seconds": finished - submitted_at,
+                            "finished_at": finished,
+                            "completed": status.raw,  # the provider's answer when done
+                        },
                         remote_url=status.video_url,
                         link_expires_at=expires,
                         message=messages.SAVING,
@@ -257,7 +261,7 @@ class Driver:
                     estimate=estimate,
                     history=history,
                 )
-            self.stopping.wait(interval)
+            client.pause(submission, interval, self.stopping)
         return self._state(job.id)
 
     def download(self, job: Job) -> JobState:

@@ -17,7 +17,7 @@ from playwright.sync_api import Locator, Page, Request, expect
 
 from tests.e2e.conftest import Server, screenshot
 from tests.e2e.hosted_app import go_to
-from tests.e2e.steps import generate_and_wait, open_editor, photo, settle, write_prompt
+from tests.e2e.steps import choose_720p, generate_and_wait, open_editor, photo, settle, write_prompt
 
 pytestmark = pytest.mark.e2e
 
@@ -73,6 +73,7 @@ def test_names_prompts_and_file_names_are_shown_as_typed_and_fetch_nothing(
     _shows(page.get_by_test_id("stMarkdownContainer").filter(has_text="900px"), FILE_NAME)  # as it was called
     _nothing_from_user_text(page)
 
+    choose_720p(page)  # what is shown is the point, not the render: the quicker one
     generate_and_wait(page)
     page.get_by_role("button", name="Open…").click()
     listed = page.get_by_role("button").filter(has_text="3000px")

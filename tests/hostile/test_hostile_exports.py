@@ -97,21 +97,26 @@ def hostile_text(draw: st.DrawFn, max_size: int = 8) -> str:
     return "a" + "".join(draw(st.lists(pieces, min_size=1, max_size=max_size)))
 
 
-@st.composite
-def hostile_storyboards(draw: st.DrawFn) -> tuple[Storyboard, ProviderId]:
-    provider = draw(st.sampled_from(list(KEYS)))
-    model = draw(st.sampled_from([m for m in ModelId if (provider, m) in OFFERS]))
-    durations = draw(st.sampled_from([[5], [10], [3, 5, 4], [5, 5], [4, 4, 4, 3]]))
-    shots = [Shot(prompt=draw(hostile_text()), duration=d) for d in durations]
-    frame = FirstFrame(
+def _frame(original_name: str) -> FirstFrame:
+    """A first frame whose file name is what the person's file was called."""
+    return FirstFrame(
         path="first_frames/x.png",
         width=1280,
         height=720,
         format="PNG",
         size_bytes=10_000,
         sha256="0" * 64,
-        original_name=draw(hostile_text()) + ".png",
+        original_name=original_name,
     )
+
+
+@st.composite
+def hostile_storyboards(draw: st.DrawFn) -> tuple[Storyboard, ProviderId]:
+    provider = draw(st.sampled_from(list(KEYS)))
+    model = draw(st.sampled_from([m for m in ModelId if (provider, m) in OFFERS]))
+    durations = draw(st.sampled_from([[5], [10], [3, 5, 4], [5, 5], [4, 4, 4, 3]]))
+    shots = [Shot(prompt=draw(hostile_text()), duration=d) for d in durations]
+    frame = _frame(draw(hostile_text()) + ".png")
     sb = Storyboard(
         name=draw(hostile_text()),
         shots=shots,
@@ -258,15 +263,7 @@ def _reported_attack() -> tuple[Storyboard, ProviderId]:
         shots=[Shot(prompt="A bottle on wet sand.", duration=5)],
         model=ModelId.TURBO_PRO_I2V,
         provider=ProviderId.WAVESPEED,
-        first_frame=FirstFrame(
-            path="first_frames/x.png",
-            width=1280,
-            height=720,
-            format="PNG",
-            size_bytes=10_000,
-            sha256="0" * 64,
-            original_name=f"logo\\u000aopen('{PLANTED}', 'w').write('x')#.png",
-        ),
+        first_frame=_frame(f"logo\\u000aopen('{PLANTED}', 'w').write('x')#.png"),
     )
     return sb, ProviderId.WAVESPEED
 
