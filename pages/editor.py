@@ -47,12 +47,11 @@ from storyboard.validate import Problem, validate
 
 OPEN_MENU = "open-menu"  # the Open… menu's open state (components/menus.py)
 DELETE_ASKED = "delete_draft_asked"  # the draft whose bin was pressed, awaiting Delete or Keep
-# Whether Generate, as last drawn, could be pressed. A click on it once it is drawn greyed out
-# ("Generating…") is a message sent before that, e.g. the second of a double click whose first one
-# started the take: Generate is drawn with the figures that follow the lengths (a fragment), so that
-# second message waits for the whole-page run the first one asked for, and a free Preview can be
-# finished by then, where the runner would no longer find it running.
-GENERATE_ENABLED = "generate_enabled"
+# Which press of Generate this session is at. The button drawn for press n has n in its key and its
+# click; the first click handled moves it to n + 1, so any other click sent on that button (the
+# second of a double click, even one that waits behind a whole-page run until a free Preview take
+# has finished and Generate is back) finds its press used and does nothing.
+GENERATE_PRESS = "generate_press"
 
 
 def _rename() -> None:
@@ -151,12 +150,13 @@ def _order_total(sb: Storyboard, count: int) -> Decimal:
     return order_total((quote(board, chosen) for board in formats.format_boards(sb)), count)
 
 
-def _generate(shown_total: Decimal, shown_count: int, shown_formats: tuple[str, ...] = ()) -> None:
+def _generate(shown_total: Decimal, shown_count: int, shown_formats: tuple[str, ...], press: int) -> None:
     """The price, count and formats on the button when it was drawn travel with the click: if an
     option, the count or a format changed in the same instant, the runner (or this check) refuses
-    and nothing is sent."""
-    if not st.session_state.get(GENERATE_ENABLED, True):
+    and nothing is sent. A press is handled once (GENERATE_PRESS)."""
+    if press != st.session_state.get(GENERATE_PRESS, 0):
         return
+    st.session_state[GENERATE_PRESS] = press + 1
     st.session_state.pop(GENERATE_ERROR, None)
     try:
         sb = current()
@@ -257,16 +257,16 @@ def _generate_bar(fit_problems: tuple[str, ...]) -> None:
     takes = count * len(picked)
     total = _order_total(sb, count)
     disabled = bool(problems) or bool(fit_problems) or unavailable is not None or busy
-    st.session_state[GENERATE_ENABLED] = not disabled
+    press = st.session_state.get(GENERATE_PRESS, 0)
     with st.container(key=GENERATE_BAR):  # pinned to the bottom of a phone's screen (components/phone.py)
         st.button(
             "Generating…" if busy else takes_label(total, takes),
             type="primary",
             on_click=_generate,
-            args=(total, count, tuple(picked)),  # what the person sees is what they agree to pay
+            args=(total, count, tuple(picked), press),  # what the person sees is what they agree to pay
             disabled=disabled,
             width="stretch",
-            key=generate_key(total, takes),
+            key=generate_key(total, takes, press),
             help=_generate_help(sb, problems, list(fit_problems), unavailable is not None, busy),
         )
         if st.session_state.get(GENERATE_ERROR):  # in the bar: on a phone it is where the eyes are
