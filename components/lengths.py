@@ -53,7 +53,11 @@ class LengthFigures:
 @st.fragment
 def _follow_lengths(places: tuple[Place, ...]) -> None:
     for where, draw, args in places:
-        with where:
+        # A fragment may write into a container made outside it only if it wrote there on the last
+        # full run; a figure that draws nothing on one run (Present's "earlier version" note while
+        # the take matches) and something on a length change would raise. The inner container is
+        # written on every run, so every place always has been.
+        with where, st.container():
             draw(*args)
 
 
