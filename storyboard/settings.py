@@ -61,10 +61,12 @@ def data_dir(env: Mapping[str, str] | None = None) -> Path:
     return Path(env.get(DATA_DIR_ENV) or "data").expanduser().resolve()
 
 
-def database_url(data_dir: Path, env: Mapping[str, str] | None = None) -> str:
-    """The database the store opens for this data dir: the one place that chooses it."""
+def database(data_dir: Path, env: Mapping[str, str] | None = None) -> Path | str:
+    """The database the store opens for this data dir, the one place that chooses it: the URL
+    set in STORYBOARD_DATABASE_URL, or the SQLite file in the data dir (a path, not a URL: a
+    folder's name may hold '#' or '?')."""
     env = os.environ if env is None else env
-    return env.get(DATABASE_URL_ENV, "").strip() or f"sqlite:///{DataDir(data_dir).db}"
+    return env.get(DATABASE_URL_ENV, "").strip() or DataDir(data_dir).db
 
 
 def base_url(name: str, env: Mapping[str, str] | None = None) -> str:

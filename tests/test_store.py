@@ -347,7 +347,7 @@ def test_a_studio_db_at_any_earlier_schema_version_is_upgraded_losing_nothing(
 def test_the_setting_chooses_the_database_and_the_data_dir_keeps_the_default(
     postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = tmp_path / "data"
+    data = tmp_path / "my #1 data?"  # a folder name a URL would misread
     data.mkdir()
     (data / "budget.json").write_text('{"daily_usd": "7.00"}')  # an earlier version's caps, carried in
     monkeypatch.setenv("STORYBOARD_DATABASE_URL", postgres_server.create_database("configured"))

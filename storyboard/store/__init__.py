@@ -1,5 +1,5 @@
 """The store: drafts, takes, what deleted takes cost and the spending caps, in SQLite in the data
-dir or in PostgreSQL (settings.database_url).
+dir or in PostgreSQL (settings.database).
 
     store.py     the Store: every row read and written (the one module with queries)
     tables.py    the tables as the latest migration leaves them
