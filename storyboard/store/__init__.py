@@ -9,7 +9,7 @@ dir or in PostgreSQL (settings.database).
     problems.py  StorageProblem, and the sentence for each kind of failure
 """
 
-from storyboard.store.problems import StorageProblem
+from storyboard.store.problems import StorageProblem, problem_sentence
 from storyboard.store.store import BILLABLE, CapRefused, OpenedDraft, Store
 
-__all__ = ["BILLABLE", "CapRefused", "OpenedDraft", "StorageProblem", "Store"]
+__all__ = ["BILLABLE", "CapRefused", "OpenedDraft", "StorageProblem", "Store", "problem_sentence"]
