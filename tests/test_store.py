@@ -341,6 +341,23 @@ def test_a_studio_db_at_any_earlier_schema_version_is_upgraded_losing_nothing(
     ).daily == Decimal("9")
 
 
+def test_an_upgrade_that_fails_leaves_the_file_as_it_was(tmp_path: Path) -> None:
+    """The earlier versions' SQL, the stamp and the revisions are one transaction: a file whose
+    upgrade fails halfway is left at its old version, to be upgraded by a fixed app."""
+    db = tmp_path / "studio.db"
+    with sqlite3.connect(db) as raw:
+        for statement in schema.V1:
+            raw.execute(statement)
+        raw.execute("ALTER TABLE deleted_jobs ADD COLUMN details TEXT")  # V2 adds it again: fails
+        raw.execute("PRAGMA user_version = 1")
+    with pytest.raises(StorageProblem):
+        Store(db)
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
+        tables = {name for (name,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"drafts", "jobs", "deleted_jobs"}  # no caps, no alembic_version
+
+
 # ---- the configured database -----------------------------------------------------------------------
 
 
