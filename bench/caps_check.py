@@ -1,6 +1,6 @@
 """What the spending caps and the prompt helper add to a rerun, with a long history of takes.
 
-    .venv/bin/python -m bench.caps_check [--takes 10000]
+    .venv/bin/python -m bench.caps_check [--takes 10000] [--database-url postgresql://...]
 
 Fills a scratch store with `--takes` takes over 60 days (most done, a few failed or still queued),
 then times what the editor does on every rerun with a daily and a session cap set (the cap state
@@ -62,13 +62,16 @@ def _ms(call: Callable[[], object], runs: int = RUNS) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--takes", type=int, default=10_000)
+    parser.add_argument(
+        "--database-url", help="an empty PostgreSQL database to fill (default: a scratch SQLite file)"
+    )
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="bench-caps-"))
-    store = Store(DataDir(scratch).db)
+    store = Store(args.database_url or DataDir(Path(tempfile.mkdtemp(prefix="bench-caps-"))).db)
     start = time.perf_counter()
     _fill(store, args.takes)
     print(
-        f"caps and prompt helper, {args.takes} takes over 60 days (filled in {time.perf_counter() - start:.1f} s)"
+        f"caps and prompt helper, {args.takes} takes over 60 days on {store.url.get_backend_name()}"
+        f" (filled in {time.perf_counter() - start:.1f} s)"
     )
     # a session that started at midnight UTC two days ago: about 3 of the 60 days' takes count
     store.update_caps(

@@ -1,7 +1,8 @@
 """The data dir's layout: every path the app keeps under it, built in this one place.
 
     studio.db            drafts, takes, what deleted takes cost, the spending caps (SQLite, WAL:
-                         studio.db-wal and studio.db-shm sit beside it while the app runs)
+                         studio.db-wal and studio.db-shm sit beside it while the app runs), unless
+                         STORYBOARD_DATABASE_URL names a PostgreSQL server (settings.database)
     videos/<job>.mp4     each take's video (<job>.mp4.<random>.part while it downloads)
     posters/<job>.jpg    each take's poster (and its .thumb*.jpg thumbnails)
     images/<sha256>.png  first frames, named by their content (.jpg for photos)

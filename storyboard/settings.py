@@ -1,4 +1,5 @@
-"""Configuration: where data lives and where each provider's key comes from.
+"""Configuration: where data lives (the data dir, and the database: in it by default, or a
+PostgreSQL server), and where each provider's key comes from.
 
 Keys are read from the environment first, then `.streamlit/secrets.toml` (read with tomllib so the
 core needs no Streamlit), or typed into the Settings page for one browser session. A key is never
@@ -23,6 +24,7 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 
 from storyboard.catalog import PROVIDERS
+from storyboard.layout import DataDir
 from storyboard.models import ProviderId
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,9 @@ PUBLIC_URL_ENV = "STORYBOARD_PUBLIC_URL"
 # AWS_SESSION_TOKEN, AWS_PROFILE, AWS_REGION): read by boto3, never by the app, never shown.
 MEDIA_URL_ENV = "STORYBOARD_MEDIA_URL"
 S3_ENDPOINT_ENV = "STORYBOARD_S3_ENDPOINT_URL"
+# The database: unset, SQLite in the data dir (layout.DataDir.db); for a team, a PostgreSQL server,
+# postgresql://user:password@host:5432/database (through psycopg 3).
+DATABASE_URL_ENV = "STORYBOARD_DATABASE_URL"
 
 # Each provider's hosts, overridable for proxies and for the fake servers in tests [providers.md].
 BASE_URLS = {
@@ -83,6 +88,14 @@ def s3_endpoint_url(env: Mapping[str, str] | None = None) -> str | None:
     """The S3-compatible store's address (None: AWS itself)."""
     env = os.environ if env is None else env
     return env.get(S3_ENDPOINT_ENV, "").strip().rstrip("/") or None
+
+
+def database(data_dir: Path, env: Mapping[str, str] | None = None) -> Path | str:
+    """The database the store opens for this data dir, the one place that chooses it: the URL
+    set in STORYBOARD_DATABASE_URL, or the SQLite file in the data dir (a path, not a URL: a
+    folder's name may hold '#' or '?')."""
+    env = os.environ if env is None else env
+    return env.get(DATABASE_URL_ENV, "").strip() or DataDir(data_dir).db
 
 
 def base_url(name: str, env: Mapping[str, str] | None = None) -> str:

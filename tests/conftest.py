@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 from fakes.wavespeed import FakeWaveSpeed
 from samples import write_mp4
+from servers.postgres import PostgresServer
 from servers.s3 import S3Server
 from streamlit.testing.v1 import AppTest
+
+from storyboard.store import Store, schema
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,3 +89,57 @@ def fake(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
         monkeypatch.setenv("WAVESPEED_API_KEY", server.key)
         monkeypatch.setenv("WAVESPEED_BASE_URL", server.url)
         yield server
+
+
+# ---- the store on both engines ---------------------------------------------------------------------
+
+ENGINES = ["sqlite", "postgresql"]
+TESTS_DATABASE = "storyboard_tests"  # migrated once per worker, emptied before each test
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL cluster per pytest worker (tests/servers/postgres.py), with one
+    migrated database the store's tests share, one at a time."""
+    with PostgresServer() as server:
+        Store(server.create_database(TESTS_DATABASE)).close()
+        yield server
+
+
+class OpenStore:
+    """Opens the test's database (again): a second call is a restart, or another process."""
+
+    def __init__(self, engine: str, where: Path | str, server: PostgresServer | None = None) -> None:
+        self.engine = engine
+        self.where = where  # a SQLite file's path or a PostgreSQL URL: what Store() takes
+        self.server = server  # the worker's cluster, on PostgreSQL
+        self.opened: list[Store] = []
+
+    def __call__(self, *, legacy_caps: Path | None = None) -> Store:
+        store = Store(self.where, legacy_caps=legacy_caps)
+        self.opened.append(store)
+        return store
+
+
+@pytest.fixture(params=ENGINES)
+def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OpenStore]:
+    """The store's tests run on SQLite (a file in tmp_path) and on PostgreSQL (the worker's
+    database, emptied: a few ms, where a new database each time costs ~0.2 s), same assertions."""
+    if request.param == "sqlite":
+        opener = OpenStore("sqlite", tmp_path / "studio.db")
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        server.execute(
+            TESTS_DATABASE,
+            "TRUNCATE drafts, jobs, deleted_jobs, caps;"
+            f" UPDATE alembic_version SET version_num = '{schema.head()}'",
+        )
+        opener = OpenStore("postgresql", server.url(TESTS_DATABASE), server)
+    yield opener
+    for store in opener.opened:
+        store.close()
+
+
+@pytest.fixture
+def store(open_store: OpenStore) -> Store:
+    return open_store()

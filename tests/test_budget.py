@@ -11,6 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from conftest import OpenStore
 from test_jobs import ScriptedClient
 
 from storyboard import takes
@@ -32,7 +34,7 @@ from storyboard.jobs import GenerateRefused, JobRunner
 from storyboard.layout import DataDir
 from storyboard.models import Job, JobState, ModelId, ProviderId, Shot, Storyboard, utcnow
 from storyboard.pricing import priced_take, quote
-from storyboard.store import CapRefused, Store
+from storyboard.store import CapRefused, Store, schema
 
 D = Decimal
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
@@ -103,8 +105,7 @@ def test_a_cap_that_cannot_be_a_budget_is_refused_with_a_sentence_not_taken_as_n
     )
 
 
-def test_an_absurd_cap_leaves_the_saved_caps_as_they_were(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+def test_an_absurd_cap_leaves_the_saved_caps_as_they_were(store: Store) -> None:
     store.update_caps(lambda c: c.with_daily(D("2")))
     with pytest.raises(CapProblem):
         store.update_caps(lambda c: c.with_daily(to_cap(1e26)))
@@ -123,8 +124,7 @@ def _take(store: Store, state: JobState, seconds: int = 5, at: datetime = NOW, k
     return job
 
 
-def test_today_counts_takes_billed_running_or_on_their_way_not_failed_or_yesterdays(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+def test_today_counts_takes_billed_running_or_on_their_way_not_failed_or_yesterdays(store: Store) -> None:
     for state in (JobState.DONE, JobState.RUNNING, JobState.UNKNOWN, JobState.SUBMITTING, JobState.QUEUED):
         _take(store, state)  # $0.70 each
     _take(store, JobState.FAILED)
@@ -138,8 +138,7 @@ def test_the_day_is_the_utc_day() -> None:
     assert day_start(datetime(2026, 11, 30, 23, 59, tzinfo=UTC)) == datetime(2026, 11, 30, tzinfo=UTC)
 
 
-def test_a_session_counts_the_takes_started_since_its_cap_was_set(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+def test_a_session_counts_the_takes_started_since_its_cap_was_set(store: Store) -> None:
     start = NOW - timedelta(hours=1)
     _take(store, JobState.DONE, seconds=5, at=start - timedelta(seconds=1), key="before")
     _take(store, JobState.DONE, seconds=10, at=start, key="mine")
@@ -161,8 +160,7 @@ def test_a_new_amount_keeps_the_sessions_start_and_clearing_ends_it() -> None:
     assert again.with_daily(D("20")) == Caps(daily=D("20"), session=D("5"), session_since=again.session_since)
 
 
-def test_spend_by_day_groups_billed_takes_by_utc_day_and_provider(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+def test_spend_by_day_groups_billed_takes_by_utc_day_and_provider(store: Store) -> None:
     _take(store, JobState.DONE, at=NOW)
     _take(store, JobState.DONE, seconds=10, at=NOW)
     _take(store, JobState.DONE, at=NOW - timedelta(days=1))
@@ -178,10 +176,11 @@ def test_spend_by_day_groups_billed_takes_by_utc_day_and_provider(tmp_path: Path
 # ---- one definition of spend: deleting a take does not give its money back -------------------------
 
 
-def test_a_deleted_paid_take_still_counts_for_the_caps_the_chart_and_the_totals(tmp_path: Path) -> None:
+def test_a_deleted_paid_take_still_counts_for_the_caps_the_chart_and_the_totals(
+    store: Store, tmp_path: Path
+) -> None:
     """Issue 9, defect 1: a $1.40 take against a $2.00 daily cap, then deleted, was no longer counted
     by the cap (nor by the chart), while "Spent" still said $1.40."""
-    store = Store(tmp_path / "s.db")
     store.update_caps(lambda c: c.with_daily(D("2.00")))
     now = utcnow()
     paid = _take(store, JobState.DONE, seconds=10, at=now)  # $1.40
@@ -200,8 +199,7 @@ def _new(seconds: int, key: str = "") -> Job:
     return priced_take(sb, idempotency_key=key or f"new-{seconds}")
 
 
-def test_the_caps_check_and_the_rows_are_one_transaction(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+def test_the_caps_check_and_the_rows_are_one_transaction(store: Store) -> None:
     store.update_caps(lambda c: c.with_daily(D("1.50")))
     batch = [_new(5, key=f"b:{i}") for i in range(3)]  # $2.10
     with pytest.raises(CapRefused, match="These 3 takes cost \\$2.10"):
@@ -216,14 +214,14 @@ def test_the_caps_check_and_the_rows_are_one_transaction(tmp_path: Path) -> None
 # ---- the saved caps: in the database ---------------------------------------------------------------
 
 
-def test_both_caps_are_kept_in_the_database(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+def test_both_caps_are_kept_in_the_database(open_store: OpenStore, tmp_path: Path) -> None:
+    store = open_store()
     assert store.caps() == Caps()
     caps = Caps(daily=D("10.50")).with_session(D("2"), now=NOW)
     store.update_caps(lambda _: caps)
-    assert Store(tmp_path / "s.db").caps() == caps  # reopened: a restart keeps them
+    assert open_store().caps() == caps  # reopened: a restart keeps them
     store.update_caps(lambda c: c.with_daily(None).with_session(None))
-    assert Store(tmp_path / "s.db").caps() == Caps()
+    assert open_store().caps() == Caps()
     assert not (tmp_path / "budget.json").exists()
 
 
@@ -261,11 +259,10 @@ def test_a_damaged_caps_file_carried_into_the_database_holds_paid_takes_until_ca
 @pytest.mark.parametrize(
     "column, value", [("daily", "ten"), ("daily", "1e26"), ("session_since", "yesterday"), ("damaged", 1)]
 )
-def test_a_damaged_caps_record_holds_paid_takes(tmp_path: Path, column: str, value: object) -> None:
-    store = Store(tmp_path / "s.db")
+def test_a_damaged_caps_record_holds_paid_takes(store: Store, column: str, value: object) -> None:
     store.update_caps(lambda c: c.with_daily(D("5")).with_session(D("2"), now=NOW))
     with store._tx() as db:  # a hand edit, or a bit flipped
-        db.execute(f"UPDATE caps SET {column} = ?", (value,))
+        db.execute(sa.text(f"UPDATE caps SET {column} = :value"), {"value": value})
     assert store.caps().damaged
     with pytest.raises(CapRefused, match="could not be read"):
         store.create_job(_new(5))
@@ -284,22 +281,22 @@ import sys
 from decimal import Decimal as D
 from pathlib import Path
 from storyboard.store import Store
-store = Store(Path(sys.argv[1]))
+where = sys.argv[1]
+store = Store(where if "://" in where else Path(where))
 for _ in range(int(sys.argv[2])):
     store.update_caps(lambda c: c.with_daily((c.daily or D(0)) + D("0.01")))
 """
 
 
-def test_two_processes_updating_the_caps_lose_no_update(tmp_path: Path) -> None:
+def test_two_processes_updating_the_caps_lose_no_update(open_store: OpenStore) -> None:
     """Issue 10.7: with the caps in a file, two processes lost 483 of 600 updates. Each process is
     a plain interpreter running the store (not a fork of the test runner), its errors read back."""
-    db = tmp_path / "s.db"
-    Store(db)
+    open_store()
     times = 60
     root = Path(__file__).resolve().parent.parent
     workers = [
         subprocess.Popen(
-            [sys.executable, "-c", RAISE_CAP, str(db), str(times)],
+            [sys.executable, "-c", RAISE_CAP, str(open_store.where), str(times)],
             cwd=root,
             stderr=subprocess.PIPE,
             text=True,
@@ -308,7 +305,7 @@ def test_two_processes_updating_the_caps_lose_no_update(tmp_path: Path) -> None:
     ]
     said = [w.communicate(timeout=600)[1] for w in workers]  # a guard against a hang, not a speed bound
     assert [w.returncode for w in workers] == [0, 0], said
-    assert Store(db).caps().daily == D("0.01") * 2 * times
+    assert open_store().caps().daily == D("0.01") * 2 * times
 
 
 # ---- a data dir left by the previous version -----------------------------------------------------
@@ -321,7 +318,7 @@ def test_a_data_dir_from_the_previous_version_is_upgraded_in_place_losing_nothin
     shutil.copytree(V0, data)
     layout = DataDir(data)
     store = Store.for_data_dir(data)  # as the app opens it
-    assert store.schema_version() == 2
+    assert store.schema_version() == schema.head()
     draft = store.load_draft("draft-v0")
     assert draft is not None and draft.name == "Bottle on sand"
     assert draft.shots[0].prompt == "a bottle on wet sand, a wave rolls over it"

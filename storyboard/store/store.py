@@ -1,0 +1,613 @@
+"""Drafts, jobs, what deleted takes cost, and the spending caps: the only module that reads and
+writes rows (SQLAlchemy Core), on SQLite in the data dir or on PostgreSQL.
+
+Safe to share between the UI and worker threads, and between processes on one database: every
+write that checks before it changes (a claim, the caps check with the takes it admits, the caps'
+read-change-write) is one transaction that holds the lock its check needs: on SQLite the database
+write lock (BEGIN IMMEDIATE), on PostgreSQL the job's row (SELECT ... FOR UPDATE) or the spend
+lock (a transaction-scoped advisory lock that whoever checks or changes the caps takes first).
+No key is ever stored: jobs hold the storyboard, the quote and the provider's answers, never
+request headers. Any database failure reaches callers as `StorageProblem`, one sentence that
+says what to do.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from storyboard import job_states, settings
+from storyboard.budget import (
+    BILLED,
+    COUNTED,
+    Budget,
+    Caps,
+    CapsRecord,
+    caps_from_record,
+    caps_to_record,
+    record_from_legacy_file,
+)
+from storyboard.layout import DataDir
+from storyboard.models import Job, JobState, ModelId, ProviderId, Storyboard, utcnow
+from storyboard.salvage import salvage
+from storyboard.store import engines, schema
+from storyboard.store.problems import FAILURES, StorageProblem, newer_sentence, problem_sentence
+from storyboard.store.tables import caps as caps_table
+from storyboard.store.tables import deleted_jobs, drafts, jobs
+
+log = logging.getLogger(__name__)
+
+# States in which money may have been spent (a take's Compare view reads this). What counts
+# towards the caps, the chart and the totals is `_billable` below.
+BILLABLE = BILLED
+
+SPEND_LOCK = 0x5B_5EED  # PostgreSQL advisory lock: held while the caps are checked or changed
+MIGRATION_LOCK = 0x5B_0001  # PostgreSQL advisory lock: held while the schema is upgraded
+
+
+# ---- SQL that differs between the engines ----------------------------------------------------------
+
+
+class _charged(FunctionElement[Any]):
+    """A take that FAILED after the provider had it and billed it (its result link expired before
+    the app could save it) still cost money. The runner marks such a take in its details; this is
+    the one condition that names that marker, in the one definition of spend below."""
+
+    type = sa.types.NullType()  # not Boolean: SQLite would be given "= 1" after it
+    inherit_cache = True
+
+
+@compiles(_charged, "sqlite")
+def _charged_sqlite(element: _charged, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_extract({compiler.process(element.clauses, **kw)}, '$.charged') = 1"
+
+
+@compiles(_charged, "postgresql")
+def _charged_postgres(element: _charged, compiler: SQLCompiler, **kw: Any) -> str:
+    # json, not jsonb: parsed as written, only the field read
+    return f"(CAST({compiler.process(element.clauses, **kw)} AS JSON) ->> 'charged') IN ('true', '1')"
+
+
+class _generation_seconds(FunctionElement[float]):
+    """How long a take took from submit to result, from its details (NULL when not noted)."""
+
+    type = sa.Float()
+    inherit_cache = True
+
+
+@compiles(_generation_seconds, "sqlite")
+def _seconds_sqlite(element: _generation_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_extract({compiler.process(element.clauses, **kw)}, '$.generation_seconds')"
+
+
+@compiles(_generation_seconds, "postgresql")
+def _seconds_postgres(element: _generation_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    details = compiler.process(element.clauses, **kw)
+    return f"CAST(CAST({details} AS JSON) ->> 'generation_seconds' AS DOUBLE PRECISION)"
+
+
+class _unindexed(FunctionElement[str]):
+    """A column SQLite must not pick an index for (`+column`): the spend queries go by the
+    created_at index, which narrows far more than the state one."""
+
+    type = sa.Text()
+    inherit_cache = True
+
+
+@compiles(_unindexed)
+def _unindexed_any(element: _unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_unindexed, "sqlite")
+def _unindexed_sqlite(element: _unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
+def _billable(since: bool) -> sa.Subquery:
+    """The one definition of spend: (provider, cost, created_at) of every take that counts,
+    deleted or not; started since the `since` parameter when `since` (all when not)."""
+    # constants, written into the SQL (a list of parameters would be expanded on every run)
+    counted: list[sa.ColumnElement[str]] = [sa.literal_column(f"'{s.value}'") for s in COUNTED]
+    parts = []
+    for table in (jobs, deleted_jobs):
+        paid = sa.or_(
+            _unindexed(table.c.state).in_(counted),
+            sa.and_(table.c.state == JobState.FAILED.value, _charged(table.c.details)),
+        )
+        part = sa.select(table.c.provider, table.c.cost, table.c.created_at).where(paid)
+        if since:
+            part = part.where(table.c.created_at >= sa.bindparam("since", type_=sa.Text()))
+        parts.append(part)
+    return sa.union_all(*parts).subquery("billable")
+
+
+# Built once: the caps are checked on every rerun of the editor, and building a statement costs
+# more than running it.
+_SINCE, _EVER = _billable(since=True), _billable(since=False)
+_SPEND_SINCE = sa.select(_SINCE.c.cost)
+_SPEND_BY_PROVIDER = {
+    True: sa.select(_SINCE.c.provider, _SINCE.c.cost),
+    False: sa.select(_EVER.c.provider, _EVER.c.cost),
+}
+_DAY = sa.func.substr(_SINCE.c.created_at, sa.literal_column("1"), sa.literal_column("10")).label("day")
+_SPEND_BY_DAY = (
+    sa.select(_DAY, _SINCE.c.provider, sa.func.sum(sa.cast(_SINCE.c.cost, sa.Float)).label("usd"))
+    .group_by(_DAY, _SINCE.c.provider)
+    .order_by(_DAY, _SINCE.c.provider)
+)
+
+
+def _details_text(details: dict[str, Any]) -> str:
+    """Details as JSON text, with any NUL character (a garbled provider answer) replaced: PostgreSQL
+    cannot read "\\u0000" in JSON, and one such row would stop every spend query."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.replace("\x00", "\ufffd")
+        if isinstance(value, dict):
+            return {clean(k): clean(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(v) for v in value]
+        return value
+
+    return json.dumps(clean(details), default=str)
+
+
+# ---- the store ---------------------------------------------------------------------------------------
+
+
+class CapRefused(Exception):
+    """The new takes would pass a spending cap: nothing was written. The message says why."""
+
+
+@dataclass(frozen=True)
+class OpenedDraft:
+    storyboard: Storyboard
+    problem: str | None = None  # what could not be read, when the saved draft no longer validates
+
+
+@dataclass(frozen=True)
+class _SpendIn:
+    """The spend as seen by the transaction that checks the caps against it."""
+
+    conn: sa.Connection
+
+    def spend_since(self, since: datetime) -> Decimal:
+        return _spend_since(self.conn, since)
+
+
+def _spend_since(conn: sa.Connection, since: datetime) -> Decimal:
+    costs = conn.execute(_SPEND_SINCE, {"since": since.isoformat()}).scalars().all()
+    return sum((Decimal(cost) for cost in costs), Decimal(0))
+
+
+class Store:
+    def __init__(self, where: Path | str, *, legacy_caps: Path | None = None) -> None:
+        """Open (or create) the database and bring its schema up to date. `where`: a SQLite
+        file's path, or a database URL (settings.database). `legacy_caps`: an earlier
+        version's caps file, copied into the database by the migration that made the caps table."""
+        self.url = engines.parse(where)
+        self.path: Path | None = (
+            Path(self.url.database or "") if self.url.get_backend_name() == "sqlite" else None
+        )
+        self._engine = engines.engine(self.url)
+        self._writer = self._engine.execution_options(**{engines.WRITE: True})
+        self._postgres = self._engine.dialect.name == "postgresql"
+        self._insert = postgresql.insert if self._postgres else sqlite.insert
+        try:
+            self._migrate(legacy_caps)
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    @classmethod
+    def for_data_dir(cls, root: Path) -> Store:
+        """The configured database of this data dir (settings.database: SQLite in it unless
+        STORYBOARD_DATABASE_URL names a server), with an earlier version's caps file carried into
+        it: how the app (and any worker process beside it) opens the store."""
+        return cls(settings.database(root), legacy_caps=DataDir(root).legacy_caps)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def _fail(self, exc: BaseException) -> StorageProblem:
+        # the driver's own message: SQLAlchemy's would add the statement and its parameters
+        said = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
+        log.warning("storage failure on %s: %s", self.url.render_as_string(hide_password=True), said)
+        return StorageProblem(problem_sentence(exc, self.url))
+
+    def _read(self, statement: sa.Executable, params: dict[str, Any] | None = None) -> Sequence[sa.Row[Any]]:
+        try:
+            with self._engine.connect() as conn:
+                return conn.execute(statement, params).all()
+        except FAILURES as exc:
+            raise self._fail(exc) from exc
+
+    @contextmanager
+    def _tx(self) -> Iterator[sa.Connection]:
+        """One write transaction: committed when the block ends, rolled back if it raises."""
+        try:
+            with self._writer.begin() as conn:
+                yield conn
+        except FAILURES as exc:
+            raise self._fail(exc) from exc
+
+    def _lock_spend(self, conn: sa.Connection) -> None:
+        """Whoever checks or changes the caps waits here for whoever does now (SQLite: the
+        transaction's write lock already does)."""
+        if self._postgres:
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(SPEND_LOCK)))
+
+    # ---- schema --------------------------------------------------------------------------------
+
+    def _migrate(self, legacy_caps: Path | None) -> None:
+        try:
+            with self._engine.connect() as conn:
+                if schema.revision(conn) == schema.head():
+                    return
+        except FAILURES as exc:
+            raise self._fail(exc) from exc
+        legacy = _read_legacy_caps(legacy_caps) if legacy_caps is not None else None
+        try:
+            with self._tx() as conn:
+                if self._postgres:  # two replicas starting at once: one upgrades, the other waits
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+                made_caps = schema.upgrade(conn)
+                if made_caps and legacy is not None:
+                    self._write_caps(conn, legacy)
+        except schema.NewerSchema:
+            raise StorageProblem(newer_sentence(self.url)) from None
+        if made_caps and legacy is not None and legacy_caps is not None:
+            # no longer read; kept under another name so nothing the person wrote is lost
+            with suppress(OSError):
+                legacy_caps.replace(legacy_caps.with_name(legacy_caps.name + ".migrated"))
+
+    def schema_version(self) -> str | None:
+        """The database's Alembic revision (schema.head() once opened)."""
+        try:
+            with self._engine.connect() as conn:
+                return schema.revision(conn)
+        except FAILURES as exc:
+            raise self._fail(exc) from exc
+
+    # ---- drafts --------------------------------------------------------------------------------
+
+    def save_draft(self, storyboard: Storyboard) -> None:
+        row = self._insert(drafts).values(
+            id=storyboard.id,
+            name=storyboard.name,
+            body=storyboard.model_dump_json(),
+            updated_at=utcnow().isoformat(),
+        )
+        upsert = row.on_conflict_do_update(
+            index_elements=[drafts.c.id],
+            set_={
+                "name": row.excluded.name,
+                "body": row.excluded.body,
+                "updated_at": row.excluded.updated_at,
+            },
+        )
+        with self._tx() as conn:
+            conn.execute(upsert)
+
+    def open_draft(self, draft_id: str | None = None) -> OpenedDraft | None:
+        """A draft (the last edited one when `draft_id` is None), or None if there is none. A draft
+        that no longer validates opens with what could be read, and the problem named."""
+        query = sa.select(drafts.c.id, drafts.c.name, drafts.c.body)
+        if draft_id is None:
+            query = query.order_by(drafts.c.updated_at.desc()).limit(1)
+        else:
+            query = query.where(drafts.c.id == draft_id)
+        rows = self._read(query)
+        if not rows:
+            return None
+        found = rows[0]
+        sb, problem = salvage(found.body, found.id, found.name)
+        if problem:
+            log.warning("draft %s: %s", found.id, problem)
+        return OpenedDraft(sb, problem)
+
+    def load_draft(self, draft_id: str) -> Storyboard | None:
+        opened = self.open_draft(draft_id)
+        return opened.storyboard if opened else None
+
+    def latest_draft(self) -> Storyboard | None:
+        opened = self.open_draft()
+        return opened.storyboard if opened else None
+
+    def recent_drafts(self, limit: int = 20) -> list[tuple[str, str, str]]:
+        """(id, name, updated_at) of the most recently edited drafts."""
+        rows = self._read(
+            sa.select(drafts.c.id, drafts.c.name, drafts.c.updated_at)
+            .order_by(drafts.c.updated_at.desc())
+            .limit(limit)
+        )
+        return [(r.id, r.name, r.updated_at) for r in rows]
+
+    def delete_draft(self, draft_id: str) -> None:
+        """Forget a draft. Its takes stay: each keeps the storyboard it was made from."""
+        with self._tx() as conn:
+            conn.execute(sa.delete(drafts).where(drafts.c.id == draft_id))
+
+    # ---- spending caps ---------------------------------------------------------------------------
+
+    def caps(self) -> Caps:
+        """The saved caps (`Caps(damaged=True)` when the record holds anything but what was written)."""
+        try:
+            with self._engine.connect() as conn:
+                return self._caps(conn)
+        except FAILURES as exc:
+            raise self._fail(exc) from exc
+
+    def update_caps(self, change: Callable[[Caps], Caps]) -> Caps:
+        """Read, change and write the caps in one transaction: two tabs or two processes changing
+        them at once each see the other's change, and none is lost."""
+        with self._tx() as conn:
+            self._lock_spend(conn)
+            caps = change(self._caps(conn))
+            self._write_caps(conn, caps_to_record(caps))
+        return caps
+
+    @staticmethod
+    def _caps(conn: sa.Connection) -> Caps:
+        t = caps_table
+        row = conn.execute(
+            sa.select(t.c.daily, t.c.session, t.c.session_since, t.c.damaged).where(t.c.id == 1)
+        ).first()
+        if row is None:
+            return Caps()
+        values = [row.daily, row.session, row.session_since]
+        if any(v is not None and not isinstance(v, str) for v in values):
+            return Caps(damaged=True)
+        daily, session, since = values
+        return caps_from_record(CapsRecord(daily, session, since, damaged=bool(row.damaged)))
+
+    def _write_caps(self, conn: sa.Connection, record: CapsRecord) -> None:
+        values = {
+            "daily": record.daily,
+            "session": record.session,
+            "session_since": record.session_since,
+            "damaged": int(record.damaged),
+        }
+        row = self._insert(caps_table).values(id=1, **values)
+        conn.execute(row.on_conflict_do_update(index_elements=[caps_table.c.id], set_=values))
+
+    # ---- jobs ----------------------------------------------------------------------------------
+
+    def create_jobs(self, jobs_: Sequence[Job]) -> list[tuple[Job, bool]]:
+        """Write the takes' rows before anything is sent, after checking the saved caps against
+        what is spent plus the new takes' total, all in ONE transaction holding the spend lock:
+        two sessions or two processes cannot both pass a cap. Returns (job, created) for each; a
+        take whose idempotency key is already there is found (and not counted again), not written
+        twice. Raises CapRefused (nothing written) when the new takes would pass a cap."""
+        keys = [job.idempotency_key for job in jobs_]
+        with self._tx() as conn:
+            self._lock_spend(conn)
+            rows = conn.execute(
+                sa.select(jobs.c.idempotency_key, jobs.c.body).where(jobs.c.idempotency_key.in_(keys))
+            ).all()
+            found = {r.idempotency_key: Job.model_validate_json(r.body) for r in rows}
+            new = [job for job in jobs_ if job.idempotency_key not in found]
+            amount = sum((job.quote.total for job in new), Decimal(0))
+            if amount > 0:
+                verified = all(job.quote.verified for job in new)
+                budget = Budget(self._caps(conn))
+                refused = budget.check(_SpendIn(conn), amount, verified=verified, takes=len(new))
+                if refused:
+                    raise CapRefused(refused)
+            if new:
+                conn.execute(
+                    sa.insert(jobs),
+                    [
+                        {
+                            "id": job.id,
+                            "idempotency_key": job.idempotency_key,
+                            "storyboard_id": job.storyboard.id,
+                            "provider": job.provider.value,
+                            "model": job.model.value,
+                            "state": job.state.value,
+                            "cost": str(job.quote.total),
+                            "body": job.model_dump_json(),
+                            "details": "{}",
+                            "created_at": job.created_at.isoformat(),
+                            "updated_at": job.updated_at.isoformat(),
+                        }
+                        for job in new
+                    ],
+                )
+        return [
+            (found[job.idempotency_key], False) if job.idempotency_key in found else (job, True)
+            for job in jobs_
+        ]
+
+    def create_job(self, job: Job) -> tuple[Job, bool]:
+        """One take through `create_jobs` (the caps apply to it as to any)."""
+        return self.create_jobs([job])[0]
+
+    def update_job(self, job_id: str, details: dict[str, Any] | None = None, **changes: Any) -> Job:
+        """Change a job's fields (never its state: see `transition`) and merge into its details, in
+        ONE transaction, and return it."""
+        if "state" in changes:
+            raise TypeError(
+                "update_job does not change a job's state; use transition(job_id, from_states, ...)."
+            )
+        job = self.transition(job_id, None, details, **changes)
+        assert job is not None
+        return job
+
+    def transition(
+        self,
+        job_id: str,
+        from_states: Iterable[JobState] | None,
+        details: dict[str, Any] | None = None,
+        **changes: Any,
+    ) -> Job | None:
+        """Compare-and-set: apply the changes only if the job is in one of `from_states` (any state
+        when None). Returns the changed job, or None when it was not in those states. This is how
+        exactly one of "submit" and "cancel" wins, whichever thread or process asks first: the
+        job's row stays locked from the read to the write.
+        A change of state must be one `job_states.ALLOWED` lists (IllegalTransition otherwise)."""
+        with self._tx() as conn:
+            row = conn.execute(
+                sa.select(jobs.c.body, jobs.c.details).where(jobs.c.id == job_id).with_for_update()
+            ).first()
+            if row is None:
+                raise KeyError(job_id)
+            job = Job.model_validate_json(row.body)
+            if from_states is not None and job.state not in set(from_states):
+                return None
+            if "state" in changes:  # the same state again is refused too: a second claim never wins
+                job_states.check(job.state, JobState(changes["state"]))
+            job = Job.model_validate({**job.model_dump(), **changes, "updated_at": utcnow()})
+            merged = {**json.loads(row.details), **(details or {})}
+            conn.execute(
+                sa.update(jobs)
+                .where(jobs.c.id == job_id)
+                .values(
+                    state=job.state.value,
+                    body=job.model_dump_json(),
+                    details=_details_text(merged),
+                    updated_at=job.updated_at.isoformat(),
+                )
+            )
+        return job
+
+    def details(self, job_id: str) -> dict[str, Any]:
+        """Provider answers and other raw facts about a job, for its details panel (never keys)."""
+        rows = self._read(sa.select(jobs.c.details).where(jobs.c.id == job_id))
+        return json.loads(rows[0].details) if rows else {}
+
+    def get_job(self, job_id: str) -> Job | None:
+        rows = self._read(sa.select(jobs.c.body).where(jobs.c.id == job_id))
+        return Job.model_validate_json(rows[0].body) if rows else None
+
+    def job_by_key(self, key: str) -> Job | None:
+        rows = self._read(sa.select(jobs.c.body).where(jobs.c.idempotency_key == key))
+        return Job.model_validate_json(rows[0].body) if rows else None
+
+    def jobs_with_key_prefix(self, prefix: str) -> list[Job]:
+        # A range on the unique index instead of substr(), which would scan every row.
+        key = jobs.c.idempotency_key
+        rows = self._read(
+            sa.select(jobs.c.body)
+            .where(key >= prefix, key < prefix + "\U0010ffff")
+            .order_by(jobs.c.created_at)
+        )
+        return [Job.model_validate_json(r.body) for r in rows]
+
+    def retired_keys_with_prefix(self, prefix: str) -> list[str]:
+        """Idempotency keys of deleted takes: never handed out again."""
+        key = deleted_jobs.c.idempotency_key
+        rows = self._read(sa.select(key).where(key >= prefix, key < prefix + "\U0010ffff").order_by(key))
+        return [r.idempotency_key for r in rows]
+
+    def delete_job(self, job_id: str, from_states: Iterable[JobState]) -> Job | None:
+        """Delete a take's row if it is in one of `from_states` (checked in the same transaction).
+        Returns the deleted job, or None when it was in another state. Its key and cost are kept."""
+        with self._tx() as conn:
+            row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id).with_for_update()).first()
+            if row is None:
+                raise KeyError(job_id)
+            job = Job.model_validate_json(row.body)
+            if job.state not in set(from_states):
+                return None
+            conn.execute(
+                sa.insert(deleted_jobs).values(
+                    id=row.id,
+                    idempotency_key=row.idempotency_key,
+                    storyboard_id=row.storyboard_id,
+                    provider=row.provider,
+                    state=row.state,
+                    cost=row.cost,
+                    created_at=row.created_at,
+                    deleted_at=utcnow().isoformat(),
+                    details=row.details,
+                )
+            )
+            conn.execute(sa.delete(jobs).where(jobs.c.id == job_id))
+        return job
+
+    def list_jobs(self, storyboard_id: str | None = None, limit: int = 200) -> list[Job]:
+        query = sa.select(jobs.c.body).order_by(jobs.c.created_at.desc()).limit(limit)
+        if storyboard_id:
+            query = query.where(jobs.c.storyboard_id == storyboard_id)
+        return [Job.model_validate_json(r.body) for r in self._read(query)]
+
+    def unfinished_jobs(self) -> list[Job]:
+        finished = [s.value for s in JobState if s.finished]
+        rows = self._read(
+            sa.select(jobs.c.body).where(jobs.c.state.not_in(finished)).order_by(jobs.c.created_at)
+        )
+        return [Job.model_validate_json(r.body) for r in rows]
+
+    def recent_seconds(self, provider: ProviderId, model: ModelId, last: int = 10) -> list[float]:
+        """How long recent takes of this provider and model took from submit to result (seconds,
+        newest first): the poll plan goes by their spread, not by one typical figure."""
+        took = _generation_seconds(jobs.c.details)
+        rows = self._read(
+            sa.select(took.label("took"))
+            .where(
+                jobs.c.provider == provider.value,
+                jobs.c.model == model.value,
+                jobs.c.state == JobState.DONE.value,
+                took.is_not(None),
+            )
+            .order_by(jobs.c.created_at.desc())
+            .limit(last)
+        )
+        return [float(r.took) for r in rows]
+
+    # ---- spend: every figure below reads `_billable`, the one definition ------------------------
+
+    def spend_since(self, since: datetime) -> Decimal:
+        """What the takes started since `since` count for (the caps' figure)."""
+        try:
+            with self._engine.connect() as conn:
+                return _spend_since(conn, since)
+        except FAILURES as exc:
+            raise self._fail(exc) from exc
+
+    def spend_by_provider(self, since: datetime | None = None) -> dict[ProviderId, Decimal]:
+        query = _SPEND_BY_PROVIDER[since is not None]
+        totals: dict[ProviderId, Decimal] = {}
+        for row in self._read(query, {"since": since.isoformat()} if since is not None else None):
+            provider = ProviderId(row.provider)
+            totals[provider] = totals.get(provider, Decimal(0)) + Decimal(row.cost)
+        return totals
+
+    def spend_by_day(self, since: datetime) -> list[tuple[str, ProviderId, Decimal]]:
+        """(UTC day 'YYYY-MM-DD', provider, spend) of the takes that count, started since `since`,
+        oldest first (the Takes chart)."""
+        rows = self._read(_SPEND_BY_DAY, {"since": since.isoformat()})
+        # Costs have at most 3 decimals (catalog rates x whole seconds): rounding the sum is exact.
+        return [(r.day, ProviderId(r.provider), Decimal(f"{r.usd:.3f}")) for r in rows]
+
+
+def _read_legacy_caps(path: Path) -> CapsRecord | None:
+    """An earlier version's caps file as a record; None when there is none. A file that is there
+    but cannot be read gives a damaged record: paid takes wait until the caps are set again."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return CapsRecord(damaged=True)
+    try:
+        saved: object = json.loads(text)
+    except ValueError:
+        saved = None
+    return record_from_legacy_file(saved)
