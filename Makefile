@@ -46,6 +46,7 @@ bench: $(VENV)/.installed-bench
 	PYTHONPATH=tests $(BIN)/python -m bench.preview_e2e
 	$(BIN)/python -m bench.image_check
 	$(BIN)/python -m bench.download_memory
+	PYTHONPATH=tests $(BIN)/python -m bench.download_memory --bucket
 	$(BIN)/python -m bench.hosted_latency
 	$(BIN)/python -m bench.callback_latency
 	$(BIN)/python -m bench.sdk_latency

@@ -13,8 +13,11 @@ from typing import Literal
 
 import streamlit as st
 
+from components.lengths import when_clicked
 from components.runtime import runtime
+from storyboard import pricing
 from storyboard.brief import brief_pdf, brief_png, file_stem, latest_take, take_of
+from storyboard.catalog import offer
 from storyboard.models import Job, Quote, Storyboard
 from storyboard.store import Store
 
@@ -25,8 +28,13 @@ _FORMATS: tuple[Format, Format] = ("png", "pdf")
 
 
 def _render(
-    fmt: Format, storyboard: Storyboard, quote: Quote, job: Job | None, store: Store | None, data_dir: Path
+    fmt: Format,
+    made_from: Callable[[], tuple[Storyboard, Quote]],
+    job: Job | None,
+    store: Store | None,
+    data_dir: Path,
 ) -> bytes:
+    storyboard, quote = made_from()
     pictures_from = None
     if job is None and store is not None:  # the editor: the newest take of exactly this storyboard, if any
         recent = store.list_jobs(storyboard_id=storyboard.id, limit=20)
@@ -35,16 +43,30 @@ def _render(
     return _RENDER[fmt](storyboard, quote, job=job, data_dir=data_dir, pictures_from=pictures_from)
 
 
-def brief_data(
-    fmt: Format, storyboard: Storyboard, quote: Quote, job: Job | None = None
-) -> Callable[[], bytes]:
-    """What the button calls on click: the brief's bytes, for a take or for the storyboard being edited."""
+def _priced(now: Callable[[], Storyboard]) -> tuple[Storyboard, Quote]:
+    sb = now()
+    return sb, pricing.quote(sb, offer(sb.provider, sb.model))
+
+
+def _as_made(job: Job) -> tuple[Storyboard, Quote]:
+    return job.storyboard, job.quote
+
+
+def brief_data(fmt: Format, storyboard: Storyboard, job: Job | None = None) -> Callable[[], bytes]:
+    """What the button calls on click: the brief's bytes, for a take (its storyboard at the price it
+    was made at) or for the storyboard being edited (as saved when clicked, priced then as the cost
+    panel prices it, so lengths dragged since the button was drawn count)."""
     rt = runtime()
-    return partial(_render, fmt, storyboard, quote, job, None if job else rt.store, rt.data_dir)
+    made_from = partial(_as_made, job) if job else partial(_priced, when_clicked(storyboard))
+    return partial(_render, fmt, made_from, job, None if job else rt.store, rt.data_dir)
 
 
 def brief_buttons(
-    storyboard: Storyboard, quote: Quote, *, key: str, job: Job | None = None, side_by_side: bool = True
+    storyboard: Storyboard,
+    *,
+    key: str,
+    job: Job | None = None,
+    side_by_side: bool = True,
 ) -> None:
     """ "Brief (PNG)" and "Brief (PDF)": the storyboard on one A4 page, to send for approval."""
     name = file_stem(storyboard, job) + (f"-take-{job.id}" if job and not job.title else "") + "-brief"
@@ -52,7 +74,7 @@ def brief_buttons(
     for place, fmt in zip(places, _FORMATS, strict=True):
         place.download_button(
             f"Brief ({fmt.upper()})",
-            data=brief_data(fmt, storyboard, quote, job),  # drawn when clicked, not on every rerun
+            data=brief_data(fmt, storyboard, job),  # drawn when clicked, not on every rerun
             file_name=f"{name}.{fmt}",
             mime=_MIME[fmt],
             key=f"{key}:brief-{fmt}",

@@ -14,6 +14,7 @@ from functools import partial
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from components.lengths import when_clicked
 from components.runtime import current, open_storyboard, runtime
 from components.text import plain
 from storyboard import exports
@@ -86,10 +87,11 @@ def _file_button(
 
 def _downloads(sb: Storyboard) -> None:
     data_dir = runtime().data_dir
+    now = when_clicked(sb)
     _file_button(
         st.container(),
         "Storyboard (JSON)",
-        lambda: exports.export_storyboard(sb, data_dir),
+        lambda: exports.export_storyboard(now(), data_dir),
         exports.storyboard_file_name(sb),
         "application/json",
         ":material/data_object:",
@@ -128,7 +130,7 @@ def _downloads(sb: Storyboard) -> None:
             _file_button(
                 column,
                 f"{label} · {kind}",
-                partial(script, sb, sb.provider),
+                partial(_script, script, now, sb.provider),
                 exports.script_file_name(sb, sb.provider, ext),
                 mime,
                 icon,
@@ -138,13 +140,19 @@ def _downloads(sb: Storyboard) -> None:
     _file_button(
         st.container(),
         "Every provider's request (.zip)",
-        lambda: exports.all_requests_zip(sb),
+        lambda: exports.all_requests_zip(now()),
         exports.all_requests_zip_name(sb),
         "application/zip",
         ":material/folder_zip:",
         "w:export-zip",
         "cURL and Python for every hosted provider; each key is an environment variable, never in a file.",
     )
+
+
+def _script(
+    script: Callable[[Storyboard, ProviderId], str], now: Callable[[], Storyboard], provider: ProviderId
+) -> str:
+    return script(now(), provider)
 
 
 def exports_panel() -> None:

@@ -6,9 +6,12 @@ too wide or too tall is shown cropped and padded, and the user picks one before 
 
 from __future__ import annotations
 
+import contextlib
+
 import streamlit as st
 
 from components.runtime import commit, current, runtime
+from components.stored_media import picture_source
 from components.text import plain
 from storyboard import media
 from storyboard.catalog import MODELS, TURBO_IMAGE_RULES, Offer, first_frame_rules
@@ -112,7 +115,8 @@ def first_frame_input(chosen: Offer) -> None:
     if frame is None:
         return
     picture, about = st.columns([1, 2])
-    picture.image(str(media.thumbnail(runtime().data_dir / frame.path)), width="stretch")
+    with contextlib.suppress(OSError):  # missing: the editor says so (exports.first_frame_missing)
+        picture.image(picture_source(frame.path, max_width=480), width="stretch")
     with about:
         st.markdown(
             f"**{plain(frame.original_name or 'First frame')}**  \n{frame.width}×{frame.height} px · {frame.format}"

@@ -10,6 +10,7 @@ import streamlit as st
 from components.runtime import commit, current, runtime
 from storyboard import formats
 from storyboard.catalog import TURBO_IMAGE_RULES, Offer
+from storyboard.media_store import media_for
 from storyboard.models import AspectRatio, FrameFit, Storyboard
 
 FORMAT_KEY = "w:format:"  # + aspect: the format row's checkboxes
@@ -68,11 +69,15 @@ def _fit_widget_changed(aspect: AspectRatio, field: str, key: str, scale: float 
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
-def _fitted_preview(path: str, name: str, aspect: AspectRatio, fit_json: str) -> tuple[bytes | None, str]:
+def _fitted_preview(
+    data_dir: str, path: str, name: str, aspect: AspectRatio, fit_json: str
+) -> tuple[bytes | None, str]:
     """The fitted frame's bytes and a caption (or None and the problem): cached, as the same
-    choice is drawn on every rerun."""
+    choice is drawn on every rerun. `path`: the first frame's name in the media store (data dir or
+    bucket; named by its content, so the cache never goes stale)."""
     fit = FrameFit.model_validate_json(fit_json)
-    checked = formats.fitted(Path(path), name, aspect, fit, TURBO_IMAGE_RULES)
+    with media_for(Path(data_dir)).local(path) as stored:
+        checked = formats.fitted(stored, name, aspect, fit, TURBO_IMAGE_RULES)
     if not checked.ok or checked.data is None:
         return None, formats.unusable(aspect, fit, checked.problem)
     return checked.data, f"Sent for {formats.NAMES[aspect]}: {checked.width}×{checked.height} px"
@@ -138,7 +143,7 @@ def frame_fits(sb: Storyboard, chosen: Offer) -> list[str]:
                         args=(aspect, "bars", bars_key),
                     )
             data, caption = _fitted_preview(
-                str(runtime().data_dir / frame.path), frame.original_name, aspect, fit.model_dump_json()
+                str(runtime().data_dir), frame.path, frame.original_name, aspect, fit.model_dump_json()
             )
             if data is None:
                 st.error(caption, icon="📐")

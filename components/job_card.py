@@ -8,15 +8,19 @@ once and the page reruns when the render is done.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from components.runtime import runtime
 from components.shot_markers import shot_player
+from components.stored_media import MISSING, video_source
 from components.take_details import details_expander
 from components.take_watch import progress_bar, served, take_watch
 from components.text import plain
 from storyboard.catalog import MODELS, PROVIDERS
 from storyboard.formats import take_shape
+from storyboard.media_store import MediaUnavailable
 from storyboard.models import Job, JobState, ProviderId, format_usd
 
 REFRESH_SECONDS = 1.0
@@ -29,23 +33,30 @@ FREE_REFRESH_SECONDS = 0.25
 
 
 def player(job: Job, key: str) -> None:
-    """The finished video, playable in the page, and its download."""
-    data_dir = runtime().data_dir
+    """The finished video, playable in the page, and its download. From a bucket both are
+    short-lived presigned links the browser fetches itself; from the data dir Streamlit serves them."""
     assert job.video_path is not None
-    path = data_dir / job.video_path
-    if not path.exists():
-        st.error("The video file is missing from the data folder.")
+    file_name = f"{job.storyboard.name or 'storyboard'}-{job.id}.mp4".replace(" ", "_")
+    try:
+        source = video_source(job.video_path)
+    except OSError as problem:
+        st.error(str(problem) if isinstance(problem, MediaUnavailable) else MISSING)
         return
-    shot_player(job, path, key)
+    shot_player(job, source, key)
+    link = runtime().media.url(job.video_path, download_as=file_name)
+    if link is not None:
+        st.link_button("Download MP4", link, icon="⬇️")
+        return
     st.download_button(
         "Download MP4",
-        data=path.read_bytes,  # read when clicked, not on every rerun
-        file_name=f"{job.storyboard.name or 'storyboard'}-{job.id}.mp4".replace(" ", "_"),
+        data=Path(source).read_bytes,  # read when clicked, not on every rerun
+        file_name=file_name,
         mime="video/mp4",
         key=f"{key}:download",
         on_click="ignore",
         icon="⬇️",
     )
+
 
 
 def _cancel(job_id: str) -> None:

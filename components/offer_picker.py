@@ -7,10 +7,11 @@ from typing import Any
 import streamlit as st
 from pydantic import ValidationError
 
+from components.lengths import whole_page
 from components.runtime import commit, current
-from storyboard.catalog import MODELS, PROVIDERS, Offer, offer
+from storyboard.catalog import MODELS, PROVIDERS, Offer
 from storyboard.models import ModelId, ProviderId, Storyboard, format_usd
-from storyboard.pricing import Comparison
+from storyboard.pricing import compare
 
 CANT_TAKE = "can't take this"
 
@@ -21,6 +22,7 @@ def _set(field: str, key: str) -> None:
     except ValidationError:  # not one of the options: see _set_option
         return
     commit(changed)
+    whole_page()  # the provider picker is drawn in a LengthFigures place: its prices follow the lengths
 
 
 def _set_option(field: str, key: str) -> None:
@@ -71,7 +73,7 @@ def no_key(provider: ProviderId, key_problem: str | None) -> None:
     )
 
 
-def model_and_provider(sb: Storyboard, comparisons: list[Comparison]) -> Offer:
+def model_picker(sb: Storyboard) -> None:
     st.selectbox(
         "Model",
         options=list(MODELS),
@@ -81,7 +83,12 @@ def model_and_provider(sb: Storyboard, comparisons: list[Comparison]) -> Offer:
         args=("model", "w:model"),
         help=MODELS[sb.model].blurb,
     )
-    prices = {c.provider: c for c in comparisons}
+
+
+def provider_picker() -> None:
+    """Each provider with this storyboard's price on it (drawn in a LengthFigures place)."""
+    sb = current()
+    prices = {c.provider: c for c in compare(sb)}
 
     def label(p: ProviderId) -> str:
         row = prices.get(p)
@@ -100,7 +107,6 @@ def model_and_provider(sb: Storyboard, comparisons: list[Comparison]) -> Offer:
         on_change=_set,
         args=("provider", "w:provider"),
     )
-    return offer(sb.provider, sb.model)
 
 
 def options_form(sb: Storyboard, chosen: Offer) -> None:

@@ -13,7 +13,10 @@ from __future__ import annotations
 import streamlit as st
 
 from components.job_card import job_card
-from storyboard.models import Job
+from components.lengths import LengthFigures
+from components.runtime import current
+from storyboard import formats
+from storyboard.models import Job, Storyboard
 
 KEY = "present"
 WATCHING = "present:watching"  # ids of takes this session saw unfinished: scroll when they finish
@@ -46,7 +49,13 @@ def _just_finished(latest: list[Job]) -> bool:
     return bool(finished)
 
 
-def present(latest: list[Job], earlier_version: bool) -> None:
+def _earlier_version(made_from: Storyboard) -> None:
+    """Drawn in a LengthFigures place: a length changed makes the take an earlier version."""
+    if formats.order_key(made_from) != formats.order_key(current()):
+        st.caption("Made from an earlier version of this storyboard.")
+
+
+def present(latest: list[Job], figures: LengthFigures) -> None:
     """The latest take (or the latest Generate ×N's takes, side by side), as large as the page allows."""
     with st.container(key=KEY):
         st.html(_STYLE)
@@ -56,8 +65,7 @@ def present(latest: list[Job], earlier_version: bool) -> None:
         )
         if _just_finished(latest):
             heading.iframe(_SCROLL_JS, width=1, height=1, tab_index=-1, alt="Scrolls to the finished take")
-        if earlier_version:
-            st.caption("Made from an earlier version of this storyboard.")
+        figures.here(_earlier_version, latest[0].storyboard)
         places = st.columns(len(latest)) if len(latest) > 1 else [st.container()]
         for i, (place, job) in enumerate(zip(places, latest, strict=True)):
             with place:

@@ -11,10 +11,20 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from components.lengths import LengthFigures, whole_page
 from components.runtime import commit, current
 from components.text import plain
+from storyboard.catalog import offer
 from storyboard.models import PromptParts, Storyboard
-from storyboard.prompt_parts import PARTS, Part, compose, compose_into_prompt, follows_parts, set_part
+from storyboard.prompt_parts import (
+    PARTS,
+    Part,
+    compose,
+    compose_into_prompt,
+    follows_parts,
+    prompt_limit,
+    set_part,
+)
 
 LABELS: dict[Part, tuple[str, str]] = {  # label, example
     "subject": ("Subject", "a glass bottle of sun cream on wet sand"),
@@ -38,6 +48,7 @@ def _apply(shot_id: str, change: Callable[[Storyboard, int], Storyboard]) -> Non
     index = next((i for i, s in enumerate(sb.shots) if s.id == shot_id), None)
     if index is not None:
         commit(change(sb, index))
+    whole_page()  # "Compose into prompt" is drawn in a LengthFigures place
 
 
 def _set_part(shot_id: str, part: Part) -> None:
@@ -53,19 +64,22 @@ def helper_key(shot_id: str) -> str:
     return f"w:helper:{shot_id}"
 
 
-def prompt_helper(sb: Storyboard, index: int, limit: int) -> None:
+def prompt_helper(sb: Storyboard, index: int, figures: LengthFigures) -> None:
     """The expander reports whether it is open, and its fields are drawn only then: five inputs per
-    shot cost a rerun more than the whole rest of a shot card."""
+    shot cost a rerun more than the whole rest of a shot card. What the fields compose, with its
+    size against the prompt's limit (which follows the lengths where all shots go as one prompt),
+    is drawn in a LengthFigures place under them."""
     shot = sb.shots[index]
     helper = st.expander(
         "Prompt helper: subject, action, camera, lighting, style", key=helper_key(shot.id), on_change="rerun"
     )
     if helper.open:
         with helper:
-            _fields(sb, index, limit)
+            _fields(sb, index)
+            figures.here(_composed, index)
 
 
-def _fields(sb: Storyboard, index: int, limit: int) -> None:
+def _fields(sb: Storyboard, index: int) -> None:
     shot = sb.shots[index]
     parts = shot.parts or PromptParts()
     for part in PARTS:
@@ -79,6 +93,14 @@ def _fields(sb: Storyboard, index: int, limit: int) -> None:
             on_change=_set_part,
             args=(shot.id, part),
         )
+
+
+def _composed(index: int) -> None:
+    sb = current()
+    if index >= len(sb.shots):  # a shot deleted in this instant: the whole page is on its way
+        return
+    shot = sb.shots[index]
+    limit, _ = prompt_limit(sb, offer(sb.provider, sb.model), index)
     composed = compose(shot.parts)
     if not composed:
         st.caption("Fill in any of these and they write the prompt above; you can still edit it by hand.")

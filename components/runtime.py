@@ -16,6 +16,7 @@ import streamlit as st
 from storyboard import editing, settings
 from storyboard.catalog import PROVIDERS
 from storyboard.jobs import DataDirBusy, JobRunner
+from storyboard.media_store import MediaStore, media_for
 from storyboard.models import Job, ProviderId, Storyboard, new_id
 from storyboard.providers import build_clients
 from storyboard.providers.base import ProviderClient
@@ -35,6 +36,11 @@ class Runtime:
     data_dir: Path
     store: Store
     runner: JobRunner
+
+    @property
+    def media(self) -> MediaStore:
+        """Where videos, posters and first frames are kept (the data dir, or a bucket)."""
+        return media_for(self.data_dir)
 
 
 _made: list[Runtime] = []

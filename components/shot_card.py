@@ -11,10 +11,11 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from components.lengths import LengthFigures, commit_lengths, whole_page
 from components.prompt_helper import prompt_helper
 from components.runtime import commit, current
 from storyboard import editing
-from storyboard.catalog import PROVIDERS, Offer, offers_for
+from storyboard.catalog import PROVIDERS, offer, offers_for
 from storyboard.models import ModelId, Storyboard
 from storyboard.prompt_parts import prompt_limit
 
@@ -42,15 +43,24 @@ def _index(sb: Storyboard, shot_id: str) -> int | None:
 
 
 def _edit(shot_id: str, change: Callable[[Storyboard, int], Storyboard]) -> Callable[[], None]:
-    """A callback that applies an editing function to the shot, wherever it has moved to."""
+    """A callback that applies an editing function to the shot, wherever it has moved to, then
+    reruns the whole page (the toolbar is drawn in a LengthFigures place)."""
 
     def callback() -> None:
         sb = current()
         index = _index(sb, shot_id)
         if index is not None:
             commit(change(sb, index))
+        whole_page()
 
     return callback
+
+
+def _set_length(shot_id: str, key: str) -> None:
+    sb = current()
+    index = _index(sb, shot_id)
+    if index is not None:
+        commit_lengths(editing.set_duration(sb, index, st.session_state[key]))
 
 
 def _counter(length: int, limit: int, why: str | None = None) -> str:
@@ -60,54 +70,48 @@ def _counter(length: int, limit: int, why: str | None = None) -> str:
     return f"{length} / {limit} characters" + (f" ({why})" if why else "")
 
 
-def shot_card(sb: Storyboard, index: int, offer: Offer) -> None:
+def shot_card(sb: Storyboard, index: int, figures: LengthFigures) -> None:
+    """The card: its toolbar, prompt and length. What follows the lengths (the heading, Duplicate,
+    the counter and the length slider) is drawn in LengthFigures places; the rest is not redrawn
+    when a length changes."""
     shot = sb.shots[index]
     n = len(sb.shots)
     with st.container(border=True, key=f"shot-{index + 1}"):
         # One row at any width: a horizontal container never stacks on a phone, as columns do
         # (below 640 px each column takes a line, so the toolbar was five rows).
-        toolbar = st.container(
+        with st.container(
             horizontal=True,
             wrap=False,
             vertical_alignment="center",
             gap="small",
             key=f"shot-toolbar-{index + 1}",
-        )
-        toolbar.markdown(f"**Shot {index + 1}** · {shot.duration} s", width="stretch")
-        toolbar.button(
-            "",
-            icon=":material/arrow_upward:",
-            key=f"w:up:{shot.id}",
-            help="Move this shot earlier",
-            disabled=index == 0,
-            on_click=_edit(shot.id, lambda s, i: editing.move_shot(s, i, -1)),
-        )
-        toolbar.button(
-            "",
-            icon=":material/arrow_downward:",
-            key=f"w:down:{shot.id}",
-            help="Move this shot later",
-            disabled=index == n - 1,
-            on_click=_edit(shot.id, lambda s, i: editing.move_shot(s, i, 1)),
-        )
-        blocker = editing.add_shot_blocker(sb)
-        toolbar.button(
-            "",
-            icon=":material/content_copy:",
-            key=f"w:dup:{shot.id}",
-            help=blocker or "Duplicate this shot",
-            disabled=blocker is not None,
-            on_click=_edit(shot.id, editing.duplicate_shot),
-        )
-        toolbar.button(
-            "",
-            icon=":material/delete:",
-            key=f"w:del:{shot.id}",
-            help="Delete this shot" if n > 1 else "A storyboard keeps at least one shot",
-            disabled=n <= 1,
-            on_click=_edit(shot.id, editing.delete_shot),
-        )
-
+        ):
+            figures.here(_heading, index)
+            st.button(
+                "",
+                icon=":material/arrow_upward:",
+                key=f"w:up:{shot.id}",
+                help="Move this shot earlier",
+                disabled=index == 0,
+                on_click=_edit(shot.id, lambda s, i: editing.move_shot(s, i, -1)),
+            )
+            st.button(
+                "",
+                icon=":material/arrow_downward:",
+                key=f"w:down:{shot.id}",
+                help="Move this shot later",
+                disabled=index == n - 1,
+                on_click=_edit(shot.id, lambda s, i: editing.move_shot(s, i, 1)),
+            )
+            figures.here(_duplicate, index, width="content")
+            st.button(
+                "",
+                icon=":material/delete:",
+                key=f"w:del:{shot.id}",
+                help="Delete this shot" if n > 1 else "A storyboard keeps at least one shot",
+                disabled=n <= 1,
+                on_click=_edit(shot.id, editing.delete_shot),
+            )
         pkey = prompt_key(shot.id)
         st.session_state[pkey] = shot.prompt
         st.text_area(
@@ -117,27 +121,60 @@ def shot_card(sb: Storyboard, index: int, offer: Offer) -> None:
             placeholder="Subject, action, camera, light. E.g. 'Close-up of the bottle on wet sand, waves roll in, golden hour.'",
             on_change=lambda: _edit(shot.id, lambda s, i: editing.set_prompt(s, i, st.session_state[pkey]))(),
         )
-        limit, why = prompt_limit(sb, offer, index)
-        st.caption(_counter(len(shot.prompt), limit, why))
+        figures.here(_length, index)
+        prompt_helper(sb, index, figures)  # last: Tab still goes from the prompt to the length slider
 
-        if n > 1:
-            strict = too_short_for(shot.duration, sb.model)
-            if strict:
-                st.caption(
-                    f":orange[Too short for {strict}: make it at least {min_seconds(sb.model)} s to use them.]"
-                )
-        low, high = editing.slider_range(sb, index)
-        dkey = duration_key(shot.id)
-        st.session_state[dkey] = max(low, min(shot.duration, high))
-        st.select_slider(
-            f"Length of shot {index + 1}",
-            options=list(range(low, high + 1)),
-            key=dkey,
-            format_func=lambda s: f"{s} s",
-            disabled=low == high,
-            help=None if low < high else "No seconds left: shorten another shot first.",
-            on_change=lambda: _edit(
-                shot.id, lambda s, i: editing.set_duration(s, i, st.session_state[dkey])
-            )(),
-        )
-        prompt_helper(sb, index, limit)  # last: Tab still goes from the prompt to the length slider
+
+def _heading(index: int) -> None:
+    """ "Shot 2 · 5 s"."""
+    sb = current()
+    if index < len(sb.shots):  # else a shot deleted in this instant: the whole page is on its way
+        st.markdown(f"**Shot {index + 1}** · {sb.shots[index].duration} s")
+
+
+def _duplicate(index: int) -> None:
+    """Duplicate, greyed out when the storyboard has no room for another shot (the lengths decide)."""
+    sb = current()
+    if index >= len(sb.shots):
+        return
+    blocker = editing.add_shot_blocker(sb)
+    st.button(
+        "",
+        icon=":material/content_copy:",
+        key=f"w:dup:{sb.shots[index].id}",
+        help=blocker or "Duplicate this shot",
+        disabled=blocker is not None,
+        on_click=_edit(sb.shots[index].id, editing.duplicate_shot),
+    )
+
+
+def _length(index: int) -> None:
+    """Under the prompt: its counter (a joined prompt's limit follows the lengths), whether the shot
+    is too short for a provider, and its length slider."""
+    sb = current()
+    if index >= len(sb.shots):
+        return
+    shot = sb.shots[index]
+    n = len(sb.shots)
+    limit, why = prompt_limit(sb, offer(sb.provider, sb.model), index)
+    st.caption(_counter(len(shot.prompt), limit, why))
+
+    if n > 1:
+        strict = too_short_for(shot.duration, sb.model)
+        if strict:
+            st.caption(
+                f":orange[Too short for {strict}: make it at least {min_seconds(sb.model)} s to use them.]"
+            )
+    low, high = editing.slider_range(sb, index)
+    dkey = duration_key(shot.id)
+    st.session_state[dkey] = max(low, min(shot.duration, high))
+    st.select_slider(
+        f"Length of shot {index + 1}",
+        options=list(range(low, high + 1)),
+        key=dkey,
+        format_func=lambda s: f"{s} s",
+        disabled=low == high,
+        help=None if low < high else "No seconds left: shorten another shot first.",
+        on_change=_set_length,
+        args=(shot.id, dkey),
+    )

@@ -40,8 +40,8 @@ def _jump(job_id: str, number: int) -> None:
     st.session_state[chosen_key(job_id)] = (number, clicks + 1)
 
 
-def shot_player(job: Job, path: Path, key: str) -> None:
-    """The video with a caption track naming the shot on screen, then a row of "Shot n" buttons."""
+def shot_player(job: Job, source: str, key: str) -> None:
+    """The video (a file path, or a link) with a caption track naming the shot on screen, then a row of "Shot n" buttons."""
     sb = job.storyboard
     starts = shot_starts(sb)
     number, clicks = st.session_state.get(chosen_key(job.id), (None, 0))
@@ -53,7 +53,7 @@ def shot_player(job: Job, path: Path, key: str) -> None:
     longest = max(sb.total_seconds, math.ceil(job.duration_seconds or 0))
     end = longest + 1 if clicks % 2 else None
     st.video(
-        str(path),
+        source,
         start_time=starts[number - 1] if number else 0,
         end_time=end if number else None,
         subtitles=subtitles(job),

@@ -77,7 +77,7 @@ def take_controls(job: Job, row: DeltaGenerator) -> None:
         st.button("Rename", key=f"rename:{job.id}", on_click=_open, args=(job.id, "rename"), width="stretch")
         st.button("Delete", key=f"delete:{job.id}", on_click=_open, args=(job.id, "delete"), width="stretch")
         if job.state.finished:
-            brief_buttons(job.storyboard, job.quote, key=f"take:{job.id}", job=job, side_by_side=False)
+            brief_buttons(job.storyboard, key=f"take:{job.id}", job=job, side_by_side=False)
 
 
 def take_questions(job: Job) -> None:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.runtime import runtime
 from components.shot_markers import subtitles
+from components.stored_media import video_source
 from components.text import plain
 from storyboard.catalog import PROVIDERS
 from storyboard.diff import changes
@@ -63,7 +63,6 @@ def comparison(group: TakeGroup, chosen: list[Job]) -> None:
     """`chosen` (two or more takes of `group`) side by side, oldest first; changes against the first."""
     chosen = sorted(chosen, key=lambda j: j.created_at)
     first = chosen[0]
-    data_dir = runtime().data_dir
     key = box_key(group.storyboard_id)
     with st.container(border=True, key=key):
         heading = st.container(horizontal=True, vertical_alignment="center")
@@ -92,8 +91,18 @@ def comparison(group: TakeGroup, chosen: list[Job]) -> None:
                         st.caption(f"Same storyboard as {plain(title(first))}: another take of it.")
         for column, job in zip(st.columns(len(chosen), vertical_alignment="top"), chosen, strict=True):
             with column:
-                path = data_dir / job.video_path if job.video_path else None
-                if job.state == JobState.DONE and path is not None and path.exists():
-                    st.video(str(path), subtitles=subtitles(job))
+                source = _source(job)
+                if source is not None:
+                    st.video(source, subtitles=subtitles(job))
                 else:
                     st.caption(plain(job.message or f"No video: {job.state.value}."))
+
+
+def _source(job: Job) -> str | None:
+    """The take's video for the player, or None (not done, or its file is gone)."""
+    if job.state != JobState.DONE or not job.video_path:
+        return None
+    try:
+        return video_source(job.video_path)
+    except OSError:
+        return None

@@ -31,6 +31,11 @@ def take_count() -> int:
     )
 
 
+def takes_wanted() -> int:
+    """The takes one press of Generate makes of each format (what the picker says)."""
+    return int(st.session_state.get(TAKES_KEY) or 1)
+
+
 def generate_label(price: Decimal, count: int) -> str:
     """ "Generate · $1.40", "Generate 3 takes · $4.20", "Generate 3 previews · free"."""
     return takes_label(price * count, count)
@@ -45,11 +50,11 @@ def takes_label(total: Decimal, count: int) -> str:
     return f"Generate {count} takes · {format_usd(total)}"
 
 
-def generate_key(total: Decimal, count: int) -> str:
-    """The Generate button's key names the price and count it shows: when either changes the browser
-    gets a new button, so a click on the one still on screen (the page a rerun behind) carries the
-    price that button said, never the new one."""
-    return f"{GENERATE_KEY}:{count}x{total}"
+def generate_key(total: Decimal, count: int, press: int) -> str:
+    """The Generate button's key names the price and count it shows, and which press it is: when any
+    changes the browser gets a new button, so a click on the one still on screen (the page a rerun
+    behind) carries the price that button said, never the new one, and is handled at most once."""
+    return f"{GENERATE_KEY}:{count}x{total}:{press}"
 
 
 def latest_batch(recent: list[Job]) -> list[Job]:

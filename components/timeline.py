@@ -14,9 +14,11 @@ from typing import Any
 
 import streamlit as st
 
-from components.runtime import commit, current
-from storyboard import editing
-from storyboard.catalog import PROVIDERS, Offer, offers_for
+from components.lengths import commit_lengths
+from components.runtime import current
+from components.take_count import takes_wanted
+from storyboard import editing, formats
+from storyboard.catalog import PROVIDERS, Offer, offer, offers_for
 from storyboard.models import Storyboard
 from storyboard.pricing import browser_rates
 
@@ -63,8 +65,17 @@ def _commit_durations() -> None:
         sb = current()
         changed = editing.set_durations(sb, durations)
         if changed != sb:
-            commit(changed)
+            commit_lengths(changed)
 
 
-def timeline(sb: Storyboard, chosen: Offer, count: int) -> None:
-    _component(key=KEY, data=timeline_data(sb, chosen, count), on_durations_change=_commit_durations)
+def timeline() -> None:
+    """Drawn in a LengthFigures place (a length slider moved redraws it). Every format is a take at
+    the same price (the aspect ratio does not change it): the timeline's price is Generate's when it
+    counts the takes of every format."""
+    sb = current()
+    count = takes_wanted() * len(formats.chosen_formats(sb))
+    _component(
+        key=KEY,
+        data=timeline_data(sb, offer(sb.provider, sb.model), count),
+        on_durations_change=_commit_durations,
+    )

@@ -12,8 +12,9 @@ from components.cost_panel import comparison_table, quote_lines
 from components.exports import exports_panel
 from components.first_frame import first_frame_input
 from components.formats import format_row, frame_fits
+from components.lengths import LengthFigures, whole_page
 from components.menus import close_menu, menu
-from components.offer_picker import model_and_provider, no_key, no_key_sentence, options_form
+from components.offer_picker import model_picker, no_key, no_key_sentence, options_form, provider_picker
 from components.phone import GENERATE_BAR
 from components.present import present
 from components.runtime import (
@@ -32,20 +33,25 @@ from components.runtime import (
     unsaved,
 )
 from components.shot_card import shot_card
-from components.take_count import TAKES_KEY, generate_key, latest_batch, take_count, takes_label
+from components.take_count import generate_key, latest_batch, take_count, takes_label, takes_wanted
 from components.templates import templates_menu
 from components.text import plain
 from components.timeline import timeline
 from storyboard import editing, formats
 from storyboard.catalog import MAX_NAME_CHARS, MAX_TAKES_PER_GENERATE, PROVIDERS, offer
 from storyboard.jobs import GenerateRefused
-from storyboard.models import UNTITLED, Storyboard, format_usd
+from storyboard.models import UNTITLED, Job, Storyboard, format_usd
 from storyboard.pricing import compare, order_total, quote
 from storyboard.store import StorageProblem
 from storyboard.validate import Problem, validate
 
 OPEN_MENU = "open-menu"  # the Open… menu's open state (components/menus.py)
 DELETE_ASKED = "delete_draft_asked"  # the draft whose bin was pressed, awaiting Delete or Keep
+# Which press of Generate this session is at. The button drawn for press n has n in its key and its
+# click; the first click handled moves it to n + 1, so any other click sent on that button (the
+# second of a double click, even one that waits behind a whole-page run until a free Preview take
+# has finished and Generate is back) finds its press used and does nothing.
+GENERATE_PRESS = "generate_press"
 
 
 def _rename() -> None:
@@ -56,6 +62,7 @@ def _rename() -> None:
 
 def _add_shot() -> None:
     commit(editing.add_shot(current()))
+    whole_page()  # Add shot is drawn in a LengthFigures place; a new card is more than the lengths
 
 
 def _new_storyboard() -> None:
@@ -137,24 +144,23 @@ def _unsaved_shot() -> int | None:
     return None
 
 
-def _takes_wanted() -> int:
-    return int(st.session_state.get(TAKES_KEY) or 1)
-
-
 def _order_total(sb: Storyboard, count: int) -> Decimal:
     """The price of `count` takes in every chosen format: what the Generate button says."""
     chosen = offer(sb.provider, sb.model)
     return order_total((quote(board, chosen) for board in formats.format_boards(sb)), count)
 
 
-def _generate(shown_total: Decimal, shown_count: int, shown_formats: tuple[str, ...] = ()) -> None:
+def _generate(shown_total: Decimal, shown_count: int, shown_formats: tuple[str, ...], press: int) -> None:
     """The price, count and formats on the button when it was drawn travel with the click: if an
     option, the count or a format changed in the same instant, the runner (or this check) refuses
-    and nothing is sent."""
+    and nothing is sent. A press is handled once (GENERATE_PRESS)."""
+    if press != st.session_state.get(GENERATE_PRESS, 0):
+        return
+    st.session_state[GENERATE_PRESS] = press + 1
     st.session_state.pop(GENERATE_ERROR, None)
     try:
         sb = current()
-        wanted = _takes_wanted()
+        wanted = takes_wanted()
         picked = tuple(formats.chosen_formats(sb))
         if wanted != shown_count or (shown_formats and picked != shown_formats):
             takes = wanted * len(picked)
@@ -168,6 +174,7 @@ def _generate(shown_total: Decimal, shown_count: int, shown_formats: tuple[str, 
         )
     except (GenerateRefused, StorageProblem) as refused:  # a full disk: nothing was written or sent
         st.session_state[GENERATE_ERROR] = str(refused)
+    whole_page()  # "Generating…", the take below: more than the figures Generate is drawn among
 
 
 def _generate_help(
@@ -190,6 +197,83 @@ def _generate_help(
     return f"Sends this storyboard to {PROVIDERS[sb.provider].label}."
 
 
+def _add_shot_button() -> None:
+    """Add shot, greyed out with the reason when the storyboard is full (the lengths decide)."""
+    blocker = editing.add_shot_blocker(current())
+    st.button(
+        "Add shot",
+        icon=":material/add:",
+        on_click=_add_shot,
+        disabled=blocker is not None,
+        help=blocker,
+        key="w:add-shot",
+    )
+    if blocker:
+        st.caption(blocker)
+
+
+def _quote() -> None:
+    """The chosen provider's quote, line by line."""
+    sb = current()
+    quote_lines(quote(sb, offer(sb.provider, sb.model)))
+
+
+def _comparison(fit_problems: tuple[str, ...]) -> None:
+    """Every provider's price, and what stops Generate."""
+    sb = current()
+    chosen = offer(sb.provider, sb.model)
+    with st.expander("The same storyboard on every provider, cheapest first", expanded=True):
+        comparison_table(compare(sb))
+    problems = validate(sb, chosen)
+    shown = problems
+    if not any(shot.prompt.strip() for shot in sb.shots):  # a fresh storyboard: a hint, not a scolding
+        st.info("Describe what happens in shot 1 to get started.", icon="✍️")
+        shown = [p for p in problems if not p.missing_prompt]
+    for problem in shown:
+        st.warning(problem.message, icon="✋")
+    for fit_problem in fit_problems:  # said in full beside the image; Generate waits for a fix
+        st.warning(fit_problem, icon="📐")
+
+
+def _latest_takes(sb: Storyboard) -> list[Job]:
+    """The takes of this storyboard's last press of Generate (Present shows them)."""
+    return latest_batch(_recent_takes(sb))
+
+
+def _recent_takes(sb: Storyboard) -> list[Job]:
+    return runtime().store.list_jobs(storyboard_id=sb.id, limit=MAX_TAKES_PER_GENERATE * len(formats.FORMATS))
+
+
+def _generate_bar(fit_problems: tuple[str, ...]) -> None:
+    """Generate with the price of every take on it, and the caps beside it. Its key carries the price
+    and count it shows (take_count.generate_key) and its click the price, count and formats."""
+    sb = current()
+    chosen = offer(sb.provider, sb.model)
+    problems = validate(sb, chosen)
+    unavailable = generate_blocker(sb.provider)
+    busy = any(not job.state.finished for job in _recent_takes(sb))
+    count = takes_wanted()
+    picked = formats.chosen_formats(sb)
+    takes = count * len(picked)
+    total = _order_total(sb, count)
+    disabled = bool(problems) or bool(fit_problems) or unavailable is not None or busy
+    press = st.session_state.get(GENERATE_PRESS, 0)
+    with st.container(key=GENERATE_BAR):  # pinned to the bottom of a phone's screen (components/phone.py)
+        st.button(
+            "Generating…" if busy else takes_label(total, takes),
+            type="primary",
+            on_click=_generate,
+            args=(total, count, tuple(picked), press),  # what the person sees is what they agree to pay
+            disabled=disabled,
+            width="stretch",
+            key=generate_key(total, takes, press),
+            help=_generate_help(sb, problems, list(fit_problems), unavailable is not None, busy),
+        )
+        if st.session_state.get(GENERATE_ERROR):  # in the bar: on a phone it is where the eyes are
+            st.error(st.session_state[GENERATE_ERROR])
+    cap_state(quote(sb, chosen), takes)
+
+
 sb = current()
 rt = runtime()
 
@@ -210,80 +294,43 @@ if unsaved() is not None:
 
 shots_col, side_col = st.columns([3, 2], gap="large")
 
+# What follows the lengths has its place kept here and is drawn, at the end, by one fragment
+# (components/lengths.py): a length dragged on the timeline, or set on a slider, redraws only that.
+figures = LengthFigures()
 with side_col:
-    comparisons = compare(sb)
-    chosen = model_and_provider(sb, comparisons)
-    options_form(sb, chosen)
+    model_picker(sb)
+    figures.here(provider_picker)
+    options_form(sb, offer(sb.provider, sb.model))
 
 with shots_col:
-    # every format is a take at the same price (the aspect ratio does not change it): the timeline's
-    # price is the button's when it counts the takes of every format
-    timeline(sb, chosen, _takes_wanted() * len(formats.chosen_formats(sb)))
+    figures.here(timeline)
     for index in range(len(sb.shots)):
-        shot_card(sb, index, chosen)
+        shot_card(sb, index, figures)
         _unsaved_note(index)
-    blocker = editing.add_shot_blocker(sb)
-    st.button(
-        "Add shot",
-        icon=":material/add:",
-        on_click=_add_shot,
-        disabled=blocker is not None,
-        help=blocker,
-        key="w:add-shot",
-    )
-    if blocker:
-        st.caption(blocker)
+    figures.here(_add_shot_button)
     st.divider()
+    chosen = offer(sb.provider, sb.model)
     first_frame_input(chosen)
     fit_problems = frame_fits(sb, chosen)
 
 with side_col:
     st.subheader("Cost")
-    price = quote(sb, chosen)
-    quote_lines(price)
+    figures.here(_quote)
     st.caption(f"Output: {formats.shapes_label(sb)}", help="The shape and size each take comes back in.")
-    brief_buttons(sb, price, key="editor")
-    with st.expander("The same storyboard on every provider, cheapest first", expanded=True):
-        comparison_table(comparisons)
-
-    problems = validate(sb, chosen)
-    shown = problems
-    if not any(shot.prompt.strip() for shot in sb.shots):  # a fresh storyboard: a hint, not a scolding
-        st.info("Describe what happens in shot 1 to get started.", icon="✍️")
-        shown = [p for p in problems if not p.missing_prompt]
-    for problem in shown:
-        st.warning(problem.message, icon="✋")
-    for fit_problem in fit_problems:  # said in full beside the image; Generate waits for a fix
-        st.warning(fit_problem, icon="📐")
+    brief_buttons(sb, key="editor")  # made when clicked, from the storyboard then
+    figures.here(_comparison, tuple(fit_problems))
     unavailable = generate_blocker(sb.provider)
     if unavailable:
         no_key(sb.provider, key_problem(sb.provider))
-
-    recent_jobs = rt.store.list_jobs(storyboard_id=sb.id, limit=MAX_TAKES_PER_GENERATE * len(formats.FORMATS))
-    latest = latest_batch(recent_jobs)
-    busy = any(not job.state.finished for job in recent_jobs)
-    count = take_count()
-    picked = format_row(sb)
-    takes = count * len(picked)
-    total = _order_total(sb, count)
+    take_count()
+    format_row(sb)
     st.markdown(f"**{formats.shapes_label(sb)}**", help="The shape and size each take comes back in.")
-    with st.container(key=GENERATE_BAR):  # pinned to the bottom of a phone's screen (components/phone.py)
-        st.button(
-            "Generating…" if busy else takes_label(total, takes),
-            type="primary",
-            on_click=_generate,
-            args=(total, count, tuple(picked)),  # what the person sees is what they agree to pay
-            disabled=bool(problems) or bool(fit_problems) or unavailable is not None or busy,
-            width="stretch",
-            key=generate_key(total, takes),
-            help=_generate_help(sb, problems, fit_problems, unavailable is not None, busy),
-        )
-        if st.session_state.get(GENERATE_ERROR):  # in the bar: on a phone it is where the eyes are
-            st.error(st.session_state[GENERATE_ERROR])
-    cap_state(price, takes)
+    figures.here(_generate_bar, tuple(fit_problems))
     exports_panel()
+    latest = _latest_takes(sb)
     if latest:
         st.caption("Your latest take: its progress and its video are below, full width (Present).")
 
 if latest:  # under both columns: the take as large as the page allows, shot buttons under it
-    present(latest, formats.order_key(latest[0].storyboard) != formats.order_key(sb))
+    present(latest, figures)
+figures.draw_all()

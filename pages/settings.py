@@ -16,10 +16,11 @@ from components.runtime import client_for, generate_blocker, runtime, session_cl
 from storyboard import checked_prices
 from storyboard.catalog import MODELS, PROVIDERS
 from storyboard.checked_prices import PriceCheck
+from storyboard.media_store import LocalMedia
 from storyboard.models import ProviderId, format_usd
 from storyboard.providers import HOSTED
 from storyboard.providers.base import ProviderClient, ProviderError
-from storyboard.settings import DATA_DIR_ENV, SECRETS_FILE, resolve_key
+from storyboard.settings import DATA_DIR_ENV, MEDIA_URL_ENV, SECRETS_FILE, resolve_key
 
 KEY_ERROR = "settings_key_error"
 CHECKED = "settings_checked:"
@@ -185,7 +186,12 @@ _price_section()
 cap_inputs()
 
 st.subheader("Where things are kept")
-st.markdown(
-    f"- Data folder: `{runtime().data_dir}` (change it with `{DATA_DIR_ENV}`): drafts, takes, spending caps, videos, posters, first frames.\n"
-    f"- Keys: the environment or `{SECRETS_FILE}`, never the data folder."
-)
+_media = runtime().media
+if isinstance(_media, LocalMedia):
+    _kept = f"- Data folder: `{runtime().data_dir}` (change it with `{DATA_DIR_ENV}`): drafts, takes, spending caps, videos, posters, first frames.\n"
+else:  # the bucket's name and endpoint, never its credentials
+    _kept = (
+        f"- Data folder: `{runtime().data_dir}` (change it with `{DATA_DIR_ENV}`): drafts, takes, spending caps.\n"
+        f"- Videos, posters, first frames: {_media.describe()} (change it with `{MEDIA_URL_ENV}`).\n"
+    )
+st.markdown(_kept + f"- Keys: the environment or `{SECRETS_FILE}`, never the data folder.")

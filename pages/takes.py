@@ -10,11 +10,11 @@ import streamlit as st
 from components.job_card import job_card, player, status_line
 from components.runtime import open_take, runtime
 from components.spend_chart import spend_chart
+from components.stored_media import picture_source
 from components.take_actions import compare_key, take_controls, take_questions
 from components.take_compare import comparison
 from components.take_details import details_expander
 from components.text import plain
-from storyboard import media
 from storyboard.catalog import PROVIDERS
 from storyboard.models import Job, JobState, format_usd, utcnow
 from storyboard.takes import TakeGroup, group_by_storyboard, title
@@ -55,9 +55,8 @@ def _poster(job: Job, data_dir: Path) -> str | None:
     """A small thumbnail of the take's poster, made once and then only read."""
     if not job.poster_path:
         return None
-    poster = data_dir / job.poster_path
     try:
-        return str(media.thumbnail(poster, max_width=320))
+        return picture_source(job.poster_path, max_width=320)
     except OSError:
         return None
 

@@ -31,6 +31,7 @@ from storyboard import takes
 from storyboard.animatic import _ellipsize, _fits, _font, _line_height, _printable, _wrap
 from storyboard.captions import shot_starts
 from storyboard.catalog import MODELS, PROVIDERS, Offer, offer
+from storyboard.media_store import media_for
 from storyboard.models import Job, JobState, Quote, Storyboard, format_usd, utcnow
 from storyboard.pricing import compare
 
@@ -155,9 +156,16 @@ def _video_line(job: Job | None, data_dir: Path | None) -> str:
     if link_works(job):
         until = f" (works until {job.link_expires_at:%Y-%m-%d %H:%M} UTC)" if job.link_expires_at else ""
         return f"{where}{job.remote_url}{until}"
-    if data_dir is not None and not (data_dir / job.video_path).exists():
+    if data_dir is not None and not _kept(data_dir, job.video_path):
         return f"{where}its MP4 is missing from Storyboard Studio's data folder"
     return f"{where}{KEPT_HERE}"
+
+
+def _kept(data_dir: Path, name: str) -> bool:
+    try:
+        return media_for(data_dir).exists(name)
+    except OSError:  # the bucket cannot be reached: say nothing is missing rather than fail the brief
+        return True
 
 
 @dataclass(frozen=True)
@@ -338,12 +346,11 @@ def _pictures(
     storyboard (`pictures_from`) at that shot. What can't be read becomes a placeholder.
     """
     count = len(storyboard.shots)
-    if data_dir is not None and job is not None and job.video_path and (data_dir / job.video_path).exists():
-        try:
-            return _video_frames(
-                data_dir / job.video_path, shot_starts(storyboard), partial(_picture_box, count)
-            )
-        except Exception:  # a damaged video: the brief still comes out
+    if data_dir is not None and job is not None and job.video_path:
+        try:  # the data dir's own file, or a temporary copy from the bucket
+            with media_for(data_dir).local(job.video_path) as video:
+                return _video_frames(video, shot_starts(storyboard), partial(_picture_box, count))
+        except Exception:  # missing or damaged: the brief still comes out
             pass
     pictures: list[Image.Image | None] = [None] * count
     frame = storyboard.first_frame  # only an image-to-video model starts from it
@@ -355,15 +362,15 @@ def _pictures(
         aspect = w / h
     source = pictures_from if job is None else None
     if data_dir is not None and source is not None and source.video_path:
-        video = data_dir / source.video_path
-        if video.exists():
-            with contextlib.suppress(Exception):  # a damaged video: placeholders
-                pictures = _video_frames(
-                    video, _take_starts(storyboard, source), lambda _: _picture_box(count, aspect)
-                )[1]
-    if frame is not None and data_dir is not None and (data_dir / frame.path).exists():
-        with contextlib.suppress(Exception):  # unreadable: what the take showed, or a placeholder
-            pictures[0] = _still(data_dir / frame.path, _picture_box(count, aspect))
+        with contextlib.suppress(Exception), media_for(data_dir).local(source.video_path) as video:
+            # missing or damaged: placeholders
+            pictures = _video_frames(
+                video, _take_starts(storyboard, source), lambda _: _picture_box(count, aspect)
+            )[1]
+    if frame is not None and data_dir is not None:
+        with contextlib.suppress(Exception), media_for(data_dir).local(frame.path) as still:
+            # missing or unreadable: what the take showed, or a placeholder
+            pictures[0] = _still(still, _picture_box(count, aspect))
     return aspect, pictures
 
 

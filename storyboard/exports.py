@@ -49,6 +49,7 @@ from storyboard.catalog import (
     offer,
 )
 from storyboard.compile import compile_request
+from storyboard.media_store import media_for
 from storyboard.models import (
     FirstFrame,
     ModelId,
@@ -96,19 +97,19 @@ def export_storyboard(storyboard: Storyboard, data_dir: Path) -> str:
 
 
 def first_frame_missing(storyboard: Storyboard, data_dir: Path) -> bool:
-    """True when the storyboard names a first frame whose file is not in the data folder."""
+    """True when the storyboard names a first frame whose file is not in the data folder (or bucket)."""
     frame = storyboard.first_frame
     if frame is None:
         return False
     try:  # a stat, not a read: the editor asks on every rerun
-        return (Path(data_dir) / frame.path).stat().st_size != frame.size_bytes
+        return media_for(Path(data_dir)).size(frame.path) != frame.size_bytes
     except OSError:
         return True
 
 
 def _stored_image(frame: FirstFrame, data_dir: Path) -> bytes | None:
     try:
-        data = (Path(data_dir) / frame.path).read_bytes()
+        data = media_for(Path(data_dir)).read_bytes(frame.path)
     except OSError:
         return None
     return data if hashlib.sha256(data).hexdigest() == frame.sha256 else None

@@ -17,6 +17,7 @@ from typing import get_args
 from storyboard import media
 from storyboard.catalog import FRAME_SIZES, TURBO_IMAGE_RULES, offer
 from storyboard.diff import content_key
+from storyboard.media_store import media_for
 from storyboard.models import (
     AspectRatio,
     FirstFrame,
@@ -172,9 +173,8 @@ def take_storyboards(sb: Storyboard, data_dir: Path) -> list[Storyboard]:
         frame = sb.first_frame
         if frame is not None and uses_frame(sb) and needs_fit(frame, aspect):
             rules = offer(sb.provider, sb.model).image_rules or TURBO_IMAGE_RULES
-            checked = fitted(
-                Path(data_dir) / frame.path, frame.original_name, aspect, fit_for(sb, aspect), rules
-            )
+            with media_for(Path(data_dir)).local(frame.path) as stored:
+                checked = fitted(stored, frame.original_name, aspect, fit_for(sb, aspect), rules)
             if not checked.ok:
                 raise FrameUnusable(unusable(aspect, fit_for(sb, aspect), checked.problem))
             update["sent_frame"] = media.save_first_frame(checked, data_dir, frame.original_name)

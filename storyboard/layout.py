@@ -1,8 +1,9 @@
 """The data dir's layout: every path the app keeps under it, built in this one place.
 
     studio.db            drafts, takes, what deleted takes cost, the spending caps (SQLite, WAL:
-                         studio.db-wal and studio.db-shm sit beside it while the app runs)
-    videos/<job>.mp4     each take's video (<job>.mp4.part while it downloads)
+                         studio.db-wal and studio.db-shm sit beside it while the app runs), unless
+                         STORYBOARD_DATABASE_URL names a PostgreSQL server (settings.database)
+    videos/<job>.mp4     each take's video (<job>.mp4.<random>.part while it downloads)
     posters/<job>.jpg    each take's poster (and its .thumb*.jpg thumbnails)
     images/<sha256>.png  first frames, named by their content (.jpg for photos)
     preview/             the free Preview animatics' working files
@@ -10,7 +11,9 @@
     checked_prices.json  the providers' own prices, as Settings' "Check prices" last read them
     budget.json.migrated the caps file of earlier versions, once copied into studio.db
 
-Rows store paths relative to the data dir (`relative`), so the folder can move.
+Rows store paths relative to the data dir (`relative`), so the folder can move. With media in a
+bucket (storyboard/media_store.py) videos/, posters/ and images/ are keys under the bucket's prefix,
+named the same; the rest stays in the data dir.
 """
 
 from __future__ import annotations
@@ -36,10 +39,6 @@ class DataDir:
 
     def video(self, job_id: str) -> Path:
         return self.videos / f"{job_id}.mp4"
-
-    def part(self, job_id: str) -> Path:
-        """Where a take's video is written while it downloads; renamed to `video` when checked."""
-        return self.videos / f"{job_id}.mp4.part"
 
     @property
     def posters(self) -> Path:

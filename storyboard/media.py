@@ -32,6 +32,7 @@ from PIL import Image, ImageFilter, ImageOps
 
 from storyboard.catalog import MAX_FILE_NAME_CHARS
 from storyboard.layout import DataDir
+from storyboard.media_store import media_for
 from storyboard.models import FirstFrame, ImageRules
 
 __all__ = [
@@ -221,12 +222,13 @@ def first_frame_details(checked: CheckedImage, original_name: str) -> FirstFrame
 
 
 def save_first_frame(checked: CheckedImage, data_dir: Path, original_name: str) -> FirstFrame:
-    """Store the normalised bytes content-addressed under data_dir/images; the path is relative."""
+    """Store the normalised bytes content-addressed under images/ in the media store (the data dir, or
+    the bucket); the path is relative."""
     frame = first_frame_details(checked, original_name)
     assert checked.data is not None
-    target = Path(data_dir) / frame.path
-    if not (target.is_file() and target.stat().st_size == len(checked.data)):
-        _write_atomic(target, checked.data)
+    kept = media_for(Path(data_dir))
+    if kept.size(frame.path) != len(checked.data):
+        kept.put_bytes(frame.path, checked.data)
     return frame
 
 

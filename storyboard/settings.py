@@ -32,6 +32,15 @@ log = logging.getLogger(__name__)
 KeySource = Literal["environment", "secrets file", "this session"]
 
 DATA_DIR_ENV = "STORYBOARD_DATA_DIR"
+# Where the providers can reach this app (an https address, e.g. a reverse proxy in front of it).
+# Set, hosted submits ask the provider to call back when a take ends; unset, takes are polled.
+PUBLIC_URL_ENV = "STORYBOARD_PUBLIC_URL"
+# Where videos, posters and first frames are kept (storyboard/media_store.py): unset, the data dir;
+# `s3://bucket/prefix`, an S3-compatible bucket, at STORYBOARD_S3_ENDPOINT_URL if it is not AWS.
+# The bucket's credentials are boto3's own settings (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+# AWS_SESSION_TOKEN, AWS_PROFILE, AWS_REGION): read by boto3, never by the app, never shown.
+MEDIA_URL_ENV = "STORYBOARD_MEDIA_URL"
+S3_ENDPOINT_ENV = "STORYBOARD_S3_ENDPOINT_URL"
 # The database: unset, SQLite in the data dir (layout.DataDir.db); for a team, a PostgreSQL server,
 # postgresql://user:password@host:5432/database (through psycopg 3).
 DATABASE_URL_ENV = "STORYBOARD_DATABASE_URL"
@@ -46,10 +55,6 @@ DEFAULT_AT_ONCE = {"fal": 2, "wavespeed": 10, "evolink": 10, "preview": 2}
 # Seconds between a worker's heartbeats; a worker silent for 3 of them is taken for dead and its
 # takes are handed to another (storyboard.worker).
 WORKER_HEARTBEAT_ENV = "STORYBOARD_WORKER_HEARTBEAT"
-
-# Where the providers can reach this app (an https address, e.g. a reverse proxy in front of it).
-# Set, hosted submits ask the provider to call back when a take ends; unset, takes are polled.
-PUBLIC_URL_ENV = "STORYBOARD_PUBLIC_URL"
 
 # Each provider's hosts, overridable for proxies and for the fake servers in tests [providers.md].
 BASE_URLS = {
@@ -84,17 +89,32 @@ def data_dir(env: Mapping[str, str] | None = None) -> Path:
     return Path(env.get(DATA_DIR_ENV) or "data").expanduser().resolve()
 
 
-def database_url(data_dir: Path, env: Mapping[str, str] | None = None) -> str:
-    """The database the store opens for this data dir: the one place that chooses it."""
+def media_url(env: Mapping[str, str] | None = None) -> str | None:
+    """`s3://bucket/prefix`, or None: media in the data dir."""
     env = os.environ if env is None else env
-    return env.get(DATABASE_URL_ENV, "").strip() or f"sqlite:///{DataDir(data_dir).db}"
+    return env.get(MEDIA_URL_ENV, "").strip() or None
 
 
-def takes_run_by_workers(database: str, env: Mapping[str, str] | None = None) -> bool:
+def s3_endpoint_url(env: Mapping[str, str] | None = None) -> str | None:
+    """The S3-compatible store's address (None: AWS itself)."""
+    env = os.environ if env is None else env
+    return env.get(S3_ENDPOINT_ENV, "").strip().rstrip("/") or None
+
+
+def database(data_dir: Path, env: Mapping[str, str] | None = None) -> Path | str:
+    """The database the store opens for this data dir, the one place that chooses it: the URL
+    set in STORYBOARD_DATABASE_URL, or the SQLite file in the data dir (a path, not a URL: a
+    folder's name may hold '#' or '?')."""
+    env = os.environ if env is None else env
+    return env.get(DATABASE_URL_ENV, "").strip() or DataDir(data_dir).db
+
+
+def takes_run_by_workers(database: Path | str, env: Mapping[str, str] | None = None) -> bool:
     """Whether `storyboard-worker` processes drive the takes (PostgreSQL, unless told "app"), not
-    the app's own threads: the one place that decides."""
+    the app's own threads: the one place that decides. `database`: as `database()` gives it."""
     env = os.environ if env is None else env
-    postgres = database.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
+    url = database if isinstance(database, str) else ""  # a path: SQLite
+    postgres = url.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
     return postgres and (env.get(RUN_TAKES_ENV) or "workers").strip().lower() != "app"
 
 

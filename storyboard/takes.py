@@ -16,6 +16,7 @@ from pathlib import Path
 from storyboard.catalog import MAX_NAME_CHARS
 from storyboard.formats import NAMES, order_key
 from storyboard.layout import DataDir
+from storyboard.media_store import media_for
 from storyboard.models import AspectRatio, Job, JobState, name_problem
 from storyboard.store import Store
 
@@ -118,17 +119,21 @@ def delete(store: Store, data_dir: Path, job_id: str) -> str | None:
         if job.state == JobState.UNKNOWN:
             return "This take may have been paid for and its video is not saved: check the provider's dashboard first."
         return "This take is still being made: cancel it, or wait until it has finished, then delete it."
-    for path in _files(deleted, data_dir):
+    kept = media_for(data_dir)
+    layout = DataDir(data_dir)
+    for name in {layout.relative(layout.video(job.id)), deleted.video_path, deleted.poster_path} - {None}:
+        with suppress(OSError):  # already gone, or the bucket is unreachable: the row is what counts
+            kept.delete(str(name))
+    for path in _leftovers(deleted, data_dir):
         path.unlink(missing_ok=True)
     return None
 
 
-def _files(job: Job, data_dir: Path) -> list[Path]:
+def _leftovers(job: Job, data_dir: Path) -> list[Path]:
+    """What a take left in the data dir besides its video and poster: a download cut short, the
+    poster's thumbnails."""
     root = data_dir.resolve()
-    found = [DataDir(root).video(job.id), DataDir(root).part(job.id)]
-    for relative in (job.video_path, job.poster_path):
-        if relative:
-            found.append(root / relative)
+    found = list(DataDir(root).videos.glob(f"{job.id}.mp4.*part"))
     if job.poster_path:
         poster = root / job.poster_path
         found += list(poster.parent.glob(f"{poster.stem}.thumb*.jpg"))

@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
     data_dir = settings.data_dir()
-    database = settings.database_url(data_dir)
+    database = settings.database(data_dir)
     if not settings.takes_run_by_workers(database):
         print(
             "storyboard-worker drives takes from PostgreSQL: set STORYBOARD_DATABASE_URL to "

@@ -10,6 +10,7 @@ import pytest
 from fakes.wavespeed import FakeWaveSpeed
 from samples import write_mp4
 from servers.postgres import PostgresServer
+from servers.s3 import S3Server
 from streamlit.testing.v1 import AppTest
 
 from storyboard.store import Store, schema
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     path = tmp_path / "data"
     monkeypatch.setenv("STORYBOARD_DATA_DIR", str(path))
-    for name in ("WAVESPEED_API_KEY", "FAL_KEY", "EVOLINK_API_KEY"):
+    for name in ("WAVESPEED_API_KEY", "FAL_KEY", "EVOLINK_API_KEY", "STORYBOARD_MEDIA_URL"):
         monkeypatch.delenv(name, raising=False)
     # The fakes finish a job in a fraction of a second, where a real one takes minutes: the app's
     # first look at a job (1 s, the official SDKs' default) is most of an AppTest's wait. The poll
@@ -35,6 +36,32 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     from components import runtime  # imported late: core-only test files need no UI
 
     runtime.shutdown()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """One S3 emulator per test worker, started when a test first asks for a bucket (~1 s)."""
+    with S3Server() as server:
+        yield server
+
+
+@pytest.fixture
+def bucket(s3_server: S3Server, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The app's media in a fresh, empty bucket on the emulator (the database stays in the data dir)."""
+    name = s3_server.make_bucket()
+    for setting in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.delenv(setting, raising=False)
+    for setting, value in s3_server.env(name).items():
+        monkeypatch.setenv(setting, value)
+    return name
+
+
+@pytest.fixture(params=["data dir", "bucket"])
+def media_in(request: pytest.FixtureRequest, data_dir: Path) -> str:
+    """Runs the test twice: media in the data dir, then in a fresh bucket on the emulator."""
+    if request.param == "bucket":
+        request.getfixturevalue("bucket")
+    return str(request.param)
 
 
 @pytest.fixture

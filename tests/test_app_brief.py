@@ -14,9 +14,8 @@ from components.brief import brief_data
 from components.runtime import runtime
 from storyboard.animatic import SHOT_COLOURS
 from storyboard.brief import panel_layout
-from storyboard.catalog import offer
 from storyboard.models import Job, JobState, Storyboard
-from storyboard.pricing import priced_take, quote
+from storyboard.pricing import priced_take
 
 PLACEHOLDER = (226, 228, 233)
 
@@ -35,7 +34,7 @@ def pictures(png: bytes) -> list[tuple[int, int, int]]:
 
 def editor_brief(at: AppTest, fmt: str = "png") -> bytes:
     sb: Storyboard = storyboard(at)
-    return brief_data(fmt, sb, quote(sb, offer(sb.provider, sb.model)))()  # type: ignore[arg-type]
+    return brief_data(fmt, sb)()  # type: ignore[arg-type]
 
 
 def generate(at: AppTest) -> Job:
@@ -64,7 +63,7 @@ def test_a_finished_take_has_the_brief_with_its_own_frames(app: AppTest) -> None
         f"take:{job.id}:brief-png": "Brief (PNG)",
         f"take:{job.id}:brief-pdf": "Brief (PDF)",
     }
-    png = brief_data("png", job.storyboard, job.quote, job)()
+    png = brief_data("png", job.storyboard, job)()
     assert count_panels(png) == 2
     # each panel shows the animatic at its shot's start: that shot's card colour
     for seen, colour in zip(pictures(png), SHOT_COLOURS, strict=False):

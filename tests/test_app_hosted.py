@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
-from app_steps import build, generate_button, run_until, storyboard
+from app_steps import build, generate_button, photo, run_until, storyboard
 from callback_server import CallbackServer
 from fakes.base import FakeServer
 from fakes.evolink import FakeEvoLink
 from fakes.fal import FakeFal
 from fakes.wavespeed import FakeWaveSpeed
 from samples import write_mp4
+from servers.s3 import CREDENTIALS, S3Server
 from streamlit.testing.v1 import AppTest
 
 from components.runtime import runtime
@@ -218,3 +220,45 @@ def test_with_a_public_address_the_take_ends_on_the_providers_call(
             assert call.status == 200 and len(fake.calls("result")) == 1 and fake.jobs_created == 1
     finally:
         server.stop()
+
+
+def test_with_media_in_a_bucket_a_take_plays_and_downloads_from_presigned_links(
+    fake: FakeWaveSpeed, bucket: str, s3_server: S3Server, data_dir: Path
+) -> None:
+    """A team's app: the photo, the result and its poster go to the bucket, none to the data dir,
+    and the page plays and downloads the take from links to the bucket (any replica can serve it)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.file_uploader[0].set_value(("product.jpg", photo(), "image/jpeg")).run()
+    build(at, [5])
+    generate_button(at).click().run()
+    assert not at.exception, at.exception
+    run_until(at, lambda: len(at.get("video")) > 0, timeout=60)
+    (job,) = runtime().store.list_jobs()
+    assert job.state == JobState.DONE and fake.jobs_created == 1
+    (uploaded,) = fake.uploads.values()  # the first frame, read back from the bucket for the provider
+    frame = storyboard(at).first_frame
+    assert frame is not None and uploaded[0] == runtime().media.read_bytes(frame.path)
+
+    keys = {o["Key"] for o in s3_server.client().list_objects_v2(Bucket=bucket)["Contents"]}
+    assert keys == {f"studio/{job.video_path}", f"studio/{job.poster_path}", f"studio/{frame.path}"}
+    assert not [p for p in data_dir.rglob("*") if p.suffix in (".mp4", ".jpg", ".png")]
+
+    (player,) = at.get("video")
+    source = player.proto.url  # type: ignore[attr-defined]
+    assert source.startswith(f"{s3_server.url}/{bucket}/studio/{job.video_path}?") and "X-Amz-Signature=" in source
+    served = httpx.get(source)
+    assert served.status_code == 200 and served.content == fake.video_bytes
+    (download,) = [b for b in at.get("link_button") if b.proto.label == "Download MP4"]  # type: ignore[attr-defined]
+    saved = httpx.get(download.proto.url)  # type: ignore[attr-defined]
+    assert saved.content == fake.video_bytes and saved.headers["content-disposition"].startswith("attachment;")
+
+    at.switch_page("pages/takes.py").run()
+    assert not at.exception, at.exception
+    (poster,) = [i.proto.imgs[0].url for i in at.get("image") if job.poster_path in i.proto.imgs[0].url]  # type: ignore[attr-defined]
+    assert httpx.get(poster).content == runtime().media.read_bytes(str(job.poster_path))
+
+    at.switch_page("pages/settings.py").run()
+    said = " ".join(m.value for m in at.markdown)
+    assert f"the bucket `s3://{bucket}/studio` at {s3_server.url}" in said
+    assert all(secret not in said for secret in CREDENTIALS.values())

@@ -28,6 +28,7 @@ from storyboard.brief import (
 )
 from storyboard.catalog import EDITOR_LIMITS, OFFERS, PROVIDERS, offer
 from storyboard.compile import compile_request
+from storyboard.media_store import media_for
 from storyboard.models import (
     FirstFrame,
     Job,
@@ -86,11 +87,11 @@ def test_one_panel_per_shot_even_with_the_longest_prompts(count: int) -> None:
     ]  # where the layout put them, in reading order
 
 
-def test_each_panel_shows_the_takes_video_at_that_shots_start(data_dir: Path) -> None:
+def test_each_panel_shows_the_takes_video_at_that_shots_start(data_dir: Path, media_in: str) -> None:
     # frame i of the sample video is (5·i, 100, 100) at 24 fps: shot starts 0, 1 and 2 s are frames 0 and 24,
     # and 2 s is past the end of this 2 s clip, which shows its last frame (47).
-    (data_dir / "videos").mkdir(parents=True)
-    write_mp4(data_dir / "videos" / "take.mp4", frames=48)
+    with media_for(data_dir).saving("videos/take.mp4") as part:  # in the data dir, or the bucket
+        write_mp4(part, frames=48)
     sb = board([1, 1, 1])
     png = brief_png(sb, price(sb), job=take(sb, "videos/take.mp4"), data_dir=data_dir)
     image = page_of(png)
@@ -114,7 +115,7 @@ def test_without_a_take_shot_one_shows_the_first_frame_and_the_others_a_placehol
     assert near(colour_at(image, *picture_corner(second, 2, 16 / 9)), PLACEHOLDER, tolerance=2)
 
 
-def test_a_take_whose_video_is_gone_still_makes_a_brief_with_placeholders(data_dir: Path) -> None:
+def test_a_take_whose_video_is_gone_still_makes_a_brief_with_placeholders(data_dir: Path, media_in: str) -> None:
     sb = board([3, 3])
     job = take(sb, "videos/gone.mp4")
     image = page_of(brief_png(sb, price(sb), job=job, data_dir=data_dir))

@@ -238,7 +238,11 @@ def test_a_draft_named_before_names_had_a_limit_opens_with_its_name_shortened(st
 
 
 def test_a_new_database_is_at_the_latest_schema_version(store: Store) -> None:
-    assert store.schema_version() == schema.head()
+    from alembic.script import ScriptDirectory
+
+    assert (
+        store.schema_version() == schema.head() == ScriptDirectory(str(schema.MIGRATIONS)).get_current_head()
+    )
 
 
 def test_a_failed_take_the_provider_billed_still_counts_deleted_or_not(store: Store) -> None:
@@ -341,13 +345,30 @@ def test_a_studio_db_at_any_earlier_schema_version_is_upgraded_losing_nothing(
     ).daily == Decimal("9")
 
 
+def test_an_upgrade_that_fails_leaves_the_file_as_it_was(tmp_path: Path) -> None:
+    """The earlier versions' SQL, the stamp and the revisions are one transaction: a file whose
+    upgrade fails halfway is left at its old version, to be upgraded by a fixed app."""
+    db = tmp_path / "studio.db"
+    with sqlite3.connect(db) as raw:
+        for statement in schema.V1:
+            raw.execute(statement)
+        raw.execute("ALTER TABLE deleted_jobs ADD COLUMN details TEXT")  # V2 adds it again: fails
+        raw.execute("PRAGMA user_version = 1")
+    with pytest.raises(StorageProblem):
+        Store(db)
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
+        tables = {name for (name,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"drafts", "jobs", "deleted_jobs"}  # no caps, no alembic_version
+
+
 # ---- the configured database -----------------------------------------------------------------------
 
 
 def test_the_setting_chooses_the_database_and_the_data_dir_keeps_the_default(
     postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = tmp_path / "data"
+    data = tmp_path / "my #1 data?"  # a folder name a URL would misread
     data.mkdir()
     (data / "budget.json").write_text('{"daily_usd": "7.00"}')  # an earlier version's caps, carried in
     monkeypatch.setenv("STORYBOARD_DATABASE_URL", postgres_server.create_database("configured"))

@@ -52,7 +52,16 @@ class PreviewClient(ProviderClient):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="preview-render")
 
     def upload_image(self, path: Path) -> str:
-        return path.resolve().as_uri()
+        """"Uploaded" into the work dir, as a hosted provider keeps it on its storage: the file lent
+        may be a temporary copy (media in a bucket), and the render reads it later. First frames are
+        named by their content, so a copy already there is the same image."""
+        kept = self.work_dir / "images" / path.name
+        if not kept.exists():
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            part = kept.with_name(kept.name + ".part")
+            shutil.copyfile(path, part)
+            part.replace(kept)
+        return kept.resolve().as_uri()
 
     def submit(
         self, request: CompiledRequest, idempotency_key: str, callback_url: str | None = None

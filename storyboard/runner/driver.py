@@ -10,14 +10,14 @@ The money rules, structurally:
   (`find_submission`), and where it is found the take is followed and collected;
 - with a public address (callbacks), the callback's token is stored in the same claim, before the
   POST; the call only wakes the take (`Waker`), the result is still read from the provider;
-- the result is copied into the data dir (temp file, synced, checked, renamed) before it is done;
+- the result is copied into the media store (data dir or bucket: temp file, checked, then renamed
+  or its multipart upload completed) before it is done;
   a result link the host refuses (expired) fails the take after a few tries, its cost still counted.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -30,6 +30,7 @@ from storyboard.catalog import PROVIDERS, offer
 from storyboard.compile import CompiledRequest, compile_request
 from storyboard.job_states import UNSENT
 from storyboard.layout import DataDir
+from storyboard.media_store import media_for
 from storyboard.models import Job, JobState, utcnow
 from storyboard.providers.base import ProviderClient, ProviderError, RemoteStatus, Submission
 from storyboard.runner.policies import (
@@ -70,6 +71,7 @@ class Driver:
         self.store = store
         self.data_dir = data_dir
         self.layout = DataDir(data_dir)
+        self.media = media_for(data_dir)
         self.client = client
         self.policies = policies
         self.stopping = stopping
@@ -123,7 +125,8 @@ class Driver:
             )
             if moved is None:  # cancelled meanwhile
                 return self._state(job.id)
-        url = self.policies.CALL(lambda: self.client.upload_image(self.layout.resolve(frame.path)))
+        with self.media.local(frame.path) as image:  # a temporary copy, where it is in a bucket
+            url = self.policies.CALL(lambda: self.client.upload_image(image))
         kept = self.store.transition(job.id, (JobState.UPLOADING,), details={"image_url": url})
         return kept.state if kept is not None else self._state(job.id)
 
@@ -304,18 +307,35 @@ class Driver:
         return self._state(job.id)
 
     def download(self, job: Job) -> JobState:
-        """Copy the video into the data dir, check it plays, then mark the take DONE."""
+        """Copy the video into the media store (data dir or bucket), check it plays, make its poster,
+        then mark the take DONE."""
         url = job.remote_url
         assert url is not None
-        videos = self.layout.videos
-        videos.mkdir(parents=True, exist_ok=True)
-        dest = self.layout.video(job.id)
-        part = self.layout.part(job.id)
+        name = self.layout.relative(self.layout.video(job.id))
+        poster: str | None = None
+        info: media.VideoInfo | None = None
         try:  # saved before the app stopped? The link may have expired since; the file has not.
-            info = media.probe_video(dest)
+            with self.media.local(name) as saved:
+                info = media.probe_video(saved)
+                poster = self._poster(job.id, saved)
         except (OSError, ValueError):
+            info = None
+        if info is None:
             try:
-                self.policies.LINK(lambda: self.client.download(url, part))
+                # Streamed to a file on this machine (the data dir's `.part`, or a scratch file whose
+                # parts go up to the bucket as they are written): checked and given its poster
+                # before anyone can see it (renamed, or the multipart upload completed).
+                with self.media.saving(name) as part:
+                    self.policies.LINK(lambda: self.client.download(url, part))
+                    try:
+                        info = media.probe_video(part)
+                    except ValueError:
+                        raise _NotAVideo() from None
+                    poster = self._poster(job.id, part)
+            except _NotAVideo:
+                return self._move(
+                    job.id, JobState.FAILED, message=messages.NOT_A_VIDEO, details={CHARGED: True}
+                )
             except ProviderError as exc:
                 expired = job.link_expires_at is not None and job.link_expires_at <= utcnow()
                 if not (link_refused(exc) or (expired and not exc.retryable)):
@@ -329,17 +349,7 @@ class Driver:
                     message=messages.link_expired(job.provider, job.link_expires_at, finished),
                     details={"failure": {"status": exc.status_code, "body": exc.raw}, CHARGED: True},
                 )
-            try:
-                info = media.probe_video(part)
-            except ValueError:
-                part.unlink(missing_ok=True)
-                return self._move(
-                    job.id, JobState.FAILED, message=messages.NOT_A_VIDEO, details={CHARGED: True}
-                )
-            _fsync(part)
-            os.replace(part, dest)
-            _fsync(videos)
-        state = self._done(job.id, dest, info.duration)
+        state = self._done(job.id, name, poster, info.duration)
         submission = self.store.details(job.id).get("submission")
         if submission is not None:
             self.client.forget(Submission.model_validate(submission))
@@ -386,22 +396,32 @@ class Driver:
         assert job is not None
         return job.state
 
-    def _done(self, job_id: str, video: Path, duration: float) -> JobState:
-        poster_path = None
-        try:  # a poster is nice to have; the video is what was paid for, and it is safe now
-            poster = media.save_poster(video, self.layout.poster(job_id))
-            poster_path = self.layout.relative(poster)
+    def _poster(self, job_id: str, video: Path) -> str | None:
+        """The take's poster, saved beside it; None if none could be made. A poster is nice to have:
+        the video is what was paid for."""
+        name = self.layout.relative(self.layout.poster(job_id))
+        try:
+            with self.media.saving(name) as part:
+                media.save_poster(video, part)
         except Exception:
             log.exception("job %s: no poster", job_id)
+            return None
+        return name
+
+    def _done(self, job_id: str, video: str, poster: str | None, duration: float) -> JobState:
         return self._move(  # done with its poster at once: no page ever shows a take without one
             job_id,
             JobState.DONE,
             progress=1.0,
-            video_path=self.layout.relative(video),
-            poster_path=poster_path,
+            video_path=video,
+            poster_path=poster,
             duration_seconds=duration,
             message=messages.READY,
         )
+
+
+class _NotAVideo(Exception):
+    """What the provider sent is not a video we can play."""
 
 
 def _last(statuses: Any, seen: Callable[[RemoteStatus], None]) -> RemoteStatus | None:
@@ -412,10 +432,3 @@ def _last(statuses: Any, seen: Callable[[RemoteStatus], None]) -> RemoteStatus |
         last = status
     return last
 
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -1,5 +1,5 @@
 """The store: drafts, takes, what deleted takes cost and the spending caps, in SQLite in the data
-dir or in PostgreSQL (settings.database_url).
+dir or in PostgreSQL (settings.database).
 
     store.py     the Store: every row read and written (the one module with queries)
     tables.py    the tables as the latest migration leaves them
@@ -9,7 +9,7 @@ dir or in PostgreSQL (settings.database_url).
     problems.py  StorageProblem, and the sentence for each kind of failure
 """
 
-from storyboard.store.problems import StorageProblem
+from storyboard.store.problems import StorageProblem, problem_sentence
 from storyboard.store.store import BILLABLE, CapRefused, OpenedDraft, Store
 
-__all__ = ["BILLABLE", "CapRefused", "OpenedDraft", "StorageProblem", "Store"]
+__all__ = ["BILLABLE", "CapRefused", "OpenedDraft", "StorageProblem", "Store", "problem_sentence"]

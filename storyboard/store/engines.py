@@ -58,7 +58,7 @@ def _sqlite(path: Path) -> sa.Engine:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StorageProblem(problem_sentence(exc, sa.URL.create("sqlite", database=str(path)))) from exc
+        raise StorageProblem(problem_sentence(exc, path)) from exc
     made = sa.create_engine(
         sa.URL.create("sqlite", database=str(path)),
         poolclass=sa.QueuePool,

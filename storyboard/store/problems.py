@@ -47,13 +47,16 @@ def unsupported_sentence() -> str:
     )
 
 
-def problem_sentence(exc: BaseException, url: sa.URL) -> str:
-    """One sentence for a storage failure on the database at `url`, saying what to do."""
+def problem_sentence(exc: BaseException, where: sa.URL | Path) -> str:
+    """One sentence for a storage failure on the database at `where` (a URL, or a SQLite file's
+    path), saying what to do."""
     if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None:
         exc = exc.orig
-    if url.get_backend_name() == "sqlite":
-        return sqlite_sentence(exc, Path(url.database or "studio.db"))
-    return postgres_sentence(exc, url)
+    if isinstance(where, Path):
+        return sqlite_sentence(exc, where)
+    if where.get_backend_name() == "sqlite":
+        return sqlite_sentence(exc, Path(where.database or "studio.db"))
+    return postgres_sentence(exc, where)
 
 
 def sqlite_sentence(exc: BaseException, db: Path) -> str:

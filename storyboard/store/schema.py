@@ -14,15 +14,18 @@ New revision: `python -m storyboard.store.schema "what it changes"` writes the f
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic itself is imported only to upgrade: at ~0.2 s it would double what opening an
+# up-to-date store costs a new process (the app, a worker, a test's subprocess).
 MIGRATIONS = Path(__file__).with_name("migrations")
 BASELINE = "0001"
 
@@ -79,26 +82,37 @@ class NewerSchema(Exception):
     """The database was written by a newer version of the app: it is left untouched."""
 
 
+_NAMED = re.compile(r"""^(revision|down_revision)\b[^=\n]*=\s*["']?(\w+)""", re.MULTILINE)
+
+
 @functools.cache
-def _scripts() -> ScriptDirectory:
-    return ScriptDirectory(str(MIGRATIONS))
-
-
 def head() -> str:
-    found = _scripts().get_current_head()
-    assert found is not None
-    return found
+    """The newest revision: the one no other revision names as the one it follows (read from
+    the files, as Alembic does; test_store checks they agree)."""
+    revisions: set[str] = set()
+    followed: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        named = dict(_NAMED.findall(path.read_text()))
+        revisions.add(named["revision"])
+        followed.add(named.get("down_revision", "None"))
+    (newest,) = revisions - followed
+    return newest
 
 
 def revision(conn: sa.Connection) -> str | None:
     """The database's revision; None for a database Alembic has not touched (new, or older)."""
-    return MigrationContext.configure(conn).get_current_revision()
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def _config(conn: sa.Connection) -> Config:
+def _config(conn: sa.Connection | None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["connection"] = conn
+    if conn is not None:
+        config.attributes["connection"] = conn
     return config
 
 
@@ -106,6 +120,9 @@ def upgrade(conn: sa.Connection) -> bool:
     """Bring the database to the head revision, in `conn`'s transaction (the caller holds the
     lock that keeps two processes from doing it at once). Returns whether this made the caps
     table, so that an earlier version's caps file is to be carried into it. Raises NewerSchema."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     current = revision(conn)
     made_caps = False
     if current is None:
@@ -118,7 +135,7 @@ def upgrade(conn: sa.Connection) -> bool:
                     conn.exec_driver_sql(statement)
             command.stamp(_config(conn), BASELINE)
             made_caps = legacy < CAPS_MIGRATION
-    elif current not in {script.revision for script in _scripts().walk_revisions()}:
+    elif current not in {script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}:
         raise NewerSchema(current)
     command.upgrade(_config(conn), "head")
     if conn.dialect.name == "sqlite":
@@ -138,10 +155,9 @@ def _legacy_version(conn: sa.Connection) -> int | None:
 
 def new_revision(message: str) -> None:
     """Write a new, empty revision after the head, to fill in (for developers)."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    number = f"{int(head()) + 1:04d}"
-    command.revision(config, message, rev_id=number)
+    from alembic import command
+
+    command.revision(_config(None), message, rev_id=f"{int(head()) + 1:04d}")
 
 
 if __name__ == "__main__":

@@ -125,9 +125,8 @@ def _unindexed_sqlite(element: _unindexed, compiler: SQLCompiler, **kw: Any) -> 
 def _billable(since: bool) -> sa.Subquery:
     """The one definition of spend: (provider, cost, created_at) of every take that counts,
     deleted or not; started since the `since` parameter when `since` (all when not)."""
-    counted: list[sa.ColumnElement[str]] = [
-        sa.literal_column(f"'{s.value}'") for s in COUNTED
-    ]  # constants, written into the SQL
+    # constants, written into the SQL (a list of parameters would be expanded on every run)
+    counted: list[sa.ColumnElement[str]] = [sa.literal_column(f"'{s.value}'") for s in COUNTED]
     parts = []
     for table in (jobs, deleted_jobs):
         paid = sa.or_(
@@ -204,7 +203,7 @@ def _spend_since(conn: sa.Connection, since: datetime) -> Decimal:
 class Store:
     def __init__(self, where: Path | str, *, legacy_caps: Path | None = None) -> None:
         """Open (or create) the database and bring its schema up to date. `where`: a SQLite
-        file's path, or a database URL (settings.database_url). `legacy_caps`: an earlier
+        file's path, or a database URL (settings.database). `legacy_caps`: an earlier
         version's caps file, copied into the database by the migration that made the caps table."""
         self.url = engines.parse(where)
         self.path: Path | None = (
@@ -224,10 +223,10 @@ class Store:
 
     @classmethod
     def for_data_dir(cls, root: Path) -> Store:
-        """The configured database of this data dir (settings.database_url: SQLite in it unless
+        """The configured database of this data dir (settings.database: SQLite in it unless
         STORYBOARD_DATABASE_URL names a server), with an earlier version's caps file carried into
         it: how the app (and any worker process beside it) opens the store."""
-        return cls(settings.database_url(root), legacy_caps=DataDir(root).legacy_caps)
+        return cls(settings.database(root), legacy_caps=DataDir(root).legacy_caps)
 
     def close(self) -> None:
         if self._holds is not None:
@@ -298,7 +297,9 @@ class Store:
                 self._holds.give_back(name)
 
     def _fail(self, exc: BaseException) -> StorageProblem:
-        log.warning("storage failure on %s: %s", self.url.render_as_string(hide_password=True), exc)
+        # the driver's own message: SQLAlchemy's would add the statement and its parameters
+        said = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
+        log.warning("storage failure on %s: %s", self.url.render_as_string(hide_password=True), said)
         return StorageProblem(problem_sentence(exc, self.url))
 
     def _read(self, statement: sa.Executable, params: dict[str, Any] | None = None) -> Sequence[sa.Row[Any]]:

@@ -156,6 +156,10 @@ def server(tmp_path: Path) -> Iterator[Server]:
     srv.start()
     yield srv
     srv.stop()
+    # An exception in a script run shows as a red box a test may never look at: none is allowed.
+    log = srv.log.read_text(errors="replace") if srv.log.exists() else ""
+    if "Uncaught app execution" in log:
+        pytest.fail(f"the app raised during the test:\n{log[log.index('Uncaught app execution'):][:3000]}")
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ Streamlit's own "script not running, nothing stale" markers.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -117,12 +118,20 @@ def test_the_sliders_cannot_go_past_fifteen_seconds(page: Page, server: Server) 
 
 
 class GenerateTwice:
-    """Routes the app's websocket; once `on`, every Generate click reaches the server twice."""
+    """Routes the app's websocket; once `on`, every Generate click reaches the server twice.
+
+    A routed message is passed on by this test's own Playwright client, whose callbacks run only
+    while a Playwright call is under way: wait with `until`, never with a plain sleep, or a click
+    sent after `dblclick` returned sits in this process until the next Playwright call."""
 
     def __init__(self, page: Page) -> None:
+        self.page = page
         self.on = False
         self.seen: list[int] = []
         page.route_web_socket(re.compile(r"/_stcore/stream$"), self._route)
+
+    def until(self, check: Callable[[], bool], *, timeout: float, what: str) -> None:
+        wait_until(lambda: self.page.wait_for_timeout(20) or check(), timeout=timeout, what=what)
 
     def _route(self, ws: WebSocketRoute) -> None:
         server = ws.connect_to_server()
@@ -157,7 +166,7 @@ def test_a_double_click_on_generate_makes_one_take_even_when_both_clicks_reach_t
     press_to_length(page, 1, 4)
     twice.on = True
     page.get_by_role("button", name=GENERATE).dblclick()
-    wait_until(
+    twice.until(
         lambda: [state for _, state in jobs_in_db(server.data_dir)] == ["done", "done"],
         timeout=VIDEO_TIMEOUT_MS / 1000,
         what="the second take to be done",

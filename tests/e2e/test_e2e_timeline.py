@@ -9,8 +9,10 @@ the Python rule stops it.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
@@ -95,7 +97,9 @@ def _draft_durations(data_dir: Path) -> list[int]:
 
 
 def _grab(page: Page, name: str) -> tuple[float, float]:
-    box = page.get_by_role("slider", name=name, exact=True).bounding_box()
+    handle = page.get_by_role("slider", name=name, exact=True)
+    handle.scroll_into_view_if_needed()  # the mouse works in the window
+    box = handle.bounding_box()
     assert box is not None
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
@@ -110,7 +114,7 @@ def _x_at(page: Page, seconds: int) -> float:
 
 
 def test_dragging_a_boundary_moves_time_and_the_price_follows_before_release(
-    page: Page, server: Server
+    page: Page, server: Server, tmp_path: Path
 ) -> None:
     open_editor(page, server.url)
     add_shot(page, 2)  # 5 s + 5 s
@@ -137,6 +141,11 @@ def test_dragging_a_boundary_moves_time_and_the_price_follows_before_release(
     expect(shot_card(page, 1)).to_contain_text("Shot 1 · 7 s")  # drawn by the server: committed
     expect(shot_card(page, 2)).to_contain_text("Shot 2 · 3 s")
     settle(page)
+    # the export panel open (its opening redraws the page): its downloads are drawn at 7 s + 3 s
+    page.get_by_text("Export or import", exact=True).click()
+    export_json = page.locator(".st-key-w-export-json button >> visible=true").first
+    expect(export_json).to_be_visible()
+    settle(page)
 
     # the end of the last shot into the free seconds: the price follows while the mouse is down
     _, y = _grab(page, "End of shot 2 (the free seconds after it)")
@@ -152,6 +161,22 @@ def test_dragging_a_boundary_moves_time_and_the_price_follows_before_release(
     settle(page)
     assert _draft_durations(server.data_dir) == [7, 7]
     screenshot(page, "timeline_after_drag")
+    # A release redraws only what follows the lengths (components/lengths.py); every figure and
+    # file on the page has the new lengths: the provider prices, the cost panel and the comparison,
+    # and the brief and the JSON export (drawn before this drag, not redrawn: made when clicked).
+    expect(page.locator(".st-key-w-provider").get_by_text("EvoLink · $1.85")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile(r"^EvoLink \$1\.85"))).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile(r"^Total .*\$1\.85"))).to_be_visible()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Brief (PDF)").click()
+    brief = subprocess.run(
+        ["pdftotext", "-layout", info.value.path(), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "2 shots · 14 s · $1.85" in brief
+    with page.expect_download() as info:
+        export_json.click()
+    exported = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+    assert [shot["duration"] for shot in exported["storyboard"]["shots"]] == [7, 7]
 
 
 def test_arrow_keys_on_a_focused_boundary_move_it_a_second_at_a_time(page: Page, server: Server) -> None:

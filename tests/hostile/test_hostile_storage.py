@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -50,6 +51,23 @@ def test_a_data_dir_that_cannot_be_written_says_what_to_do(
         f"Storyboard Studio cannot write to {blocker / 'data'}: give it write access, or set STORYBOARD_DATA_DIR "
         "to a folder it can write to."
     ]
+
+
+def test_a_postgresql_server_that_is_down_says_what_to_do_and_a_reload_tries_again(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("STORYBOARD_DATABASE_URL", f"postgresql://studio:s3cret@127.0.0.1:{port}/studio")
+    at = _open_app()
+    assert [e.value for e in at.error] == [
+        f"The PostgreSQL server on 127.0.0.1:{port} cannot be reached: start it (or fix the host and port in "
+        "STORYBOARD_DATABASE_URL), then reload the page."
+    ]
+    monkeypatch.delenv("STORYBOARD_DATABASE_URL")  # fixed (here: back to the data dir): not cached
+    at.run()
+    assert not at.error and not at.exception
 
 
 def test_a_second_app_on_the_same_data_dir_says_what_to_do(data_dir: Path) -> None:

@@ -66,6 +66,13 @@ class PostgresServer:
         return self.root / "cluster"
 
     def start(self) -> PostgresServer:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()  # nothing left running or on disk
+            raise
+
+    def _start(self) -> PostgresServer:
         began = time.perf_counter()
         pwfile = self.root / "pw"
         pwfile.write_text(PASSWORD)
