@@ -56,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("procrastinate.worker").addFilter(_expected_without_traceback)
 
     data_dir = settings.data_dir()
     database = settings.database(data_dir)
@@ -88,6 +89,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         registry.close_all()
         store.close()
     return 0
+
+
+def _expected_without_traceback(record: logging.LogRecord) -> bool:
+    """A take put back on purpose (stopping, held elsewhere) is one log line, not a traceback."""
+    if record.exc_info and isinstance(record.exc_info[1], queue.WorkerStopping | queue.TakeBusy):
+        record.exc_info = None
+    return True
 
 
 async def work(
