@@ -11,6 +11,7 @@ from fakes.wavespeed import FakeWaveSpeed
 from samples import write_mp4
 from servers.postgres import PostgresServer
 from servers.s3 import S3Server
+from stores import OpenStore
 from streamlit.testing.v1 import AppTest
 
 from storyboard.store import Store, schema
@@ -104,21 +105,6 @@ def postgres_server() -> Iterator[PostgresServer]:
     with PostgresServer() as server:
         Store(server.create_database(TESTS_DATABASE)).close()
         yield server
-
-
-class OpenStore:
-    """Opens the test's database (again): a second call is a restart, or another process."""
-
-    def __init__(self, engine: str, where: Path | str, server: PostgresServer | None = None) -> None:
-        self.engine = engine
-        self.where = where  # a SQLite file's path or a PostgreSQL URL: what Store() takes
-        self.server = server  # the worker's cluster, on PostgreSQL
-        self.opened: list[Store] = []
-
-    def __call__(self, *, legacy_caps: Path | None = None) -> Store:
-        store = Store(self.where, legacy_caps=legacy_caps)
-        self.opened.append(store)
-        return store
 
 
 @pytest.fixture(params=ENGINES)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import OpenStore
+from stores import OpenStore
 from test_jobs import ScriptedClient
 
 from storyboard import takes

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import OpenStore
 from servers.postgres import PostgresServer
+from stores import OpenStore
 
 from storyboard.budget import Caps
 from storyboard.catalog import MAX_NAME_CHARS
