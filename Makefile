@@ -54,6 +54,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.templates_captions
 	$(BIN)/python -m bench.brief_render
 	$(BIN)/python -m bench.caps_check
+	$(BIN)/python -m bench.worker_fleet
 	$(BIN)/python -m bench.timeline_drag
 
 clean:

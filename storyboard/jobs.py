@@ -2,8 +2,10 @@
 admission (checks and the rows, written before anything is sent), the executor (a thread per job
 running its driver: upload, submit once, follow, download) and the registry of clients.
 
-On start-up every unfinished job is resumed (`resume_unfinished`). One runner per data dir (a
-file lock). Worker threads never touch Streamlit: they write to the store, pages read it.
+Which executor is the one choice made here (settings.takes_run_by_workers): on SQLite, the app's
+threads (one runner per data dir, a file lock); on PostgreSQL, `storyboard-worker` processes, the
+app only enqueuing (runner.queue.QueuedExecutor). On start-up every unfinished job is resumed
+(`resume_unfinished`). Worker threads never touch Streamlit: they write to the store, pages read it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
-from storyboard import callbacks, formats, messages
+from storyboard import callbacks, formats, messages, settings
 from storyboard.job_states import UNSENT
 from storyboard.layout import DataDir
 from storyboard.models import Job, JobState, ProviderId, Storyboard
@@ -24,6 +26,7 @@ from storyboard.providers.fal_webhook import FalKeys
 from storyboard.runner import admission
 from storyboard.runner.admission import GenerateRefused, PriceChanged
 from storyboard.runner.executor import Executor
+from storyboard.runner.queue import QueuedExecutor
 from storyboard.runner.registry import Registry
 from storyboard.store import Store
 
@@ -44,19 +47,30 @@ class JobRunner:
         backoff: float = 0.5,
         public_url: str | None = None,
         fal_keys: FalKeys | None = None,
+        workers: bool | None = None,
     ) -> None:
         """`backoff`: the first wait before retrying a call, in seconds (doubling, with jitter).
         `public_url` (settings.public_url): set, hosted takes ask their provider to call back into
         `callback` instead of being polled; `fal_keys`: where fal's webhook keys come from (by
-        default FAL_JWKS_URL, fetched when fal first calls)."""
+        default FAL_JWKS_URL, fetched when fal first calls). `workers`: whether workers drive the
+        takes (by default settings.takes_run_by_workers for the store's database)."""
         self.store = store
         self.data_dir = data_dir
         self._registry = Registry(clients)
-        self._executor = Executor(store, data_dir, self._registry, backoff=backoff, public_url=public_url)
+        if workers is None:
+            workers = settings.takes_run_by_workers(store.url.render_as_string())
+        self.workers = workers
+        self._executor: Executor | QueuedExecutor
+        if workers:  # keys in team mode are the server's (the workers' environment); none typed
+            self._executor = QueuedExecutor(store)
+        else:
+            self._executor = Executor(store, data_dir, self._registry, backoff=backoff, public_url=public_url)
         self._fal_keys = fal_keys
         self._fal_keys_lock = threading.Lock()
         self._admission = threading.Lock()  # caps checked and rows written together
-        self._lockfile = _lock_data_dir(data_dir)
+        # Threads driving takes from two apps on one data dir would both drive them; with workers
+        # the app drives none, and replicas share the database.
+        self._lockfile = None if workers else _lock_data_dir(data_dir)
 
     @property
     def clients(self) -> dict[ProviderId, ProviderClient]:
@@ -67,7 +81,10 @@ class JobRunner:
 
     def adopt(self, client: ProviderClient) -> int:
         """Hand this client (a key typed on Settings) the paid takes on its provider that wait for a
-        key: left without one by a restart, or refused by the provider. Returns how many."""
+        key: left without one by a restart, or refused by the provider. Returns how many (none
+        with workers: a typed key stays in its browser session; workers use the server's keys)."""
+        if isinstance(self._executor, QueuedExecutor):
+            return 0
         adopted = 0
         for job in self.store.unfinished_jobs():
             if (
@@ -82,6 +99,8 @@ class JobRunner:
 
     def can_generate(self, provider: ProviderId, client: ProviderClient | None = None) -> str | None:
         """Why Generate is unavailable on a provider (for a session holding `client`), or None."""
+        if self.workers:  # the workers' keys are the server's: a session's typed key never reaches them
+            return None if provider in self.clients else messages.no_server_key(provider)
         return self._registry.can_generate(provider, client)
 
     def cancellable(self, job: Job) -> bool:
@@ -124,8 +143,11 @@ class JobRunner:
                 for board, price in zip(per_format, prices, strict=True)
             ]
             jobs, created = admission.write_orders(self.store, orders)
-        for job_id in created:
-            self.start(job_id, client)
+        if isinstance(self._executor, QueuedExecutor):
+            self._executor.start_jobs([job for job in jobs if job.id in created])
+        else:
+            for job_id in created:
+                self.start(job_id, client)
         return jobs
 
     def start(self, job_id: str, client: ProviderClient | None = None) -> None:
@@ -133,15 +155,17 @@ class JobRunner:
 
     def resume_unfinished(self) -> int:
         jobs = self.store.unfinished_jobs()
-        for job in jobs:
-            self.start(job.id)
+        if isinstance(self._executor, QueuedExecutor):
+            self._executor.resume(jobs)
+        else:
+            for job in jobs:
+                self.start(job.id)
         return len(jobs)
 
     def cancel(self, job_id: str) -> None:
-        """Cancel now if nothing was sent; otherwise the job's own thread asks the provider."""
-        self._executor.cancel_requested.add(job_id)
+        """Cancel now if nothing was sent; otherwise whoever drives the take asks the provider."""
         self.store.transition(job_id, UNSENT, state=JobState.CANCELLED, message=messages.CANCELLED_UNSENT)
-        self._executor.waker.wake(job_id)  # a take waiting for its call back hears it now
+        self._executor.cancel(job_id)
 
     def callback(
         self, provider: str, job_id: str, token: str, headers: Mapping[str, str], body: bytes
@@ -150,7 +174,7 @@ class JobRunner:
         answer; a genuine call wakes the take (see storyboard.callbacks). `headers` in lower case."""
         return callbacks.answer(
             self.store,
-            self._executor.waker.wake,
+            self._executor.wake,
             self._keys_of_fal,
             provider=provider,
             job_id=job_id,
@@ -178,7 +202,8 @@ class JobRunner:
         self._registry.close_all()
         if self._fal_keys is not None:
             self._fal_keys.close()
-        self._lockfile.close()
+        if self._lockfile is not None:
+            self._lockfile.close()
 
 
 def _lock_data_dir(data_dir: Path) -> IO[bytes]:

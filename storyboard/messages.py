@@ -45,6 +45,15 @@ def no_key(provider: ProviderId) -> str:
     )
 
 
+def no_server_key(provider: ProviderId) -> str:
+    """With workers (a team): keys are the server's; one typed on Settings would never reach them."""
+    info = PROVIDERS[provider]
+    return (
+        f"To generate on {info.label}, ask whoever runs this server to set {info.key_env} for the app "
+        "and its workers; keys typed on Settings are not used here."
+    )
+
+
 def price_changed(total: Decimal, count: int, shown: Decimal) -> str:
     takes = "1 take" if count == 1 else f"{count} takes"
     return (
@@ -96,16 +105,22 @@ def failed_before_sending(error: BaseException) -> str:
     return f"Something went wrong before sending ({type(error).__name__})."
 
 
-def keyless_unsent(provider: ProviderId) -> str:
-    return f"{no_key(provider)} Nothing was sent, nothing was charged."
+def keyless_unsent(provider: ProviderId, server_keys: bool = False) -> str:
+    """`server_keys`: keys come only from the server's configuration (takes run by workers)."""
+    return f"{no_server_key(provider) if server_keys else no_key(provider)} Nothing was sent, nothing was charged."
 
 
-def waiting_for_key(provider: ProviderId, said: str | None) -> str:
+def waiting_for_key(provider: ProviderId, said: str | None, server_keys: bool = False) -> str:
     info = PROVIDERS[provider]
     why = f"{said} " if said else ""
+    how = (
+        f"ask whoever runs this server to set {info.key_env} for its workers"
+        if server_keys
+        else f"type one on Settings, or set {info.key_env}"
+    )
     return (
         f"{why}This take is paid for and still on {info.label}: it is collected as soon as {info.label} "
-        f"accepts a key (type one on Settings, or set {info.key_env})."
+        f"accepts a key ({how})."
     )
 
 

@@ -44,6 +44,17 @@ S3_ENDPOINT_ENV = "STORYBOARD_S3_ENDPOINT_URL"
 # The database: unset, SQLite in the data dir (layout.DataDir.db); for a team, a PostgreSQL server,
 # postgresql://user:password@host:5432/database (through psycopg 3).
 DATABASE_URL_ENV = "STORYBOARD_DATABASE_URL"
+# Who drives takes when the database is PostgreSQL: "workers" (the default: `storyboard-worker`
+# processes, through the job queue in that database; the app only admits and enqueues) or "app"
+# (threads in the app, as on SQLite: a team on one server that runs no workers).
+RUN_TAKES_ENV = "STORYBOARD_RUN_TAKES"
+# How many takes of each provider run at once, across every worker: "fal=2,wavespeed=10". A fal
+# account starts with few concurrent requests; the others allow more. Unnamed providers: DEFAULT_AT_ONCE.
+TAKES_AT_ONCE_ENV = "STORYBOARD_TAKES_AT_ONCE"
+DEFAULT_AT_ONCE = {"fal": 2, "wavespeed": 10, "evolink": 10, "preview": 2}
+# Seconds between a worker's heartbeats; a worker silent for 3 of them is taken for dead and its
+# takes are handed to another (storyboard.worker).
+WORKER_HEARTBEAT_ENV = "STORYBOARD_WORKER_HEARTBEAT"
 
 # Each provider's hosts, overridable for proxies and for the fake servers in tests [providers.md].
 BASE_URLS = {
@@ -96,6 +107,37 @@ def database(data_dir: Path, env: Mapping[str, str] | None = None) -> Path | str
     folder's name may hold '#' or '?')."""
     env = os.environ if env is None else env
     return env.get(DATABASE_URL_ENV, "").strip() or DataDir(data_dir).db
+
+
+def takes_run_by_workers(database: Path | str, env: Mapping[str, str] | None = None) -> bool:
+    """Whether `storyboard-worker` processes drive the takes (PostgreSQL, unless told "app"), not
+    the app's own threads: the one place that decides. `database`: as `database()` gives it."""
+    env = os.environ if env is None else env
+    url = database if isinstance(database, str) else ""  # a path: SQLite
+    postgres = url.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
+    return postgres and (env.get(RUN_TAKES_ENV) or "workers").strip().lower() != "app"
+
+
+def takes_at_once(env: Mapping[str, str] | None = None) -> dict[ProviderId, int]:
+    """How many takes of each provider may run at once across all workers (at least 1 each)."""
+    env = os.environ if env is None else env
+    limits = dict(DEFAULT_AT_ONCE)
+    for part in (env.get(TAKES_AT_ONCE_ENV) or "").split(","):
+        name, _, number = part.partition("=")
+        name = name.strip().lower()
+        if name in limits and number.strip().isdigit():
+            limits[name] = max(1, int(number))
+        elif part.strip():
+            log.warning("%s: %r is not provider=number; ignored", TAKES_AT_ONCE_ENV, part.strip())
+    return {ProviderId(name): number for name, number in limits.items()}
+
+
+def worker_heartbeat(env: Mapping[str, str] | None = None) -> float:
+    env = os.environ if env is None else env
+    try:
+        return max(0.1, float(env.get(WORKER_HEARTBEAT_ENV) or 10.0))
+    except ValueError:
+        return 10.0
 
 
 def base_url(name: str, env: Mapping[str, str] | None = None) -> str:

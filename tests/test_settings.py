@@ -6,7 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from storyboard.models import ProviderId
-from storyboard.settings import HIDDEN, public_url, resolve_key, without_keys
+from storyboard.settings import (
+    HIDDEN,
+    public_url,
+    resolve_key,
+    takes_at_once,
+    takes_run_by_workers,
+    without_keys,
+)
 
 GOOD = "fal-0123456789abcdef"
 
@@ -66,3 +73,19 @@ def test_only_a_public_https_address_turns_callbacks_on() -> None:
     ):
         assert public(refused) is None, refused
     assert public("") is None and public_url({}) is None
+
+
+def test_workers_drive_takes_on_postgresql_unless_told_the_app_does() -> None:
+    assert takes_run_by_workers("postgresql://u:p@db/studio", {})
+    assert takes_run_by_workers("postgresql+psycopg://u:p@db/studio", {})
+    assert takes_run_by_workers("postgres://u:p@db/studio", {})
+    assert not takes_run_by_workers("postgresql://u:p@db/studio", {"STORYBOARD_RUN_TAKES": "app"})
+    assert not takes_run_by_workers("sqlite:////data/studio.db", {})
+
+
+def test_takes_at_once_per_provider_with_defaults_for_those_not_named() -> None:
+    limits = takes_at_once({"STORYBOARD_TAKES_AT_ONCE": "fal=5, wavespeed=0, nonsense, evolink=x"})
+    assert limits[ProviderId.FAL] == 5
+    assert limits[ProviderId.WAVESPEED] == 1  # at least one, or its takes would never run
+    assert limits[ProviderId.EVOLINK] == 10 and limits[ProviderId.PREVIEW] == 2  # the defaults
+    assert takes_at_once({})[ProviderId.FAL] == 2  # a new fal account's few concurrent requests

@@ -1,6 +1,7 @@
 """Runs each job's Driver on its own thread, and decides what an error means for the job.
 
-One thread per unfinished job (the next issues put drivers on a job-queue engine). Once the
+One thread per unfinished job in the app (`start`); a `storyboard-worker` calls `drive` on the
+threads its job queue gives it (storyboard.worker). Once the
 provider has a job it is never given up on: passing problems and key problems are waited out
 (RECOVERY policy) until the job completes, the provider says it failed, or its link expired.
 Worker threads never touch Streamlit: they write to the store, pages read it.
@@ -8,9 +9,11 @@ Worker threads never touch Streamlit: they write to the store, pages read it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +43,21 @@ class Executor:
         *,
         backoff: float,
         public_url: str | None = None,
+        cancel_flag: Callable[[str], bool] | None = None,
+        server_keys: bool = False,
     ) -> None:
-        """`public_url`: where providers can call back (settings.public_url), or None: poll only."""
+        """`public_url`: where providers can call back (settings.public_url), or None: poll only.
+        `cancel_flag`: whether a take's cancel was asked for elsewhere (a worker reads the store's
+        flag, storyboard.runner.queue); asked besides `cancel`'s own set. `server_keys`: keys come
+        only from the server's configuration (a worker): a take without one says so."""
         self.store = store
         self.data_dir = data_dir
         self.registry = registry
         self.stopping = threading.Event()
         self.policies = Policies(backoff, self.stopping)
         self.cancel_requested: set[str] = set()
+        self._cancel_flag = cancel_flag
+        self.server_keys = server_keys
         self.public_url = public_url
         # Cuts a job's wait short: a provider called back (storyboard.callbacks), a key came, a cancel
         # was asked for, or shutdown.
@@ -68,6 +78,20 @@ class Executor:
             self._threads[job_id] = thread
             thread.start()
 
+    def cancel(self, job_id: str) -> None:
+        """Ask the take's driver to cancel it (with the provider, if sent), now."""
+        self.cancel_requested.add(job_id)
+        self.waker.wake(job_id)  # a take waiting for its call back hears it now
+
+    def wake(self, job_id: str) -> None:
+        """A provider called back about this take: look at it now."""
+        self.waker.wake(job_id)
+
+    def cancelling(self, job_id: str) -> bool:
+        return job_id in self.cancel_requested or (
+            self._cancel_flag is not None and self._cancel_flag(job_id)
+        )
+
     def wait(self, job_id: str, timeout: float | None = None) -> None:
         with self.lock:
             thread = self._threads.get(job_id)
@@ -84,12 +108,22 @@ class Executor:
 
     # ---- one job's thread ----------------------------------------------------------------------
 
-    def _run(self, job_id: str) -> None:
+    def drive(self, job_id: str) -> None:
+        """Drive the take on this thread until it has finished, or stops moving (shutting down, a
+        paid take whose provider has no key: waited out here). Errors end here, recorded on it."""
         woken = functools.partial(self.waker.wait, job_id)
-        try:
+        with contextlib.suppress(Exception):  # already recorded on the job by _recover, or shutting down
             self.policies.RECOVERY(woken, lambda exc: self._recover(job_id, exc))(self._drive, job_id)
-        except Exception:  # already recorded on the job by _recover, or shutting down
-            pass
+
+    def forget(self, job_id: str) -> None:
+        """The take's driver has ended here: drop its wake and its typed client."""
+        self.waker.forget(job_id)
+        self.registry.release(job_id)
+        self.cancel_requested.discard(job_id)
+
+    def _run(self, job_id: str) -> None:
+        try:
+            self.drive(job_id)
         finally:
             with self.lock:
                 if self._threads.get(job_id) is threading.current_thread():
@@ -111,7 +145,7 @@ class Executor:
             client,
             self.policies,
             stopping=self.stopping,
-            cancel_requested=self.cancel_requested.__contains__,
+            cancel_requested=self.cancelling,
             waker=self.waker,
             public_url=self.public_url,
         )
@@ -121,7 +155,10 @@ class Executor:
         """No key for this job's provider (it was typed in a session that ended with the app)."""
         if job.state in UNSENT:
             self.store.transition(
-                job.id, UNSENT, state=JobState.FAILED, message=messages.keyless_unsent(job.provider)
+                job.id,
+                UNSENT,
+                state=JobState.FAILED,
+                message=messages.keyless_unsent(job.provider, self.server_keys),
             )
         elif job.state == JobState.SUBMITTING:
             self.store.transition(
@@ -173,7 +210,7 @@ class Executor:
                 self.registry.waiting_for_key.add(job_id)
             self.store.update_job(
                 job_id,
-                message=messages.waiting_for_key(job.provider, said),
+                message=messages.waiting_for_key(job.provider, said, self.server_keys),
                 details={"last_error": f"{type(exc).__name__}: {exc}"},
             )
             return True

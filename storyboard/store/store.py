@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -48,6 +49,9 @@ from storyboard.store.problems import FAILURES, StorageProblem, newer_sentence, 
 from storyboard.store.tables import caps as caps_table
 from storyboard.store.tables import deleted_jobs, drafts, jobs
 
+if TYPE_CHECKING:
+    from storyboard.store.holds import Holds
+
 log = logging.getLogger(__name__)
 
 # States in which money may have been spent (a take's Compare view reads this). What counts
@@ -56,6 +60,7 @@ BILLABLE = BILLED
 
 SPEND_LOCK = 0x5B_5EED  # PostgreSQL advisory lock: held while the caps are checked or changed
 MIGRATION_LOCK = 0x5B_0001  # PostgreSQL advisory lock: held while the schema is upgraded
+WAKE_CHANNEL = "storyboard_wake"  # PostgreSQL NOTIFY channel: a take id, to wake whoever drives it
 
 
 # ---- SQL that differs between the engines ----------------------------------------------------------
@@ -208,6 +213,8 @@ class Store:
         self._writer = self._engine.execution_options(**{engines.WRITE: True})
         self._postgres = self._engine.dialect.name == "postgresql"
         self._insert = postgresql.insert if self._postgres else sqlite.insert
+        self._holds: Holds | None = None  # made when first needed (storyboard-worker)
+        self._holds_lock = threading.Lock()
         try:
             self._migrate(legacy_caps)
         except BaseException:
@@ -222,7 +229,72 @@ class Store:
         return cls(settings.database(root), legacy_caps=DataDir(root).legacy_caps)
 
     def close(self) -> None:
+        if self._holds is not None:
+            self._holds.close()
         self._engine.dispose()
+
+    @property
+    def postgres(self) -> bool:
+        return self._postgres
+
+    @property
+    def libpq_url(self) -> str:
+        """The database as libpq (psycopg, Procrastinate) takes it, password included: never logged."""
+        return self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    # ---- several processes on one PostgreSQL (storyboard-worker) ---------------------------------
+
+    def send_wake(self, job_id: str) -> None:
+        """Wake the take wherever it is driven (PostgreSQL: a NOTIFY every worker's
+        `listen_for_wakes` hears; sent when the transaction commits)."""
+        with self._tx() as conn:
+            conn.execute(sa.select(sa.func.pg_notify(WAKE_CHANNEL, job_id)))
+
+    def listen_for_wakes(self, stopping: threading.Event, wake: Callable[[str], None]) -> None:
+        """Until `stopping`: call `wake(take id)` for each `send_wake`, from any process. A wake sent
+        while the connection is down is missed: a wake only cuts a wait short, the take's next
+        planned look still comes."""
+        import psycopg  # only on PostgreSQL, where it is the driver
+
+        while not stopping.is_set():
+            try:
+                with psycopg.connect(self.libpq_url, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(f"LISTEN {WAKE_CHANNEL}")
+                    while not stopping.is_set():
+                        for note in conn.notifies(timeout=0.5):
+                            wake(note.payload)
+            except psycopg.Error as exc:
+                log.warning("listening for wakes: %s; again in a second", type(exc).__name__)
+                stopping.wait(1.0)
+
+    def hold_take(self, job_id: str) -> AbstractContextManager[bool]:
+        """Whether this process may drive the take: True for the block's length to one holder at a
+        time (`hold`). SQLite: always True (one app drives, its data dir locked)."""
+        return self.hold(f"take:{job_id}")
+
+    @contextmanager
+    def hold(self, name: str) -> Iterator[bool]:
+        """Whether this process holds `name` (True to one holder at a time, for the block's length;
+        PostgreSQL: store.holds, freed by the server if this process dies). SQLite: always True."""
+        if not self._postgres:
+            yield True
+            return
+        import psycopg  # only on PostgreSQL, where it is the driver
+
+        from storyboard.store.holds import Holds
+
+        with self._holds_lock:
+            if self._holds is None:
+                self._holds = Holds(self.libpq_url)
+        try:
+            held = self._holds.take(name)
+        except psycopg.Error as exc:
+            raise self._fail(exc) from exc
+        try:
+            yield held
+        finally:
+            if held:
+                self._holds.give_back(name)
 
     def _fail(self, exc: BaseException) -> StorageProblem:
         # the driver's own message: SQLAlchemy's would add the statement and its parameters
