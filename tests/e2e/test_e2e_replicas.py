@@ -65,7 +65,9 @@ def replicas(
         "WAVESPEED_API_KEY": fake.key,
         "WAVESPEED_BASE_URL": fake.url,
     }
-    worker_env = {k: v for k, v in os.environ.items() if not k.startswith(("STORYBOARD_", "WAVESPEED", "FAL"))}
+    worker_env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("STORYBOARD_", "WAVESPEED", "FAL"))
+    }
     worker_env.update(team, PYTHONPATH=str(ROOT), STORYBOARD_DATA_DIR=str(tmp_path / "worker"))
     with (tmp_path / "worker.log").open("wb") as log:  # started first: it loads while the apps do
         worker = subprocess.Popen(
@@ -124,7 +126,9 @@ def test_a_take_generated_in_one_replica_runs_and_plays_in_the_other_and_caps_co
     expect(card.locator("video")).to_have_count(1, timeout=60_000)
     facts = video_facts(other)
     assert facts["readyState"] >= 2  # decoded in B's page
-    assert facts["src"].startswith(f"{b.env['STORYBOARD_S3_ENDPOINT_URL']}/{replicas.bucket}/")  # from the bucket
+    assert facts["src"].startswith(
+        f"{b.env['STORYBOARD_S3_ENDPOINT_URL']}/{replicas.bucket}/"
+    )  # from the bucket
     settle(other)
     screenshot(other, "replica-b-finished")
 
