@@ -35,6 +35,7 @@ import tempfile
 import threading
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
@@ -273,14 +274,18 @@ def _spawn(command: list[str], env: dict[str, str], cwd: Path) -> subprocess.Pop
     return subprocess.Popen(command, env=env, cwd=cwd, start_new_session=True)
 
 
-def _end(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=STOP_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def _end(*processes: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to all at once (each stops in its own time), SIGKILL to any still there after STOP_SECONDS."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_SECONDS
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _answers(url: str) -> bool:
@@ -297,7 +302,14 @@ def run_team(host: str, port: int, workers: int, stopping: threading.Event) -> i
     children: list[subprocess.Popen[bytes]] = []
     failed = 0
     try:
-        with PostgresServer() as postgres, S3Server() as s3:
+        with contextlib.ExitStack() as servers:
+            postgres, s3 = PostgresServer(), S3Server()
+            servers.callback(postgres.stop)  # last: the workers and the app use it to the end
+            servers.callback(s3.__exit__)
+            with ThreadPoolExecutor(2) as pool:  # initdb and moto's import take ~2 s each: together
+                starting: list[Future[object]] = [pool.submit(postgres.start), pool.submit(s3.__enter__)]
+            for started in starting:
+                started.result()  # a RuntimeError saying what to install
             env = {k: v for k, v in os.environ.items() if not k.startswith("STORYBOARD_")}
             env.update(
                 {
@@ -315,33 +327,20 @@ def run_team(host: str, port: int, workers: int, stopping: threading.Event) -> i
                         ROOT,
                     )
                 )
-            app = _spawn(
-                [
-                    sys.executable,
-                    "-m",
-                    "streamlit",
-                    "run",
-                    "serve.py",
-                    "--server.headless",
-                    "true",
-                    "--server.address",
-                    host,
-                    "--server.port",
-                    str(port),
-                    "--browser.gatherUsageStats",
-                    "false",
-                ],  # fmt: skip
-                {**env, settings.DATA_DIR_ENV: str(root / "app")},
-                ROOT,
-            )
-            children.insert(0, app)  # stopped first: nothing new is enqueued while workers stop
+            serve = [
+                sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
+                "--server.address", host, "--server.port", str(port), "--browser.gatherUsageStats", "false",
+            ]  # fmt: skip
+            app = _spawn(serve, {**env, settings.DATA_DIR_ENV: str(root / "app")}, ROOT)
+            children.append(app)
             url = f"http://{'localhost' if host in ('127.0.0.1', 'localhost') else host}:{port}"
-            while not _answers(f"http://127.0.0.1:{port}" if host in ("0.0.0.0", "::") else url):
+            probe = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', 'localhost') else host}:{port}"
+            while not _answers(probe):
                 if stopping.wait(0.2) or app.poll() is not None:
                     break
             else:
                 keys = [name for p in PROVIDERS if (name := PROVIDERS[p].key_env) and os.environ.get(name)]
-                print(_started(url, env, s3.url, [c.pid for c in children[1:]], keys, root), flush=True)
+                print(_started(url, env, s3.url, [c.pid for c in children[:-1]], keys, root), flush=True)
             while not stopping.is_set():
                 ended = [c for c in children if c.poll() is not None]
                 if ended:
@@ -353,14 +352,12 @@ def run_team(host: str, port: int, workers: int, stopping: threading.Event) -> i
                     break
                 stopping.wait(0.5)
             print("Stopping the app, the workers, the bucket and the database…", flush=True)
-            for child in children:
-                _end(child)
+            _end(*children)
     except RuntimeError as problem:  # PostgreSQL or moto not installed, or would not start
         print(problem, file=sys.stderr, flush=True)
         failed = 1
     finally:
-        for child in children:  # only after a failure midway: each is stopped above otherwise
-            _end(child)
+        _end(*children)  # after a failure midway; a second time costs nothing
         shutil.rmtree(root, ignore_errors=True)
     if not failed:
         print("Stopped; nothing is left running and the temp dirs are removed.", flush=True)
