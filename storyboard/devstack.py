@@ -310,7 +310,10 @@ def run_team(host: str, port: int, workers: int, stopping: threading.Event) -> i
                 starting: list[Future[object]] = [pool.submit(postgres.start), pool.submit(s3.__enter__)]
             for started in starting:
                 started.result()  # a RuntimeError saying what to install
-            env = {k: v for k, v in os.environ.items() if not k.startswith("STORYBOARD_")}
+            # The person's settings and keys pass on (STORYBOARD_TAKES_AT_ONCE, ...), but not what
+            # would point the stack elsewhere: the database, bucket and data dirs are set below.
+            elsewhere = (settings.RUN_TAKES_ENV, "AWS_PROFILE", "AWS_SESSION_TOKEN")
+            env = {k: v for k, v in os.environ.items() if k not in elsewhere}
             env.update(
                 {
                     settings.DATABASE_URL_ENV: postgres.create_database("studio"),
