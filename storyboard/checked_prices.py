@@ -107,6 +107,10 @@ def path(data_dir: Path) -> Path:
 # app replica quotes the same prices; each re-reads them at most this often (a quote is made many
 # times a rerun: not one request each). The replica that checked sees its figures at once.
 SHARED_SECONDS = 5.0
+UNKEPT = (
+    "These prices could not be kept (the data folder or the media bucket could not be written), so "
+    "quotes stay the catalog's: check that storage and press Check prices again."
+)
 _shared: dict[str, tuple[float, tuple[CheckedRate, ...]]] = {}  # bucket -> (read at, rates)
 _shared_lock = threading.Lock()
 
