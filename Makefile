@@ -7,7 +7,7 @@ PORT ?= 8501
 # read every draft and delete takes (there is no sign-in). `make run HOST=0.0.0.0` opens it to the network.
 HOST ?= 127.0.0.1
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench team clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,15 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.caps_check
 	$(BIN)/python -m bench.worker_fleet
 	$(BIN)/python -m bench.timeline_drag
+
+$(VENV)/.installed-team: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[team]'
+	touch $@
+
+# A team's setup on this machine, to try: a throwaway PostgreSQL cluster (Debian's postgresql), an
+# S3 emulator (moto), two storyboard-worker processes and the app on $(PORT). Ctrl-C stops them all.
+team: $(VENV)/.installed-team
+	$(BIN)/python -m storyboard.devstack --host $(HOST) --port $(PORT)
 
 clean:
 	rm -rf $(VENV)

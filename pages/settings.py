@@ -25,6 +25,7 @@ from storyboard.settings import DATA_DIR_ENV, MEDIA_URL_ENV, SECRETS_FILE, resol
 KEY_ERROR = "settings_key_error"
 CHECKED = "settings_checked:"
 PRICE_ROWS = "settings_price_rows"
+PRICES_UNKEPT = "settings_prices_unkept"  # the check's figures could not be written (disk, bucket)
 WHERE = {
     "environment": "found in the environment",
     "secrets file": f"found in `{SECRETS_FILE}`",
@@ -79,10 +80,14 @@ def _check_prices() -> None:
     """Ask each provider with a key its own price for every rate the app quotes; keep today's."""
     today = date.today()
     rows: list[PriceCheck] = []
+    st.session_state.pop(PRICES_UNKEPT, None)
     for client in _pricing_clients().values():
         shown, kept = checked_prices.check(client, today)
         rows += shown
-        checked_prices.save(runtime().data_dir, kept)
+        try:
+            checked_prices.save(runtime().data_dir, kept)
+        except OSError:  # a full disk, or the media bucket (where replicas share them) out of reach
+            st.session_state[PRICES_UNKEPT] = checked_prices.UNKEPT
     st.session_state[PRICE_ROWS] = rows
 
 
@@ -126,6 +131,9 @@ def _price_section() -> None:
         ],
         hide_index=True,
     )
+    if st.session_state.get(PRICES_UNKEPT):
+        st.error(st.session_state[PRICES_UNKEPT])
+        return
     differ = [r for r in rows if r.differs]
     if differ:
         listed = "; ".join(

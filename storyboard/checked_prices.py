@@ -3,7 +3,8 @@
 The catalog is the source of every quote. When a provider priced an offer's rate TODAY (WaveSpeed's
 `POST /api/v3/model/pricing`, fal's Platform API), that figure replaces the catalog's for the same
 offer and rate rule until the day ends; the next day the catalog speaks again until someone checks.
-The figures live in the data folder (`checked_prices.json`): no key, no storyboard, only rates.
+The figures live in the data folder (`checked_prices.json`), or with media in a bucket, in the
+bucket, where every app replica reads them: no key, no storyboard, only rates.
 
 A check sends, for every rate rule of every offer on a provider that has a key, one sample request
 (one 5 s shot, with that rule's resolution and sound) to the provider's pricing call; nothing is
@@ -13,8 +14,8 @@ ever submitted. The per-second rate is the provider's price divided by the secon
 from __future__ import annotations
 
 import json
-import os
-import tempfile
+import threading
+import time
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -27,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 from storyboard.catalog import OFFERS, PROVIDERS, Offer, RateRule
 from storyboard.compile import compile_request
 from storyboard.layout import CHECKED_PRICES, DataDir
+from storyboard.media_store import LocalMedia, MediaProblem, MediaStore, media_for
 from storyboard.models import ModelId, Options, ProviderId, Rate, Resolution, Shot, Storyboard
 
 if TYPE_CHECKING:
@@ -101,8 +103,26 @@ def path(data_dir: Path) -> Path:
     return DataDir(data_dir).checked_prices
 
 
+# With media in a bucket the figures are kept there too (`<prefix>/checked_prices.json`), so every
+# app replica quotes the same prices; each re-reads them at most this often (a quote is made many
+# times a rerun: not one request each). The replica that checked sees its figures at once.
+SHARED_SECONDS = 5.0
+UNKEPT = (
+    "These prices could not be kept (the data folder or the media bucket could not be written), so "
+    "quotes stay the catalog's: check that storage and press Check prices again."
+)
+_shared: dict[str, tuple[float, tuple[CheckedRate, ...]]] = {}  # bucket -> (read at, rates)
+_shared_lock = threading.Lock()
+
+
 def load(data_dir: Path) -> list[CheckedRate]:
     """Every rate ever checked (the latest per rule); empty when none was or the file is damaged."""
+    try:
+        kept = media_for(data_dir)
+    except MediaProblem:  # a malformed bucket setting: said where media is used; the catalog's prices
+        return []
+    if not isinstance(kept, LocalMedia):
+        return list(_from_bucket(kept))
     file = path(data_dir)
     try:
         stamp = file.stat().st_mtime_ns
@@ -115,30 +135,57 @@ def load(data_dir: Path) -> list[CheckedRate]:
 def _parsed(file: Path, stamp: int) -> tuple[CheckedRate, ...]:
     """Read once per version of the file: every quote on every rerun asks."""
     try:
-        rows = json.loads(file.read_text(encoding="utf-8"))
-        return tuple(CheckedRate.model_validate(r) for r in rows)
-    except (OSError, ValueError, TypeError, ValidationError):
+        return _rows(file.read_bytes())
+    except OSError:
         return ()
 
 
+def _rows(data: bytes) -> tuple[CheckedRate, ...]:
+    try:
+        return tuple(CheckedRate.model_validate(r) for r in json.loads(data))
+    except (ValueError, TypeError, ValidationError):
+        return ()
+
+
+def _from_bucket(kept: MediaStore, fresh: bool = False) -> tuple[CheckedRate, ...]:
+    """The bucket's figures, read again when SHARED_SECONDS have passed (or `fresh`); the bucket
+    out of reach: the figures read last (a price does not jump back to the catalog's for a blip)."""
+    where = kept.describe()
+    now = time.monotonic()
+    with _shared_lock:
+        last = _shared.get(where)
+    if last is not None and not fresh and now - last[0] < SHARED_SECONDS:
+        return last[1]
+    try:
+        rates = _rows(kept.read_bytes(FILE_NAME))
+    except FileNotFoundError:
+        rates = ()
+    except OSError:
+        rates = last[1] if last is not None else ()
+    with _shared_lock:
+        _shared[where] = (now, rates)
+    return rates
+
+
 def save(data_dir: Path, rates: Iterable[CheckedRate]) -> None:
-    """Keep `rates`, replacing any older figure for the same rule; written atomically."""
+    """Keep `rates`, replacing any older figure for the same rule; written atomically (in the data
+    dir, or the bucket when media is kept in one: OSError if it cannot be reached)."""
+    kept = media_for(data_dir)
     new = list(rates)
-    kept = [
+    before = load(data_dir) if isinstance(kept, LocalMedia) else list(_from_bucket(kept, fresh=True))
+    rows = [
         old
-        for old in load(data_dir)
+        for old in before
         if not any(
             (old.provider, old.model, old.resolution, old.sound)
             == (n.provider, n.model, n.resolution, n.sound)
             for n in new
         )
-    ]
-    rows = [r.model_dump(mode="json") for r in kept + new]
-    data_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=".checked_prices.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(rows, out, indent=1)
-    os.replace(tmp, path(data_dir))
+    ] + new
+    kept.put_bytes(FILE_NAME, json.dumps([r.model_dump(mode="json") for r in rows], indent=1).encode())
+    if not isinstance(kept, LocalMedia):
+        with _shared_lock:  # this replica quotes its own check at once
+            _shared[kept.describe()] = (time.monotonic(), tuple(rows))
 
 
 def checked_rate(offer: Offer, rule: RateRule, checked: Iterable[CheckedRate], today: date) -> Rate | None:

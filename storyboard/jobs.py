@@ -10,6 +10,7 @@ app only enqueuing (runner.queue.QueuedExecutor). On start-up every unfinished j
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import threading
 from collections.abc import Mapping
@@ -34,7 +35,10 @@ __all__ = ["DataDirBusy", "GenerateRefused", "JobRunner", "PriceChanged"]
 
 
 class DataDirBusy(RuntimeError):
-    """Another running copy of the app owns this data dir."""
+    """Another running copy of the app owns this data dir (or drives the takes of this database)."""
+
+
+APP_DRIVES_TAKES = "storyboard-app-drives-takes"  # held (Store.hold) by the app whose threads drive takes
 
 
 class JobRunner:
@@ -68,9 +72,24 @@ class JobRunner:
         self._fal_keys = fal_keys
         self._fal_keys_lock = threading.Lock()
         self._admission = threading.Lock()  # caps checked and rows written together
-        # Threads driving takes from two apps on one data dir would both drive them; with workers
-        # the app drives none, and replicas share the database.
-        self._lockfile = None if workers else _lock_data_dir(data_dir)
+        # Threads driving takes from two apps would both drive them (each resumes every unfinished
+        # take when it starts): one app drives takes per data dir, and per PostgreSQL database when
+        # the app's threads drive them there (STORYBOARD_RUN_TAKES=app), replicas having data dirs
+        # of their own. With workers the app drives none: replicas share the database freely.
+        self._held = contextlib.ExitStack()
+        self._lockfile: IO[bytes] | None = None
+        try:
+            if not workers:
+                self._lockfile = _lock_data_dir(data_dir)
+            if not workers and store.postgres and not self._held.enter_context(store.hold(APP_DRIVES_TAKES)):
+                raise DataDirBusy(
+                    "Another copy of Storyboard Studio drives the takes of this database "
+                    f"({settings.RUN_TAKES_ENV}=app): stop it, or unset {settings.RUN_TAKES_ENV} and run "
+                    "storyboard-worker processes to run several copies."
+                )
+        except BaseException:
+            self.shutdown(0)
+            raise
 
     @property
     def clients(self) -> dict[ProviderId, ProviderClient]:
@@ -204,6 +223,7 @@ class JobRunner:
             self._fal_keys.close()
         if self._lockfile is not None:
             self._lockfile.close()
+        self._held.close()
 
 
 def _lock_data_dir(data_dir: Path) -> IO[bytes]:

@@ -13,7 +13,8 @@
 
 Rows store paths relative to the data dir (`relative`), so the folder can move. With media in a
 bucket (storyboard/media_store.py) videos/, posters/ and images/ are keys under the bucket's prefix,
-named the same; the rest stays in the data dir.
+named the same, and so is checked_prices.json (every app replica quotes the same prices); the
+rest stays in the data dir.
 """
 
 from __future__ import annotations

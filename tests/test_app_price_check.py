@@ -133,3 +133,19 @@ def test_without_a_key_nothing_is_sent_and_the_page_says_what_to_add(
         for c in at.caption
     )
     assert wavespeed.requests == [] and fal.requests == []
+
+
+def test_prices_that_cannot_be_kept_are_shown_and_said_not_raised(
+    fakes: tuple[FakeWaveSpeed, FakeFal], bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With media in a bucket the figures are kept there (every replica quotes them): the bucket
+    refusing the write is one sentence on Settings, the table still shown, quotes the catalog's."""
+    from storyboard import checked_prices
+
+    wavespeed, fal = fakes
+    monkeypatch.setenv("STORYBOARD_MEDIA_URL", f"s3://{bucket}-gone/studio")  # no such bucket
+    at = _app(monkeypatch, wavespeed, fal)
+    _settings(at).button(key="check_prices").click().run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [checked_prices.UNKEPT]
+    assert len(at.dataframe) == 1 and not at.warning  # no "quotes use the provider's figure today"

@@ -6,6 +6,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+from servers.s3 import S3Server
+
 from storyboard import checked_prices
 from storyboard.catalog import offer
 from storyboard.checked_prices import CheckedRate
@@ -52,3 +55,17 @@ def test_a_new_check_replaces_the_old_figure_and_a_damaged_file_means_the_catalo
     assert [r.usd_per_second for r in checked_prices.load(data_dir)] == [Decimal("0.112")]
     (data_dir / checked_prices.FILE_NAME).write_text("{not json")
     assert quote(FIVE_SECONDS, FAL_V3).total == Decimal("1.120")
+
+
+def test_with_media_in_a_bucket_a_price_checked_on_one_replica_is_quoted_by_the_others(
+    bucket: str, s3_server: S3Server, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """App replicas have data dirs of their own and share the bucket: a check made on one replica's
+    Settings is the price every replica quotes (and admits takes at), not only that one's."""
+    checked_prices.save(data_dir, [_fal_v3(date.today())])
+    assert not (data_dir / checked_prices.FILE_NAME).exists()
+    s3_server.client().head_object(Bucket=bucket, Key=f"studio/{checked_prices.FILE_NAME}")
+    checked_prices._shared.clear()  # another process: nothing read yet
+    monkeypatch.setenv("STORYBOARD_DATA_DIR", str(tmp_path / "replica-b"))
+    price = quote(FIVE_SECONDS, FAL_V3)
+    assert price.total == Decimal("0.560") and price.verified

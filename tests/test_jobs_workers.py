@@ -228,3 +228,27 @@ def test_a_take_for_a_provider_the_workers_have_no_key_for_fails_saying_where_ke
     assert job.state == JobState.FAILED
     assert job.message == messages.keyless_unsent(ProviderId.EVOLINK, server_keys=True)
     assert "EVOLINK_API_KEY" in job.message and "type its key on Settings" not in job.message
+
+
+def test_a_second_app_driving_takes_itself_on_the_same_database_is_refused(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    """STORYBOARD_RUN_TAKES=app on PostgreSQL: every app resumes and drives every unfinished take,
+    so two replicas (each with a data dir of its own, which the data dir's file lock cannot see)
+    would both drive each one. The second is refused in a sentence; once the first stops, it starts."""
+    from storyboard.jobs import DataDirBusy
+
+    database = postgres_server.create_database("app_drives_takes")
+    first, second = Store(database), Store(database)  # two app processes' stores
+    runner = JobRunner(first, tmp_path / "a", {}, workers=False)
+    try:
+        with pytest.raises(
+            DataDirBusy, match="Another copy of Storyboard Studio drives the takes of this database"
+        ):
+            JobRunner(second, tmp_path / "b", {}, workers=False)
+        runner.shutdown()
+        JobRunner(second, tmp_path / "b", {}, workers=False).shutdown()
+    finally:
+        runner.shutdown()
+        first.close()
+        second.close()
