@@ -167,7 +167,12 @@ def _length(index: int) -> None:
             )
     low, high = editing.slider_range(sb, index)
     dkey = duration_key(shot.id)
-    st.session_state[dkey] = max(low, min(shot.duration, high))
+    length = max(low, min(shot.duration, high))
+    # Set only a length changed elsewhere (the timeline, another shot, an import): a value set is put
+    # back in the browser, and set on every run it would undo arrow presses made while this run was
+    # under way (a fragment's runs are queued, not interrupted), losing them.
+    if st.session_state.get(dkey) != length:
+        st.session_state[dkey] = length
     st.select_slider(
         f"Length of shot {index + 1}",
         options=list(range(low, high + 1)),
