@@ -206,8 +206,13 @@ def test_a_take_is_held_by_one_driver_at_a_time_and_freed_when_its_process_dies(
         with other.hold_take("t3") as held:
             assert held
             other.close()  # the process holding it ends: PostgreSQL frees its holds
-            with first.hold_take("t3") as freed:
-                assert freed
+
+            def taken() -> bool:
+                with first.hold_take("t3") as freed:
+                    return freed
+
+            # once the server has seen the connection end (its backend exits a moment after the close)
+            wait_until(taken, timeout=10, what="the closed connection's hold to be freed")
     finally:
         other.close()
 
