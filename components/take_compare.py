@@ -33,12 +33,22 @@ _SYNC_JS = """
     if (!frame || !frame.isConnected) { events.forEach(n => doc.removeEventListener(n, follow, true)); return; }
     const area = doc.querySelector(".st-key-" + box), lead = e.target;
     if (!area || !(lead instanceof page.HTMLVideoElement) || !area.contains(lead)) return;
+    // An event this script caused (a follower's own play, pause or seek) is an echo, not a lead: its
+    // events arrive later, and on a busy machine after the person's next action (a follower's late
+    // "play" after a pause would start everything again).
+    const echo = lead.__takeSyncEcho || (lead.__takeSyncEcho = {});
+    if (echo[e.type] > 0) { echo[e.type] -= 1; return; }
+    const made = (v, type) => { const m = v.__takeSyncEcho || (v.__takeSyncEcho = {}); m[type] = (m[type] || 0) + 1; };
     for (const v of area.querySelectorAll("video")) {
       if (v === lead) continue;
-      if (Math.abs(v.currentTime - lead.currentTime) > 0.15 && e.type !== "pause") v.currentTime = lead.currentTime;
-      if (e.type === "play" && v.paused) v.play().catch(() => {});
-      if (e.type === "pause" && !v.paused) v.pause();
-      if (e.type === "ratechange" && v.playbackRate !== lead.playbackRate) v.playbackRate = lead.playbackRate;
+      if (Math.abs(v.currentTime - lead.currentTime) > 0.15 && e.type !== "pause" && !v.seeking) {
+        made(v, "seeked"); v.currentTime = lead.currentTime;
+      }
+      if (e.type === "play" && v.paused) { made(v, "play"); v.play().catch(() => {}); }
+      if (e.type === "pause" && !v.paused) { made(v, "pause"); v.pause(); }
+      if (e.type === "ratechange" && v.playbackRate !== lead.playbackRate) {
+        made(v, "ratechange"); v.playbackRate = lead.playbackRate;
+      }
     }
   };
   page[slot] = follow;

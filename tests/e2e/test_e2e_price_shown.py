@@ -74,8 +74,10 @@ def _outcome(page: Page, hosted: HostedApp, seen: str, sent_before: int) -> str:
     if len(jobs) > sent_before:
         total = sum((j.quote.total for j in jobs[: len(jobs) - sent_before]), Decimal(0))
         assert total == seen_price, f"charged {total}, the button said {seen!r}"
-        assert hosted.submits == len(jobs)
+        # each take's row is written before its submit is sent (by the runner's thread, a moment later)
+        wait_until(lambda: hosted.submits == len(jobs), timeout=30, what="one submit per take")
         wait_for_state(hosted.server.data_dir, {"done"})
+        assert hosted.submits == len(jobs)
         expect(page.get_by_role("button", name=GENERATE_ANY)).to_be_enabled()  # the page has seen it end
         settle(page)
         return "sent"
