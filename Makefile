@@ -42,6 +42,7 @@ $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.editor_rerun
 	$(BIN)/python -m bench.takes_page
+	$(BIN)/python -m bench.takes_page --postgres
 	$(BIN)/python -m bench.preview_render
 	PYTHONPATH=tests $(BIN)/python -m bench.preview_e2e
 	$(BIN)/python -m bench.image_check
@@ -54,6 +55,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.templates_captions
 	$(BIN)/python -m bench.brief_render
 	$(BIN)/python -m bench.caps_check
+	$(BIN)/python -m bench.caps_check --postgres
 	$(BIN)/python -m bench.timeline_drag
 
 clean:
