@@ -207,6 +207,7 @@ def main() -> None:
     parser.add_argument(
         "--think", type=float, default=5.0, help="seconds between one session's edits (0.5x-1.5x, at random)"
     )
+    parser.add_argument("--profile", type=Path, help="write the server's summed cProfile of the runs here")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="bench-sessions-"))
     times_file = scratch / "runs.txt"
@@ -219,6 +220,8 @@ def main() -> None:
             DATABASE_URL_ENV: database_url,
             "BENCH_RUN_TIMES": str(times_file),
         }
+        if args.profile:
+            env["BENCH_PROFILE"] = str(args.profile)
         for name in ("WAVESPEED_API_KEY", "FAL_KEY", "EVOLINK_API_KEY"):
             env.pop(name, None)  # no provider is reached: the editor only
         log = (scratch / "streamlit.log").open("wb")
