@@ -13,8 +13,10 @@ widget id in the deltas), and then each, every `--think` seconds (0.5x-1.5x, at 
 sessions do not march in step), edits: a rerun_script carrying the prompt's new text, as the
 browser sends it when a text area is left, and waits for script_finished before its next edit.
 
-What is measured: over the last `--seconds` (after every session has connected and made its first
-edit), the page script time of every editor rerun in the server (median, p90, max), the round
+What is measured: over `--seconds` once every session has built its storyboard (6 shots, as
+bench/editor_rerun.py does, each in its own new draft), the page script time of every editor rerun
+in the server (median, p90, max; wall time, and the CPU time of the script's thread, which on a
+shared machine says what a run costs apart from waiting for a core or the GIL), the round
 trip each client saw (edit sent -> script_finished: queueing in the one process and the websocket
 included), reruns per second, and the server process's CPU. Why this is the same work as 50
 browsers: the server cannot tell these clients from Chromium's: the same websocket, the same
@@ -288,7 +290,8 @@ def _run(args: argparse.Namespace, port: int, pid: int, times_file: Path) -> Non
     measured_from = phase.measured_from
     cpu = _cpu_seconds(pid) - cpu_start
     runs = [line.split() for line in times_file.read_text().splitlines()]
-    script = [float(r[1]) for r in runs if float(r[0]) >= measured_from and r[2] == "editor" and r[3] == "done"]
+    done = [r for r in runs if float(r[0]) >= measured_from and r[2] == "editor" and r[3] == "done"]
+    script, script_cpu = [float(r[1]) for r in done], [float(r[4]) for r in done]
     interrupted = sum(1 for r in runs if float(r[0]) >= measured_from and r[3] != "done")
     trips = [t for s in sessions for sent, t in s.trips if sent >= measured_from]
     print(
@@ -300,6 +303,7 @@ def _run(args: argparse.Namespace, port: int, pid: int, times_file: Path) -> Non
         f" (set-up: {args.sessions} storyboards of {SHOTS} shots in {measured_from - setup_began:.0f} s)"
     )
     print(f"  page script in the server:   {_figures(script)}")
+    print(f"    its thread's CPU time:     {_figures(script_cpu)}")
     print(f"  round trip seen by clients:  {_figures(trips)}")
     print(
         f"  {len(trips) / args.seconds:.1f} reruns/s, {interrupted} runs interrupted;"
