@@ -41,6 +41,7 @@ $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.editor_rerun
+	$(BIN)/python -m bench.editor_sessions
 	$(BIN)/python -m bench.takes_page
 	$(BIN)/python -m bench.takes_page --postgres
 	$(BIN)/python -m bench.preview_render
