@@ -41,7 +41,9 @@ $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.editor_rerun
+	$(BIN)/python -m bench.editor_sessions
 	$(BIN)/python -m bench.takes_page
+	$(BIN)/python -m bench.takes_page --postgres
 	$(BIN)/python -m bench.preview_render
 	PYTHONPATH=tests $(BIN)/python -m bench.preview_e2e
 	$(BIN)/python -m bench.image_check
@@ -54,6 +56,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.templates_captions
 	$(BIN)/python -m bench.brief_render
 	$(BIN)/python -m bench.caps_check
+	$(BIN)/python -m bench.caps_check --postgres
 	$(BIN)/python -m bench.worker_fleet
 	$(BIN)/python -m bench.timeline_drag
 

@@ -1,8 +1,11 @@
 """What the spending caps and the prompt helper add to a rerun, with a long history of takes.
 
     .venv/bin/python -m bench.caps_check [--takes 10000] [--database-url postgresql://...]
+    .venv/bin/python -m bench.caps_check --postgres          # 100,000 takes, throwaway PostgreSQL
 
-Fills a scratch store with `--takes` takes over 60 days (most done, a few failed or still queued),
+Goal (issue 12): the cap check <= 5 ms with 100,000 takes in PostgreSQL. `--postgres` starts a
+throwaway cluster (tests/servers/postgres.py) and bulk-loads the takes (bench/pg_takes.py); a
+`--database-url` database is bulk-loaded the same way. Fills a scratch store with `--takes` takes over 60 days (most done, a few failed or still queued),
 then times what the editor does on every rerun with a daily and a session cap set (the cap state
 beside Generate and the check Generate makes), what Takes does (spend per day for the chart), and
 the prompt helper's limit for each of 6 shots on every offer. Prints figures; asserts nothing.
@@ -15,15 +18,17 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from bench.pg_takes import bulk_load, throwaway_postgres
 from storyboard.budget import Budget, days_back
 from storyboard.catalog import OFFERS
 from storyboard.layout import DataDir
-from storyboard.models import JobState, ProviderId, Shot, Storyboard, utcnow
+from storyboard.models import Job, JobState, ProviderId, Shot, Storyboard, utcnow
 from storyboard.pricing import priced_take
 from storyboard.prompt_parts import prompt_limit
 from storyboard.store import Store
@@ -31,7 +36,7 @@ from storyboard.store import Store
 RUNS = 50
 
 
-def _fill(store: Store, takes: int) -> None:
+def _takes(takes: int) -> Iterator[Job]:
     rng = random.Random(4)
     now = utcnow()
     states = [JobState.DONE] * 16 + [JobState.FAILED, JobState.CANCELLED, JobState.QUEUED, JobState.RUNNING]
@@ -39,13 +44,12 @@ def _fill(store: Store, takes: int) -> None:
         provider = rng.choice([ProviderId.WAVESPEED, ProviderId.FAL, ProviderId.EVOLINK, ProviderId.PREVIEW])
         sb = Storyboard(provider=provider, shots=[Shot(prompt=f"take {i}", duration=rng.randint(3, 15))])
         minutes = rng.randint(0, 60 * 24 * 60)
-        job = priced_take(
+        yield priced_take(
             sb,
             idempotency_key=f"bench-{i}",
             state=rng.choice(states),
             created_at=now - timedelta(minutes=minutes),
         )
-        store.create_job(job)
 
 
 def _ms(call: Callable[[], object], runs: int = RUNS) -> str:
@@ -61,16 +65,29 @@ def _ms(call: Callable[[], object], runs: int = RUNS) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--takes", type=int, default=10_000)
-    parser.add_argument(
+    parser.add_argument("--takes", type=int, help="default: 10,000 (100,000 with --postgres)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
         "--database-url", help="an empty PostgreSQL database to fill (default: a scratch SQLite file)"
     )
+    where.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster")
     args = parser.parse_args()
-    store = Store(args.database_url or DataDir(Path(tempfile.mkdtemp(prefix="bench-caps-"))).db)
+    takes = args.takes or (100_000 if args.postgres else 10_000)
+    with throwaway_postgres() if args.postgres else nullcontext(args.database_url) as url:
+        _measure(url, takes)
+
+
+def _measure(url: str | None, takes: int) -> None:
     start = time.perf_counter()
-    _fill(store, args.takes)
+    if url is not None:
+        bulk_load(url, _takes(takes))
+        store = Store(url)
+    else:  # SQLite: through the store, take by take, as the app writes them
+        store = Store(DataDir(Path(tempfile.mkdtemp(prefix="bench-caps-"))).db)
+        for job in _takes(takes):
+            store.create_job(job)
     print(
-        f"caps and prompt helper, {args.takes} takes over 60 days on {store.url.get_backend_name()}"
+        f"caps and prompt helper, {takes} takes over 60 days on {store.url.get_backend_name()}"
         f" (filled in {time.perf_counter() - start:.1f} s)"
     )
     # a session that started at midnight UTC two days ago: about 3 of the 60 days' takes count
@@ -91,6 +108,7 @@ def main() -> None:
         sb = Storyboard(provider=provider, model=model, shots=shots)
         per_offer.append(lambda sb=sb, o=o: [prompt_limit(sb, o, i) for i in range(6)])
     print(f"  prompt limits, 6 shots, all {len(per_offer)} offers:  {_ms(lambda: [f() for f in per_offer])}")
+    store.close()
 
 
 if __name__ == "__main__":

@@ -92,11 +92,10 @@ def _open_list(open_id: str) -> None:
     asks first and says the takes stay."""
     store = runtime().store
     asked = st.session_state.get(DELETE_ASKED)
-    for draft_id, name, updated in store.recent_drafts():
-        if draft_id != open_id and name == UNTITLED:  # only untitled ones can be blank: read those
-            draft = store.load_draft(draft_id)
-            if draft is None or editing.is_blank(draft):
-                continue
+    for listed in store.listed_drafts():  # the untitled ones (which can be blank) come read
+        draft_id, name, updated = listed.id, listed.name, listed.updated_at
+        if draft_id != open_id and name == UNTITLED and (listed.storyboard is None or editing.is_blank(listed.storyboard)):
+            continue
         if asked == draft_id:
             st.warning(f"Delete the storyboard “{plain(name)}”? Its takes stay on Takes.", icon="🗑️")
             yes, no = st.columns(2)

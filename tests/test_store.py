@@ -17,7 +17,7 @@ from stores import OpenStore
 
 from storyboard.budget import Caps
 from storyboard.catalog import MAX_NAME_CHARS
-from storyboard.models import Job, JobState, ModelId, ProviderId, Shot, Storyboard
+from storyboard.models import UNTITLED, Job, JobState, ModelId, ProviderId, Shot, Storyboard
 from storyboard.pricing import priced_take
 from storyboard.store import CapRefused, StorageProblem, Store, schema
 
@@ -46,6 +46,18 @@ def test_latest_draft_is_the_last_one_edited(store: Store) -> None:
     store.save_draft(first.model_copy(update={"name": "edited"}))
     latest = store.latest_draft()
     assert latest is not None and latest.id == first.id and latest.name == "edited"
+
+
+def test_open_lists_drafts_newest_first_reading_only_the_untitled_ones(store: Store) -> None:
+    # Open… leaves blank drafts out, and only an untitled one can be blank: those come read whole,
+    # in the same one query, so the editor's rerun does not read each draft by itself.
+    named, untitled, older = _storyboard(), Storyboard(shots=[Shot(prompt="a wave", duration=5)]), _storyboard()
+    for sb in (older, untitled, named):
+        store.save_draft(sb)
+    listed = store.listed_drafts()
+    assert [(d.id, d.name) for d in listed] == [(named.id, "Teaser"), (untitled.id, UNTITLED), (older.id, "Teaser")]
+    assert [d.storyboard for d in listed] == [None, untitled, None]
+    assert len(store.listed_drafts(limit=2)) == 2
 
 
 def test_the_same_idempotency_key_never_makes_a_second_job(store: Store) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlalchemy import event
 
 from storyboard.store.problems import StorageProblem, problem_sentence, unsupported_sentence
 
+DECIMAL_SUM = "decimal_sum"  # SQLite aggregate: exact sum of decimal strings (store.py's spend)
 WRITE = "storyboard_write"  # execution option: this transaction writes (SQLite: BEGIN IMMEDIATE)
 
 
@@ -73,6 +75,7 @@ def _sqlite(path: Path) -> sa.Engine:
         dbapi.isolation_level = None  # no implicit BEGIN/COMMIT by pysqlite: SQLAlchemy's "begin" below
         _wal(dbapi)
         dbapi.execute("PRAGMA synchronous=FULL")  # a committed job row survives a power cut
+        dbapi.create_aggregate(DECIMAL_SUM, 1, _DecimalSum)
 
     @event.listens_for(made, "begin")
     def _begin(conn: sa.Connection) -> None:
@@ -82,6 +85,20 @@ def _sqlite(path: Path) -> sa.Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return made
+
+
+class _DecimalSum:
+    """sum() over decimal strings without binary floating point ('0.1' three times is '0.3')."""
+
+    def __init__(self) -> None:
+        self.total: Decimal | None = None
+
+    def step(self, value: str | None) -> None:
+        if value is not None:
+            self.total = (self.total or Decimal(0)) + Decimal(value)
+
+    def finalize(self) -> str | None:
+        return None if self.total is None else str(self.total)
 
 
 def _wal(dbapi: sqlite3.Connection, wait: float = 30.0) -> None:

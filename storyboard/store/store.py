@@ -42,7 +42,7 @@ from storyboard.budget import (
     record_from_legacy_file,
 )
 from storyboard.layout import DataDir
-from storyboard.models import Job, JobState, ModelId, ProviderId, Storyboard, utcnow
+from storyboard.models import UNTITLED, Job, JobState, ModelId, ProviderId, Storyboard, utcnow
 from storyboard.salvage import salvage
 from storyboard.store import engines, schema
 from storyboard.store.problems import FAILURES, StorageProblem, newer_sentence, problem_sentence
@@ -122,31 +122,54 @@ def _unindexed_sqlite(element: _unindexed, compiler: SQLCompiler, **kw: Any) -> 
     return f"+{compiler.process(element.clauses, **kw)}"
 
 
+class _decimal_sum(FunctionElement[str]):
+    """The exact sum of decimal-string costs, as a decimal string (NULL over no rows): summed where
+    the rows are, so a total over 100,000 takes is one row sent, not 100,000 (bench/caps_check.py)."""
+
+    type = sa.Text()
+    inherit_cache = True
+
+
+@compiles(_decimal_sum, "sqlite")
+def _decimal_sum_sqlite(element: _decimal_sum, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite has no exact decimal type: engines.py gives each connection this aggregate, in Python
+    return f"{engines.DECIMAL_SUM}({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_decimal_sum, "postgresql")
+def _decimal_sum_postgres(element: _decimal_sum, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(sum(CAST({compiler.process(element.clauses, **kw)} AS NUMERIC)) AS TEXT)"
+
+
 def _billable(since: bool) -> sa.Subquery:
     """The one definition of spend: (provider, cost, created_at) of every take that counts,
-    deleted or not; started since the `since` parameter when `since` (all when not)."""
+    deleted or not; started since the `since` parameter when `since` (all when not).
+    A take counts by its state, or (FAILED) by its charged marker: two parts per table, so the
+    first, nearly every take, reads only columns of the jobs_spend index (an index-only scan;
+    migration 0002) and only failed takes' rows are visited for their details."""
     # constants, written into the SQL (a list of parameters would be expanded on every run)
     counted: list[sa.ColumnElement[str]] = [sa.literal_column(f"'{s.value}'") for s in COUNTED]
+    failed: sa.ColumnElement[str] = sa.literal_column(f"'{JobState.FAILED.value}'")
     parts = []
     for table in (jobs, deleted_jobs):
-        paid = sa.or_(
+        for paid in (
             _unindexed(table.c.state).in_(counted),
-            sa.and_(table.c.state == JobState.FAILED.value, _charged(table.c.details)),
-        )
-        part = sa.select(table.c.provider, table.c.cost, table.c.created_at).where(paid)
-        if since:
-            part = part.where(table.c.created_at >= sa.bindparam("since", type_=sa.Text()))
-        parts.append(part)
+            sa.and_(table.c.state == failed, _charged(table.c.details)),
+        ):
+            part = sa.select(table.c.provider, table.c.cost, table.c.created_at).where(paid)
+            if since:
+                part = part.where(table.c.created_at >= sa.bindparam("since", type_=sa.Text()))
+            parts.append(part)
     return sa.union_all(*parts).subquery("billable")
 
 
 # Built once: the caps are checked on every rerun of the editor, and building a statement costs
 # more than running it.
 _SINCE, _EVER = _billable(since=True), _billable(since=False)
-_SPEND_SINCE = sa.select(_SINCE.c.cost)
+_SPEND_SINCE = sa.select(_decimal_sum(_SINCE.c.cost))
 _SPEND_BY_PROVIDER = {
-    True: sa.select(_SINCE.c.provider, _SINCE.c.cost),
-    False: sa.select(_EVER.c.provider, _EVER.c.cost),
+    True: sa.select(_SINCE.c.provider, _decimal_sum(_SINCE.c.cost).label("cost")).group_by(_SINCE.c.provider),
+    False: sa.select(_EVER.c.provider, _decimal_sum(_EVER.c.cost).label("cost")).group_by(_EVER.c.provider),
 }
 _DAY = sa.func.substr(_SINCE.c.created_at, sa.literal_column("1"), sa.literal_column("10")).label("day")
 _SPEND_BY_DAY = (
@@ -186,6 +209,14 @@ class OpenedDraft:
 
 
 @dataclass(frozen=True)
+class ListedDraft:
+    id: str
+    name: str
+    updated_at: str
+    storyboard: Storyboard | None  # read only when untitled (Store.listed_drafts)
+
+
+@dataclass(frozen=True)
 class _SpendIn:
     """The spend as seen by the transaction that checks the caps against it."""
 
@@ -196,8 +227,8 @@ class _SpendIn:
 
 
 def _spend_since(conn: sa.Connection, since: datetime) -> Decimal:
-    costs = conn.execute(_SPEND_SINCE, {"since": since.isoformat()}).scalars().all()
-    return sum((Decimal(cost) for cost in costs), Decimal(0))
+    total = conn.execute(_SPEND_SINCE, {"since": since.isoformat()}).scalar()
+    return Decimal(total) if total is not None else Decimal(0)
 
 
 class Store:
@@ -410,6 +441,26 @@ class Store:
         )
         return [(r.id, r.name, r.updated_at) for r in rows]
 
+    def listed_drafts(self, limit: int = 20) -> list[ListedDraft]:
+        """The most recently edited drafts, for Open…, in ONE query: the untitled ones (the only ones
+        that can be blank, which Open… leaves out) read whole. One query per untitled draft made
+        every editor rerun wait on up to 20 round trips to the database (bench/editor_sessions.py)."""
+        body = sa.case((drafts.c.name == UNTITLED, drafts.c.body), else_=sa.null()).label("body")
+        rows = self._read(
+            sa.select(drafts.c.id, drafts.c.name, drafts.c.updated_at, body)
+            .order_by(drafts.c.updated_at.desc())
+            .limit(limit)
+        )
+        listed = []
+        for r in rows:
+            storyboard = None
+            if r.body is not None:
+                storyboard, problem = salvage(r.body, r.id, r.name)
+                if problem:
+                    log.warning("draft %s: %s", r.id, problem)
+            listed.append(ListedDraft(r.id, r.name, r.updated_at, storyboard))
+        return listed
+
     def delete_draft(self, draft_id: str) -> None:
         """Forget a draft. Its takes stay: each keeps the storyboard it was made from."""
         with self._tx() as conn:
@@ -482,25 +533,7 @@ class Store:
                 if refused:
                     raise CapRefused(refused)
             if new:
-                conn.execute(
-                    sa.insert(jobs),
-                    [
-                        {
-                            "id": job.id,
-                            "idempotency_key": job.idempotency_key,
-                            "storyboard_id": job.storyboard.id,
-                            "provider": job.provider.value,
-                            "model": job.model.value,
-                            "state": job.state.value,
-                            "cost": str(job.quote.total),
-                            "body": job.model_dump_json(),
-                            "details": "{}",
-                            "created_at": job.created_at.isoformat(),
-                            "updated_at": job.updated_at.isoformat(),
-                        }
-                        for job in new
-                    ],
-                )
+                conn.execute(sa.insert(jobs), [job_row(job) for job in new])
         return [
             (found[job.idempotency_key], False) if job.idempotency_key in found else (job, True)
             for job in jobs_
@@ -655,11 +688,8 @@ class Store:
 
     def spend_by_provider(self, since: datetime | None = None) -> dict[ProviderId, Decimal]:
         query = _SPEND_BY_PROVIDER[since is not None]
-        totals: dict[ProviderId, Decimal] = {}
-        for row in self._read(query, {"since": since.isoformat()} if since is not None else None):
-            provider = ProviderId(row.provider)
-            totals[provider] = totals.get(provider, Decimal(0)) + Decimal(row.cost)
-        return totals
+        rows = self._read(query, {"since": since.isoformat()} if since is not None else None)
+        return {ProviderId(row.provider): Decimal(row.cost) for row in rows}
 
     def spend_by_day(self, since: datetime) -> list[tuple[str, ProviderId, Decimal]]:
         """(UTC day 'YYYY-MM-DD', provider, spend) of the takes that count, started since `since`,
@@ -667,6 +697,23 @@ class Store:
         rows = self._read(_SPEND_BY_DAY, {"since": since.isoformat()})
         # Costs have at most 3 decimals (catalog rates x whole seconds): rounding the sum is exact.
         return [(r.day, ProviderId(r.provider), Decimal(f"{r.usd:.3f}")) for r in rows]
+
+
+def job_row(job: Job) -> dict[str, str]:
+    """A new take's row in `jobs` (create_jobs writes it; the benchmarks bulk-load it)."""
+    return {
+        "id": job.id,
+        "idempotency_key": job.idempotency_key,
+        "storyboard_id": job.storyboard.id,
+        "provider": job.provider.value,
+        "model": job.model.value,
+        "state": job.state.value,
+        "cost": str(job.quote.total),
+        "body": job.model_dump_json(),
+        "details": "{}",
+        "created_at": job.created_at.isoformat(),
+        "updated_at": job.updated_at.isoformat(),
+    }
 
 
 def _read_legacy_caps(path: Path) -> CapsRecord | None:

@@ -1,0 +1,58 @@
+"""`python -m streamlit`, with the time of each page script run appended to $BENCH_RUN_TIMES (one
+line each: wall-clock start, seconds, page, how it ended, CPU seconds of the script's thread: on a
+shared machine, what the run itself cost apart from waiting for a core or the GIL), for bench/editor_sessions.py: the server's
+own figure, taken in the server process, as bench/page_timing.py takes it under AppTest.
+With $BENCH_PROFILE set, every run is also profiled (cProfile, in its own thread: wall time, so a
+wait for the GIL or a lock shows where it happens) and the sum is written there every 50 runs."""
+
+from __future__ import annotations
+
+import cProfile
+import os
+import pstats
+import sys
+import threading
+import time
+
+from streamlit.navigation.page import StreamlitPage
+from streamlit.web import cli
+
+_out = open(os.environ["BENCH_RUN_TIMES"], "a", buffering=1)  # noqa: SIM115 (open for the process' life)
+_lock = threading.Lock()
+_original_run = StreamlitPage.run
+
+
+_profile_to = os.environ.get("BENCH_PROFILE")
+_profiled: dict[str, pstats.Stats] = {}  # "total": the sum so far
+_count = [0]
+
+
+def _timed_run(self: StreamlitPage) -> None:
+    profile = cProfile.Profile() if _profile_to else None
+    started, start, cpu = time.time(), time.perf_counter(), time.thread_time()
+    ended = "interrupted"  # a rerun request stops the run with an exception (RerunException)
+    try:
+        if profile is not None:
+            profile.enable()
+        _original_run(self)
+        ended = "done"
+    finally:
+        seconds, cpu = time.perf_counter() - start, time.thread_time() - cpu
+        if profile is not None:
+            profile.disable()
+        with _lock:
+            _out.write(f"{started:.6f} {seconds:.6f} {self.url_path or 'editor'} {ended} {cpu:.6f}\n")
+            if profile is not None and _profile_to:
+                if "total" in _profiled:
+                    _profiled["total"].add(profile)
+                else:
+                    _profiled["total"] = pstats.Stats(profile)
+                _count[0] += 1
+                if _count[0] % 50 == 0:
+                    _profiled["total"].dump_stats(_profile_to)
+
+
+StreamlitPage.run = _timed_run  # type: ignore[method-assign]
+
+if __name__ == "__main__":
+    sys.exit(cli.main())
