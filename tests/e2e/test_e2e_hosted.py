@@ -223,7 +223,8 @@ def test_a_paid_two_shot_take_survives_a_reload_and_a_crash_sent_once_and_its_ke
     page: Page, launch: Callable[..., Hosted], provider: ProviderId, tmp_path: Path, result_mp4: bytes
 ) -> None:
     """One take from click to video: a reload while it runs shows the same take, a crash (SIGKILL)
-    mid-take resumes it on the next start, and the provider got one submit with both shots. With a
+    mid-take resumes it on the next start, before any page is open, and the provider got one
+    submit with both shots. With a
     first frame, so the key also travels on the upload (image-to-video): the key is never sent to
     the browser nor written under the data dir or in the app's log."""
     # said to take 6 s (EvoLink's estimate, so its card is looked at closely), then held on the fake
@@ -255,14 +256,19 @@ def test_a_paid_two_shot_take_survives_a_reload_and_a_crash_sent_once_and_its_ke
     if provider == ProviderId.EVOLINK:  # the one that reports a percentage: it moves on after the reload
         moved_on(page, progress(page).inner_text())
 
+    editor_url = page.url  # the draft's own address (?draft=)
+    page.goto("about:blank")  # from here until the take is collected, no page of the app is open
     server.kill()  # SIGKILL: no shutdown handlers; the follow thread dies with the process
     assert jobs_in_db(server.data_dir) == [(job_id, "running")]
     assert not videos(server.data_dir)
     assert hosted.submits == 1
 
     finish_now(hosted.fake)  # the provider finishes the job while the app is down
-    server.start()  # same data dir, same env, same port
-    page.reload()
+    server.start()  # same data dir, same env, same port; nobody visits
+    # the runner starts with the server, not with the first visitor (issue 9, defect 4)
+    assert wait_for_state(server.data_dir, {"done", "failed", "unknown"}, timeout=60) == [(job_id, "done")]
+    assert len(videos(server.data_dir)) == 1
+    page.goto(editor_url)
     expect(prompt_box(page, 1)).to_have_value(SHOTS[0][0])
     facts = wait_for_video(page)
 
