@@ -27,8 +27,14 @@ run: $(VENV)/.installed
 # Two workers (pytest-xdist), one per core; each has its own browser, app servers and data dirs.
 # worksteal: a worker that has run out takes tests queued for the other, so a long Chromium journey
 # queued late does not leave one core idle at the end (274 s against 329 s with the default `load`).
-test: lint
-	$(BIN)/python -m pytest -n 2 --dist worksteal
+# mypy (~20 s on one core, no cache in a fresh clone) runs beside the tests, not before them: the
+# suite waits on browsers and servers often enough to leave it a core. Either failing fails `make test`.
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/python -m mypy & typing=$$!; \
+	$(BIN)/python -m pytest -n 2 --dist worksteal; tests=$$?; \
+	wait $$typing; typed=$$?; \
+	test $$tests -eq 0 && test $$typed -eq 0
 
 # ruff, then mypy on the app (its files and settings are in pyproject.toml's [tool.mypy]).
 lint: $(VENV)/.installed-test
