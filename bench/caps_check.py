@@ -95,10 +95,11 @@ def _measure(url: str | None, takes: int) -> None:
         lambda caps: caps.with_daily(Decimal("1000")).with_session(Decimal("50"), now=days_back(3))
     )
 
-    def editor_caps() -> None:  # what the editor does on a rerun with both caps set
+    def editor_caps() -> None:  # what the editor does on a rerun with both caps set (components/caps.py)
         budget = Budget(store.caps())
-        budget.state(store)
-        budget.check(store, Decimal("2.10"))
+        spent = budget.spent(store)
+        budget.describe(spent)
+        budget.refuses(spent, Decimal("2.10"))
 
     print(f"  cap state + check (daily and session caps):  {_ms(editor_caps)}")
     print(f"  spend per day for the Takes chart (30 days): {_ms(lambda: store.spend_by_day(days_back(30)))}")

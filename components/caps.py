@@ -31,14 +31,16 @@ def saved_budget() -> Budget:
 def cap_state(price: Quote, takes: int = 1) -> None:
     """Beside Generate, with a cap set: 'Today (UTC): $3.20 of $10.00', and whether these takes fit."""
     budget = saved_budget()
-    store = runtime().store
-    state = budget.state(store)
+    if not budget.caps.any:
+        return
+    spent = budget.spent(runtime().store)  # read once for the state and the check
+    state = budget.describe(spent)
     if state is None:
         return
     if budget.caps.damaged:
         st.caption(f":orange[{state}]")
         return
-    if budget.check(store, price.total * takes, verified=price.verified, takes=takes):
+    if budget.refuses(spent, price.total * takes, verified=price.verified, takes=takes):
         state += f" · :orange[{'this take' if takes == 1 else f'these {takes} takes'} would pass the cap]"
     st.caption(state, help="Takes billed, running or on their way count. The day is the UTC day.")
 

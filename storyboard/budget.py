@@ -154,19 +154,31 @@ class Budget:
         now: datetime | None = None,
     ) -> str | None:
         """Why generating takes worth `amount` in all would pass a cap, or None."""
+        counts = amount > 0 and self.caps.any and not self.caps.damaged  # else spend is not read
+        spent = self.spent(store, now) if counts else Spent()
+        return self.refuses(spent, amount, verified=verified, takes=takes)
+
+    def refuses(self, spent: Spent, amount: Decimal, *, verified: bool = True, takes: int = 1) -> str | None:
+        """`check` against spend already read (the editor reads it once per run for the state and
+        the check: each read of spend is a query over the takes)."""
         if amount <= 0 or not self.caps.any:
             return None
         if self.caps.damaged:  # fail safe: a cap the user set must not vanish with a damaged record
             return DAMAGED
-        return refusal(self.caps, self.spent(store, now), amount, verified=verified, takes=takes)
+        return refusal(self.caps, spent, amount, verified=verified, takes=takes)
 
     def state(self, store: SpendSource, now: datetime | None = None) -> str | None:
         """'Today (UTC): $3.20 of $10.00 · This session: $0.70 of $2.00', or None with no cap."""
         if not self.caps.any:
             return None
+        return self.describe(self.spent(store, now))
+
+    def describe(self, spent: Spent) -> str | None:
+        """`state` from spend already read."""
+        if not self.caps.any:
+            return None
         if self.caps.damaged:
             return "Spending caps unreadable: paid takes wait until they are set again on Settings."
-        spent = self.spent(store, now)
         parts = []
         if self.caps.daily is not None:
             parts.append(f"Today (UTC): {format_usd(spent.today)} of {format_usd(self.caps.daily)}")
