@@ -22,13 +22,11 @@ import argparse
 import shutil
 import statistics
 import tempfile
-import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.hosted_latency import timed_store
-from bench.provider_fakes import HOSTED, CallbackServer, FakeFal, on_fake, write_mp4
+from bench.provider_fakes import HOSTED, CallbackServer, FakeFal, at_once, on_fake, write_mp4
 from storyboard.jobs import JobRunner
 from storyboard.models import JobState, ProviderId, Shot, Storyboard
 from storyboard.providers.fal_webhook import FalKeys
@@ -92,16 +90,7 @@ def main() -> None:
     try:
         video = write_mp4(scratch / "tiny.mp4", frames=24).read_bytes()
         cases = [Case(p, m) for p in HOSTED for m in MODES]
-        started = time.monotonic()
-        threads = [
-            threading.Thread(target=run_case, args=(c, args.seconds, args.runs, video, scratch / f"case-{i}"))
-            for i, c in enumerate(cases)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        wall = time.monotonic() - started
+        wall = at_once(cases, lambda c, d: run_case(c, args.seconds, args.runs, video, d), scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print(f"Callback vs polling, T={args.seconds:g} s, {args.runs} takes per case ({wall:.0f} s wall):")

@@ -30,13 +30,12 @@ import argparse
 import shutil
 import statistics
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.provider_fakes import HOSTED, on_fake, write_mp4
+from bench.provider_fakes import HOSTED, at_once, on_fake, write_mp4
 from storyboard.jobs import JobRunner
 from storyboard.models import JobState, ProviderId, Shot, Storyboard
 from storyboard.store import Store
@@ -81,16 +80,7 @@ def main() -> None:
         if not args.quick and not args.varied_only:
             cases.append(Case(ProviderId.FAL, 45.0, note=" [longer than a 30 s silent stream]"))
         cases.append(Case(ProviderId.WAVESPEED, max(VARIED), note=" [varied]", sequence=VARIED))
-        started = time.monotonic()
-        threads = [
-            threading.Thread(target=run_case, args=(case, args.runs, video, scratch / f"case-{i}"))
-            for i, case in enumerate(cases)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        wall = time.monotonic() - started
+        wall = at_once(cases, lambda c, d: run_case(c, args.runs, video, d), scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
