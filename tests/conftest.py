@@ -14,7 +14,7 @@ from servers.s3 import S3Server
 from stores import OpenStore
 from streamlit.testing.v1 import AppTest
 
-from storyboard.store import Store, schema
+from storyboard.store import Store, schema, tables
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -117,7 +117,7 @@ def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OpenS
         server: PostgresServer = request.getfixturevalue("postgres_server")
         server.execute(
             TESTS_DATABASE,
-            "TRUNCATE drafts, jobs, deleted_jobs, caps;"
+            f"TRUNCATE {', '.join(tables.metadata.tables)};"
             f" UPDATE alembic_version SET version_num = '{schema.head()}'",
         )
         opener = OpenStore("postgresql", server.url(TESTS_DATABASE), server)

@@ -1,7 +1,8 @@
 """The store: drafts, takes, what deleted takes cost and the spending caps, in SQLite in the data
 dir or in PostgreSQL (settings.database).
 
-    store.py     the Store: every row read and written (the one module with queries)
+    store.py     the Store: drafts, takes, spend and caps read and written
+    people.py    the members of a team, their roles and caps, and the activity log (store.people)
     tables.py    the tables as the latest migration leaves them
     schema.py    upgrading a database: Alembic revisions in migrations/, and the SQLite files
                  made before Alembic (PRAGMA user_version)

@@ -45,6 +45,7 @@ from storyboard.layout import DataDir
 from storyboard.models import UNTITLED, Job, JobState, ModelId, ProviderId, Storyboard, utcnow
 from storyboard.salvage import salvage
 from storyboard.store import engines, schema
+from storyboard.store.people import People
 from storyboard.store.problems import FAILURES, StorageProblem, newer_sentence, problem_sentence
 from storyboard.store.tables import caps as caps_table
 from storyboard.store.tables import deleted_jobs, drafts, jobs
@@ -245,6 +246,7 @@ class Store:
         self._postgres = self._engine.dialect.name == "postgresql"
         self._insert = postgresql.insert if self._postgres else sqlite.insert
         self._holds: Holds | None = None  # made when first needed (storyboard-worker)
+        self.people = People(self)  # members, roles and the activity log (store/people.py)
         self._holds_lock = threading.Lock()
         try:
             self._migrate(legacy_caps)
