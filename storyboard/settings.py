@@ -198,6 +198,29 @@ def _parse_secrets(path: Path, stamp: int) -> tuple[dict[str, object], str | Non
         return {}, "it is not UTF-8 text"
 
 
+@dataclass(frozen=True)
+class SignIn:
+    """Whether people sign in (issue 13): on when the secrets file has Streamlit's `[auth]` table
+    (st.login's settings), which makes this a team's app; off, the single-person app. `problem`:
+    the secrets file is there but cannot be read, so whether sign-in is wanted is unknown and
+    nothing is shown (an unreadable file must not turn a team's app into an open one)."""
+
+    on: bool
+    problem: str | None = None
+
+
+def sign_in(secrets_path: Path | None = None) -> SignIn:
+    secrets_path = SECRETS_FILE if secrets_path is None else secrets_path
+    secrets, unreadable = _secrets(secrets_path)
+    if unreadable:
+        return SignIn(
+            False,
+            f"`{secrets_path}` could not be read ({unreadable}), so the app cannot tell who may use it: "
+            "fix the file and restart the app.",
+        )
+    return SignIn(isinstance(secrets.get("auth"), dict))
+
+
 def _unusable(key: str) -> bool:
     """The clients' own rule (providers/http.usable_key): imported here, when asked, because the
     providers package imports this module."""
