@@ -84,12 +84,14 @@ class Spent:
 
 
 def refusal(
-    caps: Caps, spent: Spent, amount: Decimal, *, verified: bool = True, takes: int = 1
+    caps: Caps, spent: Spent, amount: Decimal, *, verified: bool = True, takes: int = 1, team: bool = False
 ) -> str | None:
     """The sentence that refuses a Generate costing `amount` in all (`takes` takes), or None.
 
     Reaching a cap exactly is allowed; passing it is not. A free take (Preview) is never refused.
     An unverified price is checked at the quoted (higher) figure, and the sentence says so.
+    `team`: the caps are the workspace's (issue 13): the sentence says what is left and that an
+    admin sets them (a member who is not one cannot raise them).
     """
     if amount <= 0:
         return None
@@ -100,14 +102,50 @@ def refusal(
     for cap, so_far, whose, which in checks:
         if cap is None or so_far + amount <= cap:
             continue
-        what = "This take costs" if takes == 1 else f"These {takes} takes cost"
-        price = format_usd(amount) if verified else f"up to {format_usd(amount)} (the price is unverified)"
-        fix = "make the take shorter" if takes == 1 else "generate fewer or shorter takes"
+        what, price, fix = _asked(amount, verified, takes)
+        if team:
+            return (
+                f"{what} {price} and {whose} is {format_usd(so_far)} of the workspace's {format_usd(cap)} "
+                f"{which} ({format_usd(max(cap - so_far, Decimal(0)))} left): {fix}, or ask an admin to raise it."
+            )
         return (
             f"{what} {price} and {whose} is {format_usd(so_far)} of your {format_usd(cap)} {which}: "
             f"raise the cap on Settings or {fix}."
         )
     return None
+
+
+def _asked(amount: Decimal, verified: bool, takes: int) -> tuple[str, str, str]:
+    what = "This take costs" if takes == 1 else f"These {takes} takes cost"
+    price = format_usd(amount) if verified else f"up to {format_usd(amount)} (the price is unverified)"
+    fix = "make the take shorter" if takes == 1 else "generate fewer or shorter takes"
+    return what, price, fix
+
+
+PERSON_CAP_DAMAGED = (
+    "Your own daily cap could not be read, so your paid takes wait: ask an admin to set it again on Settings."
+)
+
+
+def person_refusal(
+    cap: str | None, spent_today: Decimal, amount: Decimal, *, verified: bool = True, takes: int = 1
+) -> str | None:
+    """The sentence that refuses one person's Generate by their own daily cap (members.daily_cap,
+    as saved: decimal text, None for no cap), or None. Checked beside the workspace's caps, in the
+    same transaction (Store.create_jobs), against what that person's takes count for today (UTC)."""
+    if amount <= 0 or cap is None:
+        return None
+    try:
+        limit = to_cap(cap)
+    except CapProblem:  # fail safe: a cap an admin set must not vanish with a damaged value
+        return PERSON_CAP_DAMAGED
+    if limit is None or spent_today + amount <= limit:
+        return None
+    what, price, fix = _asked(amount, verified, takes)
+    return (
+        f"{what} {price} and you have {format_usd(max(limit - spent_today, Decimal(0)))} left of your own "
+        f"{format_usd(limit)} daily cap today (UTC): {fix}, or ask an admin to raise your cap."
+    )
 
 
 def day_start(now: datetime | None = None) -> datetime:
@@ -152,20 +190,23 @@ class Budget:
         verified: bool = True,
         takes: int = 1,
         now: datetime | None = None,
+        team: bool = False,
     ) -> str | None:
         """Why generating takes worth `amount` in all would pass a cap, or None."""
         counts = amount > 0 and self.caps.any and not self.caps.damaged  # else spend is not read
         spent = self.spent(store, now) if counts else Spent()
-        return self.refuses(spent, amount, verified=verified, takes=takes)
+        return self.refuses(spent, amount, verified=verified, takes=takes, team=team)
 
-    def refuses(self, spent: Spent, amount: Decimal, *, verified: bool = True, takes: int = 1) -> str | None:
+    def refuses(
+        self, spent: Spent, amount: Decimal, *, verified: bool = True, takes: int = 1, team: bool = False
+    ) -> str | None:
         """`check` against spend already read (the editor reads it once per run for the state and
         the check: each read of spend is a query over the takes)."""
         if amount <= 0 or not self.caps.any:
             return None
         if self.caps.damaged:  # fail safe: a cap the user set must not vanish with a damaged record
             return DAMAGED
-        return refusal(self.caps, spent, amount, verified=verified, takes=takes)
+        return refusal(self.caps, spent, amount, verified=verified, takes=takes, team=team)
 
     def state(self, store: SpendSource, now: datetime | None = None) -> str | None:
         """'Today (UTC): $3.20 of $10.00 · This session: $0.70 of $2.00', or None with no cap."""

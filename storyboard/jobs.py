@@ -22,6 +22,8 @@ from storyboard import callbacks, formats, messages, settings
 from storyboard.job_states import UNSENT
 from storyboard.layout import DataDir
 from storyboard.models import Job, JobState, ProviderId, Storyboard
+from storyboard.people import SOLO, Actor
+from storyboard.permissions import Action, check, refusal
 from storyboard.providers.base import ProviderClient
 from storyboard.providers.fal_webhook import FalKeys
 from storyboard.runner import admission
@@ -142,12 +144,18 @@ class JobRunner:
         client: ProviderClient | None = None,
         *,
         shown_total: Decimal | None = None,
+        actor: Actor = SOLO,
     ) -> list[Job]:
         """Create (or find) `count` takes of this storyboard in each of its formats and start them,
         each with its own key. While takes of the same storyboard run, pressing again finds those,
         never more. `shown_total`: the price for every take the person saw on the button; if the
         price differs now, PriceChanged says the new one and nothing is written or sent. With a first
-        frame, each format's take sends the frame fitted to that format (saved before any row)."""
+        frame, each format's take sends the frame fitted to that format (saved before any row).
+        `actor`: who presses Generate (issue 13): refused before anything is read or written unless
+        their role may generate; the takes are theirs, and their own daily cap applies."""
+        not_theirs = refusal(actor, Action.GENERATE)
+        if not_theirs:
+            raise GenerateRefused(not_theirs)
         blocker = self.can_generate(storyboard.provider, client)
         try:
             per_format = formats.take_storyboards(storyboard, self.data_dir)
@@ -161,7 +169,7 @@ class JobRunner:
                 (board, admission.take_keys(self.store, board, count), price)
                 for board, price in zip(per_format, prices, strict=True)
             ]
-            jobs, created = admission.write_orders(self.store, orders)
+            jobs, created = admission.write_orders(self.store, orders, actor)
         if isinstance(self._executor, QueuedExecutor):
             self._executor.start_jobs([job for job in jobs if job.id in created])
         else:
@@ -181,8 +189,12 @@ class JobRunner:
                 self.start(job.id)
         return len(jobs)
 
-    def cancel(self, job_id: str) -> None:
-        """Cancel now if nothing was sent; otherwise whoever drives the take asks the provider."""
+    def cancel(self, job_id: str, actor: Actor = SOLO) -> None:
+        """Cancel now if nothing was sent; otherwise whoever drives the take asks the provider.
+        Raises Refused unless `actor` may change the take (its author, or an admin)."""
+        if not actor.solo:  # SOLO may change every take: no read for the single-person app
+            job = self.store.get_job(job_id)
+            check(actor, Action.CHANGE_TAKE, owner=None if job is None else job.author)
         self.store.transition(job_id, UNSENT, state=JobState.CANCELLED, message=messages.CANCELLED_UNSENT)
         self._executor.cancel(job_id)
 

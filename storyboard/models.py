@@ -278,5 +278,7 @@ class Job(BaseModel):
     duration_seconds: float | None = None
     title: Name = ""  # the user's name for this take ("" shows the storyboard's name)
     starred: bool = False
+    # who started it (a member's email, issue 13); "" = people.SOLO, or made before sign-in
+    author: str = ""
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

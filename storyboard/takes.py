@@ -18,6 +18,8 @@ from storyboard.formats import NAMES, order_key
 from storyboard.layout import DataDir
 from storyboard.media_store import media_for
 from storyboard.models import AspectRatio, Job, JobState, name_problem
+from storyboard.people import SOLO, Actor
+from storyboard.permissions import Action, Refused, refusal
 from storyboard.store import Store
 
 # A take may be deleted only when nothing about it is still open: finished and saved, failed or
@@ -88,8 +90,20 @@ def title(job: Job) -> str:
     return job.title or job.storyboard.name
 
 
-def rename(store: Store, job_id: str, new_title: str) -> str | None:
+def not_yours(store: Store, job_id: str, actor: Actor) -> str | None:
+    """Why `actor` may not change this take (rename, star, cancel, delete), or None: its author
+    and admins may (permissions.py); reviewers may not change any."""
+    if actor.solo:  # the single-person app: every take is theirs, no read needed
+        return None
+    job = store.get_job(job_id)
+    return refusal(actor, Action.CHANGE_TAKE, owner=None if job is None else job.author)
+
+
+def rename(store: Store, job_id: str, new_title: str, actor: Actor = SOLO) -> str | None:
     """Give a take its own name ("" goes back to the storyboard's). Returns a refusal, or None."""
+    refused = not_yours(store, job_id, actor)
+    if refused:
+        return refused
     text = " ".join(new_title.split())
     problem = name_problem(text, "A take's name")
     if problem:
@@ -101,12 +115,17 @@ def rename(store: Store, job_id: str, new_title: str) -> str | None:
     return None
 
 
-def set_starred(store: Store, job_id: str, starred: bool) -> None:
+def set_starred(store: Store, job_id: str, starred: bool, actor: Actor = SOLO) -> str | None:
+    """Star or unstar a take; returns a refusal, or None."""
+    refused = not_yours(store, job_id, actor)
+    if refused:
+        return refused
     with suppress(KeyError):  # deleted meanwhile (in another window): nothing to star
         store.update_job(job_id, starred=starred)
+    return None
 
 
-def delete(store: Store, data_dir: Path, job_id: str) -> str | None:
+def delete(store: Store, data_dir: Path, job_id: str, actor: Actor = SOLO) -> str | None:
     """Delete a finished take and its files (video, poster and its thumbnails).
 
     Returns one sentence saying why it was not deleted, or None when it was. What it cost still
@@ -114,7 +133,12 @@ def delete(store: Store, data_dir: Path, job_id: str) -> str | None:
     job = store.get_job(job_id)
     if job is None:
         return None  # already gone (a second click)
-    deleted = store.delete_job(job_id, DELETABLE)
+    try:  # checked again by the store, in the transaction that deletes (and logs) it
+        deleted = store.delete_job(job_id, DELETABLE, actor)
+    except Refused as no:
+        return no.sentence
+    except KeyError:
+        return None  # deleted meanwhile
     if deleted is None:
         if job.state == JobState.UNKNOWN:
             return "This take may have been paid for and its video is not saved: check the provider's dashboard first."

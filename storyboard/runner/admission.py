@@ -10,6 +10,8 @@ from decimal import Decimal
 from storyboard import messages
 from storyboard.catalog import MAX_TAKES_PER_GENERATE, offer
 from storyboard.models import Job, Quote, Storyboard
+from storyboard.people import SOLO, Actor
+from storyboard.permissions import Refused
 from storyboard.pricing import order_total, quote
 from storyboard.store import CapRefused, Store
 from storyboard.validate import validate
@@ -64,18 +66,19 @@ def take_keys(store: Store, storyboard: Storyboard, count: int) -> list[str]:
 
 
 def write_takes(
-    store: Store, storyboard: Storyboard, keys: list[str], price: Quote
+    store: Store, storyboard: Storyboard, keys: list[str], price: Quote, actor: Actor = SOLO
 ) -> tuple[list[Job], list[str]]:
     """Write the rows, the caps checked against billable spend in the same transaction (running
     takes are found, not counted again): (every take, the ids of the new ones)."""
-    return write_orders(store, [(storyboard, keys, price)])
+    return write_orders(store, [(storyboard, keys, price)], actor)
 
 
 def write_orders(
-    store: Store, orders: list[tuple[Storyboard, list[str], Quote]]
+    store: Store, orders: list[tuple[Storyboard, list[str], Quote]], actor: Actor = SOLO
 ) -> tuple[list[Job], list[str]]:
-    """Every format's rows in ONE `create_jobs` transaction, so the caps are checked against all of
-    them together: either every take of the press is written or none is."""
+    """Every format's rows in ONE `create_jobs` transaction, so the caps (the workspace's, and the
+    actor's own) are checked against all of them together: either every take of the press is
+    written or none is. The takes are the actor's."""
     try:
         made = store.create_jobs(
             [
@@ -89,8 +92,9 @@ def write_orders(
                 )
                 for storyboard, keys, price in orders
                 for key in keys
-            ]
+            ],
+            actor,
         )
-    except CapRefused as refused:
+    except (CapRefused, Refused) as refused:
         raise GenerateRefused(str(refused)) from None
     return [job for job, _ in made], [job.id for job, created in made if created]

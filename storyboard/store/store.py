@@ -39,16 +39,21 @@ from storyboard.budget import (
     CapsRecord,
     caps_from_record,
     caps_to_record,
+    day_start,
+    person_refusal,
     record_from_legacy_file,
 )
+from storyboard.catalog import PROVIDERS
 from storyboard.layout import DataDir
-from storyboard.models import UNTITLED, Job, JobState, ModelId, ProviderId, Storyboard, utcnow
+from storyboard.models import UNTITLED, Job, JobState, ModelId, ProviderId, Storyboard, format_usd, utcnow
+from storyboard.people import SOLO, Actor
+from storyboard.permissions import Action, check
 from storyboard.salvage import salvage
 from storyboard.store import engines, schema
-from storyboard.store.people import People
+from storyboard.store.people import People, record
 from storyboard.store.problems import FAILURES, StorageProblem, newer_sentence, problem_sentence
 from storyboard.store.tables import caps as caps_table
-from storyboard.store.tables import deleted_jobs, drafts, jobs
+from storyboard.store.tables import deleted_jobs, drafts, jobs, members
 
 if TYPE_CHECKING:
     from storyboard.store.holds import Holds
@@ -142,12 +147,14 @@ def _decimal_sum_postgres(element: _decimal_sum, compiler: SQLCompiler, **kw: An
     return f"CAST(sum(CAST({compiler.process(element.clauses, **kw)} AS NUMERIC)) AS TEXT)"
 
 
-def _billable(since: bool) -> sa.Subquery:
+def _billable(since: bool, *, author: bool = False, people: bool = False) -> sa.Subquery:
     """The one definition of spend: (provider, cost, created_at) of every take that counts,
     deleted or not; started since the `since` parameter when `since` (all when not).
     A take counts by its state, or (FAILED) by its charged marker: two parts per table, so the
     first, nearly every take, reads only columns of the jobs_spend index (an index-only scan;
-    migration 0002) and only failed takes' rows are visited for their details."""
+    migration 0002) and only failed takes' rows are visited for their details.
+    `author`: only the takes the `author` parameter started (a person's own cap; the
+    jobs_author_spend index, migration 0004); `people`: with an `author` column, to sum per person."""
     # constants, written into the SQL (a list of parameters would be expanded on every run)
     counted: list[sa.ColumnElement[str]] = [sa.literal_column(f"'{s.value}'") for s in COUNTED]
     failed: sa.ColumnElement[str] = sa.literal_column(f"'{JobState.FAILED.value}'")
@@ -157,7 +164,10 @@ def _billable(since: bool) -> sa.Subquery:
             _unindexed(table.c.state).in_(counted),
             sa.and_(table.c.state == failed, _charged(table.c.details)),
         ):
-            part = sa.select(table.c.provider, table.c.cost, table.c.created_at).where(paid)
+            columns = [table.c.provider, table.c.cost, table.c.created_at]
+            part = sa.select(*columns, *([table.c.author] if people else [])).where(paid)
+            if author:
+                part = part.where(table.c.author == sa.bindparam("author", type_=sa.Text()))
             if since:
                 part = part.where(table.c.created_at >= sa.bindparam("since", type_=sa.Text()))
             parts.append(part)
@@ -171,6 +181,15 @@ _SPEND_SINCE = sa.select(_decimal_sum(_SINCE.c.cost))
 _SPEND_BY_PROVIDER = {
     True: sa.select(_SINCE.c.provider, _decimal_sum(_SINCE.c.cost).label("cost")).group_by(_SINCE.c.provider),
     False: sa.select(_EVER.c.provider, _decimal_sum(_EVER.c.cost).label("cost")).group_by(_EVER.c.provider),
+}
+_BY_ONE = _billable(since=True, author=True)
+_SPEND_SINCE_BY = sa.select(_decimal_sum(_BY_ONE.c.cost))
+_PEOPLE_SINCE, _PEOPLE_EVER = _billable(since=True, people=True), _billable(since=False, people=True)
+_SPEND_BY_PERSON = {
+    since: sa.select(t.c.author, t.c.provider, _decimal_sum(t.c.cost).label("cost")).group_by(
+        t.c.author, t.c.provider
+    )
+    for since, t in ((True, _PEOPLE_SINCE), (False, _PEOPLE_EVER))
 }
 _DAY = sa.func.substr(_SINCE.c.created_at, sa.literal_column("1"), sa.literal_column("10")).label("day")
 _SPEND_BY_DAY = (
@@ -230,6 +249,26 @@ class _SpendIn:
 def _spend_since(conn: sa.Connection, since: datetime) -> Decimal:
     total = conn.execute(_SPEND_SINCE, {"since": since.isoformat()}).scalar()
     return Decimal(total) if total is not None else Decimal(0)
+
+
+def _spend_since_by(conn: sa.Connection, since: datetime, author: str) -> Decimal:
+    """What the takes one person started since `since` count for (their own daily cap's figure)."""
+    total = conn.execute(_SPEND_SINCE_BY, {"since": since.isoformat(), "author": author}).scalar()
+    return Decimal(total) if total is not None else Decimal(0)
+
+
+def _caps_said(before: Caps, after: Caps) -> str:
+    """What a change of the workspace's caps did, for the activity log ("" when nothing changed)."""
+
+    def usd(cap: Decimal | None) -> str:
+        return "none" if cap is None else format_usd(cap)
+
+    said = [
+        f"the workspace's {which} cap to {usd(new)} (was {usd(old)})"
+        for which, old, new in (("daily", before.daily, after.daily), ("session", before.session, after.session))
+        if old != new or (before.damaged and not after.damaged)
+    ]
+    return "; ".join(said)
 
 
 class Store:
@@ -391,12 +430,17 @@ class Store:
 
     # ---- drafts --------------------------------------------------------------------------------
 
-    def save_draft(self, storyboard: Storyboard) -> None:
+    def save_draft(self, storyboard: Storyboard, actor: Actor = SOLO) -> None:
+        """`actor`: who saves it (Refused unless they may change storyboards); the first to save a
+        draft is its author, the last its updated_by (issue 13)."""
+        check(actor, Action.EDIT_STORYBOARD)
         row = self._insert(drafts).values(
             id=storyboard.id,
             name=storyboard.name,
             body=storyboard.model_dump_json(),
             updated_at=utcnow().isoformat(),
+            author=actor.email,
+            updated_by=actor.email,
         )
         upsert = row.on_conflict_do_update(
             index_elements=[drafts.c.id],
@@ -404,6 +448,7 @@ class Store:
                 "name": row.excluded.name,
                 "body": row.excluded.body,
                 "updated_at": row.excluded.updated_at,
+                "updated_by": row.excluded.updated_by,
             },
         )
         with self._tx() as conn:
@@ -463,8 +508,9 @@ class Store:
             listed.append(ListedDraft(r.id, r.name, r.updated_at, storyboard))
         return listed
 
-    def delete_draft(self, draft_id: str) -> None:
+    def delete_draft(self, draft_id: str, actor: Actor = SOLO) -> None:
         """Forget a draft. Its takes stay: each keeps the storyboard it was made from."""
+        check(actor, Action.EDIT_STORYBOARD)
         with self._tx() as conn:
             conn.execute(sa.delete(drafts).where(drafts.c.id == draft_id))
 
@@ -478,14 +524,25 @@ class Store:
         except FAILURES as exc:
             raise self._fail(exc) from exc
 
-    def update_caps(self, change: Callable[[Caps], Caps]) -> Caps:
+    def update_caps(self, change: Callable[[Caps], Caps], actor: Actor = SOLO) -> Caps:
         """Read, change and write the caps in one transaction: two tabs or two processes changing
-        them at once each see the other's change, and none is lost."""
+        them at once each see the other's change, and none is lost. `actor`: who changes them
+        (Refused unless an admin); in a team the change is logged in the same transaction."""
+        check(actor, Action.SET_CAPS)
         with self._tx() as conn:
             self._lock_spend(conn)
-            caps = change(self._caps(conn))
+            before = self._caps(conn)
+            caps = change(before)
             self._write_caps(conn, caps_to_record(caps))
+            said = _caps_said(before, caps)
+            if said and not actor.solo:
+                record(conn, actor, "changed a cap", f"{actor.name} set {said}")
         return caps
+
+    def daily_cap_of(self, email: str) -> str | None:
+        """A member's own daily cap as saved (decimal text), or None (none, or not a member)."""
+        rows = self._read(sa.select(members.c.daily_cap).where(members.c.email == email))
+        return rows[0].daily_cap if rows else None
 
     @staticmethod
     def _caps(conn: sa.Connection) -> Caps:
@@ -513,12 +570,17 @@ class Store:
 
     # ---- jobs ----------------------------------------------------------------------------------
 
-    def create_jobs(self, jobs_: Sequence[Job]) -> list[tuple[Job, bool]]:
+    def create_jobs(self, jobs_: Sequence[Job], actor: Actor = SOLO) -> list[tuple[Job, bool]]:
         """Write the takes' rows before anything is sent, after checking the saved caps against
         what is spent plus the new takes' total, all in ONE transaction holding the spend lock:
         two sessions or two processes cannot both pass a cap. Returns (job, created) for each; a
         take whose idempotency key is already there is found (and not counted again), not written
-        twice. Raises CapRefused (nothing written) when the new takes would pass a cap."""
+        twice. Raises CapRefused (nothing written) when the new takes would pass a cap.
+        `actor` (issue 13): who generates (Refused unless they may); the new takes are theirs
+        (Job.author), their own daily cap (members.daily_cap) is checked beside the workspace's
+        against what their takes count for today, and in a team the takes are logged in the same
+        transaction."""
+        check(actor, Action.GENERATE)
         keys = [job.idempotency_key for job in jobs_]
         with self._tx() as conn:
             self._lock_spend(conn)
@@ -526,19 +588,35 @@ class Store:
                 sa.select(jobs.c.idempotency_key, jobs.c.body).where(jobs.c.idempotency_key.in_(keys))
             ).all()
             found = {r.idempotency_key: Job.model_validate_json(r.body) for r in rows}
-            new = [job for job in jobs_ if job.idempotency_key not in found]
+            new = [
+                job if job.author == actor.email else job.model_copy(update={"author": actor.email})
+                for job in jobs_
+                if job.idempotency_key not in found
+            ]
             amount = sum((job.quote.total for job in new), Decimal(0))
             if amount > 0:
                 verified = all(job.quote.verified for job in new)
                 budget = Budget(self._caps(conn))
-                refused = budget.check(_SpendIn(conn), amount, verified=verified, takes=len(new))
+                refused = budget.check(
+                    _SpendIn(conn), amount, verified=verified, takes=len(new), team=not actor.solo
+                )
+                if refused is None and not actor.solo:
+                    cap = conn.execute(
+                        sa.select(members.c.daily_cap).where(members.c.email == actor.email)
+                    ).scalar()
+                    if cap is not None:
+                        mine = _spend_since_by(conn, day_start(), actor.email)
+                        refused = person_refusal(cap, mine, amount, verified=verified, takes=len(new))
                 if refused:
                     raise CapRefused(refused)
             if new:
                 conn.execute(sa.insert(jobs), [job_row(job) for job in new])
+                if not actor.solo:  # the single-person app has no one else to account to
+                    record(conn, actor, "generated", _generated(actor, new, amount), new[0].storyboard.id)
+            made = {job.idempotency_key: job for job in new}
         return [
-            (found[job.idempotency_key], False) if job.idempotency_key in found else (job, True)
-            for job in jobs_
+            (found[key], False) if key in found else (made[key], True)
+            for key in (job.idempotency_key for job in jobs_)
         ]
 
     def create_job(self, job: Job) -> tuple[Job, bool]:
@@ -622,13 +700,16 @@ class Store:
         rows = self._read(sa.select(key).where(key >= prefix, key < prefix + "\U0010ffff").order_by(key))
         return [r.idempotency_key for r in rows]
 
-    def delete_job(self, job_id: str, from_states: Iterable[JobState]) -> Job | None:
+    def delete_job(self, job_id: str, from_states: Iterable[JobState], actor: Actor = SOLO) -> Job | None:
         """Delete a take's row if it is in one of `from_states` (checked in the same transaction).
-        Returns the deleted job, or None when it was in another state. Its key and cost are kept."""
+        Returns the deleted job, or None when it was in another state. Its key and cost are kept.
+        `actor`: Refused unless they may change this take (its author, or an admin); in a team the
+        deletion is logged in the same transaction."""
         with self._tx() as conn:
             row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id).with_for_update()).first()
             if row is None:
                 raise KeyError(job_id)
+            check(actor, Action.CHANGE_TAKE, owner=row.author)
             job = Job.model_validate_json(row.body)
             if job.state not in set(from_states):
                 return None
@@ -643,15 +724,30 @@ class Store:
                     created_at=row.created_at,
                     deleted_at=utcnow().isoformat(),
                     details=row.details,
+                    author=row.author,
                 )
             )
             conn.execute(sa.delete(jobs).where(jobs.c.id == job_id))
+            if not actor.solo:
+                name = job.title or job.storyboard.name
+                record(
+                    conn,
+                    actor,
+                    "deleted a take",
+                    f"{actor.name} deleted the take “{name}” ({format_usd(job.quote.total)})",
+                    job_id,
+                )
         return job
 
-    def list_jobs(self, storyboard_id: str | None = None, limit: int = 200) -> list[Job]:
+    def list_jobs(
+        self, storyboard_id: str | None = None, limit: int = 200, author: str | None = None
+    ) -> list[Job]:
+        """The newest takes (of one storyboard; started by one person, `author`, when given)."""
         query = sa.select(jobs.c.body).order_by(jobs.c.created_at.desc()).limit(limit)
         if storyboard_id:
             query = query.where(jobs.c.storyboard_id == storyboard_id)
+        if author is not None:
+            query = query.where(jobs.c.author == author)
         return [Job.model_validate_json(r.body) for r in self._read(query)]
 
     def unfinished_jobs(self) -> list[Job]:
@@ -693,6 +789,17 @@ class Store:
         rows = self._read(query, {"since": since.isoformat()} if since is not None else None)
         return {ProviderId(row.provider): Decimal(row.cost) for row in rows}
 
+    def spend_by_person(self, since: datetime | None = None) -> dict[str, dict[ProviderId, Decimal]]:
+        """{author's email ("" = before sign-in, or the single-person app): {provider: spend}} of the
+        takes that count (started since `since` when given): spend per person and per provider."""
+        rows = self._read(
+            _SPEND_BY_PERSON[since is not None], {"since": since.isoformat()} if since is not None else None
+        )
+        found: dict[str, dict[ProviderId, Decimal]] = {}
+        for row in rows:
+            found.setdefault(row.author, {})[ProviderId(row.provider)] = Decimal(row.cost)
+        return found
+
     def spend_by_day(self, since: datetime) -> list[tuple[str, ProviderId, Decimal]]:
         """(UTC day 'YYYY-MM-DD', provider, spend) of the takes that count, started since `since`,
         oldest first (the Takes chart)."""
@@ -715,7 +822,19 @@ def job_row(job: Job) -> dict[str, str]:
         "details": "{}",
         "created_at": job.created_at.isoformat(),
         "updated_at": job.updated_at.isoformat(),
+        "author": job.author,
     }
+
+
+def _generated(actor: Actor, new: Sequence[Job], amount: Decimal) -> str:
+    """The activity line of one Generate: "Ana generated 2 takes of “Launch” on fal.ai for $3.36"."""
+    names = sorted({job.storyboard.name for job in new})
+    where = sorted({PROVIDERS[job.provider].label for job in new})
+    takes = "a take" if len(new) == 1 else f"{len(new)} takes"
+    return (
+        f"{actor.name} generated {takes} of {', '.join(f'“{n}”' for n in names)} on "
+        f"{' and '.join(where)} for {format_usd(amount)}"
+    )
 
 
 def _read_legacy_caps(path: Path) -> CapsRecord | None:
