@@ -15,7 +15,8 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from components.lengths import when_clicked
-from components.runtime import current, open_storyboard, runtime
+from components.roles import read_only, say_refused
+from components.runtime import current, open_storyboard, refused_edit, runtime
 from components.text import plain
 from storyboard import exports
 from storyboard.catalog import PROVIDERS
@@ -33,6 +34,10 @@ def _uploader_key() -> str:
 
 
 def _import(text: str | bytes) -> None:
+    not_allowed = refused_edit()  # an import opens as a new storyboard: a change of storyboards
+    if not_allowed:
+        say_refused(not_allowed)
+        return
     st.session_state.pop(IMPORT_DONE, None)
     st.session_state[PANEL_KEY] = True  # what the import did is said inside the panel; opened once
     try:
@@ -172,9 +177,12 @@ def exports_panel() -> None:
             key=_uploader_key(),
             on_change=_uploaded,
             help="A file exported from Storyboard Studio. It opens as a new storyboard; this one stays as it is.",
+            disabled=read_only(),
         )
         st.text_area("…or paste its JSON", key=PASTE_KEY, height=100)
-        st.button("Import pasted JSON", key="w:import", on_click=_pasted, width="stretch")
+        st.button(
+            "Import pasted JSON", key="w:import", on_click=_pasted, width="stretch", disabled=read_only()
+        )
         if errors:
             lines = [plain(sentence) for sentence in errors]
             st.error("\n".join(f"- {line}" for line in lines) if len(lines) > 1 else lines[0], icon="✋")

@@ -10,7 +10,8 @@ import contextlib
 
 import streamlit as st
 
-from components.runtime import commit, current, runtime
+from components.roles import read_only, say_refused
+from components.runtime import commit, current, refused_edit, runtime
 from components.stored_media import picture_source
 from components.text import plain
 from storyboard import media
@@ -32,6 +33,10 @@ def _reset_uploader() -> None:
 
 
 def _use(checked: media.CheckedImage, name: str) -> None:
+    not_allowed = refused_edit()
+    if not_allowed:
+        say_refused(not_allowed)
+        return
     frame = media.save_first_frame(checked, runtime().data_dir, name)
     sb = current()
     update: dict[str, object] = {"first_frame": frame}
@@ -62,6 +67,10 @@ def _switch_model(model: ModelId) -> None:
 
 def _uploader_changed() -> None:
     """A file was dropped (check it, once) or the chip's ✕ emptied the uploader (drop the image)."""
+    not_allowed = refused_edit()
+    if not_allowed:  # nothing is saved, not even the picture
+        say_refused(not_allowed)
+        return
     upload = st.session_state.get(_uploader_key())
     if upload is None:  # the chip's ✕: drop what that file brought, not an image used before it
         if st.session_state.pop(PENDING, None) is None and not st.session_state.pop(ERROR, None):
@@ -96,6 +105,7 @@ def first_frame_input(chosen: Offer) -> None:
         max_upload_size=rules.max_bytes // 2**20,  # refused in the browser, before it is sent
         help="JPG or PNG (other formats are converted), at least "
         f"{rules.min_side} px per side, up to {rules.max_bytes // (1024 * 1024)} MB.",
+        disabled=read_only(),
     )
     if st.session_state.get(ERROR):
         st.error(st.session_state[ERROR], icon="🖼️")
@@ -108,7 +118,12 @@ def first_frame_input(chosen: Offer) -> None:
             label = "Cropped" if mode == "crop" else "Padded"
             column.image(fixed.data, caption=f"{label}: {fixed.width}×{fixed.height} px", width="stretch")
             column.button(
-                f"Use {label.lower()}", key=f"w:fix-{mode}", on_click=_fix, args=(mode,), width="stretch"
+                f"Use {label.lower()}",
+                key=f"w:fix-{mode}",
+                on_click=_fix,
+                args=(mode,),
+                width="stretch",
+                disabled=read_only(),
             )
 
     frame = sb.first_frame
@@ -123,7 +138,7 @@ def first_frame_input(chosen: Offer) -> None:
         )
         for note in frame.notes:
             st.caption(note)
-        st.button("Remove image", key="w:remove-image", on_click=_remove)
+        st.button("Remove image", key="w:remove-image", on_click=_remove, disabled=read_only())
     if st.session_state.pop(SWITCHED, False):
         st.success(f"Switched to {MODELS[sb.model].label}, so the video starts from this picture.", icon="🔁")
     if not MODELS[sb.model].takes_image:
@@ -133,4 +148,5 @@ def first_frame_input(chosen: Offer) -> None:
             key="w:use-i2v",
             on_click=_switch_model,
             args=(ModelId.TURBO_PRO_I2V,),
+            disabled=read_only(),
         )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from components.roles import read_only
 from components.runtime import commit, current, runtime
 from storyboard import formats
 from storyboard.catalog import TURBO_IMAGE_RULES, Offer
@@ -50,6 +51,7 @@ def format_row(sb: Storyboard) -> list[AspectRatio]:
             key=format_key(aspect),
             on_change=_toggle,
             args=(aspect,),
+            disabled=read_only(),
         )
     if st.session_state.pop(LAST_FORMAT, False):
         st.caption("Keep at least one format ticked: it is the shape the video comes back in.")
@@ -113,6 +115,7 @@ def frame_fits(sb: Storyboard, chosen: Offer) -> list[str]:
                     key=mode_key,
                     on_change=_fit_widget_changed,
                     args=(aspect, "mode", mode_key),
+                    disabled=read_only(),
                 )
                 if fit.mode == "crop":
                     wide = frame.aspect > formats.ratio(aspect)  # the window slides across, else up/down
@@ -129,6 +132,7 @@ def frame_fits(sb: Storyboard, chosen: Offer) -> list[str]:
                         on_change=_fit_widget_changed,
                         args=(aspect, field, focus_key, 100.0),
                         help="Which part of your image the crop keeps: 50% is the middle.",
+                        disabled=read_only(),
                     )
                 else:
                     bars_key = f"w:fit:{aspect}:bars"
@@ -141,6 +145,7 @@ def frame_fits(sb: Storyboard, chosen: Offer) -> list[str]:
                         key=bars_key,
                         on_change=_fit_widget_changed,
                         args=(aspect, "bars", bars_key),
+                        disabled=read_only(),
                     )
             data, caption = _fitted_preview(
                 str(runtime().data_dir), frame.path, frame.original_name, aspect, fit.model_dump_json()

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from components.identity import actor
+from components.roles import may
 from components.runtime import runtime
 from components.shot_markers import shot_player
 from components.stored_media import MISSING, video_source
@@ -22,7 +24,9 @@ from storyboard.catalog import MODELS, PROVIDERS
 from storyboard.formats import take_shape
 from storyboard.media_store import MediaUnavailable
 from storyboard.models import Job, JobState, ProviderId, format_usd
+from storyboard.permissions import Action, Refused
 
+CANCEL_REFUSED = "cancel_refused"  # why the last Cancel was refused (shown once, on the card)
 REFRESH_SECONDS = 1.0
 # A free Preview render takes seconds, not minutes: a 1 s look added ~1 s (half a look, a rerun, the
 # load) to a 720p animatic that renders in ~1.2 s. Looked at every 0.25 s (the Preview client's own
@@ -60,7 +64,10 @@ def player(job: Job, key: str) -> None:
 
 
 def _cancel(job_id: str) -> None:
-    runtime().runner.cancel(job_id)
+    try:
+        runtime().runner.cancel(job_id, actor())
+    except Refused as no:  # not their take (its author, or an admin, may cancel it)
+        st.session_state[CANCEL_REFUSED] = no.sentence
 
 
 def status_line(job: Job) -> str:
@@ -113,6 +120,15 @@ def _card(current: Job, key: str, details: bool, watched: bool = False) -> None:
                 progress, text = progress_bar(current)  # as the watched card draws them
                 st.progress(progress, text=plain(text))
             if runtime().runner.cancellable(current):
-                st.button("Cancel", key=f"{key}:cancel", on_click=_cancel, args=(current.id,))
+                st.button(
+                    "Cancel",
+                    key=f"{key}:cancel",
+                    on_click=_cancel,
+                    args=(current.id,),
+                    disabled=not may(Action.CHANGE_TAKE, owner=current.author),
+                )
+            refused = st.session_state.pop(CANCEL_REFUSED, None)
+            if refused:
+                st.error(refused, icon="🔒")
         if details:
             details_expander(current, key)

@@ -8,6 +8,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from components.lengths import whole_page
+from components.roles import read_only
 from components.runtime import commit, current
 from storyboard.catalog import MODELS, PROVIDERS, Offer
 from storyboard.models import ModelId, ProviderId, Storyboard, format_usd
@@ -70,6 +71,7 @@ def no_key(provider: ProviderId, key_problem: str | None) -> None:
         key="w:use-preview",
         on_click=_use_preview,
         help="Free, on this machine: an animatic.",
+        disabled=read_only(),
     )
 
 
@@ -82,6 +84,7 @@ def model_picker(sb: Storyboard) -> None:
         on_change=_set,
         args=("model", "w:model"),
         help=MODELS[sb.model].blurb,
+        disabled=read_only(),
     )
 
 
@@ -106,6 +109,7 @@ def provider_picker() -> None:
         key=_bind("w:provider", sb.provider),
         on_change=_set,
         args=("provider", "w:provider"),
+        disabled=read_only(),
     )
 
 
@@ -122,6 +126,7 @@ def options_form(sb: Storyboard, chosen: Offer) -> None:
             ),
             on_change=_set_option,
             args=("resolution", "w:resolution"),
+            disabled=read_only(),
         )
     if chosen.has("sound"):
         st.toggle(
@@ -130,6 +135,7 @@ def options_form(sb: Storyboard, chosen: Offer) -> None:
             on_change=_set_option,
             args=("sound", "w:sound"),
             help="Sound costs more: the price updates below.",
+            disabled=read_only(),
         )
     if chosen.has("shot_type"):
         multi = sb.is_multi_shot
@@ -144,7 +150,7 @@ def options_form(sb: Storyboard, chosen: Offer) -> None:
             key=_bind("w:shot-type", "customize" if multi else o.shot_type),
             on_change=_set_option,
             args=("shot_type", "w:shot-type"),
-            disabled=multi,
+            disabled=(multi) or read_only(),
             help="Several shots are always sent as 'customize'." if multi else None,
         )
     if chosen.has("negative_prompt"):
@@ -154,6 +160,7 @@ def options_form(sb: Storyboard, chosen: Offer) -> None:
             on_change=_set_option,
             args=("negative_prompt", "w:negative"),
             placeholder="What you do not want: blur, distortion, text…",
+            disabled=read_only(),
         )
     if chosen.has("cfg_scale"):
         st.slider(
@@ -165,4 +172,5 @@ def options_form(sb: Storyboard, chosen: Offer) -> None:
             on_change=_set_option,
             args=("cfg_scale", "w:cfg"),
             help="Higher follows your words more closely; lower lets the model improvise.",
+            disabled=read_only(),
         )

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from components.lengths import LengthFigures, whole_page
+from components.roles import read_only
 from components.runtime import commit, current
 from components.text import plain
 from storyboard.catalog import offer
@@ -92,6 +93,7 @@ def _fields(sb: Storyboard, index: int) -> None:
             placeholder=f"e.g. {example}",
             on_change=_set_part,
             args=(shot.id, part),
+            disabled=read_only(),
         )
 
 
@@ -120,4 +122,5 @@ def _composed(index: int) -> None:
         on_click=_compose,
         args=(shot.id,),
         help="Replaces the prompt with what these fields compose; later changes to them follow.",
+        disabled=read_only(),
     )

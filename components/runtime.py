@@ -13,11 +13,14 @@ from pathlib import Path
 
 import streamlit as st
 
+from components.identity import actor
+from components.roles import may, say_refused, team
 from storyboard import editing, settings
 from storyboard.catalog import PROVIDERS
 from storyboard.jobs import DataDirBusy, JobRunner
 from storyboard.media_store import MediaStore, media_for
 from storyboard.models import Job, ProviderId, Storyboard, new_id
+from storyboard.permissions import Action, Refused, refusal
 from storyboard.providers import build_clients
 from storyboard.providers.base import ProviderClient
 from storyboard.store import StorageProblem, Store
@@ -87,12 +90,17 @@ def runtime() -> Runtime:
 
 
 def session_keys() -> dict[ProviderId, str]:
-    """Keys typed on the Settings page: this browser session only, never stored."""
+    """Keys typed on the Settings page: this browser session only, never stored. In a team (sign-in
+    on) keys come only from the server's configuration: none typed is kept or used."""
+    if team():
+        return {}
     return st.session_state.setdefault(SESSION_KEYS, {})
 
 
 def session_clients() -> dict[ProviderId, ProviderClient]:
-    """The clients for the keys typed in this session; other sessions never see them."""
+    """The clients for the keys typed in this session; other sessions never see them (none in a team)."""
+    if team():
+        return {}
     return st.session_state.setdefault(SESSION_CLIENTS, {})
 
 
@@ -158,15 +166,32 @@ def _leave(sb: Storyboard, next_id: str) -> None:
     """Leaving a storyboard nothing was written in (New storyboard pressed, then another opened):
     forget its draft, so Open… lists no empty "Untitled storyboard"s. One with takes stays."""
     store = runtime().store
-    if sb.id != next_id and editing.is_blank(sb) and not store.list_jobs(storyboard_id=sb.id, limit=1):
+    if (
+        sb.id != next_id
+        and may(Action.EDIT_STORYBOARD)  # a reviewer leaves every draft as it is
+        and editing.is_blank(sb)
+        and not store.list_jobs(storyboard_id=sb.id, limit=1)
+    ):
         with suppress(StorageProblem):  # a full or read-only disk: an empty draft left over is harmless
-            store.delete_draft(sb.id)
+            store.delete_draft(sb.id, actor())
+
+
+def refused_edit() -> str | None:
+    """Why this session's person may not change storyboards, or None (checked by every change)."""
+    try:
+        return refusal(actor(), Action.EDIT_STORYBOARD)
+    except Refused as nobody:  # nobody passed the sign-in gate
+        return nobody.sentence
 
 
 def delete_draft(draft_id: str) -> None:
     """Delete a draft (its takes stay). If it is the one open, open the last edited other one."""
+    refused = refused_edit()
+    if refused:
+        say_refused(refused)
+        return
     store = runtime().store
-    store.delete_draft(draft_id)
+    store.delete_draft(draft_id, actor())
     sb = st.session_state.get(STORYBOARD)
     if sb is not None and sb.id == draft_id:
         st.session_state.pop(STORYBOARD, None)  # so _leave does not look at it
@@ -182,7 +207,12 @@ def new_storyboard() -> Storyboard:
 
 def commit(sb: Storyboard) -> None:
     """Make `sb` the storyboard being edited and save it as the draft. If it cannot be saved (a
-    full disk), it stays in this session, the page says so, and it is saved when it can be."""
+    full disk), it stays in this session, the page says so, and it is saved when it can be.
+    A person who may not change storyboards (a reviewer) changes nothing: the page says why."""
+    refused = refused_edit()
+    if refused:
+        say_refused(refused)
+        return
     st.session_state.pop(GENERATE_ERROR, None)  # an edit answers the last refusal
     st.session_state[STORYBOARD] = sb
     st.query_params["draft"] = sb.id
@@ -192,10 +222,10 @@ def commit(sb: Storyboard) -> None:
 def save_now() -> bool:
     """Save the storyboard being edited; False (and `UNSAVED` says why) when it could not be."""
     sb = st.session_state.get(STORYBOARD)
-    if sb is None:
+    if sb is None or not may(Action.EDIT_STORYBOARD):  # a reviewer's view is never saved
         return True
     try:
-        runtime().store.save_draft(sb)
+        runtime().store.save_draft(sb, actor())
     except StorageProblem as problem:
         st.session_state[UNSAVED] = str(problem)
         return False
@@ -222,6 +252,9 @@ def open_storyboard(sb: Storyboard) -> None:
     if previous is not None:
         _leave(previous, sb.id)
     _load(sb)
+    if not may(Action.EDIT_STORYBOARD):  # a reviewer opens storyboards to read them: nothing saved
+        st.query_params["draft"] = sb.id
+        return
     commit(st.session_state[STORYBOARD])
 
 

@@ -13,6 +13,7 @@ import streamlit as st
 
 from components.lengths import LengthFigures, commit_lengths, whole_page
 from components.prompt_helper import prompt_helper
+from components.roles import read_only
 from components.runtime import commit, current
 from storyboard import editing
 from storyboard.catalog import PROVIDERS, offer, offers_for
@@ -92,7 +93,7 @@ def shot_card(sb: Storyboard, index: int, figures: LengthFigures) -> None:
                 icon=":material/arrow_upward:",
                 key=f"w:up:{shot.id}",
                 help="Move this shot earlier",
-                disabled=index == 0,
+                disabled=(index == 0) or read_only(),
                 on_click=_edit(shot.id, lambda s, i: editing.move_shot(s, i, -1)),
             )
             st.button(
@@ -100,7 +101,7 @@ def shot_card(sb: Storyboard, index: int, figures: LengthFigures) -> None:
                 icon=":material/arrow_downward:",
                 key=f"w:down:{shot.id}",
                 help="Move this shot later",
-                disabled=index == n - 1,
+                disabled=(index == n - 1) or read_only(),
                 on_click=_edit(shot.id, lambda s, i: editing.move_shot(s, i, 1)),
             )
             figures.here(_duplicate, index, width="content")
@@ -109,7 +110,7 @@ def shot_card(sb: Storyboard, index: int, figures: LengthFigures) -> None:
                 icon=":material/delete:",
                 key=f"w:del:{shot.id}",
                 help="Delete this shot" if n > 1 else "A storyboard keeps at least one shot",
-                disabled=n <= 1,
+                disabled=(n <= 1) or read_only(),
                 on_click=_edit(shot.id, editing.delete_shot),
             )
         pkey = prompt_key(shot.id)
@@ -120,6 +121,7 @@ def shot_card(sb: Storyboard, index: int, figures: LengthFigures) -> None:
             height=90,
             placeholder="Subject, action, camera, light. E.g. 'Close-up of the bottle on wet sand, waves roll in, golden hour.'",
             on_change=lambda: _edit(shot.id, lambda s, i: editing.set_prompt(s, i, st.session_state[pkey]))(),
+            disabled=read_only(),
         )
         figures.here(_length, index)
         prompt_helper(sb, index, figures)  # last: Tab still goes from the prompt to the length slider
@@ -143,7 +145,7 @@ def _duplicate(index: int) -> None:
         icon=":material/content_copy:",
         key=f"w:dup:{sb.shots[index].id}",
         help=blocker or "Duplicate this shot",
-        disabled=blocker is not None,
+        disabled=(blocker is not None) or read_only(),
         on_click=_edit(sb.shots[index].id, editing.duplicate_shot),
     )
 
@@ -178,7 +180,7 @@ def _length(index: int) -> None:
         options=list(range(low, high + 1)),
         key=dkey,
         format_func=lambda s: f"{s} s",
-        disabled=low == high,
+        disabled=(low == high) or read_only(),
         help=None if low < high else "No seconds left: shorten another shot first.",
         on_change=_set_length,
         args=(shot.id, dkey),

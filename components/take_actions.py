@@ -8,10 +8,13 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from components.brief import brief_buttons
+from components.identity import actor
 from components.menus import close_menu, menu
+from components.roles import may
 from components.runtime import runtime
 from storyboard import takes
 from storyboard.models import Job
+from storyboard.permissions import Action, Refused
 
 EDITING = "takes_editing"  # {job id: "rename" | "delete"}: the one question open on a take
 REFUSED = "takes_refused"  # {job id: sentence}: why the last rename or delete was refused
@@ -35,12 +38,24 @@ def _open(job_id: str, what: str | None) -> None:
         editing[job_id] = what
 
 
+def _refuse(job_id: str, sentence: str) -> None:
+    st.session_state.setdefault(REFUSED, {})[job_id] = sentence
+
+
 def _star(job_id: str, starred: bool) -> None:
-    takes.set_starred(runtime().store, job_id, starred)
+    try:
+        refused = takes.set_starred(runtime().store, job_id, starred, actor())
+    except Refused as nobody:  # nobody passed the sign-in gate
+        refused = nobody.sentence
+    if refused:
+        _refuse(job_id, refused)
 
 
 def _rename(job_id: str) -> None:
-    refused = takes.rename(runtime().store, job_id, st.session_state[f"title:{job_id}"])
+    try:
+        refused = takes.rename(runtime().store, job_id, st.session_state[f"title:{job_id}"], actor())
+    except Refused as nobody:
+        refused = nobody.sentence
     if refused:
         st.session_state.setdefault(REFUSED, {})[job_id] = refused
     else:
@@ -49,7 +64,10 @@ def _rename(job_id: str) -> None:
 
 def _delete(job_id: str) -> None:
     rt = runtime()
-    refused = takes.delete(rt.store, rt.data_dir, job_id)
+    try:
+        refused = takes.delete(rt.store, rt.data_dir, job_id, actor())
+    except Refused as nobody:
+        refused = nobody.sentence
     _open(job_id, None)
     if refused:
         st.session_state.setdefault(REFUSED, {})[job_id] = refused
@@ -58,13 +76,16 @@ def _delete(job_id: str) -> None:
 
 
 def take_controls(job: Job, row: DeltaGenerator) -> None:
-    """Star and Compare in `row` (a horizontal container), then a "More" menu: rename, delete, brief."""
+    """Star and Compare in `row` (a horizontal container), then a "More" menu: rename, delete, brief.
+    Rename, star and delete are greyed out for whoever may not change this take (refused anyway)."""
+    locked = not may(Action.CHANGE_TAKE, owner=job.author)
     row.button(
         "★" if job.starred else "☆",
         key=f"star:{job.id}",
         on_click=_star,
         args=(job.id, not job.starred),
         help="Unstar this take" if job.starred else "Star this take",
+        disabled=locked,
     )
     row.checkbox("Compare", key=compare_key(job.id))
     with menu(
@@ -74,8 +95,22 @@ def take_controls(job: Job, row: DeltaGenerator) -> None:
         icon=":material/more_horiz:",
         help="Rename, delete, or download its brief",
     ):
-        st.button("Rename", key=f"rename:{job.id}", on_click=_open, args=(job.id, "rename"), width="stretch")
-        st.button("Delete", key=f"delete:{job.id}", on_click=_open, args=(job.id, "delete"), width="stretch")
+        st.button(
+            "Rename",
+            key=f"rename:{job.id}",
+            on_click=_open,
+            args=(job.id, "rename"),
+            width="stretch",
+            disabled=locked,
+        )
+        st.button(
+            "Delete",
+            key=f"delete:{job.id}",
+            on_click=_open,
+            args=(job.id, "delete"),
+            width="stretch",
+            disabled=locked,
+        )
         if job.state.finished:
             brief_buttons(job.storyboard, key=f"take:{job.id}", job=job, side_by_side=False)
 

@@ -10,7 +10,8 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from components.menus import close_menu, menu
-from components.runtime import new_storyboard, open_storyboard, ready_providers
+from components.roles import read_only, say_refused
+from components.runtime import new_storyboard, open_storyboard, ready_providers, refused_edit
 from components.text import plain
 from storyboard import templates
 from storyboard.templates import Template
@@ -25,6 +26,10 @@ def _templates() -> list[Template]:
 
 
 def _open(template_id: str) -> None:
+    not_allowed = refused_edit()  # a template opens as a new storyboard
+    if not_allowed:
+        say_refused(not_allowed)
+        return
     template = next((t for t in _templates() if t.id == template_id), None)
     if template is None:
         return
@@ -47,6 +52,7 @@ def templates_menu(where: DeltaGenerator) -> None:
                 on_click=_open,
                 args=(template.id,),
                 width="stretch",
+                disabled=read_only(),
             )
             about = template.description
             if template.first_frame:

@@ -127,6 +127,13 @@ function build(view) {
       "aria-label": last ? `End of shot ${i + 1} (the free seconds after it)` : `Boundary between shot ${i + 1} and shot ${i + 2}`,
       "data-boundary": String(i),
     });
+    if (data.locked) {  // read-only (a reviewer): shown, not moved; the server refuses a change anyway
+      handle.setAttribute("aria-disabled", "true");
+      handle.tabIndex = -1;
+      track.append(handle);
+      view.handles.push(handle);
+      continue;
+    }
     handle.addEventListener("pointerdown", (e) => startDrag(view, i, e));
     handle.addEventListener("pointermove", (e) => drag(view, i, e));
     handle.addEventListener("pointerup", () => release(view));
@@ -249,6 +256,7 @@ function apply(view, data) {
   const rebuild =
     !view.data ||
     view.data.durations.length !== data.durations.length ||
+    view.data.locked !== data.locked ||
     JSON.stringify(view.data.minimums) !== JSON.stringify(data.minimums);
   // A key pressed again before the rerun of the last one came back: keep that newer length (it is
   // sent on its keyup); otherwise the page shows what Python committed.

@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 from components.lengths import commit_lengths
+from components.roles import read_only
 from components.runtime import current
 from components.take_count import takes_wanted
 from storyboard import editing, formats
@@ -55,6 +56,7 @@ def timeline_data(sb: Storyboard, chosen: Offer, count: int) -> dict[str, Any]:
         "minimums": stricter_minimums(sb),
         "rates": browser_rates(sb, chosen),
         "count": count,
+        "locked": read_only(),  # a reviewer's timeline shows the lengths and cannot be dragged
     }
 
 

@@ -12,11 +12,13 @@ from components.cost_panel import comparison_table, quote_lines
 from components.exports import exports_panel
 from components.first_frame import first_frame_input
 from components.formats import format_row, frame_fits
+from components.identity import actor, refused
 from components.lengths import LengthFigures, whole_page
 from components.menus import close_menu, menu
 from components.offer_picker import model_picker, no_key, no_key_sentence, options_form, provider_picker
 from components.phone import GENERATE_BAR
 from components.present import present
+from components.roles import may, read_only, refused_note, say_refused
 from components.runtime import (
     DRAFT_PROBLEM,
     GENERATE_ERROR,
@@ -28,6 +30,7 @@ from components.runtime import (
     key_problem,
     new_storyboard,
     open_storyboard,
+    refused_edit,
     runtime,
     session_clients,
     unsaved,
@@ -41,6 +44,7 @@ from storyboard import editing, formats
 from storyboard.catalog import MAX_NAME_CHARS, MAX_TAKES_PER_GENERATE, PROVIDERS, offer
 from storyboard.jobs import GenerateRefused
 from storyboard.models import UNTITLED, Job, Storyboard, format_usd
+from storyboard.permissions import Action, Refused
 from storyboard.pricing import compare, order_total, quote
 from storyboard.store import StorageProblem
 from storyboard.validate import Problem, validate
@@ -66,6 +70,10 @@ def _add_shot() -> None:
 
 
 def _new_storyboard() -> None:
+    not_allowed = refused_edit()
+    if not_allowed:
+        say_refused(not_allowed)
+        return
     open_storyboard(new_storyboard())
 
 
@@ -123,6 +131,7 @@ def _open_list(open_id: str) -> None:
             help="Delete this storyboard (its takes stay)",
             on_click=_ask_delete,
             args=(draft_id,),
+            disabled=read_only(),
         )
 
 
@@ -169,10 +178,10 @@ def _generate(shown_total: Decimal, shown_count: int, shown_formats: tuple[str, 
                 "Generate again to go ahead."
             )
         runtime().runner.generate_takes(
-            sb, shown_count, session_clients().get(sb.provider), shown_total=shown_total
+            sb, shown_count, session_clients().get(sb.provider), shown_total=shown_total, actor=actor()
         )
-    except (GenerateRefused, StorageProblem) as refused:  # a full disk: nothing was written or sent
-        st.session_state[GENERATE_ERROR] = str(refused)
+    except (GenerateRefused, StorageProblem, Refused) as no:  # nothing was written or sent
+        st.session_state[GENERATE_ERROR] = str(no)
     whole_page()  # "Generating…", the take below: more than the figures Generate is drawn among
 
 
@@ -180,6 +189,9 @@ def _generate_help(
     sb: Storyboard, problems: list[Problem], fit_problems: list[str], no_key_here: bool, busy: bool
 ) -> str:
     """Generate's tooltip: what it does, or, when it is greyed out, why (the first thing to fix)."""
+    not_allowed = refused(Action.GENERATE)  # the permission table's own sentence
+    if not_allowed:
+        return not_allowed
     if busy:
         return "Takes of this storyboard are being made: Generate is back when they finish."
     if problems:
@@ -203,7 +215,7 @@ def _add_shot_button() -> None:
         "Add shot",
         icon=":material/add:",
         on_click=_add_shot,
-        disabled=blocker is not None,
+        disabled=blocker is not None or read_only(),
         help=blocker,
         key="w:add-shot",
     )
@@ -255,7 +267,9 @@ def _generate_bar(fit_problems: tuple[str, ...]) -> None:
     picked = formats.chosen_formats(sb)
     takes = count * len(picked)
     total = _order_total(sb, count)
-    disabled = bool(problems) or bool(fit_problems) or unavailable is not None or busy
+    disabled = (
+        bool(problems) or bool(fit_problems) or unavailable is not None or busy or not may(Action.GENERATE)
+    )
     press = st.session_state.get(GENERATE_PRESS, 0)
     with st.container(key=GENERATE_BAR):  # pinned to the bottom of a phone's screen (components/phone.py)
         st.button(
@@ -280,11 +294,19 @@ title, new, recent, starters = st.columns([4, 1, 1, 1], vertical_alignment="bott
 st.session_state["w:name"] = sb.name
 # max_chars: the browser stops typing and pasting at the model's limit (a counter says so) and
 # Streamlit cuts anything longer a client sends, so the name always fits the model.
-title.text_input("Storyboard name", key="w:name", on_change=_rename, max_chars=MAX_NAME_CHARS)
-new.button("New storyboard", on_click=_new_storyboard, width="stretch", key="w:new-storyboard")
+locked = read_only()  # a reviewer reads storyboards: every control greyed out, every change refused
+title.text_input(
+    "Storyboard name", key="w:name", on_change=_rename, max_chars=MAX_NAME_CHARS, disabled=locked
+)
+new.button(
+    "New storyboard", on_click=_new_storyboard, width="stretch", key="w:new-storyboard", disabled=locked
+)
 with menu(recent, "Open…", OPEN_MENU, width="stretch"):
     _open_list(sb.id)
 templates_menu(starters)
+refused_note()
+if locked:
+    st.info("You are reviewing: storyboards are read-only for reviewers.", icon="👀")
 if st.session_state.get(DRAFT_PROBLEM):
     st.warning(st.session_state[DRAFT_PROBLEM], icon="🩹")
 if unsaved() is not None:
