@@ -11,6 +11,6 @@ dir or in PostgreSQL (settings.database).
 """
 
 from storyboard.store.problems import StorageProblem, problem_sentence
-from storyboard.store.store import BILLABLE, CapRefused, OpenedDraft, Store
+from storyboard.store.store import BILLABLE, CapRefused, DraftChanged, OpenedDraft, Store
 
-__all__ = ["BILLABLE", "CapRefused", "OpenedDraft", "StorageProblem", "Store", "problem_sentence"]
+__all__ = ["BILLABLE", "CapRefused", "DraftChanged", "OpenedDraft", "StorageProblem", "Store", "problem_sentence"]
