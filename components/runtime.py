@@ -240,11 +240,26 @@ def conflict() -> OpenedDraft | None:
     return st.session_state.get(CONFLICT)
 
 
+def saved_version(draft_id: str) -> int | None:
+    """The saved version this session's edits of `draft_id` are made from (None: not known)."""
+    return _versions().get(draft_id)
+
+
 def load_theirs() -> None:
     """The person chose the other version: it replaces this session's (theirs is saved; mine was not)."""
+    if conflict() is not None:
+        load_newest()
+
+
+def load_newest() -> None:
+    """Replace the storyboard being edited with its newest saved version."""
+    sb = st.session_state.get(STORYBOARD)
     theirs = conflict()
-    if theirs is not None:
-        opened = runtime().store.open_draft(theirs.storyboard.id) or theirs  # the newest, if saved again
+    draft_id = theirs.storyboard.id if theirs is not None else sb.id if sb is not None else None
+    if draft_id is None:
+        return
+    opened = runtime().store.open_draft(draft_id) or theirs  # the newest, if saved again since
+    if opened is not None:
         st.session_state.pop(UNSAVED, None)
         _load(opened.storyboard, opened.problem, opened.version)
 

@@ -16,6 +16,7 @@ from components.lengths import LengthFigures, whole_page
 from components.menus import close_menu, menu
 from components.offer_picker import model_picker, no_key, no_key_sentence, options_form, provider_picker
 from components.phone import GENERATE_BAR
+from components.presence import who_else_is_here
 from components.present import present
 from components.runtime import (
     DRAFT_PROBLEM,
@@ -289,6 +290,7 @@ new.button("New storyboard", on_click=_new_storyboard, width="stretch", key="w:n
 with menu(recent, "Open…", OPEN_MENU, width="stretch"):
     _open_list(sb.id)
 templates_menu(starters)
+who_else_is_here(sb.id)
 if st.session_state.get(DRAFT_PROBLEM):
     st.warning(st.session_state[DRAFT_PROBLEM], icon="🩹")
 if (theirs := conflict()) is not None:

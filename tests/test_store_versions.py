@@ -35,3 +35,25 @@ def test_a_save_that_names_no_version_is_written_as_before(store: Store) -> None
     store.save_draft(sb)
     store.save_draft(sb.model_copy(update={"name": "Again"}))
     assert store.draft_version(sb.id) == 2 and store.load_draft(sb.id).name == "Again"
+
+
+def test_who_else_has_a_storyboard_open_is_seen_until_they_stop_renewing(store: Store) -> None:
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from storyboard.models import utcnow
+    from storyboard.store.presence import STALE
+    from storyboard.store.tables import presence
+
+    assert store.presence.here("s-ana", "d1", ANA) == []
+    assert [h.name for h in store.presence.here("s-bo", "d1", BO)] == ["Ana"]
+    assert store.presence.here("s-ana-2", "d1", ANA)[0].name == "Ana"  # her other window, then Bo
+    assert [h.name for h in store.presence.here("s-ana", "d1", ANA)] == ["Bo", "Ana"]
+    assert store.presence.here("s-cy", "d2", Actor("cy@example.com", "Cy", Role.REVIEWER)) == []  # another draft
+    with store._tx() as conn:  # Bo's window stopped renewing (closed, or asleep) a while ago
+        old = (utcnow() - STALE - timedelta(seconds=1)).isoformat()
+        conn.execute(sa.update(presence).where(presence.c.session == "s-bo").values(seen_at=old))
+    assert [h.name for h in store.presence.here("s-ana", "d1", ANA)] == ["Ana"]
+    store.presence.gone("s-ana-2")
+    assert store.presence.here("s-ana", "d1", ANA) == []

@@ -3,6 +3,7 @@ dir or in PostgreSQL (settings.database).
 
     store.py     the Store: drafts, takes, spend and caps read and written
     people.py    the members of a team, their roles and caps, and the activity log (store.people)
+    presence.py  who has a storyboard open now (store.presence)
     tables.py    the tables as the latest migration leaves them
     schema.py    upgrading a database: Alembic revisions in migrations/, and the SQLite files
                  made before Alembic (PRAGMA user_version)

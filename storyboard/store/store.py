@@ -47,6 +47,7 @@ from storyboard.people import SOLO, Actor
 from storyboard.salvage import salvage
 from storyboard.store import engines, schema
 from storyboard.store.people import People
+from storyboard.store.presence import Presence
 from storyboard.store.problems import FAILURES, StorageProblem, newer_sentence, problem_sentence
 from storyboard.store.tables import caps as caps_table
 from storyboard.store.tables import deleted_jobs, drafts, jobs, members
@@ -261,6 +262,7 @@ class Store:
         self._insert = postgresql.insert if self._postgres else sqlite.insert
         self._holds: Holds | None = None  # made when first needed (storyboard-worker)
         self.people = People(self)  # members, roles and the activity log (store/people.py)
+        self.presence = Presence(self)  # who has a storyboard open now (store/presence.py)
         self._holds_lock = threading.Lock()
         try:
             self._migrate(legacy_caps)
