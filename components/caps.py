@@ -13,9 +13,21 @@ from decimal import Decimal
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from components.identity import actor
+from components.roles import may
 from components.runtime import GENERATE_ERROR, runtime
-from storyboard.budget import Budget, CapProblem, Caps, spent_in_session, spent_today, to_cap
+from storyboard.budget import (
+    Budget,
+    CapProblem,
+    Caps,
+    day_start,
+    person_refusal,
+    spent_in_session,
+    spent_today,
+    to_cap,
+)
 from storyboard.models import Quote, format_usd
+from storyboard.permissions import Action, Refused
 from storyboard.store import StorageProblem
 
 DAILY_WIDGET = "caps:daily"
@@ -30,6 +42,7 @@ def saved_budget() -> Budget:
 
 def cap_state(price: Quote, takes: int = 1) -> None:
     """Beside Generate, with a cap set: 'Today (UTC): $3.20 of $10.00', and whether these takes fit."""
+    _own_cap_state(price, takes)
     budget = saved_budget()
     if not budget.caps.any:
         return
@@ -43,6 +56,29 @@ def cap_state(price: Quote, takes: int = 1) -> None:
     if budget.refuses(spent, price.total * takes, verified=price.verified, takes=takes):
         state += f" · :orange[{'this take' if takes == 1 else f'these {takes} takes'} would pass the cap]"
     st.caption(state, help="Takes billed, running or on their way count. The day is the UTC day.")
+
+
+def _own_cap_state(price: Quote, takes: int) -> None:
+    """In a team, with a daily cap of one's own: 'Your own cap today (UTC): $1.40 of $5.00'."""
+    try:
+        me = actor()
+    except Refused:
+        return
+    if me.solo:
+        return
+    store = runtime().store
+    cap = store.daily_cap_of(me.email)
+    if cap is None:
+        return
+    mine = store.spend_since(day_start(), author=me.email)
+    try:
+        shown = format_usd(to_cap(cap) or Decimal(0))
+    except CapProblem:
+        shown = "unreadable"
+    state = f"Your own cap today (UTC): {format_usd(mine)} of {shown}"
+    if person_refusal(cap, mine, price.total * takes, verified=price.verified, takes=takes):
+        state += f" · :orange[{'this take' if takes == 1 else f'these {takes} takes'} would pass it]"
+    st.caption(state, help="An admin sets it on Settings; the workspace's caps hold as well.")
 
 
 def _as_float(cap: Decimal | None) -> float | None:
@@ -82,8 +118,8 @@ def _change_caps(change: Callable[[Caps], Caps], key: str) -> None:
     errors = st.session_state.setdefault(CAP_ERROR, {})
     errors.pop(key, None)
     try:
-        runtime().store.update_caps(change)
-    except (CapProblem, StorageProblem) as problem:
+        runtime().store.update_caps(change, actor())  # refused unless an admin (the store checks)
+    except (CapProblem, StorageProblem, Refused) as problem:
         errors[key] = str(problem)
         return
     st.session_state.pop(GENERATE_ERROR, None)  # a new cap answers the last refusal
@@ -105,6 +141,10 @@ def cap_inputs() -> None:
         "Preview is free and never refused. Leave a cap empty for none."
     )
     caps = runtime().store.caps()
+    if not may(Action.SET_CAPS):  # the caps as they are; only admins change them
+        state = Budget(caps).state(runtime().store)
+        st.caption(f"{state or 'No workspace caps.'} Only admins change the caps.")
+        return
     if caps.damaged:
         st.warning(
             "The caps saved on this computer could not be read, so paid takes wait. "

@@ -12,17 +12,25 @@ from decimal import Decimal
 import streamlit as st
 
 from components.caps import cap_inputs
+from components.identity import refused as refusal_of
+from components.members import activity_log, members_section
+from components.roles import may, team
 from components.runtime import client_for, generate_blocker, runtime, session_clients, session_keys
 from storyboard import checked_prices
 from storyboard.catalog import MODELS, PROVIDERS
 from storyboard.checked_prices import PriceCheck
 from storyboard.media_store import LocalMedia
 from storyboard.models import ProviderId, format_usd
+from storyboard.permissions import Action
 from storyboard.providers import HOSTED
 from storyboard.providers.base import ProviderClient, ProviderError
 from storyboard.settings import DATA_DIR_ENV, MEDIA_URL_ENV, SECRETS_FILE, resolve_key
 
 KEY_ERROR = "settings_key_error"
+TEAM_KEYS = (
+    "In this team's app the keys come only from the server (the environment or the secrets file); "
+    "a key pasted in a browser is never used."
+)
 CHECKED = "settings_checked:"
 PRICE_ROWS = "settings_price_rows"
 PRICES_UNKEPT = "settings_prices_unkept"  # the check's figures could not be written (disk, bucket)
@@ -35,6 +43,10 @@ WHERE = {
 
 def _check_key(provider: ProviderId) -> None:
     """One cheap authenticated call: is the key accepted, and the balance where the provider tells."""
+    not_allowed = refusal_of(Action.SEE_PROVIDERS)
+    if not_allowed:
+        st.session_state[f"{CHECKED}{provider.value}"] = (False, not_allowed)
+        return
     label = PROVIDERS[provider].label
     try:
         client = client_for(provider)
@@ -51,6 +63,9 @@ def _keep_key(provider: ProviderId, widget: str) -> None:
     value = st.session_state.get(widget, "").strip()
     st.session_state[widget] = ""  # the field never shows the key again
     if not value:
+        return
+    if team():  # keys in a team are the server's: a pasted one is dropped, never kept or used
+        st.session_state[KEY_ERROR] = TEAM_KEYS
         return
     try:
         client = HOSTED[provider](value)
@@ -78,6 +93,8 @@ def _pricing_clients() -> dict[ProviderId, ProviderClient]:
 
 def _check_prices() -> None:
     """Ask each provider with a key its own price for every rate the app quotes; keep today's."""
+    if not may(Action.SEE_PROVIDERS):
+        return  # the button is drawn for admins only
     today = date.today()
     rows: list[PriceCheck] = []
     st.session_state.pop(PRICES_UNKEPT, None)
@@ -147,14 +164,27 @@ def _price_section() -> None:
         st.success("Every rate the providers priced matches the catalog.")
 
 
+def _usable_providers() -> None:
+    """What a member who is not an admin sees of the providers: which they may generate on."""
+    st.subheader("Providers")
+    usable = [info.label for provider, info in PROVIDERS.items() if generate_blocker(provider) is None]
+    st.markdown("You can generate on: " + ", ".join(usable) + ".")
+    st.caption("The keys are set up by the admins of this workspace; ask one if you need another provider.")
+
+
 st.title("Settings")
 if st.session_state.get(KEY_ERROR):
     st.error(st.session_state[KEY_ERROR])
-st.subheader("Providers")
-st.caption(
-    "A provider without a key shows its real prices but cannot generate; Preview is free and needs none."
-)
-for provider, info in PROVIDERS.items():
+see_providers = may(Action.SEE_PROVIDERS)
+if see_providers:
+    st.subheader("Providers")
+    st.caption(
+        "A provider without a key shows its real prices but cannot generate; Preview is free and needs none."
+        + (f" {TEAM_KEYS}" if team() else "")
+    )
+else:
+    _usable_providers()
+for provider, info in PROVIDERS.items() if see_providers else ():
     _, status = resolve_key(provider, session_keys())
     with st.container(border=True, key=f"provider-{provider.value}"):
         name, state = st.columns([2, 3])
@@ -165,7 +195,8 @@ for provider, info in PROVIDERS.items():
         if status.problem:  # the same sentence the editor shows (components/runtime.generate_blocker)
             state.markdown(f"⛔ {status.problem}")
         elif status.source is None:
-            state.markdown(f"⚪ No key. Set `{status.env_name}` or type one below.")
+            below = "" if team() else " or type one below"
+            state.markdown(f"⚪ No key. Set `{status.env_name}`{below}.")
         else:
             state.markdown(f"🔑 Key {WHERE[status.source]}.")
         ready = generate_blocker(provider) is None  # without a key, the line above says what to do
@@ -179,6 +210,8 @@ for provider, info in PROVIDERS.items():
             verdict = st.session_state.get(f"{CHECKED}{provider.value}")
             if verdict:
                 (st.success if verdict[0] else st.error)(verdict[1])
+        if team():
+            continue  # no per-tab key in a team: keys come from the server's configuration only
         widget = f"key:{provider.value}"
         st.text_input(
             f"{info.label} API key for this tab",
@@ -189,17 +222,21 @@ for provider, info in PROVIDERS.items():
             placeholder="Paste a key (kept until this tab is reloaded or closed; never saved)",
         )
 
-_price_section()
+if see_providers:
+    _price_section()
 
 cap_inputs()
+members_section()
+activity_log()
 
-st.subheader("Where things are kept")
-_media = runtime().media
-if isinstance(_media, LocalMedia):
-    _kept = f"- Data folder: `{runtime().data_dir}` (change it with `{DATA_DIR_ENV}`): drafts, takes, spending caps, videos, posters, first frames.\n"
-else:  # the bucket's name and endpoint, never its credentials
-    _kept = (
-        f"- Data folder: `{runtime().data_dir}` (change it with `{DATA_DIR_ENV}`): drafts, takes, spending caps.\n"
-        f"- Videos, posters, first frames: {_media.describe()} (change it with `{MEDIA_URL_ENV}`).\n"
-    )
-st.markdown(_kept + f"- Keys: the environment or `{SECRETS_FILE}`, never the data folder.")
+if see_providers:  # where the data and keys are is for the admins of a team
+    st.subheader("Where things are kept")
+    _media = runtime().media
+    if isinstance(_media, LocalMedia):
+        _kept = f"- Data folder: `{runtime().data_dir}` (change it with `{DATA_DIR_ENV}`): drafts, takes, spending caps, videos, posters, first frames.\n"
+    else:  # the bucket's name and endpoint, never its credentials
+        _kept = (
+            f"- Data folder: `{runtime().data_dir}` (change it with `{DATA_DIR_ENV}`): drafts, takes, spending caps.\n"
+            f"- Videos, posters, first frames: {_media.describe()} (change it with `{MEDIA_URL_ENV}`).\n"
+        )
+    st.markdown(_kept + f"- Keys: the environment or `{SECRETS_FILE}`, never the data folder.")

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from components.identity import actor
 from components.job_card import job_card, player, status_line
+from components.roles import team
 from components.runtime import open_take, runtime
 from components.spend_chart import spend_chart
 from components.stored_media import picture_source
@@ -20,6 +22,8 @@ from storyboard.models import Job, JobState, format_usd, utcnow
 from storyboard.takes import TakeGroup, group_by_storyboard, title
 
 PLAYING = "takes_playing"
+WHOSE = "takes_whose"  # team mode: "Mine" or "Everyone's"
+MINE, EVERYONES = "Mine", "Everyone's"
 SHOWING_ALL = "takes_showing_all"  # storyboard ids whose every take is listed
 OPEN = "takes_open"  # {storyboard id: listed or not}; the newest storyboard's takes are listed unasked
 TAKES_SHOWN = 6  # newest takes listed per storyboard until "Show all" is pressed
@@ -85,7 +89,8 @@ def _take(job: Job, label: str, data_dir: Path) -> None:
                 f"{n} · {shot.duration} s · {plain(_cut(shot.prompt))}" for n, shot in enumerate(shots, 1)
             )
         )
-        about.caption(f"{status_line(job)} · {job.created_at:%Y-%m-%d %H:%M} UTC")
+        by = f" · by {plain(_names.get(job.author, job.author))}" if team() and job.author else ""
+        about.caption(f"{status_line(job)} · {job.created_at:%Y-%m-%d %H:%M} UTC{by}")
         link = provider_link(job)
         if link:
             about.caption(link)
@@ -155,8 +160,16 @@ for column, (provider, info) in zip(columns[1:], PROVIDERS.items(), strict=True)
     column.metric(info.label, format_usd(spend.get(provider, Decimal(0))))
 spend_chart(store)
 
-jobs = store.list_jobs(limit=200)
-if not jobs:
+_names: dict[str, str] = {}  # a take's author's email -> the name shown (team mode)
+mine_only = False
+if team():
+    _names = {m.email: m.actor().name for m in store.people.members()}
+    whose = st.segmented_control("Whose takes", [MINE, EVERYONES], default=EVERYONES, key=WHOSE)
+    mine_only = whose == MINE
+jobs = store.list_jobs(limit=200, author=actor().email if mine_only else None)
+if not jobs and mine_only:
+    st.info("You have no takes yet: Everyone's shows the whole team's.")
+elif not jobs:
     st.info("No takes yet. Write a storyboard and press Generate: the Preview provider is free.")
 for number, group in enumerate(group_by_storyboard(jobs)):
     _group(group, number == 0, rt.data_dir)

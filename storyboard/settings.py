@@ -221,6 +221,12 @@ def sign_in(secrets_path: Path | None = None) -> SignIn:
     return SignIn(isinstance(secrets.get("auth"), dict))
 
 
+def _team(secrets_path: Path) -> bool:
+    """Sign-in configured (or its configuration unreadable, which must not open a team's app)."""
+    found = sign_in(secrets_path)
+    return found.on or found.problem is not None
+
+
 def _unusable(key: str) -> bool:
     """The clients' own rule (providers/http.usable_key): imported here, when asked, because the
     providers package imports this module."""
@@ -249,6 +255,8 @@ def resolve_key(
     if name is None:
         return None, KeyStatus(provider, None, None)
     typed = (session_keys or {}).get(provider, "").strip()
+    if typed and _team(secrets_path):  # a team's keys are the server's: one pasted in a tab is ignored
+        typed = ""
     secrets, unreadable = _secrets(secrets_path)
     found: tuple[str, KeySource] | None = None
     if typed:

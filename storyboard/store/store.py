@@ -818,11 +818,12 @@ class Store:
 
     # ---- spend: every figure below reads `_billable`, the one definition ------------------------
 
-    def spend_since(self, since: datetime) -> Decimal:
-        """What the takes started since `since` count for (the caps' figure)."""
+    def spend_since(self, since: datetime, author: str | None = None) -> Decimal:
+        """What the takes started since `since` count for (the caps' figure); only the takes
+        `author` started when given (their own daily cap's figure)."""
         try:
             with self._engine.connect() as conn:
-                return _spend_since(conn, since)
+                return _spend_since(conn, since) if author is None else _spend_since_by(conn, since, author)
         except FAILURES as exc:
             raise self._fail(exc) from exc
 
