@@ -136,15 +136,16 @@ def _session_cap(caps: Caps) -> Caps:
 def cap_inputs() -> None:
     """Settings: the two caps, empty for none."""
     st.subheader("Spending caps")
+    if not may(Action.SET_CAPS):  # the caps as they are; only admins change them
+        store = runtime().store
+        state = Budget(store.caps()).state(store)
+        st.caption(f"{state or 'No workspace caps.'} Only admins change the caps.")
+        return
     st.caption(
         "Generate refuses a take that would pass a cap, before anything is sent. "
         "Preview is free and never refused. Leave a cap empty for none."
     )
     caps = runtime().store.caps()
-    if not may(Action.SET_CAPS):  # the caps as they are; only admins change them
-        state = Budget(caps).state(runtime().store)
-        st.caption(f"{state or 'No workspace caps.'} Only admins change the caps.")
-        return
     if caps.damaged:
         st.warning(
             "The caps saved on this computer could not be read, so paid takes wait. "
