@@ -8,7 +8,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from components.lengths import whole_page
-from components.roles import read_only
+from components.roles import read_only, team
 from components.runtime import commit, current
 from storyboard.catalog import MODELS, PROVIDERS, Offer
 from storyboard.models import ModelId, ProviderId, Storyboard, format_usd
@@ -51,6 +51,8 @@ def no_key_sentence(provider: ProviderId, key_problem: str | None) -> str:
     """The editor's words for a provider without a usable key: what to do, no setting names (those
     are for whoever runs the app, on Settings, which says exactly what was found and why)."""
     label = PROVIDERS[provider].label
+    if team():  # keys are the server's, set up by whoever runs it; none is typed in a team
+        return f"{label} is not set up on this server: ask an admin of this workspace, or use Preview."
     if key_problem:
         return f"The {label} key cannot be used: Settings says why, and takes another."
     return f"To generate on {label}, add its API key on Settings."
@@ -64,7 +66,7 @@ def no_key(provider: ProviderId, key_problem: str | None) -> None:
     with ways:
         st.page_link("pages/settings.py", label="Settings", icon=":material/settings:")
     key_url = PROVIDERS[provider].key_url
-    if key_url:
+    if key_url and not team():
         ways.link_button(f"Get a {PROVIDERS[provider].label} key", key_url, icon=":material/key:")
     ways.button(
         "Use Preview instead",
