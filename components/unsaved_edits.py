@@ -31,7 +31,7 @@ import streamlit as st
 PAUSE_MS = 700
 RESTORE_MS = 10 * 60 * 1000  # an edit kept on leaving is typed back only this soon after
 
-_GUARD_JS = """
+_GUARD_JS = r"""
 <script>
 (() => {
   const page = window.parent, doc = page.document;
