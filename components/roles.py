@@ -19,8 +19,7 @@ REFUSED = "roles_refused"  # the sentence of the last refused storyboard change,
 
 def team() -> bool:
     """Team mode: sign-in is configured (or its configuration cannot be read: never fail open)."""
-    found = settings.sign_in()
-    return found.on or found.problem is not None
+    return settings.team_mode()
 
 
 def may(action: Action, *, owner: str | None = None) -> bool:

@@ -221,8 +221,9 @@ def sign_in(secrets_path: Path | None = None) -> SignIn:
     return SignIn(isinstance(secrets.get("auth"), dict))
 
 
-def _team(secrets_path: Path) -> bool:
-    """Sign-in configured (or its configuration unreadable, which must not open a team's app)."""
+def team_mode(secrets_path: Path | None = None) -> bool:
+    """A team's app: sign-in configured, or its configuration unreadable (which must not open a
+    team's app to anyone): roles apply, keys are the server's only."""
     found = sign_in(secrets_path)
     return found.on or found.problem is not None
 
@@ -255,7 +256,7 @@ def resolve_key(
     if name is None:
         return None, KeyStatus(provider, None, None)
     typed = (session_keys or {}).get(provider, "").strip()
-    if typed and _team(secrets_path):  # a team's keys are the server's: one pasted in a tab is ignored
+    if typed and team_mode(secrets_path):  # a team's keys are the server's: one pasted in a tab is ignored
         typed = ""
     secrets, unreadable = _secrets(secrets_path)
     found: tuple[str, KeySource] | None = None

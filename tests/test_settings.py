@@ -89,3 +89,15 @@ def test_takes_at_once_per_provider_with_defaults_for_those_not_named() -> None:
     assert limits[ProviderId.WAVESPEED] == 1  # at least one, or its takes would never run
     assert limits[ProviderId.EVOLINK] == 10 and limits[ProviderId.PREVIEW] == 2  # the defaults
     assert takes_at_once({})[ProviderId.FAL] == 2  # a new fal account's few concurrent requests
+
+
+def test_in_a_team_a_key_pasted_in_a_tab_is_ignored_and_the_servers_is_used(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets.toml"
+    typed = {ProviderId.FAL: "fal-typed-in-a-tab-000"}
+    key, status = resolve_key(ProviderId.FAL, typed, env={"FAL_KEY": GOOD}, secrets_path=secrets)
+    assert key == "fal-typed-in-a-tab-000" and status.source == "this session"  # the single-person app
+    secrets.write_text('[auth]\nredirect_uri = "https://studio.example.com/oauth2callback"\n')
+    key, status = resolve_key(ProviderId.FAL, typed, env={"FAL_KEY": GOOD}, secrets_path=secrets)
+    assert key == GOOD and status.source == "environment"
+    key, status = resolve_key(ProviderId.FAL, typed, env={}, secrets_path=secrets)
+    assert key is None and status.source is None
