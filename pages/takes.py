@@ -9,6 +9,7 @@ import streamlit as st
 
 from components.job_card import job_card, player, status_line
 from components.runtime import open_take, runtime
+from components.sign_in import gate
 from components.spend_chart import spend_chart
 from components.stored_media import picture_source
 from components.take_actions import compare_key, take_controls, take_questions
@@ -18,6 +19,8 @@ from components.text import plain
 from storyboard.catalog import PROVIDERS
 from storyboard.models import Job, JobState, format_usd, utcnow
 from storyboard.takes import TakeGroup, group_by_storyboard, title
+
+gate()  # again here: a run may start at this page, not at app.py (components/sign_in.py)
 
 PLAYING = "takes_playing"
 SHOWING_ALL = "takes_showing_all"  # storyboard ids whose every take is listed
