@@ -21,6 +21,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -86,6 +87,7 @@ class IdentityProvider:
     client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     url: str = ""
     process: subprocess.Popen[str] | None = None
+    log: Path | None = None
 
     def __enter__(self) -> IdentityProvider:
         folder = install()
@@ -96,7 +98,9 @@ class IdentityProvider:
             "redirect_uri": self.redirect_uri,
             "cookie_keys": [secrets.token_urlsafe(24)],
         }
-        self.log = folder.parent / f"oidc-{os.getpid()}.log"
+        handle, log = tempfile.mkstemp(prefix="oidc-provider-", suffix=".log")  # its warnings; removed at exit
+        os.close(handle)
+        self.log = Path(log)
         self.process = subprocess.Popen(
             [NODE, "provider.js"],
             cwd=folder,
@@ -110,8 +114,9 @@ class IdentityProvider:
         assert self.process.stdout is not None
         port = self.process.stdout.readline().strip()
         if not port.isdigit():
+            said = self.log.read_text()[-2000:]
             self.__exit__()
-            raise RuntimeError(f"the test identity provider did not start: {self.log.read_text()[-2000:]}")
+            raise RuntimeError(f"the test identity provider did not start: {said}")
         self.url = f"http://127.0.0.1:{port}"
         return self
 
@@ -125,6 +130,8 @@ class IdentityProvider:
                 self.process.kill()
                 self.process.wait()
             self.process = None
+        if self.log is not None:
+            self.log.unlink(missing_ok=True)
 
     @property
     def metadata_url(self) -> str:
