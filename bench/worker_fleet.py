@@ -25,7 +25,7 @@ from pathlib import Path
 
 from bench.provider_fakes import ROOT, CallbackServer, FakeWaveSpeed, write_mp4
 from storyboard.jobs import JobRunner
-from storyboard.models import JobState, ProviderId, Shot, Storyboard
+from storyboard.models import Job, JobState, ProviderId, Shot, Storyboard
 from storyboard.providers.wavespeed import WaveSpeedClient
 from storyboard.store import Store
 
@@ -108,6 +108,7 @@ def main() -> None:
         done = sum(j.state == JobState.DONE for j in jobs)
         polls = len(fake.calls("result"))
         called = sum(call.status == 200 for call in fake.callbacks)
+        before, after = _around_the_call(jobs, fake) if args.callbacks else (0, 0)
         runner.shutdown()
         store.close()
         if app is not None:
@@ -122,8 +123,35 @@ def main() -> None:
         f"status requests per take: {polls / args.takes:.1f} (goal T/3 + 5 = {args.seconds / 3 + 5:.1f})"
         + (f"; calls back answered 200: {called}/{args.takes}" if args.callbacks else "")
     )
+    if args.callbacks:
+        print(
+            f"of which, for takes whose call came: polls before the call {before / max(called, 1):.2f} a take;"
+            f" after it {after / max(called, 1):.2f} a take (the result read with the key: a call only wakes the take)"
+        )
     for i, (cpu, peak) in enumerate(usage):
         print(f"worker {i}: {cpu:.1f} s CPU, peak {peak} MB resident")
+
+
+def _around_the_call(jobs: list[Job], fake: FakeWaveSpeed) -> tuple[int, int]:
+    """Status requests made before and after each take's call came, over the takes whose call the
+    app answered 200: polls the call made needless, and the read the call wakes."""
+    called_at = {}
+    for call in fake.callbacks:
+        if call.status == 200:
+            take = call.url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+            called_at.setdefault(take, call.sent_at)
+    remote = {j.remote_id: j.id for j in jobs if j.remote_id}
+    before = after = 0
+    for req in fake.calls("result"):
+        parts = req.path.rstrip("/").split("/")  # /api/v3/predictions/<id>/result
+        take = remote.get(parts[-2]) if len(parts) >= 2 else None
+        if take is None or take not in called_at:
+            continue
+        if req.at < called_at[take]:
+            before += 1
+        else:
+            after += 1
+    return before, after
 
 
 if __name__ == "__main__":

@@ -13,14 +13,16 @@ from pathlib import Path
 
 import streamlit as st
 
+from components.identity import actor
+from components.text import plain
 from storyboard import editing, settings
-from storyboard.catalog import PROVIDERS
+from storyboard.catalog import MAX_NAME_CHARS, PROVIDERS
 from storyboard.jobs import DataDirBusy, JobRunner
 from storyboard.media_store import MediaStore, media_for
 from storyboard.models import Job, ProviderId, Storyboard, new_id
 from storyboard.providers import build_clients
 from storyboard.providers.base import ProviderClient
-from storyboard.store import StorageProblem, Store
+from storyboard.store import DraftChanged, OpenedDraft, StorageProblem, Store
 
 STORYBOARD = "storyboard"
 SESSION_KEYS = "session_keys"
@@ -29,6 +31,8 @@ GENERATE_ERROR = "generate_error"
 UNSAVED = "unsaved"  # why the storyboard being edited is not saved yet (it is kept in the session)
 DRAFT_PROBLEM = "draft_problem"  # what could not be read of the draft that was opened
 RETRY_SAVE_SECONDS = 2.0  # how often an edit that could not be saved is tried again
+VERSIONS = "draft_versions"  # {draft id: the saved version this session's edits are made from}
+CONFLICT = "draft_conflict"  # an OpenedDraft: the draft as someone else saved it since (save refused)
 
 
 @dataclass(frozen=True)
@@ -129,13 +133,15 @@ def current() -> Storyboard:
         opened = runtime().store.open_draft(wanted)
         if opened is not None:
             _leave(sb, wanted)
-            _load(opened.storyboard, opened.problem)
+            _load(opened.storyboard, opened.problem, opened.version)
             sb = st.session_state[STORYBOARD]
     if sb is None:
         store = runtime().store
         opened = (store.open_draft(wanted) if wanted else None) or store.open_draft()
         if opened is not None and opened.problem:
             st.session_state[DRAFT_PROBLEM] = opened.problem
+        if opened is not None:
+            _versions()[opened.storyboard.id] = opened.version
         sb = opened.storyboard if opened is not None else new_storyboard()
         sb = editing.fit_to_budget(sb)
         st.session_state[STORYBOARD] = sb
@@ -144,11 +150,19 @@ def current() -> Storyboard:
     return sb
 
 
-def _load(sb: Storyboard, problem: str | None = None) -> None:
-    """Make `sb` the storyboard being edited, dropping the old one's widget and first-frame state."""
+def _versions() -> dict[str, int]:
+    return st.session_state.setdefault(VERSIONS, {})
+
+
+def _load(sb: Storyboard, problem: str | None = None, version: int | None = None) -> None:
+    """Make `sb` the storyboard being edited, dropping the old one's widget and first-frame state.
+    `version`: the saved version it was read at (None: a new storyboard, or one already known)."""
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(("w:", "first_frame_"))]:
         del st.session_state[key]
     st.session_state.pop(DRAFT_PROBLEM, None)
+    st.session_state.pop(CONFLICT, None)
+    if version is not None:
+        _versions()[sb.id] = version
     if problem:
         st.session_state[DRAFT_PROBLEM] = problem
     st.session_state[STORYBOARD] = editing.fit_to_budget(sb)
@@ -190,17 +204,76 @@ def commit(sb: Storyboard) -> None:
 
 
 def save_now() -> bool:
-    """Save the storyboard being edited; False (and `UNSAVED` says why) when it could not be."""
+    """Save the storyboard being edited; False (and `UNSAVED` says why) when it could not be. A
+    save made from an older version than the saved one is refused (someone else, or another tab,
+    saved it since): the edit stays in this session and `conflict()` offers the choice."""
     sb = st.session_state.get(STORYBOARD)
     if sb is None:
         return True
+    if conflict() is not None:
+        return False  # until the person chooses: theirs, or mine as a copy
     try:
-        runtime().store.save_draft(sb)
+        version = runtime().store.save_draft(sb, base=_versions().get(sb.id), by=actor())
     except StorageProblem as problem:
         st.session_state[UNSAVED] = str(problem)
         return False
+    except DraftChanged as changed:
+        st.session_state[CONFLICT] = changed.theirs
+        who = changed.theirs.updated_by_name or "Someone in another tab or window"
+        st.session_state[UNSAVED] = f"{plain(who)} saved this storyboard since; choose above which version to keep."
+        return False
+    _versions()[sb.id] = version
     st.session_state.pop(UNSAVED, None)
     return True
+
+
+def changed_sentence(theirs: OpenedDraft) -> str:
+    who = theirs.updated_by_name or "someone in another tab or window"
+    return (
+        f"{who} saved this storyboard at {theirs.updated_at[11:16]} UTC after you opened it, so your edit was "
+        "not saved over theirs: load their version, or keep yours as a copy."
+    )
+
+
+def conflict() -> OpenedDraft | None:
+    """The draft as someone else saved it, when this session's save was refused for it."""
+    return st.session_state.get(CONFLICT)
+
+
+def saved_version(draft_id: str) -> int | None:
+    """The saved version this session's edits of `draft_id` are made from (None: not known)."""
+    return _versions().get(draft_id)
+
+
+def load_theirs() -> None:
+    """The person chose the other version: it replaces this session's (theirs is saved; mine was not)."""
+    if conflict() is not None:
+        load_newest()
+
+
+def load_newest() -> None:
+    """Replace the storyboard being edited with its newest saved version."""
+    sb = st.session_state.get(STORYBOARD)
+    theirs = conflict()
+    draft_id = theirs.storyboard.id if theirs is not None else sb.id if sb is not None else None
+    if draft_id is None:
+        return
+    opened = runtime().store.open_draft(draft_id) or theirs  # the newest, if saved again since
+    if opened is not None:
+        st.session_state.pop(UNSAVED, None)
+        _load(opened.storyboard, opened.problem, opened.version)
+
+
+def keep_mine_as_copy() -> None:
+    """The person chose their version: it becomes a new draft of its own; theirs stays as saved."""
+    sb = st.session_state.get(STORYBOARD)
+    if sb is None:
+        return
+    st.session_state.pop(CONFLICT, None)
+    mine = " (my copy)"
+    copy = sb.model_copy(update={"id": new_id(), "name": sb.name[: MAX_NAME_CHARS - len(mine)] + mine})
+    _load(copy)
+    commit(st.session_state[STORYBOARD])
 
 
 def unsaved() -> str | None:
@@ -211,25 +284,26 @@ def unsaved() -> str | None:
 @st.fragment(run_every=RETRY_SAVE_SECONDS)
 def keep_trying_to_save() -> None:
     """While an edit is unsaved, try again every few seconds; once saved, redraw the page."""
-    if unsaved() is not None and save_now():
+    if unsaved() is not None and conflict() is None and save_now():
         st.rerun(scope="app")
 
 
-def open_storyboard(sb: Storyboard) -> None:
+def open_storyboard(sb: Storyboard, version: int | None = None) -> None:
     """Load a storyboard (a draft, a take's, a new one) into the editor, dropping the old one's
-    widget and first-frame state; an empty one being left is forgotten."""
+    widget and first-frame state; an empty one being left is forgotten. `version`: a saved
+    draft's version as read (None for a storyboard not saved yet)."""
     previous = st.session_state.get(STORYBOARD)
     if previous is not None:
         _leave(previous, sb.id)
-    _load(sb)
+    _load(sb, version=version)
     commit(st.session_state[STORYBOARD])
 
 
 def open_take(job: Job) -> None:
     """Open a take's storyboard. If its draft has changed since, open a copy: never overwrite it."""
-    draft = runtime().store.load_draft(job.storyboard.id)
+    draft = runtime().store.open_draft(job.storyboard.id)
     sb = job.storyboard
-    if draft is not None and draft != sb:
+    if draft is not None and draft.storyboard != sb:
         name = job.title or f"{sb.name} (take of {job.created_at:%d %b %H:%M})"
         sb = sb.model_copy(update={"id": new_id(), "name": name})
-    open_storyboard(sb)
+    open_storyboard(sb, draft.version if draft is not None and draft.storyboard == sb else None)

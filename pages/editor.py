@@ -16,16 +16,21 @@ from components.lengths import LengthFigures, whole_page
 from components.menus import close_menu, menu
 from components.offer_picker import model_picker, no_key, no_key_sentence, options_form, provider_picker
 from components.phone import GENERATE_BAR
+from components.presence import who_else_is_here
 from components.present import present
 from components.runtime import (
     DRAFT_PROBLEM,
     GENERATE_ERROR,
+    changed_sentence,
     commit,
+    conflict,
     current,
     delete_draft,
     generate_blocker,
+    keep_mine_as_copy,
     keep_trying_to_save,
     key_problem,
+    load_theirs,
     new_storyboard,
     open_storyboard,
     runtime,
@@ -75,7 +80,7 @@ def _new_storyboard() -> None:
 def _open_draft(draft_id: str) -> None:
     opened = runtime().store.open_draft(draft_id)
     if opened is not None:
-        open_storyboard(opened.storyboard)
+        open_storyboard(opened.storyboard, opened.version)
         if opened.problem:
             st.session_state[DRAFT_PROBLEM] = opened.problem
         close_menu(OPEN_MENU)  # show the storyboard, not the list over it
@@ -288,8 +293,14 @@ new.button("New storyboard", on_click=_new_storyboard, width="stretch", key="w:n
 with menu(recent, "Open…", OPEN_MENU, width="stretch"):
     _open_list(sb.id)
 templates_menu(starters)
+who_else_is_here(sb.id)
 if st.session_state.get(DRAFT_PROBLEM):
     st.warning(st.session_state[DRAFT_PROBLEM], icon="🩹")
+if (theirs := conflict()) is not None:
+    st.warning(plain(changed_sentence(theirs)), icon="✋")
+    theirs_, mine_ = st.columns(2)
+    theirs_.button("Load their version", key="w:load-theirs", on_click=load_theirs, width="stretch")
+    mine_.button("Keep mine as a copy", key="w:keep-mine", on_click=keep_mine_as_copy, width="stretch")
 if unsaved() is not None:
     _unsaved_note(None)
     keep_trying_to_save()

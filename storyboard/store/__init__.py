@@ -3,6 +3,7 @@ dir or in PostgreSQL (settings.database).
 
     store.py     the Store: drafts, takes, spend and caps read and written
     people.py    the members of a team, their roles and caps, and the activity log (store.people)
+    presence.py  who has a storyboard open now (store.presence)
     tables.py    the tables as the latest migration leaves them
     schema.py    upgrading a database: Alembic revisions in migrations/, and the SQLite files
                  made before Alembic (PRAGMA user_version)
@@ -11,6 +12,6 @@ dir or in PostgreSQL (settings.database).
 """
 
 from storyboard.store.problems import StorageProblem, problem_sentence
-from storyboard.store.store import BILLABLE, CapRefused, OpenedDraft, Store
+from storyboard.store.store import BILLABLE, CapRefused, DraftChanged, OpenedDraft, Store
 
-__all__ = ["BILLABLE", "CapRefused", "OpenedDraft", "StorageProblem", "Store", "problem_sentence"]
+__all__ = ["BILLABLE", "CapRefused", "DraftChanged", "OpenedDraft", "StorageProblem", "Store", "problem_sentence"]

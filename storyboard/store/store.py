@@ -43,12 +43,14 @@ from storyboard.budget import (
 )
 from storyboard.layout import DataDir
 from storyboard.models import UNTITLED, Job, JobState, ModelId, ProviderId, Storyboard, utcnow
+from storyboard.people import SOLO, Actor
 from storyboard.salvage import salvage
 from storyboard.store import engines, schema
 from storyboard.store.people import People
+from storyboard.store.presence import Presence
 from storyboard.store.problems import FAILURES, StorageProblem, newer_sentence, problem_sentence
 from storyboard.store.tables import caps as caps_table
-from storyboard.store.tables import deleted_jobs, drafts, jobs
+from storyboard.store.tables import deleted_jobs, drafts, jobs, members
 
 if TYPE_CHECKING:
     from storyboard.store.holds import Holds
@@ -207,6 +209,19 @@ class CapRefused(Exception):
 class OpenedDraft:
     storyboard: Storyboard
     problem: str | None = None  # what could not be read, when the saved draft no longer validates
+    version: int = 1  # the draft's saved version (a save names the one it was made from)
+    updated_by: str = ""  # the email of whoever saved it last ("" = people.SOLO)
+    updated_by_name: str = ""  # their name as a member, else their email, else ""
+    updated_at: str = ""
+
+
+class DraftChanged(Exception):
+    """A save made from an older version of a draft: someone (or another tab) saved it since.
+    Nothing was written; `theirs` is the draft as it is now."""
+
+    def __init__(self, theirs: OpenedDraft) -> None:
+        super().__init__(f"draft {theirs.storyboard.id} is at version {theirs.version}")
+        self.theirs = theirs
 
 
 @dataclass(frozen=True)
@@ -247,6 +262,7 @@ class Store:
         self._insert = postgresql.insert if self._postgres else sqlite.insert
         self._holds: Holds | None = None  # made when first needed (storyboard-worker)
         self.people = People(self)  # members, roles and the activity log (store/people.py)
+        self.presence = Presence(self)  # who has a storyboard open now (store/presence.py)
         self._holds_lock = threading.Lock()
         try:
             self._migrate(legacy_caps)
@@ -391,40 +407,71 @@ class Store:
 
     # ---- drafts --------------------------------------------------------------------------------
 
-    def save_draft(self, storyboard: Storyboard) -> None:
-        row = self._insert(drafts).values(
-            id=storyboard.id,
-            name=storyboard.name,
-            body=storyboard.model_dump_json(),
-            updated_at=utcnow().isoformat(),
-        )
-        upsert = row.on_conflict_do_update(
-            index_elements=[drafts.c.id],
-            set_={
-                "name": row.excluded.name,
-                "body": row.excluded.body,
-                "updated_at": row.excluded.updated_at,
-            },
-        )
+    def save_draft(self, storyboard: Storyboard, *, base: int | None = None, by: Actor = SOLO) -> int:
+        """Save a draft and return its new version. `base`: the version the edit was made from
+        (0: a new draft); if the draft has been saved since, nothing is written and DraftChanged
+        says by whom: no edit silently overwrites another. None: written whatever is there (tests,
+        tools). The check and the write are one transaction holding the draft's row."""
+        now = utcnow().isoformat()
+        values = {
+            "name": storyboard.name,
+            "body": storyboard.model_dump_json(),
+            "updated_at": now,
+            "updated_by": by.email,
+        }
         with self._tx() as conn:
-            conn.execute(upsert)
+            query = sa.select(drafts.c.version).where(drafts.c.id == storyboard.id)
+            found = conn.execute(query.with_for_update() if self._postgres else query).scalar()
+            if found is None:
+                conn.execute(sa.insert(drafts).values(id=storyboard.id, author=by.email, version=1, **values))
+                return 1
+            if base is not None and base != found:
+                theirs = self._opened(conn, storyboard.id)
+                assert theirs is not None  # the row is locked: it is there
+                raise DraftChanged(theirs)
+            conn.execute(
+                sa.update(drafts).where(drafts.c.id == storyboard.id).values(version=found + 1, **values)
+            )
+            return int(found) + 1
 
     def open_draft(self, draft_id: str | None = None) -> OpenedDraft | None:
         """A draft (the last edited one when `draft_id` is None), or None if there is none. A draft
         that no longer validates opens with what could be read, and the problem named."""
-        query = sa.select(drafts.c.id, drafts.c.name, drafts.c.body)
+        try:
+            with self._engine.connect() as conn:
+                return self._opened(conn, draft_id)
+        except FAILURES as exc:
+            raise self._fail(exc) from exc
+
+    @staticmethod
+    def _opened(conn: sa.Connection, draft_id: str | None) -> OpenedDraft | None:
+        d = drafts
+        query = sa.select(
+            d.c.id,
+            d.c.name,
+            d.c.body,
+            d.c.version,
+            d.c.updated_by,
+            d.c.updated_at,
+            members.c.name.label("who"),
+        ).select_from(d.outerjoin(members, members.c.email == d.c.updated_by))
         if draft_id is None:
-            query = query.order_by(drafts.c.updated_at.desc()).limit(1)
+            query = query.order_by(d.c.updated_at.desc()).limit(1)
         else:
-            query = query.where(drafts.c.id == draft_id)
-        rows = self._read(query)
-        if not rows:
+            query = query.where(d.c.id == draft_id)
+        found = conn.execute(query).first()
+        if found is None:
             return None
-        found = rows[0]
         sb, problem = salvage(found.body, found.id, found.name)
         if problem:
             log.warning("draft %s: %s", found.id, problem)
-        return OpenedDraft(sb, problem)
+        who = found.who or found.updated_by
+        return OpenedDraft(sb, problem, int(found.version), found.updated_by, who, found.updated_at)
+
+    def draft_version(self, draft_id: str) -> int | None:
+        """The draft's saved version (None: not saved), without reading it."""
+        rows = self._read(sa.select(drafts.c.version).where(drafts.c.id == draft_id))
+        return int(rows[0].version) if rows else None
 
     def load_draft(self, draft_id: str) -> Storyboard | None:
         opened = self.open_draft(draft_id)

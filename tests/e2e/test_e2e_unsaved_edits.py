@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Dialog, Page, WebSocketRoute, expect
 
 from components.unsaved_edits import PAUSE_MS
+from storyboard.store import Store
 from tests.e2e.conftest import Server, screenshot
 from tests.e2e.steps import open_editor, prompt_box, settle, shot_card
 
@@ -73,7 +74,6 @@ def test_a_pause_keeps_a_prompt_a_name_waits_for_enter_and_a_key_is_never_sent(
 
 
 def test_leaving_right_after_typing_asks_first_and_keeps_the_text(page: Page, server: Server) -> None:
-    open_editor(page, server.url)
     asked: list[str] = []
 
     def answer(dialog: Dialog) -> None:
@@ -82,23 +82,45 @@ def test_leaving_right_after_typing_asks_first_and_keeps_the_text(page: Page, se
         dialog.accept()
 
     page.on("dialog", answer)
-    # KNOWN DEFECT (stop 16 note): in about 1 run in 10 alone, more beside the other test worker, the
-    # commit made on leaving never leaves the page (no rerun message is sent before the unload; the
-    # page is blocked while the dialog is up) and the text is lost. Until the commit takes another
-    # way out (a beacon), a person who reloads and finds the box empty types again: so does this
-    # test, up to three times, and fails if the text is lost every time.
-    for attempt in range(3):
-        text = f"Waves at night {attempt + 1}"
-        prompt_box(page, 1).click()
-        page.keyboard.press("ControlOrMeta+A")
-        page.keyboard.type(text)
-        page.reload()  # at once, before the pause has passed
-        assert asked == ["beforeunload"] * (attempt + 1)
-        expect(prompt_box(page, 1)).to_be_visible()
-        settle(page)
-        if prompt_box(page, 1).input_value() == text:
-            break
-    expect(prompt_box(page, 1)).to_have_value(text)
+    # The commit made on leaving is sometimes never sent before the unload (about 1 reload in 10
+    # alone, stop 16, and most reloads with the websocket routed as here): here it is lost every
+    # time, as the first message carrying the text, if one is sent, is dropped on its way to the
+    # server. The box gets it back from the tab's sessionStorage. The storyboard was never saved
+    # (this was its first edit), so the reload shows a new one, whose first shot's box it fills.
+    lost: list[bytes] = []
+
+    def route(ws: WebSocketRoute) -> None:
+        server_side = ws.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            if not lost and isinstance(message, bytes) and b"Waves at night" in message:
+                lost.append(message)
+                return
+            server_side.send(message)
+
+        ws.on_message(from_page)
+
+    page.route_web_socket(re.compile(r"/_stcore/stream$"), route)
+    open_editor(page, server.url)
+    prompt_box(page, 1).click()
+    page.keyboard.press("ControlOrMeta+A")
+    page.keyboard.type("Waves at night")
+    page.reload()  # at once, before the pause has passed
+    assert asked == ["beforeunload"]
+    expect(prompt_box(page, 1)).to_have_value("Waves at night")
+    store = Store.for_data_dir(server.data_dir)  # and it reached the draft, not only the box
+    try:
+        for _ in range(100):
+            latest = store.latest_draft()
+            if latest is not None and latest.shots[0].prompt == "Waves at night":
+                break
+            page.wait_for_timeout(100)
+        assert latest is not None and latest.shots[0].prompt == "Waves at night"
+    finally:
+        store.close()
+    page.reload()  # nothing pending now: no question, and the text is there
+    expect(prompt_box(page, 1)).to_have_value("Waves at night")
+    assert asked == ["beforeunload"]
 
 
 def _dialogs(page: Page) -> list[str]:
