@@ -6,55 +6,17 @@ is tests/e2e/test_e2e_sign_in.py."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
+from team_steps import ANA, BO, SECRET
+from team_steps import team_app as _app
 
 from components.identity import ACTOR
 from components.runtime import open_runtime
-from storyboard.models import Shot, Storyboard
 from storyboard.people import Actor, Role
 
 ROOT = Path(__file__).resolve().parent.parent
-AUTH = """[auth]
-redirect_uri = "http://127.0.0.1:8501/oauth2callback"
-cookie_secret = "a-test-cookie-secret-of-thirty-two-bytes"
-client_id = "storyboard-studio"
-client_secret = "test-client-secret"
-server_metadata_url = "http://127.0.0.1:1/.well-known/openid-configuration"
-"""
-ANA = {"is_logged_in": True, "email": "ana@example.com", "email_verified": True, "name": "Ana Lima"}
-BO = {"is_logged_in": True, "email": "bo@example.com", "email_verified": True, "name": "Bo Berg"}
-
-
-SECRET = Storyboard(name="Secret launch", shots=[Shot(prompt="the new bottle", duration=5)])
-
-
-@pytest.fixture
-def team_dir(data_dir: Path, tmp_path: Path) -> Iterator[Path]:
-    """The app run from a folder whose `.streamlit/secrets.toml` has an `[auth]` table (the secrets
-    file is read relative to the working directory, as `streamlit run` does), on a data dir that
-    already holds a storyboard no stranger may see."""
-    open_runtime().store.save_draft(SECRET)
-    folder = tmp_path / "team"
-    (folder / ".streamlit").mkdir(parents=True)
-    (folder / ".streamlit" / "secrets.toml").write_text(AUTH)
-    os.chdir(folder)
-    yield folder
-    os.chdir(ROOT)
-
-
-def _app(user: dict[str, object]) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.user = dict(user)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
 def _texts(at: AppTest) -> list[str]:
     """Everything written on the page, main area and sidebar, as a person reads it."""
     found = [e.value for e in (*at.title, *at.markdown, *at.caption, *at.warning, *at.error, *at.text)]
