@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
-# Loopback only: anyone who reaches the port can spend the keys in the environment, change the caps,
-# read every draft and delete takes (there is no sign-in). `make run HOST=0.0.0.0` opens it to the network.
+# Loopback only: without sign-in configured (README: "Sign-in for a team") anyone who reaches the port
+# can spend the keys in the environment, change the caps, read every draft and delete takes.
+# `make run HOST=0.0.0.0` opens it to the network.
 HOST ?= 127.0.0.1
 
 .PHONY: run test lint bench team clean

@@ -17,8 +17,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import streamlit as st
+from starlette.middleware import Middleware
+from streamlit.runtime.pages_manager import PagesManager
 
 from components import callback_route, take_watch
+from components.members_only import MembersOnly
 from components.runtime import open_runtime, shutdown
 from storyboard.jobs import DataDirBusy
 from storyboard.store import StorageProblem
@@ -38,6 +41,17 @@ async def lifespan(_app: st.App) -> AsyncIterator[None]:
         shutdown()
 
 
+# Every run starts at app.py (and its sign-in gate), the first one after a start included: with a
+# `pages/` folder beside app.py, Streamlit otherwise runs the page a URL names directly until
+# st.navigation has been called once in the process (the pages call the gate too: sign_in.py).
+PagesManager.uses_pages_directory = False
+
 # /api/take-progress/<id>: a running Preview take's progress, read by its card in the browser;
-# /api/callback/<provider>/<id>: a provider saying a take has ended (with STORYBOARD_PUBLIC_URL set)
-app = st.App("app.py", lifespan=lifespan, routes=[take_watch.mount(), callback_route.route()])
+# /api/callback/<provider>/<id>: a provider saying a take has ended (with STORYBOARD_PUBLIC_URL set).
+# MembersOnly: with sign-in on, media and take progress answer only a signed-in member.
+app = st.App(
+    "app.py",
+    lifespan=lifespan,
+    routes=[take_watch.mount(), callback_route.route()],
+    middleware=[Middleware(MembersOnly)],
+)

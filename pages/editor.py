@@ -41,6 +41,7 @@ from components.runtime import (
     unsaved,
 )
 from components.shot_card import shot_card
+from components.sign_in import gate
 from components.take_count import generate_key, latest_batch, take_count, takes_label, takes_wanted
 from components.templates import templates_menu
 from components.text import plain
@@ -53,6 +54,8 @@ from storyboard.permissions import Action, Refused
 from storyboard.pricing import compare, order_total, quote
 from storyboard.store import StorageProblem
 from storyboard.validate import Problem, validate
+
+gate()  # again here: a run may start at this page, not at app.py (components/sign_in.py)
 
 OPEN_MENU = "open-menu"  # the Open… menu's open state (components/menus.py)
 DELETE_ASKED = "delete_draft_asked"  # the draft whose bin was pressed, awaiting Delete or Keep

@@ -16,6 +16,7 @@ from components.identity import refused as refusal_of
 from components.members import activity_log, members_section
 from components.roles import may, team
 from components.runtime import client_for, generate_blocker, runtime, session_clients, session_keys
+from components.sign_in import gate
 from storyboard import checked_prices
 from storyboard.catalog import MODELS, PROVIDERS
 from storyboard.checked_prices import PriceCheck
@@ -25,6 +26,8 @@ from storyboard.permissions import Action
 from storyboard.providers import HOSTED
 from storyboard.providers.base import ProviderClient, ProviderError
 from storyboard.settings import DATA_DIR_ENV, MEDIA_URL_ENV, SECRETS_FILE, resolve_key
+
+gate()  # again here: a run may start at this page, not at app.py (components/sign_in.py)
 
 KEY_ERROR = "settings_key_error"
 TEAM_KEYS = (

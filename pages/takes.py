@@ -11,6 +11,7 @@ from components.identity import actor
 from components.job_card import job_card, player, status_line
 from components.roles import team
 from components.runtime import open_take, runtime
+from components.sign_in import gate
 from components.spend_chart import spend_chart
 from components.stored_media import picture_source
 from components.take_actions import compare_key, take_controls, take_questions
@@ -20,6 +21,8 @@ from components.text import plain
 from storyboard.catalog import PROVIDERS
 from storyboard.models import Job, JobState, format_usd, utcnow
 from storyboard.takes import TakeGroup, group_by_storyboard, title
+
+gate()  # again here: a run may start at this page, not at app.py (components/sign_in.py)
 
 PLAYING = "takes_playing"
 WHOSE = "takes_whose"  # team mode: "Mine" or "Everyone's"

@@ -75,6 +75,24 @@ def app(data_dir: Path) -> AppTest:
     return at
 
 
+@pytest.fixture
+def team_dir(data_dir: Path, tmp_path: Path) -> Iterator[Path]:
+    """The app run from a folder whose `.streamlit/secrets.toml` has an `[auth]` table (the secrets
+    file is read relative to the working directory, as `streamlit run` does), on a data dir that
+    already holds a storyboard no stranger may see (team_steps.SECRET)."""
+    from team_steps import AUTH, SECRET
+
+    from components.runtime import open_runtime  # imported late: core-only test files need no UI
+
+    open_runtime().store.save_draft(SECRET)
+    folder = tmp_path / "team"
+    (folder / ".streamlit").mkdir(parents=True)
+    (folder / ".streamlit" / "secrets.toml").write_text(AUTH)
+    os.chdir(folder)
+    yield folder
+    os.chdir(ROOT)
+
+
 @pytest.fixture(scope="session")
 def tiny_mp4(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real 1 s H.264 MP4, as a provider would hand back."""

@@ -79,3 +79,31 @@ def test_the_person_can_load_the_other_version_instead(app: AppTest, data_dir: P
         assert store.load_draft(draft).shots[0].prompt == "a red kite over green hills"
     finally:
         store.close()
+
+
+def test_in_a_team_each_sees_who_else_has_the_storyboard_open_and_who_saved_it(team_dir: Path) -> None:
+    from team_steps import ANA, BO, team_app
+
+    from components.runtime import open_runtime
+    from storyboard.people import Role
+
+    store = open_runtime().store
+    ana = team_app(ANA)  # the first to sign in: the owner
+    owner = store.people.member("ana@example.com")
+    assert owner is not None
+    store.people.invite(owner.actor(), "bo@example.com", Role.EDITOR)
+    set_prompt(ana, 0, "a lighthouse at dawn")
+    draft = storyboard(ana).id
+
+    bo = team_app(BO)
+    bo.query_params["draft"] = draft
+    bo.run()
+    assert storyboard(bo).id == draft
+    assert any(c.value.replace("\u2060", "") == "👥 Also open now: Ana Lima" for c in bo.caption)
+    ana.run()
+    assert any(c.value.replace("\u2060", "") == "👥 Also open now: Bo Berg" for c in ana.caption)
+
+    set_prompt(bo, 0, "a lighthouse at dusk")
+    set_prompt(ana, 0, "a lighthouse in fog")  # Ana's window read the version before Bo's save
+    said = " ".join(_warnings(ana)).replace("\u2060", "").replace("\\", "")
+    assert "Bo Berg saved this storyboard at" in said

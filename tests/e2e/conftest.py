@@ -65,9 +65,11 @@ class _PortTaken(Exception):
 class Server:
     """One `streamlit run` process on its own data dir; can be killed and started again."""
 
-    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None, cwd: Path = ROOT) -> None:
+        """`cwd`: where the app runs from, whose `.streamlit/` it reads (config and secrets)."""
         global _home_taken
         self.data_dir = data_dir
+        self.cwd = cwd
         self.home = not _home_taken
         _home_taken = True
         self.port = _HOME_PORT if self.home else _free_port()
@@ -102,7 +104,7 @@ class Server:
 
     def _spawn(self) -> None:
         cmd = [
-            sys.executable, "-m", "streamlit", "run", "serve.py",
+            sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"),
             "--server.headless", "true",
             "--server.address", "127.0.0.1",
             "--server.port", str(self.port),
@@ -110,7 +112,7 @@ class Server:
             "--server.fileWatcherType", "none",
         ]  # fmt: skip
         self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT
+            cmd, cwd=self.cwd, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT
         )
 
     def _healthy(self) -> bool:

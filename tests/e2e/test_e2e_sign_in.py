@@ -1,0 +1,184 @@
+"""Sign-in for a team in real Chromium (issue 13), against a real OpenID Connect provider (the
+certified oidc-provider, tests/servers/identity_provider.py) on 127.0.0.1: the first person to sign
+in through its login form owns the workspace; a person the owner invited signs in in another
+browser; someone signed in who is not a member sees one sentence; signing out is one click; and a
+stranger with no session gets nothing from the page, its media or the take-progress route.
+One app server for the whole journey."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+from streamlit.web.server.starlette.starlette_app_utils import create_signed_value
+
+from components.members_only import REFUSED
+from storyboard.people import Actor, Role
+from storyboard.store import Store
+from tests.e2e.conftest import ROOT, VIEWPORT, Server, screenshot
+from tests.e2e.steps import photo, prompt_box, settle, upload, write_prompt
+from tests.servers.identity_provider import IdentityProvider, NotInstallable, TestUser, install
+
+pytestmark = pytest.mark.e2e
+
+ANA = TestUser("ana@example.com", "Ana Lima", "ana-password")  # signs in first: the owner
+BO = TestUser("bo@example.com", "Bo Berg", "bo-password")  # invited by Ana, as an editor
+EVE = TestUser("eve@example.com", "Eve Stone", "eve-password")  # known to the provider, never invited
+COOKIE_SECRET = "test-cookie-secret-" + "x" * 24
+PROMPT = "Secret launch: the new bottle on wet sand"
+NOT_A_MEMBER = (
+    "You are signed in as eve@example.com, who is not a member of this workspace; ask an admin to invite you."
+)
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Iterator[tuple[Server, IdentityProvider]]:
+    """The app run from a folder of its own whose `.streamlit/secrets.toml` has the `[auth]` table
+    for the provider (and the project's config.toml), and the provider with three users."""
+    try:
+        install()
+    except NotInstallable as problem:
+        if os.environ.get("CI"):
+            pytest.fail(str(problem))
+        pytest.skip(str(problem))
+    folder = tmp_path / "team"
+    (folder / ".streamlit").mkdir(parents=True)
+    shutil.copy(ROOT / ".streamlit" / "config.toml", folder / ".streamlit" / "config.toml")
+    server = Server(tmp_path / "data", cwd=folder)
+    with IdentityProvider([ANA, BO, EVE], redirect_uri=f"{server.url}/oauth2callback") as idp:
+        table = idp.auth_table(COOKIE_SECRET)
+        (folder / ".streamlit" / "secrets.toml").write_text(
+            "[auth]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in table.items())
+        )
+        server.start()
+        try:
+            yield server, idp
+        finally:
+            server.stop()
+            log = server.log.read_text(errors="replace") if server.log.exists() else ""
+            assert "Uncaught app execution" not in log, log[-3000:]
+
+
+def _sign_in(page: Page, user: TestUser, app: str) -> None:
+    """Through the app's Sign in and the provider's own login form, back to the app."""
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(user.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: url.startswith(app) and "oauth2callback" not in url)
+
+
+def _sign_out(page: Page) -> None:
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def _only_sign_in(page: Page) -> None:
+    """What a signed-out person sees: the title and Sign in, nothing of the app."""
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    settle(page)
+    expect(page.get_by_test_id("stSidebar")).to_have_count(0)
+    shown = page.get_by_test_id("stApp").inner_text()  # the whole app: main area, header, any dialog
+    lines = [line for line in shown.splitlines() if line.strip() and line != "Skip to main content"]
+    assert lines == ["Storyboard Studio", "Sign in"]  # (that link is Streamlit's own, on every page)
+
+
+def _stranger_gets_nothing(url: str, cookies: dict[str, str] | None = None) -> None:
+    answer = httpx.get(url, cookies=cookies, timeout=10)
+    assert (answer.status_code, answer.text) == (403, REFUSED), url
+
+
+def test_a_team_signs_in_and_a_stranger_gets_nothing(
+    page: Page, browser: Browser, team: tuple[Server, IdentityProvider], tmp_path: Path
+) -> None:
+    server, _idp = team
+    # the server's very first run, at a page's own address: the gate holds there too
+    page.goto(f"{server.url}/takes")
+    _only_sign_in(page)
+
+    # Ana, the first to sign in, owns the workspace; she writes a storyboard and adds a first frame
+    _sign_in(page, ANA, server.url)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text("Signed in as Ana Lima (Owner)")).to_be_visible()
+    write_prompt(page, 1, PROMPT)
+    upload(page, photo(tmp_path))
+    picture = page.get_by_test_id("stMain").locator('img[src*="/media/"]').first
+    expect(picture).to_be_visible()
+    media_url = server.url + str(picture.get_attribute("src")).removeprefix(server.url)
+    progress_url = f"{server.url}/api/take-progress/any-take"
+    draft_url = page.url
+    assert "draft=" in draft_url
+
+    # the identity cookie is one small cookie (no token exposed, no chunks)
+    cookies = {c["name"]: c["value"] for c in page.context.cookies(server.url)}
+    sizes = {name: len(name) + 1 + len(value) for name, value in cookies.items() if name.startswith("_streamlit_user")}
+    print(f"\nsign-in cookies (name=value bytes): {sizes}")
+    assert set(sizes) == {"_streamlit_user", "_streamlit_user_tokens"} and max(sizes.values()) < 4096
+    identity = json.loads(_claims_of(cookies["_streamlit_user"]))
+    assert identity["email"] == ANA.email and not [k for k in identity if "token" in k]
+
+    # her session may fetch the media and take progress; a stranger with no session, or a cookie
+    # signed with another secret, gets nothing
+    assert page.request.get(media_url).status == 200
+    assert page.request.get(progress_url).status == 200
+    _stranger_gets_nothing(media_url)
+    _stranger_gets_nothing(progress_url)
+    fake = create_signed_value("not-the-secret", "_streamlit_user", json.dumps(identity)).decode()
+    _stranger_gets_nothing(media_url, {"_streamlit_user": fake})
+    screenshot(page, "sign-in-owner")
+
+    # Ana invites Bo (the members page is another part of issue 13: here, the store), and Bo signs
+    # in in another browser; before he does, her storyboard's own address shows him only Sign in
+    store = Store.for_data_dir(server.data_dir)
+    try:
+        store.people.invite(Actor(ANA.email, ANA.name, Role.OWNER), BO.email, Role.EDITOR)
+    finally:
+        store.close()
+    other: BrowserContext = browser.new_context(viewport=VIEWPORT)
+    try:
+        bo = other.new_page()
+        bo.set_default_timeout(30_000)
+        for address in (draft_url, f"{server.url}/takes"):
+            bo.goto(address)
+            _only_sign_in(bo)
+            assert "Secret launch" not in bo.content()
+        _sign_in(bo, BO, server.url)
+        expect(bo.get_by_test_id("stSidebar").get_by_text("Signed in as Bo Berg (Editor)")).to_be_visible()
+        expect(prompt_box(bo, 1)).to_be_visible()
+        _sign_out(bo)
+        _only_sign_in(bo)
+
+        # Eve, signed in at the provider but never invited: one sentence, Sign out, nothing else;
+        # her genuine, signed identity cookie gets nothing from the server either
+        _sign_in(bo, EVE, server.url)
+        # (an invisible word joiner after "@": the address is shown as text, not made a mail link)
+        expect(bo.get_by_text(NOT_A_MEMBER.replace("@", "@\u2060"))).to_be_visible()
+        settle(bo)
+        expect(bo.get_by_test_id("stSidebar")).to_have_count(0)
+        assert [b.inner_text() for b in bo.get_by_test_id("stMain").get_by_role("button").all()] == ["Sign out"]
+        eve = {c["name"]: c["value"] for c in other.cookies(server.url)}
+        assert "_streamlit_user" in eve
+        _stranger_gets_nothing(media_url, eve)
+        _stranger_gets_nothing(progress_url, eve)
+        screenshot(bo, "sign-in-not-a-member")
+    finally:
+        other.close()
+
+    # Ana signs out in one click; her browser no longer gets the media either
+    _sign_out(page)
+    _only_sign_in(page)
+    assert "_streamlit_user" not in {c["name"] for c in page.context.cookies(server.url)}
+    assert page.request.get(media_url).status == 403
+
+
+def _claims_of(signed: str) -> str:
+    """The JSON inside a signed cookie (itsdangerous: payload.timestamp.signature, base64)."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    return str(URLSafeTimedSerializer(COOKIE_SECRET, salt="_streamlit_user").loads(signed))
