@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from components.identity import actor
-from components.roles import may
+from components.roles import acting, may
 from components.runtime import GENERATE_ERROR, runtime
 from storyboard.budget import (
     Budget,
@@ -118,7 +118,7 @@ def _change_caps(change: Callable[[Caps], Caps], key: str) -> None:
     errors = st.session_state.setdefault(CAP_ERROR, {})
     errors.pop(key, None)
     try:
-        runtime().store.update_caps(change, actor())  # refused unless an admin (the store checks)
+        runtime().store.update_caps(change, acting())  # refused unless an admin (the store checks)
     except (CapProblem, StorageProblem, Refused) as problem:
         errors[key] = str(problem)
         return

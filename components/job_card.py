@@ -12,8 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from components.identity import actor
-from components.roles import may
+from components.roles import acting, may
 from components.runtime import runtime
 from components.shot_markers import shot_player
 from components.stored_media import MISSING, video_source
@@ -65,7 +64,7 @@ def player(job: Job, key: str) -> None:
 
 def _cancel(job_id: str) -> None:
     try:
-        runtime().runner.cancel(job_id, actor())
+        runtime().runner.cancel(job_id, acting())
     except Refused as no:  # not their take (its author, or an admin, may cancel it)
         st.session_state[CANCEL_REFUSED] = no.sentence
 

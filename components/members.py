@@ -13,8 +13,7 @@ from decimal import Decimal
 
 import streamlit as st
 
-from components.identity import actor
-from components.roles import may, team
+from components.roles import acting, may, team
 from components.runtime import runtime
 from components.text import plain
 from storyboard.budget import CapProblem, day_start, to_cap
@@ -57,22 +56,22 @@ def _change(change: Callable[[], object]) -> bool:
 def _invite() -> None:
     email = st.session_state.get(INVITE_EMAIL, "")
     role = Role(st.session_state.get(INVITE_ROLE) or Role.EDITOR)
-    if _change(lambda: runtime().store.people.invite(actor(), email, role)):
+    if _change(lambda: runtime().store.people.invite(acting(), email, role)):
         st.session_state[INVITE_EMAIL] = ""
 
 
 def _set_role(email: str) -> None:
     role = Role(st.session_state[role_key(email)])
-    _change(lambda: runtime().store.people.set_role(actor(), email, role))
+    _change(lambda: runtime().store.people.set_role(acting(), email, role))
 
 
 def _set_cap(email: str) -> None:
     typed = st.session_state.get(cap_key(email))
-    _change(lambda: runtime().store.people.set_daily_cap(actor(), email, to_cap(typed)))
+    _change(lambda: runtime().store.people.set_daily_cap(acting(), email, to_cap(typed)))
 
 
 def _remove(email: str) -> None:
-    _change(lambda: runtime().store.people.remove(actor(), email))
+    _change(lambda: runtime().store.people.remove(acting(), email))
 
 
 def _spend_line(today: dict[ProviderId, Decimal], ever: dict[ProviderId, Decimal]) -> str:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.identity import actor
+from components.identity import ACTOR, actor
 from storyboard import settings
-from storyboard.permissions import Action, Refused, allows
+from storyboard.people import Actor
+from storyboard.permissions import Action, Refused, allows, refusal
 
 REFUSED = "roles_refused"  # the sentence of the last refused storyboard change, shown once on the editor
 
@@ -28,6 +29,35 @@ def may(action: Action, *, owner: str | None = None) -> bool:
         return allows(actor(), action, owner=owner)
     except Refused:
         return False
+
+
+def acting() -> Actor:
+    """Who acts, for a callback. A callback runs before its run's sign-in gate, so the Actor the
+    session holds is the one the last run read: the member is read again here (one small query), so
+    a person whose role was changed, or who was removed, since their page was drawn acts as what
+    they are now. Raises Refused when nobody is signed in or they are no longer a member."""
+    found = actor()
+    if found.solo:
+        return found
+    from components.runtime import open_runtime  # runtime imports this module
+
+    member = open_runtime().store.people.member(found.email)
+    if member is None or member.joined_at is None:
+        st.session_state.pop(ACTOR, None)
+        raise Refused(
+            "You are no longer a member of this workspace; ask an admin to invite you again.", Action.VIEW
+        )
+    now = member.actor()
+    st.session_state[ACTOR] = now  # what the rest of this callback, and this run's page, go by
+    return now
+
+
+def refused_now(action: Action, *, owner: str | None = None) -> str | None:
+    """For a callback: None when the person, as they are now (`acting`), may `action`; else why not."""
+    try:
+        return refusal(acting(), action, owner=owner)
+    except Refused as no:
+        return no.sentence
 
 
 def read_only() -> bool:

@@ -14,14 +14,14 @@ from pathlib import Path
 import streamlit as st
 
 from components.identity import actor
-from components.roles import may, say_refused, team
+from components.roles import acting, may, refused_now, say_refused, team
 from components.text import plain
 from storyboard import editing, settings
 from storyboard.catalog import MAX_NAME_CHARS, PROVIDERS
 from storyboard.jobs import DataDirBusy, JobRunner
 from storyboard.media_store import MediaStore, media_for
 from storyboard.models import Job, ProviderId, Storyboard, new_id
-from storyboard.permissions import Action, Refused, refusal
+from storyboard.permissions import Action, Refused
 from storyboard.providers import build_clients
 from storyboard.providers.base import ProviderClient
 from storyboard.store import DraftChanged, OpenedDraft, StorageProblem, Store
@@ -190,11 +190,9 @@ def _leave(sb: Storyboard, next_id: str) -> None:
 
 
 def refused_edit() -> str | None:
-    """Why this session's person may not change storyboards, or None (checked by every change)."""
-    try:
-        return refusal(actor(), Action.EDIT_STORYBOARD)
-    except Refused as nobody:  # nobody passed the sign-in gate
-        return nobody.sentence
+    """Why this session's person, as they are now, may not change storyboards, or None (checked by
+    every change, in its callback)."""
+    return refused_now(Action.EDIT_STORYBOARD)
 
 
 def delete_draft(draft_id: str) -> None:
@@ -321,6 +319,11 @@ def open_storyboard(sb: Storyboard, version: int | None = None) -> None:
     """Load a storyboard (a draft, a take's, a new one) into the editor, dropping the old one's
     widget and first-frame state; an empty one being left is forgotten. `version`: a saved
     draft's version as read (None for a storyboard not saved yet)."""
+    try:
+        acting()  # called from callbacks: who the person is now, for what follows
+    except Refused as no:
+        say_refused(no.sentence)
+        return
     previous = st.session_state.get(STORYBOARD)
     if previous is not None:
         _leave(previous, sb.id)

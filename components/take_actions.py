@@ -8,9 +8,8 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from components.brief import brief_buttons
-from components.identity import actor
 from components.menus import close_menu, menu
-from components.roles import may
+from components.roles import acting, may
 from components.runtime import runtime
 from storyboard import takes
 from storyboard.models import Job
@@ -44,7 +43,7 @@ def _refuse(job_id: str, sentence: str) -> None:
 
 def _star(job_id: str, starred: bool) -> None:
     try:
-        refused = takes.set_starred(runtime().store, job_id, starred, actor())
+        refused = takes.set_starred(runtime().store, job_id, starred, acting())
     except Refused as nobody:  # nobody passed the sign-in gate
         refused = nobody.sentence
     if refused:
@@ -53,7 +52,7 @@ def _star(job_id: str, starred: bool) -> None:
 
 def _rename(job_id: str) -> None:
     try:
-        refused = takes.rename(runtime().store, job_id, st.session_state[f"title:{job_id}"], actor())
+        refused = takes.rename(runtime().store, job_id, st.session_state[f"title:{job_id}"], acting())
     except Refused as nobody:
         refused = nobody.sentence
     if refused:
@@ -65,7 +64,7 @@ def _rename(job_id: str) -> None:
 def _delete(job_id: str) -> None:
     rt = runtime()
     try:
-        refused = takes.delete(rt.store, rt.data_dir, job_id, actor())
+        refused = takes.delete(rt.store, rt.data_dir, job_id, acting())
     except Refused as nobody:
         refused = nobody.sentence
     _open(job_id, None)

@@ -12,14 +12,14 @@ from components.cost_panel import comparison_table, quote_lines
 from components.exports import exports_panel
 from components.first_frame import first_frame_input
 from components.formats import format_row, frame_fits
-from components.identity import actor, refused
+from components.identity import refused
 from components.lengths import LengthFigures, whole_page
 from components.menus import close_menu, menu
 from components.offer_picker import model_picker, no_key, no_key_sentence, options_form, provider_picker
 from components.phone import GENERATE_BAR
 from components.presence import who_else_is_here
 from components.present import present
-from components.roles import may, read_only, refused_note, say_refused
+from components.roles import acting, may, read_only, refused_note, say_refused
 from components.runtime import (
     DRAFT_PROBLEM,
     GENERATE_ERROR,
@@ -186,7 +186,7 @@ def _generate(shown_total: Decimal, shown_count: int, shown_formats: tuple[str, 
                 "Generate again to go ahead."
             )
         runtime().runner.generate_takes(
-            sb, shown_count, session_clients().get(sb.provider), shown_total=shown_total, actor=actor()
+            sb, shown_count, session_clients().get(sb.provider), shown_total=shown_total, actor=acting()
         )
     except (GenerateRefused, StorageProblem, Refused) as no:  # nothing was written or sent
         st.session_state[GENERATE_ERROR] = str(no)

@@ -12,9 +12,8 @@ from decimal import Decimal
 import streamlit as st
 
 from components.caps import cap_inputs
-from components.identity import refused as refusal_of
 from components.members import activity_log, members_section
-from components.roles import may, team
+from components.roles import may, refused_now, team
 from components.runtime import client_for, generate_blocker, runtime, session_clients, session_keys
 from components.sign_in import gate
 from storyboard import checked_prices
@@ -46,7 +45,7 @@ WHERE = {
 
 def _check_key(provider: ProviderId) -> None:
     """One cheap authenticated call: is the key accepted, and the balance where the provider tells."""
-    not_allowed = refusal_of(Action.SEE_PROVIDERS)
+    not_allowed = refused_now(Action.SEE_PROVIDERS)
     if not_allowed:
         st.session_state[f"{CHECKED}{provider.value}"] = (False, not_allowed)
         return
@@ -96,7 +95,7 @@ def _pricing_clients() -> dict[ProviderId, ProviderClient]:
 
 def _check_prices() -> None:
     """Ask each provider with a key its own price for every rate the app quotes; keep today's."""
-    if not may(Action.SEE_PROVIDERS):
+    if refused_now(Action.SEE_PROVIDERS):
         return  # the button is drawn for admins only
     today = date.today()
     rows: list[PriceCheck] = []

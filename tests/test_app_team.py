@@ -1,12 +1,11 @@
 """Roles through the real app (AppTest), issue 13: every action on the editor, Takes and Settings x
 every role -> done, or refused with one sentence and nothing changed, including callbacks
 triggered by a crafted value for a control the page drew disabled (a disabled button is not a
-permission). Sign-in is switched on for the test (settings.sign_in) and the person is the
-session's Actor, as the sign-in gate leaves it (and as `st.user` says, for the gate itself)."""
+permission). Sign-in is configured (conftest's team_dir) and `at.user` plays who signed in; the
+sign-in gate puts the member's Actor in the session."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -16,8 +15,7 @@ from app_steps import generate_button, storyboard
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Widget
 
-from components import identity, runtime
-from storyboard import settings
+from components import runtime
 from storyboard.models import JobState, ProviderId, Shot, Storyboard
 from storyboard.people import Actor, Role
 from storyboard.pricing import priced_take
@@ -33,9 +31,9 @@ DRAFT = Storyboard(id="launch", name="Launch", provider=ProviderId.PREVIEW, shot
 
 
 @pytest.fixture
-def team(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
-    """A team's app: sign-in on, five members, Olga's storyboard and a take of Ed's."""
-    monkeypatch.setattr(settings, "sign_in", lambda secrets_path=None: settings.SignIn(True))
+def team(team_dir: Path) -> Iterator[Store]:
+    """A team's app (sign-in configured: conftest's team_dir), five members, Olga's storyboard and a
+    take of Ed's."""
     store = runtime.open_runtime().store
     store.people.join(OWNER.email, OWNER.name)
     for person in (ADMIN, EDITOR, OTHER, REVIEWER):
@@ -48,11 +46,9 @@ def team(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
 
 
 def _session(person: Actor) -> AppTest:
-    os.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.user = {"is_logged_in": True, "email": person.email, "name": person.name}  # for the gate
-    at.session_state[identity.ACTOR] = person  # where the gate leaves the member
-    at.run()
+    at.user = {"is_logged_in": True, "email": person.email, "email_verified": True, "name": person.name}
+    at.run()  # the sign-in gate finds the member and leaves their Actor in the session
     assert not at.exception, at.exception
     return at
 
@@ -77,10 +73,9 @@ ADMINS = {Role.OWNER, Role.ADMIN}
 
 
 def _role(at: AppTest, store: Store, person: Actor, role: Role) -> None:
-    """An owner gives `person` another role while their page is open (the store says so for the
-    gate's next look; the session's Actor, as the gate would leave it)."""
+    """An owner gives `person` another role while their page is open: the gate reads it from the
+    members table on the next run, whose callback already acts with it."""
     store.people.set_role(OWNER, person.email, role)
-    at.session_state[identity.ACTOR] = Actor(person.email, person.name, role)
 
 
 def _stale_page(at: AppTest, store: Store, person: Actor, drawn_as: Role) -> None:
