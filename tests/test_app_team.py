@@ -7,6 +7,7 @@ sign-in gate puts the member's Actor in the session."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
@@ -40,6 +41,7 @@ def team(team_dir: Path) -> Iterator[Store]:
         store.people.invite(OWNER, person.email, person.role)
         store.people.join(person.email, person.name)
     store.save_draft(DRAFT, by=OWNER)
+    store.people.set_daily_cap(OWNER, EDITOR.email, Decimal("5.00"))
     take = priced_take(DRAFT, idempotency_key="eds-take", state=JobState.FAILED, message="It failed.")
     store.create_jobs([take], OTHER)
     yield store
@@ -96,6 +98,8 @@ def test_each_role_does_what_it_may_and_is_refused_the_rest_even_through_a_disab
 
     # ---- the editor: Generate (Preview, free), rename, add a shot, new storyboard -------------------
     assert storyboard(at).id == DRAFT.id
+    own_cap = [str(c.value) for c in at.caption if str(c.value).startswith("Your own cap today")]
+    assert own_cap == (["Your own cap today (UTC): $0.00 of $5.00"] if person is EDITOR else [])
     assert generate_button(at).disabled is not may_edit
     assert at.text_input(key="w:name").disabled is not may_edit
     assert at.button(key="w:add-shot").disabled is not may_edit
