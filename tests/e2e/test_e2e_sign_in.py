@@ -1,7 +1,7 @@
 """Sign-in for a team in real Chromium (issue 13), against a real OpenID Connect provider (the
 certified oidc-provider, tests/servers/identity_provider.py) on 127.0.0.1: the first person to sign
 in through its login form owns the workspace; a person the owner invited signs in in another
-browser; someone signed in who is not a member sees one sentence; signing out is one click; and a
+browser, where the two edit one storyboard and the later save is refused with the choice; someone signed in who is not a member sees one sentence; signing out is one click; and a
 stranger with no session gets nothing from the page, its media or the take-progress route.
 One app server for the whole journey."""
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +33,8 @@ BO = TestUser("bo@example.com", "Bo Berg", "bo-password")  # invited by Ana, as 
 EVE = TestUser("eve@example.com", "Eve Stone", "eve-password")  # known to the provider, never invited
 COOKIE_SECRET = "test-cookie-secret-" + "x" * 24
 PROMPT = "Secret launch: the new bottle on wet sand"
+BO_PROMPT = "Secret launch: the bottle at sunrise"
+ANA_PROMPT = "Secret launch: the bottle in the surf"
 NOT_A_MEMBER = (
     "You are signed in as eve@example.com, who is not a member of this workspace; ask an admin to invite you."
 )
@@ -151,6 +154,30 @@ def test_a_team_signs_in_and_a_stranger_gets_nothing(
         _sign_in(bo, BO, server.url)
         expect(bo.get_by_test_id("stSidebar").get_by_text("Signed in as Bo Berg (Editor)")).to_be_visible()
         expect(prompt_box(bo, 1)).to_be_visible()
+
+        # both open Ana's storyboard; Bo saves an edit first, then Ana's edit, made from the version
+        # before his, is refused: she sees who and chooses; nothing of either is lost
+        bo.goto(draft_url)
+        expect(prompt_box(bo, 1)).to_have_value(PROMPT)
+        settle(bo)
+        write_prompt(bo, 1, BO_PROMPT)
+        prompt_box(page, 1).click()
+        page.keyboard.press("ControlOrMeta+A")
+        page.keyboard.insert_text(ANA_PROMPT)
+        page.keyboard.press("Tab")
+        expect(page.get_by_text("Bo Berg saved this storyboard at", exact=False)).to_be_visible()
+        expect(page.get_by_text("Also open now: Bo Berg", exact=False)).to_be_visible()
+        expect(prompt_box(page, 1)).to_have_value(ANA_PROMPT)  # kept on her page
+        screenshot(page, "sign-in-edit-refused")
+        page.get_by_role("button", name="Keep mine as a copy").click()
+        expect(page.get_by_label("Storyboard name")).to_have_value(re.compile(r"\(my copy\)$"))
+        settle(page)
+        store = Store.for_data_dir(server.data_dir)
+        try:
+            drafts = {d.name: d.shots[0].prompt for d in (store.load_draft(i) for i, _, _ in store.recent_drafts()) if d}
+        finally:
+            store.close()
+        assert BO_PROMPT in drafts.values() and ANA_PROMPT in drafts.values(), drafts
         _sign_out(bo)
         _only_sign_in(bo)
 
