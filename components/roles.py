@@ -1,9 +1,10 @@
-"""What this session's person may do, for drawing the pages (issue 13).
+"""What this session's person may do (issue 13): `may` and `read_only` to draw the pages (grey out
+what would be refused), `acting` and `refused_now` for callbacks (the person as they are now),
+and the one sentence a refused callback leaves for the next run to show.
 
-Every action is checked where it happens (a callback, the runner, the store: permissions.check);
-this module only lets a page grey out what would be refused, and keeps the one sentence a refused
-callback leaves for the next run to show. Without sign-in (the single-person app) everything is
-allowed and nothing here changes what a page looks like.
+Every action is checked where it happens (a callback, the runner, the store: permissions.check),
+whatever the page drew. Without sign-in (the single-person app) everything is allowed and nothing
+here changes what a page looks like.
 """
 
 from __future__ import annotations
