@@ -156,20 +156,21 @@ def _group(group: TakeGroup, newest: bool, data_dir: Path) -> None:
 st.title("Takes")
 rt = runtime()
 store = rt.store
-spend = store.spend_by_provider()
+_names: dict[str, str] = {}  # a take's author's email -> the name shown (team mode)
+mine_only = False
+if team():  # whose takes, and whose spend the figures below are: one's own, or the workspace's
+    _names = {m.email: m.actor().name for m in store.people.members()}
+    whose = st.segmented_control("Whose takes", [MINE, EVERYONES], default=EVERYONES, key=WHOSE)
+    mine_only = whose == MINE
+me = actor().email if mine_only else None
+spend = store.spend_by_person().get(me, {}) if me is not None else store.spend_by_provider()
 columns = st.columns(len(PROVIDERS) + 1)
-columns[0].metric("Spent in total", format_usd(sum(spend.values(), Decimal(0))))
+columns[0].metric("Spent by you" if mine_only else "Spent in total", format_usd(sum(spend.values(), Decimal(0))))
 for column, (provider, info) in zip(columns[1:], PROVIDERS.items(), strict=True):
     column.metric(info.label, format_usd(spend.get(provider, Decimal(0))))
 spend_chart(store)
 
-_names: dict[str, str] = {}  # a take's author's email -> the name shown (team mode)
-mine_only = False
-if team():
-    _names = {m.email: m.actor().name for m in store.people.members()}
-    whose = st.segmented_control("Whose takes", [MINE, EVERYONES], default=EVERYONES, key=WHOSE)
-    mine_only = whose == MINE
-jobs = store.list_jobs(limit=200, author=actor().email if mine_only else None)
+jobs = store.list_jobs(limit=200, author=me)
 if not jobs and mine_only:
     st.info("You have no takes yet: Everyone's shows the whole team's.")
 elif not jobs:

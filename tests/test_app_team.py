@@ -6,6 +6,7 @@ sign-in gate puts the member's Actor in the session."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Widget
 
 from components import runtime
+from storyboard.layout import DataDir
 from storyboard.models import JobState, ProviderId, Shot, Storyboard
 from storyboard.people import Actor, Role
 from storyboard.pricing import priced_take
@@ -32,7 +34,7 @@ DRAFT = Storyboard(id="launch", name="Launch", provider=ProviderId.PREVIEW, shot
 
 
 @pytest.fixture
-def team(team_dir: Path) -> Iterator[Store]:
+def team(team_dir: Path, data_dir: Path, tiny_mp4: Path) -> Iterator[Store]:
     """A team's app (sign-in configured: conftest's team_dir), five members, Olga's storyboard and a
     take of Ed's."""
     store = runtime.open_runtime().store
@@ -42,7 +44,12 @@ def team(team_dir: Path) -> Iterator[Store]:
         store.people.join(person.email, person.name)
     store.save_draft(DRAFT, by=OWNER)
     store.people.set_daily_cap(OWNER, EDITOR.email, Decimal("5.00"))
-    take = priced_take(DRAFT, idempotency_key="eds-take", state=JobState.FAILED, message="It failed.")
+    on_fal = DRAFT.model_copy(update={"provider": ProviderId.FAL})  # 5 s: $0.70
+    take = priced_take(on_fal, idempotency_key="eds-take", state=JobState.DONE)
+    video = DataDir(data_dir).video(take.id)
+    video.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(tiny_mp4, video)
+    take.video_path = DataDir(data_dir).relative(video)
     store.create_jobs([take], OTHER)
     yield store
 
@@ -144,6 +151,7 @@ def test_each_role_does_what_it_may_and_is_refused_the_rest_even_through_a_disab
     (eds,) = team.list_jobs(author=OTHER.email)
     at.switch_page("pages/takes.py").run()
     assert not at.exception, at.exception
+    assert at.metric[0].label == "Spent in total" and at.metric[0].value == "$0.70"  # Ed's take
     may_change = person.role in ADMINS
     assert at.button(key=f"star:{eds.id}").disabled is not may_change
     if not may_change:
@@ -169,6 +177,7 @@ def test_each_role_does_what_it_may_and_is_refused_the_rest_even_through_a_disab
         )
         assert [str(e.value) for e in at.error] == [sentence]
     at.segmented_control(key="takes_whose").set_value("Mine").run()
+    assert (at.metric[0].label, at.metric[0].value) == ("Spent by you", "$0.00")  # Preview is free
     assert {b.key for b in at.button if (b.key or "").startswith("star:")} == {f"star:{j.id}" for j in mine}
 
     # ---- Settings: providers, caps, members, activity ----------------------------------------------
