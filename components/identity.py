@@ -28,8 +28,9 @@ def actor() -> Actor:
 
 
 def refused(action: Action, *, owner: str | None = None) -> str | None:
-    """For a callback: None when this session's actor may do `action`, else the sentence to show.
-    Checked where the action happens, whatever the page drew (a disabled button is not a permission)."""
+    """For drawing a page: None when this session's actor may do `action`, else the sentence (a
+    greyed-out control's tooltip). A callback uses roles.refused_now, which reads the member again:
+    callbacks run before their run's gate, so this session's actor may be a run old there."""
     try:
         check(actor(), action, owner=owner)  # actor() itself refuses when nobody is signed in
     except Refused as no:
