@@ -47,6 +47,7 @@ from storyboard.salvage import salvage
 from storyboard.store import engines, schema
 from storyboard.store.people import People
 from storyboard.store.problems import FAILURES, StorageProblem, newer_sentence, problem_sentence
+from storyboard.store.reviews import Reviews
 from storyboard.store.tables import caps as caps_table
 from storyboard.store.tables import deleted_jobs, drafts, jobs
 
@@ -247,6 +248,7 @@ class Store:
         self._insert = postgresql.insert if self._postgres else sqlite.insert
         self._holds: Holds | None = None  # made when first needed (storyboard-worker)
         self.people = People(self)  # members, roles and the activity log (store/people.py)
+        self.reviews = Reviews(self)  # reviews of storyboards and takes, and comments (store/reviews.py)
         self._holds_lock = threading.Lock()
         try:
             self._migrate(legacy_caps)
