@@ -115,11 +115,11 @@ def comparison(
                 if reviewed is None or comments is None:
                     _video(job)
                     continue
-                with st.container(key=f"compare-video-{job.id}"):  # where a comment's time seeks
+                with st.container(key=f"review-video-{job.id}"):  # where a comment's time seeks
                     _video(job)
                     review.state_line(reviewed.get(job.id))
                     review.comment_list(
-                        comments.get(job.id, []), f"st-key-compare-video-{job.id}", f"compare:{job.id}"
+                        comments.get(job.id, []), f"st-key-review-video-{job.id}", f"compare:{job.id}"
                     )
 
 

@@ -65,9 +65,11 @@ class _PortTaken(Exception):
 class Server:
     """One `streamlit run` process on its own data dir; can be killed and started again."""
 
-    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None, script: str = "serve.py") -> None:
+        """`script`: what `streamlit run` starts (a test-only launcher such as tests/e2e/team_serve.py)."""
         global _home_taken
         self.data_dir = data_dir
+        self.script = script
         self.home = not _home_taken
         _home_taken = True
         self.port = _HOME_PORT if self.home else _free_port()
@@ -102,7 +104,7 @@ class Server:
 
     def _spawn(self) -> None:
         cmd = [
-            sys.executable, "-m", "streamlit", "run", "serve.py",
+            sys.executable, "-m", "streamlit", "run", self.script,
             "--server.headless", "true",
             "--server.address", "127.0.0.1",
             "--server.port", str(self.port),
