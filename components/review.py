@@ -198,7 +198,7 @@ def review_panel(
             st.text_area(
                 "Comment", key=f"{key}:text", height=80, placeholder="What should change, or what works"
             )
-            where = st.columns(2, vertical_alignment="bottom")
+            where = st.columns([2, 1, 1] if kind is Kind.TAKE else [1, 1], vertical_alignment="bottom")
             options: list[int | None] = [None, *range(shots)]
             where[0].selectbox(
                 "On shot",
@@ -207,8 +207,8 @@ def review_panel(
                 format_func=lambda s: "The whole thing" if s is None else f"Shot {s + 1}",
             )
             if kind is Kind.TAKE:
-                with where[1]:
-                    st.text_input("At (m:ss.s)", key=f"{key}:at", placeholder="0:03.5")
+                where[1].text_input("At (m:ss.s)", key=f"{key}:at", placeholder="0:03.5")
+                with where[2]:
                     _component(
                         key=f"{key}:now",
                         data={"mode": "now", "scope": scope, "label": "⏱ Player's time"},

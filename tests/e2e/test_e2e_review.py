@@ -71,18 +71,23 @@ def _review(page: Page, take: str) -> None:
 
 def _send_to_bo(page: Page, take: str) -> None:
     _review(page, take)
-    chooser = page.locator(f".st-key-review-take-{take}-to input")
+    box = page.locator(f".st-key-review-take-{take}-to")
+    box.scroll_into_view_if_needed()
+    chooser = box.locator("input")
     for tries_left in reversed(range(3)):  # a click landing during a redraw closes the list again
         chooser.click()
         chooser.press_sequentially("Bo")
         try:
-            expect(page.get_by_role("option", name="Bo Reviewer")).to_be_visible(timeout=5_000)
+            expect(page.get_by_role("option", name="Bo Reviewer")).to_have_count(1, timeout=5_000)
+            chooser.press("Enter")  # the one option the filter left, picked as a keyboard user would
+            expect(box.get_by_text("Bo Reviewer")).to_be_visible(timeout=5_000)
             break
         except AssertionError:
             if not tries_left:
                 raise
+            chooser.fill("")
+            page.keyboard.press("Escape")
             settle(page)
-    page.get_by_role("option", name="Bo Reviewer").click()
     page.keyboard.press("Escape")
     settle(page)
     page.locator(f".st-key-review-take-{take}-send button").click()
