@@ -28,6 +28,7 @@ from storyboard.reviews import (
     Review,
     ReviewProblem,
     State,
+    checked_shot,
     moment,
     moment_label,
     reviewer_refusal,
@@ -78,19 +79,13 @@ def _send(key: str, kind: Kind, subject_id: str, storyboard_id: str, name: str) 
     _say(key, f"Sent for review to {', '.join(n for _, n in review.reviewers)}.", False)
 
 
-def _comment(key: str, kind: Kind, subject_id: str) -> None:
+def _comment(key: str, kind: Kind, subject_id: str, shots: int) -> None:
     typed = st.session_state.get(f"{key}:text", "")
-    shot = st.session_state.get(f"{key}:shot")
+    chosen = st.session_state.get(f"{key}:shot")
     try:
+        shot = checked_shot(chosen if isinstance(chosen, int) else None, shots)
         at = moment(st.session_state.get(f"{key}:at", "")) if kind is Kind.TAKE else None
-        runtime().store.reviews.comment(
-            identity.actor(),
-            kind,
-            subject_id,
-            typed,
-            shot=shot if isinstance(shot, int) else None,
-            at_seconds=at,
-        )
+        runtime().store.reviews.comment(identity.actor(), kind, subject_id, typed, shot=shot, at_seconds=at)
     except (Refused, ReviewProblem, StorageProblem) as no:
         _say(key, str(no), True)
         return
@@ -214,7 +209,7 @@ def review_panel(
                         data={"mode": "now", "scope": scope, "label": "⏱ Player's time"},
                         on_moment_change=partial(_moment_read, key),
                     )
-            st.button("Comment", key=f"{key}:comment", on_click=_comment, args=(key, kind, subject_id))
+            st.button("Comment", key=f"{key}:comment", on_click=_comment, args=(key, kind, subject_id, shots))
         if allows(actor, Action.SEND_FOR_REVIEW):
             could = [
                 m

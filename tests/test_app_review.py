@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from app_steps import set_prompt
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
@@ -123,3 +124,34 @@ def test_without_sign_in_a_take_shows_nothing_of_review(app: AppTest) -> None:
     assert not [e for e in app.get("expander") if "Review" in str(e.proto)]
     with pytest.raises(KeyError):
         app.button(key=f"review:take:{take}:send")
+
+
+def test_a_storyboard_is_sent_from_the_editor_commented_on_a_shot_and_approved(
+    team: Callable[[str], AppTest],
+) -> None:
+    ed = team("ed")  # the editor is the first page
+    set_prompt(ed, 0, "A paper boat in the rain")  # an empty storyboard is not kept
+    key = "review:storyboard"
+    ed.multiselect(key=f"{key}:to").set_value(["bo@example.com"]).run()
+    ed.button(key=f"{key}:send").click().run()
+    assert "Sent for review to Bo." in _said(ed)
+    (waiting,) = runtime().store.reviews.waiting_for("bo@example.com")
+    assert waiting.kind is Kind.STORYBOARD
+
+    bo = team("bo")
+    bo.query_params["draft"] = waiting.subject_id  # the link from "Waiting for my review"
+    bo.run()
+    bo.text_area(key=f"{key}:text").set_value("Shot 1 needs the logo.")
+    bo.selectbox(key=f"{key}:shot").set_value(0)
+    bo.button(key=f"{key}:comment").click().run()
+    assert "Comment added." in _said(bo)
+    bo.button(key=f"{key}:approve").click().run()
+    assert not bo.exception, bo.exception
+    assert any(c.value.startswith("✅ Approved by Bo on ") for c in bo.caption)
+    [said] = runtime().store.reviews.comments(Kind.STORYBOARD, waiting.subject_id)
+    assert (said.where, said.body) == ("Shot 1", "Shot 1 needs the logo.")
+    assert [a.action for a in runtime().store.people.activity()][:3] == [
+        "approved",
+        "commented",
+        "sent for review",
+    ]

@@ -251,6 +251,8 @@ class Reviews:
         body = checked_comment(typed)
         if at_seconds is not None and at_seconds < 0:
             raise ReviewProblem("A moment of the video is 0:00.0 or later.")
+        if shot is not None and shot < 0:
+            raise ReviewProblem("Choose one of the shots, or the whole thing.")
         found = Comment(
             id=new_id(),
             kind=kind,
@@ -299,12 +301,12 @@ class Reviews:
                 .where(reviews.c.id == review_id)
                 .values(state=state.value, decided_by=actor.email, decided_at=now)
             )
-            verb = "approved" if approve else "requested changes"
+            said = "approved" if approve else "requested changes to"
             record(
                 conn,
                 actor,
-                verb,
-                f"{actor.name} {verb} on the {review.kind.value} {review.subject_id}",
+                "approved" if approve else "requested changes",
+                f"{actor.name} {said} the {review.kind.value} {review.subject_id}",
                 review.subject_id,
             )
             return _built(conn, conn.execute(_REVIEWS.where(reviews.c.id == review_id)))[0]
