@@ -51,8 +51,8 @@ def team(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cal
     return session
 
 
-def _take() -> str:
-    sb = Storyboard(name="Launch")
+def _take(sb: Storyboard | None = None) -> str:
+    sb = sb or Storyboard(name="Launch")
     job = priced_take(sb, state=JobState.CANCELLED, message="Cancelled.")
     runtime().store.create_job(job)
     return job.id
@@ -115,6 +115,15 @@ def test_a_take_is_sent_commented_at_a_moment_and_sent_back_and_only_the_right_p
     assert "0:03.5" in str(listed.proto)
     review = runtime().store.reviews.current(Kind.TAKE, take)
     assert review is not None and review.state is State.CHANGES
+
+    # compared with another take of the same storyboard: the state and the comment under each video
+    other = _take(runtime().store.get_job(take).storyboard)  # type: ignore[union-attr]
+    ed.run()
+    ed.checkbox(key=f"cmp:{take}").check().run()
+    ed.checkbox(key=f"cmp:{other}").check().run()
+    assert not ed.exception, ed.exception
+    assert sum("Changes requested by Bo" in c.value for c in ed.caption) == 2  # the card, and Compare
+    assert sum("The logo is cut off here." in str(c.proto) for c in ed.get("bidi_component")) == 2
 
 
 def test_without_sign_in_a_take_shows_nothing_of_review(app: AppTest) -> None:
