@@ -37,6 +37,8 @@ from storyboard.store.tables import comments, members, review_reviewers, reviews
 if TYPE_CHECKING:
     from storyboard.store.store import Store
 
+REVIEWS_LOCK = 0x5B_4E51  # PostgreSQL advisory lock: held while a review is sent (one waiting per subject)
+
 _requester = members.alias("requester")
 _decider = members.alias("decider")
 _REVIEWS = sa.select(
@@ -188,6 +190,8 @@ class Reviews:
         now = utcnow().isoformat()
         review_id = new_id()
         with self._store._tx() as conn:
+            if self._store.postgres:  # two sends of one subject at once: the second replaces the first
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(REVIEWS_LOCK)))
             names: list[str] = []
             for email in asked:
                 row = conn.execute(sa.select(members).where(members.c.email == email)).first()
