@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from storyboard.brief import subtitle
+from storyboard.catalog import offer
+from storyboard.models import Storyboard
 from storyboard.people import Actor, Role
 from storyboard.permissions import Refused
+from storyboard.pricing import quote
 from storyboard.reviews import (
     MAX_COMMENT,
     Kind,
@@ -53,6 +57,9 @@ def test_a_take_sent_for_review_is_commented_at_a_moment_and_changes_are_request
     again = store.reviews.send(p["ed"], Kind.TAKE, "take2", "sb1", ["bo@example.com"], "Launch")
     approved = store.reviews.decide(p["bo"], again.id, approve=True)
     assert approval(approved) == f"Approved by Bo on {approved.decided_at[:10]}"
+    sb = Storyboard(name="Launch")  # the brief says so where it said "Brief for approval"
+    line = subtitle(sb, quote(sb, offer(sb.provider, sb.model)), None, approval(approved))
+    assert line.startswith(f"Approved by Bo on {approved.decided_at[:10]} · 1 shot")
     assert store.reviews.current(Kind.TAKE, "take2") == approved
 
 
