@@ -15,10 +15,11 @@ import streamlit as st
 
 from components.lengths import when_clicked
 from components.runtime import runtime
-from storyboard import pricing
+from storyboard import pricing, settings
 from storyboard.brief import brief_pdf, brief_png, file_stem, latest_take, take_of
 from storyboard.catalog import offer
 from storyboard.models import Job, Quote, Storyboard
+from storyboard.reviews import Kind, approval
 from storyboard.store import Store
 
 Format = Literal["png", "pdf"]
@@ -33,14 +34,22 @@ def _render(
     job: Job | None,
     store: Store | None,
     data_dir: Path,
+    reviewed: Store | None = None,
 ) -> bytes:
     storyboard, quote = made_from()
     pictures_from = None
+    # team mode: the take's own review, or for the editor's brief the storyboard's, read when clicked
+    said = None
+    if reviewed is not None:
+        kind, subject = (Kind.TAKE, job.id) if job is not None else (Kind.STORYBOARD, storyboard.id)
+        said = approval(reviewed.reviews.current(kind, subject))
     if job is None and store is not None:  # the editor: the newest take of exactly this storyboard, if any
         recent = store.list_jobs(storyboard_id=storyboard.id, limit=20)
         job = take_of(storyboard, recent)
         pictures_from = None if job else latest_take(recent)  # edited since: its pictures, not grey boxes
-    return _RENDER[fmt](storyboard, quote, job=job, data_dir=data_dir, pictures_from=pictures_from)
+    return _RENDER[fmt](
+        storyboard, quote, job=job, data_dir=data_dir, pictures_from=pictures_from, approval=said
+    )
 
 
 def _priced(now: Callable[[], Storyboard]) -> tuple[Storyboard, Quote]:
@@ -58,7 +67,8 @@ def brief_data(fmt: Format, storyboard: Storyboard, job: Job | None = None) -> C
     panel prices it, so lengths dragged since the button was drawn count)."""
     rt = runtime()
     made_from = partial(_as_made, job) if job else partial(_priced, when_clicked(storyboard))
-    return partial(_render, fmt, made_from, job, None if job else rt.store, rt.data_dir)
+    reviewed = rt.store if settings.sign_in().on else None
+    return partial(_render, fmt, made_from, job, None if job else rt.store, rt.data_dir, reviewed)
 
 
 def brief_buttons(

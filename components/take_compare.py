@@ -11,14 +11,18 @@ the echoes stop at once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import streamlit as st
 
+from components import review
 from components.shot_markers import subtitles
 from components.stored_media import video_source
 from components.text import plain
 from storyboard.catalog import PROVIDERS
 from storyboard.diff import changes
 from storyboard.models import Job, JobState, format_usd
+from storyboard.reviews import Comment, Review
 from storyboard.store import BILLABLE
 from storyboard.takes import TakeGroup, title
 
@@ -69,8 +73,15 @@ def cost_words(job: Job) -> str:
     return f"Cost $0.00 (quoted {format_usd(job.quote.total)}, not charged: {job.state.value})"
 
 
-def comparison(group: TakeGroup, chosen: list[Job]) -> None:
-    """`chosen` (two or more takes of `group`) side by side, oldest first; changes against the first."""
+def comparison(
+    group: TakeGroup,
+    chosen: list[Job],
+    reviewed: Mapping[str, Review] | None = None,
+    comments: Mapping[str, list[Comment]] | None = None,
+) -> None:
+    """`chosen` (two or more takes of `group`) side by side, oldest first; changes against the first.
+    Team mode: each take's review state and comments under its video (`reviewed`, `comments`), a
+    comment's time seeking that video."""
     chosen = sorted(chosen, key=lambda j: j.created_at)
     first = chosen[0]
     key = box_key(group.storyboard_id)
@@ -101,11 +112,23 @@ def comparison(group: TakeGroup, chosen: list[Job]) -> None:
                         st.caption(f"Same storyboard as {plain(title(first))}: another take of it.")
         for column, job in zip(st.columns(len(chosen), vertical_alignment="top"), chosen, strict=True):
             with column:
-                source = _source(job)
-                if source is not None:
-                    st.video(source, subtitles=subtitles(job))
-                else:
-                    st.caption(plain(job.message or f"No video: {job.state.value}."))
+                if reviewed is None or comments is None:
+                    _video(job)
+                    continue
+                with st.container(key=f"review-video-{job.id}"):  # where a comment's time seeks
+                    _video(job)
+                    review.state_line(reviewed.get(job.id))
+                    review.comment_list(
+                        comments.get(job.id, []), f"st-key-review-video-{job.id}", f"compare:{job.id}"
+                    )
+
+
+def _video(job: Job) -> None:
+    source = _source(job)
+    if source is not None:
+        st.video(source, subtitles=subtitles(job))
+    else:
+        st.caption(plain(job.message or f"No video: {job.state.value}."))
 
 
 def _source(job: Job) -> str | None:

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import streamlit as st
 
+from components import review
 from components.brief import brief_buttons
 from components.caps import cap_state
 from components.cost_panel import comparison_table, quote_lines
@@ -19,7 +20,7 @@ from components.offer_picker import model_picker, no_key, no_key_sentence, optio
 from components.phone import GENERATE_BAR
 from components.presence import who_else_is_here
 from components.present import present
-from components.roles import acting, may, read_only, refused_note, say_refused
+from components.roles import acting, may, read_only, refused_note, say_refused, team
 from components.runtime import (
     DRAFT_PROBLEM,
     GENERATE_ERROR,
@@ -52,6 +53,7 @@ from storyboard.jobs import GenerateRefused
 from storyboard.models import UNTITLED, Job, Storyboard, format_usd
 from storyboard.permissions import Action, Refused
 from storyboard.pricing import compare, order_total, quote
+from storyboard.reviews import Kind
 from storyboard.store import StorageProblem
 from storyboard.validate import Problem, validate
 
@@ -353,6 +355,22 @@ with side_col:
     figures.here(_quote)
     st.caption(f"Output: {formats.shapes_label(sb)}", help="The shape and size each take comes back in.")
     brief_buttons(sb, key="editor")  # made when clicked, from the storyboard then
+    if team():  # sent for review, commented on by shot, approved: this storyboard's round
+        with st.container(key="editor-review"):
+            reviewed = rt.store.reviews.current(Kind.STORYBOARD, sb.id)
+            review.state_line(reviewed)
+            comments = rt.store.reviews.comments(Kind.STORYBOARD, sb.id)
+            review.comment_list(comments, "st-key-editor-review", "editor")
+            review.review_panel(
+                Kind.STORYBOARD,
+                sb.id,
+                sb.id,
+                sb.name or UNTITLED,
+                len(sb.shots),
+                scope="st-key-editor-review",
+                key="review:storyboard",
+                review=reviewed,
+            )
     figures.here(_comparison, tuple(fit_problems))
     unavailable = generate_blocker(sb.provider)
     if unavailable:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
 
+from components import identity, review
 from components.identity import actor
 from components.job_card import job_card, player, status_line
 from components.roles import team
@@ -20,6 +22,8 @@ from components.take_details import details_expander
 from components.text import plain
 from storyboard.catalog import PROVIDERS
 from storyboard.models import Job, JobState, format_usd, utcnow
+from storyboard.reviews import Comment, Kind, Review
+from storyboard.store import Store
 from storyboard.takes import TakeGroup, group_by_storyboard, title
 
 gate()  # again here: a run may start at this page, not at app.py (components/sign_in.py)
@@ -30,10 +34,19 @@ MINE, EVERYONES = "Mine", "Everyone's"
 SHOWING_ALL = "takes_showing_all"  # storyboard ids whose every take is listed
 OPEN = "takes_open"  # {storyboard id: listed or not}; the newest storyboard's takes are listed unasked
 TAKES_SHOWN = 6  # newest takes listed per storyboard until "Show all" is pressed
+ARRIVED = "takes_arrived"  # the ?take= link this session has already opened (then the person leads)
+
+# Team mode: each listed take's review and comments, read once per run for the whole page.
+REVIEWS: dict[str, Review] = {}
+COMMENTS: dict[str, list[Comment]] = {}
 
 
 def _play(job_id: str) -> None:
     st.session_state[PLAYING] = None if st.session_state.get(PLAYING) == job_id else job_id
+
+
+def _open_player(job_id: str) -> None:
+    st.session_state[PLAYING] = job_id
 
 
 def provider_link(job: Job) -> str | None:
@@ -108,12 +121,32 @@ def _take(job: Job, label: str, data_dir: Path) -> None:
             st.switch_page("pages/editor.py")
         take_controls(job, actions)
         take_questions(job)
+        if team():
+            review.state_line(REVIEWS.get(job.id))
+            scope = f"st-key-take-{job.id}"
+            review.comment_list(
+                COMMENTS.get(job.id, []),
+                scope,
+                f"take:{job.id}",
+                partial(_open_player, job.id) if job.state == JobState.DONE else None,
+            )
         if job.state == JobState.DONE and st.session_state.get(PLAYING) == job.id:
             player(job, key=f"take:{job.id}")
         elif not job.state.finished:
             job_card(job, key=f"take:{job.id}", details=False)
         elif job.message and job.state != JobState.DONE:
             st.caption(plain(job.message))
+        if team() and job.state.finished:
+            review.review_panel(
+                Kind.TAKE,
+                job.id,
+                job.storyboard.id,
+                title(job),
+                len(job.storyboard.shots),
+                scope=f"st-key-take-{job.id}",
+                key=f"review:take:{job.id}",
+                review=REVIEWS.get(job.id),
+            )
         details_expander(job, "take")
 
 
@@ -137,7 +170,7 @@ def _group(group: TakeGroup, newest: bool, data_dir: Path) -> None:
         return
     chosen = [job for job in group.takes if st.session_state.get(compare_key(job.id))]
     if len(chosen) >= 2:
-        comparison(group, chosen)
+        comparison(group, chosen, *((REVIEWS, COMMENTS) if team() else ()))
     showing_all = group.storyboard_id in st.session_state.get(SHOWING_ALL, set())
     shown = group.takes if showing_all else group.takes[:TAKES_SHOWN]
     listed = {job.id for job in shown} | {job.id for job in chosen}  # a chosen take stays listed
@@ -153,12 +186,48 @@ def _group(group: TakeGroup, newest: bool, data_dir: Path) -> None:
         )
 
 
+def _arrive(store: Store) -> None:
+    """A link to a take (?take=<id>): its storyboard's takes listed, its player open, the card in view;
+    once per link, so the person's own Hide or Show afterwards holds."""
+    wanted = st.query_params.get("take")
+    if not wanted or st.session_state.get(ARRIVED) == wanted:
+        return
+    st.session_state[ARRIVED] = wanted
+    job = store.get_job(wanted)
+    if job is None:
+        st.info("That take is not here any more: it may have been deleted.")
+        return
+    st.session_state.setdefault(OPEN, {})[job.storyboard.id] = True
+    st.session_state.setdefault(SHOWING_ALL, set()).add(job.storyboard.id)
+    if job.state == JobState.DONE:
+        st.session_state[PLAYING] = job.id
+    st.session_state[review.SCROLL] = f"st-key-take-{job.id}"
+
+
+def _waiting(store: Store) -> None:
+    """Team mode: what this person was asked to review and has not decided yet."""
+    waiting = store.reviews.waiting_for(identity.actor().email)
+    if not waiting:
+        return
+    with st.container(border=True, key="waiting-for-review"):
+        st.subheader("Waiting for my review", anchor=False)
+        for asked in waiting:
+            what = "Take" if asked.kind is Kind.TAKE else "Storyboard"
+            label = f"{what} from {asked.requested_by_name}, sent {asked.requested_at[:16].replace('T', ' ')} UTC"
+            if asked.kind is Kind.TAKE:
+                st.page_link("pages/takes.py", label=plain(label), query_params={"take": asked.subject_id})
+            else:
+                st.page_link("pages/editor.py", label=plain(label), query_params={"draft": asked.subject_id})
+
+
 st.title("Takes")
 rt = runtime()
 store = rt.store
 _names: dict[str, str] = {}  # a take's author's email -> the name shown (team mode)
 mine_only = False
 if team():  # whose takes, and whose spend the figures below are: one's own, or the workspace's
+    _arrive(store)
+    _waiting(store)
     _names = {m.email: m.actor().name for m in store.people.members()}
     whose = st.segmented_control("Whose takes", [MINE, EVERYONES], default=EVERYONES, key=WHOSE)
     mine_only = whose == MINE
@@ -175,5 +244,8 @@ if not jobs and mine_only:
     st.info("You have no takes yet: Everyone's shows the whole team's.")
 elif not jobs:
     st.info("No takes yet. Write a storyboard and press Generate: the Preview provider is free.")
+if team():
+    REVIEWS.update(store.reviews.current_of(Kind.TAKE, [job.id for job in jobs]))
+    COMMENTS.update(store.reviews.comments_of(Kind.TAKE, [job.id for job in jobs]))
 for number, group in enumerate(group_by_storyboard(jobs)):
     _group(group, number == 0, rt.data_dir)

@@ -229,6 +229,7 @@ class Facts:
     link: str | None  # the provider's link to the video, while it works
     prices: list[Price]  # every paid provider
     pictures: str | None  # where a draft's pictures come from, when from a take of an earlier version
+    approval: str | None = None  # team mode: "Approved by Bo on 2026-12-04" (storyboard/reviews.py)
 
 
 def facts(
@@ -237,6 +238,7 @@ def facts(
     job: Job | None = None,
     data_dir: Path | None = None,
     pictures_from: Job | None = None,
+    approval: str | None = None,
 ) -> Facts:
     chosen = offer(storyboard.provider, storyboard.model)
     frame = storyboard.first_frame
@@ -258,6 +260,7 @@ def facts(
             if job is None and pictures_from is not None
             else None
         ),
+        approval=approval,
     )
 
 
@@ -456,8 +459,9 @@ def _field(
     return _draw_lines(draw, wrapped, value_font, x + label_w, y, _INK) + 6
 
 
-def subtitle(storyboard: Storyboard, quote: Quote, job: Job | None) -> str:
-    """The line under the title: shots, length, price and when (the PNG and the PDF say the same)."""
+def subtitle(storyboard: Storyboard, quote: Quote, job: Job | None, approval: str | None = None) -> str:
+    """The line under the title: shots, length, price and when (the PNG and the PDF say the same).
+    Approved (team mode), it says so first, where "Brief for approval" stood."""
     shots = len(storyboard.shots)
     made = job.created_at if job is not None else utcnow()
     if job is None:
@@ -467,7 +471,7 @@ def subtitle(storyboard: Storyboard, quote: Quote, job: Job | None) -> str:
     else:
         what = f"take made {made:%Y-%m-%d %H:%M} UTC"
     return (
-        f"Brief for approval · {shots} shot{'s' * (shots != 1)} · {storyboard.total_seconds} s · "
+        f"{approval or 'Brief for approval'} · {shots} shot{'s' * (shots != 1)} · {storyboard.total_seconds} s · "
         f"{format_usd(quote.total)} · {what}"
     )
 
@@ -477,7 +481,9 @@ def footer(made_at: datetime, about: Facts) -> str:
     return f"{text} · {about.pictures}" if about.pictures else text
 
 
-def _draw_header(draw: ImageDraw.ImageDraw, storyboard: Storyboard, quote: Quote, job: Job | None) -> None:
+def _draw_header(
+    draw: ImageDraw.ImageDraw, storyboard: Storyboard, quote: Quote, job: Job | None, approval: str | None
+) -> None:
     width = PAGE_SIZE[0] - 2 * _MARGIN
     title = _font(46)
     draw.text(
@@ -488,7 +494,7 @@ def _draw_header(draw: ImageDraw.ImageDraw, storyboard: Storyboard, quote: Quote
         stroke_width=1,
         stroke_fill=_INK,
     )
-    text = subtitle(storyboard, quote, job)
+    text = subtitle(storyboard, quote, job, approval)
     draw.text((_MARGIN, 110), _line(text, _font(24), width), font=_font(24), fill=_DIM)
 
 
@@ -594,6 +600,7 @@ def brief_image(
     data_dir: Path | None = None,
     pictures_from: Job | None = None,
     made_at: datetime | None = None,
+    approval: str | None = None,
 ) -> Image.Image:
     """The brief as an RGB picture of an A4 landscape page at `DPI`.
 
@@ -604,8 +611,8 @@ def brief_image(
     draw = ImageDraw.Draw(page)
     aspect, pictures = _pictures(storyboard, job, data_dir, pictures_from)
     panels = panel_layout(len(storyboard.shots), aspect)
-    about = facts(storyboard, quote, job, data_dir, pictures_from)
-    _draw_header(draw, storyboard, quote, job)
+    about = facts(storyboard, quote, job, data_dir, pictures_from, approval)
+    _draw_header(draw, storyboard, quote, job, approval)
     _draw_facts(draw, about)
     for index, (panel, start) in enumerate(zip(panels, shot_starts(storyboard), strict=True)):
         _draw_panel(page, draw, panel, storyboard, index, start, pictures[index])
@@ -620,9 +627,12 @@ def brief_png(
     job: Job | None = None,
     data_dir: Path | None = None,
     pictures_from: Job | None = None,
+    approval: str | None = None,
 ) -> bytes:
     buffer = io.BytesIO()
-    image = brief_image(storyboard, quote, job=job, data_dir=data_dir, pictures_from=pictures_from)
+    image = brief_image(
+        storyboard, quote, job=job, data_dir=data_dir, pictures_from=pictures_from, approval=approval
+    )
     image.save(buffer, "PNG", dpi=(DPI, DPI), compress_level=3)
     return buffer.getvalue()
 
@@ -634,6 +644,7 @@ def brief_pdf(
     job: Job | None = None,
     data_dir: Path | None = None,
     pictures_from: Job | None = None,
+    approval: str | None = None,
 ) -> bytes:
     """One A4 landscape page of real text and vector shapes (storyboard/brief_pdf.py)."""
     from storyboard.brief_pdf import draw_pdf  # it imports this module's layout
@@ -644,7 +655,7 @@ def brief_pdf(
         storyboard,
         quote,
         job=job,
-        about=facts(storyboard, quote, job, data_dir, pictures_from),
+        about=facts(storyboard, quote, job, data_dir, pictures_from, approval),
         panels=panel_layout(len(storyboard.shots), aspect),
         pictures=pictures,
         made_at=made_at,

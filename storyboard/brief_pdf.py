@@ -165,10 +165,10 @@ def _field(pdf: _Page, label: str, text: str, x: float, y: float, width: float, 
     return pdf.write_lines(pdf.lines(text, width - 150, max_lines, 22), x + 150, y, 22, _INK) + 6
 
 
-def _header(pdf: _Page, storyboard: Storyboard, quote: Quote, job: Job | None) -> None:
+def _header(pdf: _Page, storyboard: Storyboard, quote: Quote, job: Job | None, approval: str | None) -> None:
     width = PAGE_SIZE[0] - 2 * _MARGIN
     pdf.put(_MARGIN, 44, pdf.lines(heading(storyboard, job), width, 1, 46, bold=True)[0], 46, _INK, bold=True)
-    pdf.put(_MARGIN, 110, pdf.lines(subtitle(storyboard, quote, job), width, 1, 24)[0], 24, _DIM)
+    pdf.put(_MARGIN, 110, pdf.lines(subtitle(storyboard, quote, job, approval), width, 1, 24)[0], 24, _DIM)
 
 
 def _facts(pdf: _Page, about: Facts) -> None:
@@ -262,7 +262,7 @@ def draw_pdf(
     pictures: Sequence[Image.Image | None],
     made_at: datetime,
 ) -> bytes:
-    words = [heading(storyboard, job), subtitle(storyboard, quote, job), footer(made_at, about)]
+    words = [heading(storyboard, job), subtitle(storyboard, quote, job, about.approval), footer(made_at, about)]
     words += [about.provider, about.model, about.cost, about.video, about.first_frame or "", *about.options]
     words += [*about.cost_lines, *(row.line for row in about.prices), *(s.prompt for s in storyboard.shots)]
     pdf = _Page("".join(words))
@@ -271,7 +271,7 @@ def draw_pdf(
     pdf.set_creation_date(made_at)
     pdf.add_page()
     pdf.set_fill_color(*_PAPER)
-    _header(pdf, storyboard, quote, job)
+    _header(pdf, storyboard, quote, job, about.approval)
     _facts(pdf, about)
     for index, (panel, start) in enumerate(zip(panels, shot_starts(storyboard), strict=True)):
         _panel(pdf, panel, storyboard, index, start, pictures[index])

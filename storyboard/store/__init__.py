@@ -2,6 +2,7 @@
 dir or in PostgreSQL (settings.database).
 
     store.py     the Store: drafts, takes, spend and caps read and written
+    reviews.py   reviews of storyboards and takes, and their comments (store.reviews)
     people.py    the members of a team, their roles and caps, and the activity log (store.people)
     presence.py  who has a storyboard open now (store.presence)
     tables.py    the tables as the latest migration leaves them

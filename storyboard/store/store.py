@@ -53,6 +53,7 @@ from storyboard.store import engines, schema
 from storyboard.store.people import People, record
 from storyboard.store.presence import Presence
 from storyboard.store.problems import FAILURES, StorageProblem, newer_sentence, problem_sentence
+from storyboard.store.reviews import Reviews
 from storyboard.store.tables import caps as caps_table
 from storyboard.store.tables import deleted_jobs, drafts, jobs, members
 
@@ -301,6 +302,7 @@ class Store:
         self._holds: Holds | None = None  # made when first needed (storyboard-worker)
         self.people = People(self)  # members, roles and the activity log (store/people.py)
         self.presence = Presence(self)  # who has a storyboard open now (store/presence.py)
+        self.reviews = Reviews(self)  # reviews of storyboards and takes, and comments (store/reviews.py)
         self._holds_lock = threading.Lock()
         try:
             self._migrate(legacy_caps)

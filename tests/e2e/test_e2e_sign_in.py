@@ -8,9 +8,7 @@ One app server for the whole journey."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,16 +20,16 @@ from streamlit.web.server.starlette.starlette_app_utils import create_signed_val
 from components.members_only import REFUSED
 from storyboard.people import Actor, Role
 from storyboard.store import Store
-from tests.e2e.conftest import ROOT, VIEWPORT, Server, screenshot
+from tests.e2e.conftest import VIEWPORT, Server, screenshot
 from tests.e2e.steps import photo, prompt_box, settle, upload, write_prompt
-from tests.servers.identity_provider import IdentityProvider, NotInstallable, TestUser, install
+from tests.e2e.team import COOKIE_SECRET, sign_in, sign_out, team_app
+from tests.servers.identity_provider import IdentityProvider, TestUser
 
 pytestmark = pytest.mark.e2e
 
 ANA = TestUser("ana@example.com", "Ana Lima", "ana-password")  # signs in first: the owner
 BO = TestUser("bo@example.com", "Bo Berg", "bo-password")  # invited by Ana, as an editor
 EVE = TestUser("eve@example.com", "Eve Stone", "eve-password")  # known to the provider, never invited
-COOKIE_SECRET = "test-cookie-secret-" + "x" * 24
 PROMPT = "Secret launch: the new bottle on wet sand"
 BO_PROMPT = "Secret launch: the bottle at sunrise"
 ANA_PROMPT = "Secret launch: the bottle in the surf"
@@ -42,47 +40,11 @@ NOT_A_MEMBER = (
 
 @pytest.fixture
 def team(tmp_path: Path) -> Iterator[tuple[Server, IdentityProvider]]:
-    """The app run from a folder of its own whose `.streamlit/secrets.toml` has the `[auth]` table
-    for the provider (and the project's config.toml), and the provider with three users."""
-    try:
-        install()
-    except NotInstallable as problem:
-        if os.environ.get("CI"):
-            pytest.fail(str(problem))
-        pytest.skip(str(problem))
-    folder = tmp_path / "team"
-    (folder / ".streamlit").mkdir(parents=True)
-    shutil.copy(ROOT / ".streamlit" / "config.toml", folder / ".streamlit" / "config.toml")
-    server = Server(tmp_path / "data", cwd=folder)
-    with IdentityProvider([ANA, BO, EVE], redirect_uri=f"{server.url}/oauth2callback") as idp:
-        table = idp.auth_table(COOKIE_SECRET)
-        (folder / ".streamlit" / "secrets.toml").write_text(
-            "[auth]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in table.items())
-        )
-        server.start()
-        try:
-            yield server, idp
-        finally:
-            server.stop()
-            log = server.log.read_text(errors="replace") if server.log.exists() else ""
-            assert "Uncaught app execution" not in log, log[-3000:]
+    with team_app(tmp_path, [ANA, BO, EVE]) as started:
+        yield started
 
 
-def _sign_in(page: Page, user: TestUser, app: str) -> None:
-    """Through the app's Sign in and the provider's own login form, back to the app."""
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(user.password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: url.startswith(app) and "oauth2callback" not in url)
-
-
-def _sign_out(page: Page) -> None:
-    page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
-
-
-def _only_sign_in(page: Page) -> None:
+def _onlysign_in(page: Page) -> None:
     """What a signed-out person sees: the title and Sign in, nothing of the app."""
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     settle(page)
@@ -103,10 +65,10 @@ def test_a_team_signs_in_and_a_stranger_gets_nothing(
     server, _idp = team
     # the server's very first run, at a page's own address: the gate holds there too
     page.goto(f"{server.url}/takes")
-    _only_sign_in(page)
+    _onlysign_in(page)
 
     # Ana, the first to sign in, owns the workspace; she writes a storyboard and adds a first frame
-    _sign_in(page, ANA, server.url)
+    sign_in(page, ANA, server.url)
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_text("Signed in as Ana Lima (Owner)")).to_be_visible()
     write_prompt(page, 1, PROMPT)
@@ -149,9 +111,9 @@ def test_a_team_signs_in_and_a_stranger_gets_nothing(
         bo.set_default_timeout(30_000)
         for address in (draft_url, f"{server.url}/takes"):
             bo.goto(address)
-            _only_sign_in(bo)
+            _onlysign_in(bo)
             assert "Secret launch" not in bo.content()
-        _sign_in(bo, BO, server.url)
+        sign_in(bo, BO, server.url)
         expect(bo.get_by_test_id("stSidebar").get_by_text("Signed in as Bo Berg (Editor)")).to_be_visible()
         expect(prompt_box(bo, 1)).to_be_visible()
 
@@ -178,12 +140,12 @@ def test_a_team_signs_in_and_a_stranger_gets_nothing(
         finally:
             store.close()
         assert BO_PROMPT in drafts.values() and ANA_PROMPT in drafts.values(), drafts
-        _sign_out(bo)
-        _only_sign_in(bo)
+        sign_out(bo)
+        _onlysign_in(bo)
 
         # Eve, signed in at the provider but never invited: one sentence, Sign out, nothing else;
         # her genuine, signed identity cookie gets nothing from the server either
-        _sign_in(bo, EVE, server.url)
+        sign_in(bo, EVE, server.url)
         # (an invisible word joiner after "@": the address is shown as text, not made a mail link)
         expect(bo.get_by_text(NOT_A_MEMBER.replace("@", "@\u2060"))).to_be_visible()
         settle(bo)
@@ -198,8 +160,8 @@ def test_a_team_signs_in_and_a_stranger_gets_nothing(
         other.close()
 
     # Ana signs out in one click; her browser no longer gets the media either
-    _sign_out(page)
-    _only_sign_in(page)
+    sign_out(page)
+    _onlysign_in(page)
     assert "_streamlit_user" not in {c["name"] for c in page.context.cookies(server.url)}
     assert page.request.get(media_url).status == 403
 
