@@ -20,7 +20,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 
-from components import callback_route, take_watch
+from components import after_sign_in, callback_route, take_watch
 from components.members_only import MembersOnly
 from components.runtime import open_runtime, shutdown
 from storyboard.jobs import DataDirBusy
@@ -49,9 +49,10 @@ PagesManager.uses_pages_directory = False
 # /api/take-progress/<id>: a running Preview take's progress, read by its card in the browser;
 # /api/callback/<provider>/<id>: a provider saying a take has ended (with STORYBOARD_PUBLIC_URL set).
 # MembersOnly: with sign-in on, media and take progress answer only a signed-in member.
+# after_sign_in: with sign-in on, signing in from a storyboard's or take's link comes back to it.
 app = st.App(
     "app.py",
     lifespan=lifespan,
     routes=[take_watch.mount(), callback_route.route()],
-    middleware=[Middleware(MembersOnly)],
+    middleware=[Middleware(MembersOnly), Middleware(after_sign_in.mount())],
 )

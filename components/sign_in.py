@@ -19,6 +19,7 @@ from collections.abc import Mapping
 
 import streamlit as st
 
+from components import after_sign_in
 from components.identity import ACTOR
 from components.runtime import runtime
 from components.text import plain
@@ -85,7 +86,8 @@ def gate() -> None:
     if not st.user.is_logged_in:
         st.session_state.pop(ACTOR, None)
         st.title(TITLE)
-        st.button("Sign in", type="primary", on_click=st.login, key="sign_in")
+        # st.login, coming back after it to the address opened (a storyboard's or take's link)
+        st.button("Sign in", type="primary", on_click=after_sign_in.sign_in, key="sign_in")
         st.stop()
     who = admitted(runtime().store.people, st.user.to_dict())
     if isinstance(who, str):

@@ -62,9 +62,11 @@ def team_app(
             assert "Uncaught app execution" not in log, log[-3000:]
 
 
-def sign_in(page: Page, user: TestUser, app: str) -> None:
-    """Through the app's Sign in and the provider's own login form, back to the app."""
-    page.get_by_role("button", name="Sign in").click()
+def sign_in(page: Page, user: TestUser, app: str, at_provider: bool = False) -> None:
+    """Through the app's Sign in (unless `at_provider`: the page is the provider's login form
+    already) and the provider's own login form, back to the app."""
+    if not at_provider:
+        page.get_by_role("button", name="Sign in").click()
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(user.password)
     page.get_by_role("button", name="Sign in").click()

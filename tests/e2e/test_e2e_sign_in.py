@@ -1,7 +1,7 @@
 """Sign-in for a team in real Chromium (issue 13), against a real OpenID Connect provider (the
 certified oidc-provider, tests/servers/identity_provider.py) on 127.0.0.1: the first person to sign
 in through its login form owns the workspace; a person the owner invited signs in in another
-browser, where the two edit one storyboard and the later save is refused with the choice; someone signed in who is not a member sees one sentence; signing out is one click; and a
+browser from the storyboard's link and lands on it, where the two edit one storyboard and the later save is refused with the choice; someone signed in who is not a member sees one sentence; signing out is one click; and a
 stranger with no session gets nothing from the page, its media or the take-progress route.
 One app server for the whole journey."""
 
@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -62,15 +63,18 @@ def _stranger_gets_nothing(url: str, cookies: dict[str, str] | None = None) -> N
 def test_a_team_signs_in_and_a_stranger_gets_nothing(
     page: Page, browser: Browser, team: tuple[Server, IdentityProvider], tmp_path: Path
 ) -> None:
-    server, _idp = team
+    server, idp = team
     # the server's very first run, at a page's own address: the gate holds there too
     page.goto(f"{server.url}/takes")
     _onlysign_in(page)
 
-    # Ana, the first to sign in, owns the workspace; she writes a storyboard and adds a first frame
+    # Ana, the first to sign in, owns the workspace; back on the page she opened (Takes), she goes
+    # to the editor, writes a storyboard and adds a first frame
     sign_in(page, ANA, server.url)
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_text("Signed in as Ana Lima (Owner)")).to_be_visible()
+    assert page.url == f"{server.url}/takes"
+    sidebar.get_by_role("link", name="Storyboard").click()
     write_prompt(page, 1, PROMPT)
     upload(page, photo(tmp_path))
     picture = page.get_by_test_id("stMain").locator('img[src*="/media/"]').first
@@ -109,18 +113,18 @@ def test_a_team_signs_in_and_a_stranger_gets_nothing(
     try:
         bo = other.new_page()
         bo.set_default_timeout(30_000)
-        for address in (draft_url, f"{server.url}/takes"):
+        for address in (f"{server.url}/takes", draft_url):
             bo.goto(address)
             _onlysign_in(bo)
             assert "Secret launch" not in bo.content()
+        # he signs in from the link he was sent, and lands on her storyboard, not on a new one
         sign_in(bo, BO, server.url)
         expect(bo.get_by_test_id("stSidebar").get_by_text("Signed in as Bo Berg (Editor)")).to_be_visible()
-        expect(prompt_box(bo, 1)).to_be_visible()
-
-        # both open Ana's storyboard; Bo saves an edit first, then Ana's edit, made from the version
-        # before his, is refused: she sees who and chooses; nothing of either is lost
-        bo.goto(draft_url)
         expect(prompt_box(bo, 1)).to_have_value(PROMPT)
+        assert bo.url == draft_url
+
+        # both have Ana's storyboard open; Bo saves an edit first, then Ana's edit, made from the
+        # version before his, is refused: she sees who and chooses; nothing of either is lost
         settle(bo)
         write_prompt(bo, 1, BO_PROMPT)
         prompt_box(page, 1).click()
@@ -143,9 +147,20 @@ def test_a_team_signs_in_and_a_stranger_gets_nothing(
         sign_out(bo)
         _onlysign_in(bo)
 
-        # Eve, signed in at the provider but never invited: one sentence, Sign out, nothing else;
-        # her genuine, signed identity cookie gets nothing from the server either
-        sign_in(bo, EVE, server.url)
+        # a crafted sign-in link that would send whoever signs in elsewhere sets nothing to return to
+        # (another origin: the provider's, on 127.0.0.1, so that a failure touches no network)
+        off = idp.url.removeprefix("http:")
+        for elsewhere in (f"{idp.url}/?draft=x", f"{off}/takes", f"/\\{off[2:]}", "/nowhere?draft=x"):
+            start = httpx.get(f"{server.url}/auth/sign-in", params={"next": elsewhere}, timeout=10)
+            assert start.status_code == 302 and "/auth/login?provider=" in start.headers["location"]
+            assert not [c for c in start.headers.get_list("set-cookie") if "after_sign_in=" in c and "Max-Age=0" not in c]
+
+        # Eve, signed in at the provider but never invited, signs in through such a link: she stays
+        # on the app, and sees one sentence, Sign out, nothing else; her genuine, signed identity
+        # cookie gets nothing from the server either
+        bo.goto(f"{server.url}/auth/sign-in?next={quote(f'{idp.url}/?draft=x', safe='')}")
+        sign_in(bo, EVE, server.url, at_provider=True)
+        assert bo.url == f"{server.url}/"
         # (an invisible word joiner after "@": the address is shown as text, not made a mail link)
         expect(bo.get_by_text(NOT_A_MEMBER.replace("@", "@\u2060"))).to_be_visible()
         settle(bo)
