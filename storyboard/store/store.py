@@ -167,6 +167,12 @@ def _billable(since: bool) -> sa.Subquery:
 # more than running it.
 _SINCE, _EVER = _billable(since=True), _billable(since=False)
 _SPEND_SINCE = sa.select(_decimal_sum(_SINCE.c.cost))
+_SPENDS_SINCE = sa.select(  # two totals in one pass over the takes since the earlier moment
+    *(
+        _decimal_sum(sa.case((_SINCE.c.created_at >= sa.bindparam(name, type_=sa.Text()), _SINCE.c.cost)))
+        for name in ("first", "second")
+    )
+)
 _SPEND_BY_PROVIDER = {
     True: sa.select(_SINCE.c.provider, _decimal_sum(_SINCE.c.cost).label("cost")).group_by(_SINCE.c.provider),
     False: sa.select(_EVER.c.provider, _decimal_sum(_EVER.c.cost).label("cost")).group_by(_EVER.c.provider),
@@ -225,10 +231,36 @@ class _SpendIn:
     def spend_since(self, since: datetime) -> Decimal:
         return _spend_since(self.conn, since)
 
+    def spends_since(self, first: datetime | None, second: datetime | None) -> tuple[Decimal, Decimal]:
+        return _spends_since(self.conn, first, second)
+
+
+def _usd(total: str | None) -> Decimal:
+    return Decimal(total) if total is not None else Decimal(0)
+
 
 def _spend_since(conn: sa.Connection, since: datetime) -> Decimal:
-    total = conn.execute(_SPEND_SINCE, {"since": since.isoformat()}).scalar()
-    return Decimal(total) if total is not None else Decimal(0)
+    return _usd(conn.execute(_SPEND_SINCE, {"since": since.isoformat()}).scalar())
+
+
+def _spends_since(conn: sa.Connection, first: datetime | None, second: datetime | None) -> tuple[Decimal, Decimal]:
+    """(spend since `first`, spend since `second`), 0 for None, in ONE query: the takes since the
+    earlier are read once and each total sums its own (the editor reads today's and the session's
+    spend on every rerun with both caps set; two queries read the session's takes twice)."""
+    moments = [m.isoformat() for m in (first, second) if m is not None]
+    if not moments:
+        return Decimal(0), Decimal(0)
+    earliest = min(moments)  # as the SQL compares them: ISO text
+    params = {
+        "since": earliest,
+        "first": earliest if first is None else first.isoformat(),
+        "second": earliest if second is None else second.isoformat(),
+    }
+    row = conn.execute(_SPENDS_SINCE, params).one()
+    return (
+        _usd(row[0]) if first is not None else Decimal(0),
+        _usd(row[1]) if second is not None else Decimal(0),
+    )
 
 
 class Store:
@@ -683,6 +715,16 @@ class Store:
         try:
             with self._engine.connect() as conn:
                 return _spend_since(conn, since)
+        except FAILURES as exc:
+            raise self._fail(exc) from exc
+
+    def spends_since(self, first: datetime | None, second: datetime | None) -> tuple[Decimal, Decimal]:
+        """(spend since `first`, spend since `second`), 0 for None, in one query (`Budget.spent`)."""
+        if first is None and second is None:
+            return Decimal(0), Decimal(0)
+        try:
+            with self._engine.connect() as conn:
+                return _spends_since(conn, first, second)
         except FAILURES as exc:
             raise self._fail(exc) from exc
 
