@@ -84,9 +84,17 @@ class KeyStatus:
 
 
 def data_dir(env: Mapping[str, str] | None = None) -> Path:
-    """Where the data lives (made when the store opens it). Cheap: asked on every rerun."""
+    """Where the data lives (made when the store opens it). Cheap: asked many times on every rerun."""
     env = os.environ if env is None else env
-    return Path(env.get(DATA_DIR_ENV) or "data").expanduser().resolve()
+    return _resolved(env.get(DATA_DIR_ENV) or "data", os.getcwd())
+
+
+@functools.lru_cache(maxsize=16)
+def _resolved(where: str, cwd: str) -> Path:
+    """`where` as an absolute path, resolved once per setting and working directory: resolving walks
+    the path with a system call per part, and an editor rerun asks about a dozen times (each call
+    lets another session's thread take the interpreter, bench/editor_sessions.py)."""
+    return Path(where).expanduser().resolve()
 
 
 def media_url(env: Mapping[str, str] | None = None) -> str | None:
