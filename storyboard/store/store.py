@@ -275,6 +275,12 @@ class Store:
         self._engine = engines.engine(self.url)
         self._writer = self._engine.execution_options(**{engines.WRITE: True})
         self._postgres = self._engine.dialect.name == "postgresql"
+        # Reads of one statement each (consistent on its own): on PostgreSQL, no BEGIN before it and
+        # no ROLLBACK after, two round trips fewer per read, and every editor rerun reads several
+        # times (bench/editor_sessions.py). SQLite reads never begin (engines.py).
+        self._reader = (
+            self._engine.execution_options(isolation_level="AUTOCOMMIT") if self._postgres else self._engine
+        )
         self._insert = postgresql.insert if self._postgres else sqlite.insert
         self._holds: Holds | None = None  # made when first needed (storyboard-worker)
         self._holds_lock = threading.Lock()
@@ -367,7 +373,7 @@ class Store:
 
     def _read(self, statement: sa.Executable, params: dict[str, Any] | None = None) -> Sequence[sa.Row[Any]]:
         try:
-            with self._engine.connect() as conn:
+            with self._reader.connect() as conn:
                 return conn.execute(statement, params).all()
         except FAILURES as exc:
             raise self._fail(exc) from exc
@@ -503,7 +509,7 @@ class Store:
     def caps(self) -> Caps:
         """The saved caps (`Caps(damaged=True)` when the record holds anything but what was written)."""
         try:
-            with self._engine.connect() as conn:
+            with self._reader.connect() as conn:
                 return self._caps(conn)
         except FAILURES as exc:
             raise self._fail(exc) from exc
@@ -713,7 +719,7 @@ class Store:
     def spend_since(self, since: datetime) -> Decimal:
         """What the takes started since `since` count for (the caps' figure)."""
         try:
-            with self._engine.connect() as conn:
+            with self._reader.connect() as conn:
                 return _spend_since(conn, since)
         except FAILURES as exc:
             raise self._fail(exc) from exc
@@ -723,7 +729,7 @@ class Store:
         if first is None and second is None:
             return Decimal(0), Decimal(0)
         try:
-            with self._engine.connect() as conn:
+            with self._reader.connect() as conn:
                 return _spends_since(conn, first, second)
         except FAILURES as exc:
             raise self._fail(exc) from exc
