@@ -37,6 +37,7 @@ from storyboard.budget import (
     Budget,
     Caps,
     CapsRecord,
+    Spent,
     caps_from_record,
     caps_to_record,
     record_from_legacy_file,
@@ -511,6 +512,17 @@ class Store:
         try:
             with self._reader.connect() as conn:
                 return self._caps(conn)
+        except FAILURES as exc:
+            raise self._fail(exc) from exc
+
+    def caps_and_spent(self, now: datetime | None = None) -> tuple[Budget, Spent]:
+        """The saved caps and what counts against them, read on ONE connection (the editor's cap
+        state, on every rerun: one pool checkout and its liveness ping instead of two). Shown, not
+        admitted: create_jobs checks again in its own transaction under the spend lock."""
+        try:
+            with self._reader.connect() as conn:
+                budget = Budget(self._caps(conn))
+                return budget, budget.spent(_SpendIn(conn), now)
         except FAILURES as exc:
             raise self._fail(exc) from exc
 
