@@ -14,7 +14,7 @@ from components.exports import exports_panel
 from components.first_frame import first_frame_input
 from components.formats import format_row, frame_fits
 from components.identity import refused
-from components.lengths import LengthFigures, whole_page
+from components.lengths import LengthFigures, figures_alone, whole_page
 from components.menus import close_menu, menu
 from components.offer_picker import model_picker, no_key, no_key_sentence, options_form, provider_picker
 from components.phone import GENERATE_BAR
@@ -261,8 +261,19 @@ def _latest_takes(sb: Storyboard) -> list[Job]:
     return latest_batch(_recent_takes(sb))
 
 
+# This run's read of each storyboard's latest takes: Present and Generate both show from it. The
+# page's module is made anew on every full run, so is this; a rerun of the figures alone (Generate
+# is among them) reads afresh, as a take may have finished since the full run.
+_read_this_run: dict[str, list[Job]] = {}
+
+
 def _recent_takes(sb: Storyboard) -> list[Job]:
-    return runtime().store.list_jobs(storyboard_id=sb.id, limit=MAX_TAKES_PER_GENERATE * len(formats.FORMATS))
+    if not figures_alone() and sb.id in _read_this_run:
+        return _read_this_run[sb.id]
+    takes = runtime().store.list_jobs(storyboard_id=sb.id, limit=MAX_TAKES_PER_GENERATE * len(formats.FORMATS))
+    if not figures_alone():
+        _read_this_run[sb.id] = takes
+    return takes
 
 
 def _generate_bar(fit_problems: tuple[str, ...]) -> None:

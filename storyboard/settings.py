@@ -84,9 +84,18 @@ class KeyStatus:
 
 
 def data_dir(env: Mapping[str, str] | None = None) -> Path:
-    """Where the data lives (made when the store opens it). Cheap: asked on every rerun."""
+    """Where the data lives (made when the store opens it). Cheap: asked many times on every rerun."""
     env = os.environ if env is None else env
-    return Path(env.get(DATA_DIR_ENV) or "data").expanduser().resolve()
+    where = Path(env.get(DATA_DIR_ENV) or "data").expanduser()
+    return _resolved(where, None if where.is_absolute() else os.getcwd())
+
+
+@functools.lru_cache(maxsize=16)
+def _resolved(where: Path, cwd: str | None) -> Path:
+    """`where` resolved once per setting (and working directory, when relative): resolving walks the
+    path with a system call per part, and an editor rerun asks about 20 times (each system call lets
+    another session's script thread take the interpreter, bench/editor_sessions.py)."""
+    return where.resolve()
 
 
 def media_url(env: Mapping[str, str] | None = None) -> str | None:
