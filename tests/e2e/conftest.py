@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import httpx
@@ -20,6 +18,7 @@ import pytest
 from waiting import wait_until
 
 from tests.e2e.hosted_app import hosted  # noqa: F401 (a fixture: the app on a loopback WaveSpeed fake)
+from tests.e2e.warm_start import start_streamlit, warm_up
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -63,7 +62,8 @@ class _PortTaken(Exception):
 
 
 class Server:
-    """One `streamlit run` process on its own data dir; can be killed and started again."""
+    """One `streamlit run` process on its own data dir; can be killed and started again. Forked
+    from this worker's warm process (warm_start.py): the imports are done once, not per start."""
 
     def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
         global _home_taken
@@ -75,7 +75,7 @@ class Server:
         for name in ("WAVESPEED_API_KEY", "FAL_KEY", "EVOLINK_API_KEY"):
             if name not in (env or {}):
                 self.env.pop(name, None)
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: BaseProcess | None = None  # the app's process (tests/e2e/warm_start.py)
         self.log = data_dir.parent / f"streamlit-{self.port}.log"
 
     @property
@@ -101,21 +101,20 @@ class Server:
         raise RuntimeError("no free port for streamlit after three tries")
 
     def _spawn(self) -> None:
-        cmd = [
-            sys.executable, "-m", "streamlit", "run", "serve.py",
+        argv = [
+            "run", "serve.py",
             "--server.headless", "true",
             "--server.address", "127.0.0.1",
             "--server.port", str(self.port),
             "--browser.gatherUsageStats", "false",
             "--server.fileWatcherType", "none",
         ]  # fmt: skip
-        self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT
-        )
+        self.log.touch()  # the app appends to it (a crash before its first line leaves it empty)
+        self.proc = start_streamlit(argv, self.env, ROOT, self.log)
 
     def _healthy(self) -> bool:
         assert self.proc is not None
-        if self.proc.poll() is not None:
+        if self.proc.exitcode is not None:
             log = self.log.read_text()
             if f"Port {self.port} is not available" in log:
                 raise _PortTaken(self.port)
@@ -127,9 +126,9 @@ class Server:
 
     def kill(self) -> None:
         """SIGKILL: the app gets no chance to tidy up, as in a crash."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
+        if self.proc and self.proc.exitcode is None:
+            self.proc.kill()  # SIGKILL
+            self.proc.join(10)
 
     def stop(self) -> None:
         """At the end of a test: gone at once (its data dir is thrown away), so the next test's
@@ -166,6 +165,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
 def playwright(chromium: str) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
+    warm_up()  # the apps' forkserver imports while Chromium starts
     with sync_playwright() as p:
         yield p
 
