@@ -20,7 +20,9 @@ from pathlib import Path
 
 # What `streamlit run serve.py` imports before it answers (python -X importtime): Streamlit's
 # command line and server, and the modules serve.py imports (the store, runner and providers,
-# SQLAlchemy, procrastinate, PyAV). None reads the environment or a file when imported.
+# SQLAlchemy, procrastinate, PyAV); then what the store's first opening (Alembic) and the pages'
+# first runs (pandas and pyarrow, for Streamlit's tables) import. None reads the environment or a
+# file when imported.
 PRELOAD = [
     "streamlit.web.cli",
     "streamlit.web.bootstrap",
@@ -28,6 +30,10 @@ PRELOAD = [
     "components.runtime",
     "components.callback_route",
     "components.take_watch",
+    "alembic.command",
+    "alembic.config",
+    "pandas",
+    "pyarrow",
 ]
 
 _forks = multiprocessing.get_context("forkserver")
