@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 from collections.abc import Iterator
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import httpx
 import pytest
 from waiting import wait_until
+from warm_start import Started, start, warm_up
 
 from tests.e2e.hosted_app import hosted  # noqa: F401 (a fixture: the app on a loopback WaveSpeed fake)
-from tests.e2e.warm_start import start_streamlit, warm_up
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -69,7 +69,7 @@ class _PortTaken(Exception):
 
 class Server:
     """One `streamlit run` process on its own data dir; can be killed and started again. Forked
-    from this worker's warm process (warm_start.py): the imports are done once, not per start."""
+    from this worker's warm process (tests/warm_start.py): the imports are done once, not per start."""
 
     def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
         global _home_taken
@@ -81,7 +81,7 @@ class Server:
         for name in ("WAVESPEED_API_KEY", "FAL_KEY", "EVOLINK_API_KEY"):
             if name not in (env or {}):
                 self.env.pop(name, None)
-        self.proc: BaseProcess | None = None  # the app's process (tests/e2e/warm_start.py)
+        self.proc: Started | None = None
         self.log = data_dir.parent / f"streamlit-{self.port}.log"
 
     @property
@@ -107,20 +107,19 @@ class Server:
         raise RuntimeError("no free port for streamlit after three tries")
 
     def _spawn(self) -> None:
-        argv = [
-            "run", "serve.py",
+        cmd = [
+            "streamlit", "run", "serve.py",
             "--server.headless", "true",
             "--server.address", "127.0.0.1",
             "--server.port", str(self.port),
             "--browser.gatherUsageStats", "false",
             "--server.fileWatcherType", "none",
         ]  # fmt: skip
-        self.log.touch()  # the app appends to it (a crash before its first line leaves it empty)
-        self.proc = start_streamlit(argv, self.env, ROOT, self.log)
+        self.proc = start(cmd, self.env, ROOT, self.log)
 
     def _healthy(self) -> bool:
         assert self.proc is not None
-        if self.proc.exitcode is not None:
+        if self.proc.poll() is not None:
             log = self.log.read_text()
             if f"Port {self.port} is not available" in log:
                 raise _PortTaken(self.port)
@@ -132,9 +131,9 @@ class Server:
 
     def kill(self) -> None:
         """SIGKILL: the app gets no chance to tidy up, as in a crash."""
-        if self.proc and self.proc.exitcode is None:
-            self.proc.kill()  # SIGKILL
-            self.proc.join(10)
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
 
     def stop(self) -> None:
         """At the end of a test: gone at once (its data dir is thrown away), so the next test's
