@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,11 +13,24 @@ from samples import write_mp4
 from servers.postgres import PostgresServer
 from servers.s3 import S3Server
 from stores import OpenStore
+from streamlit.components.v2 import manifest_scanner
 from streamlit.testing.v1 import AppTest
 
 from storyboard.store import Store, schema
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Each new AppTest's first run scans every installed distribution's metadata for Streamlit component
+# manifests (~0.13 s, a few hundred AppTests in the suite); nothing is installed or removed while
+# the tests run, so the scan is made once per test process and its findings handed to each AppTest.
+_scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
+
+
+def _scanned_once(max_workers: int | None = None) -> list[tuple[manifest_scanner.ComponentManifest, Path]]:
+    return list(_scan_component_manifests(max_workers))
+
+
+manifest_scanner.scan_component_manifests = _scanned_once
 
 
 @pytest.fixture
