@@ -33,6 +33,21 @@ def _scanned_once(max_workers: int | None = None) -> list[tuple[manifest_scanner
 manifest_scanner.scan_component_manifests = _scanned_once
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Apps and worker processes are forked from a process that imports the app's libraries first
+    (tests/warm_start.py, ~4 s of CPU): when a test here starts any, those imports begin now, beside
+    the first tests, rather than when the first start waits for them."""
+    if any(_starts_processes(item) for item in session.items):
+        import warm_start
+
+        warm_start.warm_up()
+
+
+def _starts_processes(item: pytest.Item) -> bool:
+    module = getattr(item, "module", None)  # a test function's module (its tests start workers)
+    return item.get_closest_marker("e2e") is not None or hasattr(module, "warm_start")
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     path = tmp_path / "data"
