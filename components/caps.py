@@ -16,7 +16,16 @@ from streamlit.delta_generator import DeltaGenerator
 from components.identity import actor
 from components.roles import acting, may
 from components.runtime import GENERATE_ERROR, runtime
-from storyboard.budget import CapProblem, Caps, day_start, person_refusal, spent_in_session, spent_today, to_cap
+from storyboard.budget import (
+    Budget,
+    CapProblem,
+    Caps,
+    day_start,
+    person_refusal,
+    spent_in_session,
+    spent_today,
+    to_cap,
+)
 from storyboard.models import Quote, format_usd
 from storyboard.permissions import Action, Refused
 from storyboard.store import StorageProblem
