@@ -82,7 +82,7 @@ def gate() -> None:
         st.stop()
     if not state.on:
         return
-    if not st.user.is_logged_in:
+    if st.user.get("is_logged_in") is not True:
         st.session_state.pop(ACTOR, None)
         st.title(TITLE)
         st.button("Sign in", type="primary", on_click=st.login, key="sign_in")

@@ -29,7 +29,8 @@ TEAM = {"ana": Role.OWNER, "ed": Role.EDITOR, "bo": Role.REVIEWER, "cy": Role.RE
 @pytest.fixture
 def team(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], AppTest]:
     """Sign-in configured (an [auth] table in the secrets file), Ana's team in the store; `team(name)`
-    is a browser session of that member, signed in (`at.user` plays st.user; the gate admits them)."""
+    is a browser session of that member, signed in (`at.user`: the ID token's claims) and let in by
+    the sign-in gate."""
     secrets = tmp_path / "secrets.toml"
     secrets.write_text('[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\n')
     monkeypatch.setattr(settings, "SECRETS_FILE", secrets)
@@ -45,12 +46,7 @@ def team(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cal
     def session(name: str) -> AppTest:
         os.chdir(ROOT)
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        at.user = {
-            "is_logged_in": True,
-            "email": f"{name}@example.com",
-            "email_verified": True,
-            "name": name.capitalize(),
-        }
+        at.user = {"is_logged_in": True, "email": f"{name}@example.com", "email_verified": True, "name": name.capitalize()}
         at.run()
         assert not at.exception, at.exception
         return at
