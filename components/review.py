@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 import streamlit as st
 
 from components import identity
+from components.roles import acting
 from components.runtime import runtime
 from components.text import plain
 from storyboard.permissions import Action, Refused, allows
@@ -56,7 +57,8 @@ def link(kind: Kind, subject_id: str) -> str:
     return urljoin(here, f"takes?take={subject_id}" if kind is Kind.TAKE else f"./?draft={subject_id}")
 
 
-# ---- the changes (callbacks: checked by store.reviews, whatever the page drew) ------------------------
+# ---- the changes (callbacks: checked by store.reviews, whatever the page drew, for the person as
+# they are now: `acting` reads the member again, as a callback runs before its run's sign-in gate) ---
 
 
 def _say(key: str, sentence: str, error: bool) -> None:
@@ -66,7 +68,7 @@ def _say(key: str, sentence: str, error: bool) -> None:
 def _send(key: str, kind: Kind, subject_id: str, storyboard_id: str, name: str) -> None:
     chosen = st.session_state.get(f"{key}:to") or []
     try:
-        review = runtime().store.reviews.send(identity.actor(), kind, subject_id, storyboard_id, chosen, name)
+        review = runtime().store.reviews.send(acting(), kind, subject_id, storyboard_id, chosen, name)
     except (Refused, ReviewProblem, StorageProblem) as no:
         _say(key, str(no), True)
         return
@@ -80,7 +82,7 @@ def _comment(key: str, kind: Kind, subject_id: str, shots: int) -> None:
     try:
         shot = checked_shot(chosen if isinstance(chosen, int) else None, shots)
         at = moment(st.session_state.get(f"{key}:at", "")) if kind is Kind.TAKE else None
-        runtime().store.reviews.comment(identity.actor(), kind, subject_id, typed, shot=shot, at_seconds=at)
+        runtime().store.reviews.comment(acting(), kind, subject_id, typed, shot=shot, at_seconds=at)
     except (Refused, ReviewProblem, StorageProblem) as no:
         _say(key, str(no), True)
         return
@@ -91,7 +93,7 @@ def _comment(key: str, kind: Kind, subject_id: str, shots: int) -> None:
 
 def _decide(key: str, review_id: str, approve: bool, seen: int | None) -> None:
     try:
-        review = runtime().store.reviews.decide(identity.actor(), review_id, approve=approve, seen=seen)
+        review = runtime().store.reviews.decide(acting(), review_id, approve=approve, seen=seen)
     except (Refused, ReviewProblem, StorageProblem) as no:
         _say(key, str(no), True)
         return

@@ -104,8 +104,10 @@ def test_a_take_is_sent_commented_at_a_moment_and_sent_back_and_only_the_right_p
     assert any(c.value.startswith("✏️ Changes requested by Bo on ") for c in bo.caption)
     assert not any(s.value == "Waiting for my review" for s in bo.subheader)
 
-    # An admin makes Cy an editor while Cy's page still shows the buttons: the click is refused.
-    cy.session_state[identity.ACTOR] = Actor("cy@example.com", "Cy", Role.EDITOR)  # as the gate reads it now
+    # Ana makes Cy an editor while Cy's page still shows the buttons: the click is refused.
+    ana = runtime().store.people.member("ana@example.com")
+    assert ana is not None
+    runtime().store.people.set_role(ana.actor(), "cy@example.com", Role.EDITOR)
     cy.button(key=f"{key}:approve").click().run()
     assert any(
         "You are an editor here, and only owners, admins and reviewers can approve" in e for e in _said(cy)
