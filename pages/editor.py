@@ -38,6 +38,7 @@ from components.runtime import (
     open_storyboard,
     refused_edit,
     runtime,
+    saved_version,
     session_clients,
     unsaved,
 )
@@ -369,7 +370,8 @@ with side_col:
     if team():  # sent for review, commented on by shot, approved: this storyboard's round
         with st.container(key="editor-review"):
             reviewed = rt.store.reviews.current(Kind.STORYBOARD, sb.id)
-            review.state_line(reviewed)
+            # approved, then saved again: the line says so (the saved version, not this page's)
+            review.state_line(reviewed, rt.store.draft_version(sb.id) if reviewed else None)
             comments = rt.store.reviews.comments(Kind.STORYBOARD, sb.id)
             review.comment_list(comments, "st-key-editor-review", "editor")
             review.review_panel(
@@ -381,6 +383,7 @@ with side_col:
                 scope="st-key-editor-review",
                 key="review:storyboard",
                 review=reviewed,
+                seen=saved_version(sb.id),  # the version this page shows: what Approve here approves
             )
     figures.here(_comparison, tuple(fit_problems))
     unavailable = generate_blocker(sb.provider)
