@@ -25,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from bench.pg_takes import bulk_load, throwaway_postgres
-from storyboard.budget import Budget, days_back
+from storyboard.budget import days_back
 from storyboard.catalog import OFFERS
 from storyboard.layout import DataDir
 from storyboard.models import Job, JobState, ProviderId, Shot, Storyboard, utcnow
@@ -96,8 +96,7 @@ def _measure(url: str | None, takes: int) -> None:
     )
 
     def editor_caps() -> None:  # what the editor does on a rerun with both caps set (components/caps.py)
-        budget = Budget(store.caps())
-        spent = budget.spent(store)
+        budget, spent = store.caps_and_spent()
         budget.describe(spent)
         budget.refuses(spent, Decimal("2.10"))
 

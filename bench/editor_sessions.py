@@ -210,6 +210,9 @@ def main() -> None:
         "--think", type=float, default=5.0, help="seconds between one session's edits (0.5x-1.5x, at random)"
     )
     parser.add_argument("--profile", type=Path, help="write the server's summed cProfile of the runs here")
+    parser.add_argument(
+        "--app", default="serve.py", help="the script served (bench/floor_app.py: Streamlit's own cost of a rerun)"
+    )
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="bench-sessions-"))
     times_file = scratch / "runs.txt"
@@ -229,7 +232,7 @@ def main() -> None:
         log = (scratch / "streamlit.log").open("wb")
         server = subprocess.Popen(
             [
-                sys.executable, "-m", "bench.timed_streamlit", "run", "serve.py",
+                sys.executable, "-m", "bench.timed_streamlit", "run", args.app,
                 "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
                 "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
             ],  # fmt: skip

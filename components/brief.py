@@ -41,8 +41,12 @@ def _render(
     # team mode: the take's own review, or for the editor's brief the storyboard's, read when clicked
     said = None
     if reviewed is not None:
-        kind, subject = (Kind.TAKE, job.id) if job is not None else (Kind.STORYBOARD, storyboard.id)
-        said = approval(reviewed.reviews.current(kind, subject))
+        if job is not None:  # a take is a snapshot: its approval is of exactly what is printed
+            said = approval(reviewed.reviews.current(Kind.TAKE, job.id))
+        else:  # a storyboard saved since its approval says so, not a plain "Approved by"
+            said = approval(
+                reviewed.reviews.current(Kind.STORYBOARD, storyboard.id), reviewed.draft_version(storyboard.id)
+            )
     if job is None and store is not None:  # the editor: the newest take of exactly this storyboard, if any
         recent = store.list_jobs(storyboard_id=storyboard.id, limit=20)
         job = take_of(storyboard, recent)

@@ -35,18 +35,13 @@ SESSION_WIDGET = "caps:session"
 CAP_ERROR = "caps:error"  # {widget key: the sentence refusing what was typed there}
 
 
-def saved_budget() -> Budget:
-    """The caps as saved, read afresh (another tab or process may have changed them)."""
-    return Budget(runtime().store.caps())
-
-
 def cap_state(price: Quote, takes: int = 1) -> None:
     """Beside Generate, with a cap set: 'Today (UTC): $3.20 of $10.00', and whether these takes fit."""
     _own_cap_state(price, takes)
-    budget = saved_budget()
+    # read afresh (another tab or process may have changed them), spend once for the state and the check
+    budget, spent = runtime().store.caps_and_spent()
     if not budget.caps.any:
         return
-    spent = budget.spent(runtime().store)  # read once for the state and the check
     state = budget.describe(spent)
     if state is None:
         return

@@ -61,12 +61,18 @@ def _follow_lengths(places: tuple[Place, ...]) -> None:
             draw(*args)
 
 
+def figures_alone() -> bool:
+    """This run redraws only the figures (a length changed), not the whole page: what the page read
+    earlier in its last full run may be out of date."""
+    ctx = get_script_run_ctx()
+    return ctx is not None and bool(ctx.fragment_ids_this_run)
+
+
 def whole_page() -> None:
     """End of a callback that changed more than the lengths: when its widget is drawn in a
     LengthFigures place (the interaction reruns only the fragment), rerun the whole page. A widget
     outside gets a whole-page run anyway; a rerun asked for here would cost it a second run."""
-    ctx = get_script_run_ctx()
-    if ctx is not None and ctx.fragment_ids_this_run:
+    if figures_alone():
         st.rerun()
 
 

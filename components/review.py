@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 import streamlit as st
 
 from components import identity
+from components.roles import acting
 from components.runtime import runtime
 from components.text import plain
 from storyboard.permissions import Action, Refused, allows
@@ -27,6 +28,7 @@ from storyboard.reviews import (
     Review,
     ReviewProblem,
     State,
+    changed_since_sent,
     checked_shot,
     moment,
     moment_label,
@@ -55,7 +57,8 @@ def link(kind: Kind, subject_id: str) -> str:
     return urljoin(here, f"takes?take={subject_id}" if kind is Kind.TAKE else f"./?draft={subject_id}")
 
 
-# ---- the changes (callbacks: checked by store.reviews, whatever the page drew) ------------------------
+# ---- the changes (callbacks: checked by store.reviews, whatever the page drew, for the person as
+# they are now: `acting` reads the member again, as a callback runs before its run's sign-in gate) ---
 
 
 def _say(key: str, sentence: str, error: bool) -> None:
@@ -65,7 +68,7 @@ def _say(key: str, sentence: str, error: bool) -> None:
 def _send(key: str, kind: Kind, subject_id: str, storyboard_id: str, name: str) -> None:
     chosen = st.session_state.get(f"{key}:to") or []
     try:
-        review = runtime().store.reviews.send(identity.actor(), kind, subject_id, storyboard_id, chosen, name)
+        review = runtime().store.reviews.send(acting(), kind, subject_id, storyboard_id, chosen, name)
     except (Refused, ReviewProblem, StorageProblem) as no:
         _say(key, str(no), True)
         return
@@ -79,7 +82,7 @@ def _comment(key: str, kind: Kind, subject_id: str, shots: int) -> None:
     try:
         shot = checked_shot(chosen if isinstance(chosen, int) else None, shots)
         at = moment(st.session_state.get(f"{key}:at", "")) if kind is Kind.TAKE else None
-        runtime().store.reviews.comment(identity.actor(), kind, subject_id, typed, shot=shot, at_seconds=at)
+        runtime().store.reviews.comment(acting(), kind, subject_id, typed, shot=shot, at_seconds=at)
     except (Refused, ReviewProblem, StorageProblem) as no:
         _say(key, str(no), True)
         return
@@ -88,9 +91,9 @@ def _comment(key: str, kind: Kind, subject_id: str, shots: int) -> None:
     _say(key, "Comment added.", False)
 
 
-def _decide(key: str, review_id: str, approve: bool) -> None:
+def _decide(key: str, review_id: str, approve: bool, seen: int | None) -> None:
     try:
-        review = runtime().store.reviews.decide(identity.actor(), review_id, approve=approve)
+        review = runtime().store.reviews.decide(acting(), review_id, approve=approve, seen=seen)
     except (Refused, ReviewProblem, StorageProblem) as no:
         _say(key, str(no), True)
         return
@@ -148,11 +151,15 @@ def comment_list(
     )
 
 
-def state_line(review: Review | None) -> None:
+def state_line(review: Review | None, now: int | None = None) -> None:
+    """The review's state; of a storyboard (`now`: its draft's version now), whether it was saved
+    since the version sent or decided on."""
     if review is None:
         return
     icon = {State.WAITING: "⏳", State.APPROVED: "✅", State.CHANGES: "✏️"}[review.state]
-    st.caption(f"{icon} {plain(review.line)}")
+    if review.changed_since(now):
+        icon = "⚠️"  # an approval of an earlier version is not an approval of this one
+    st.caption(f"{icon} {plain(review.line_now(now))}")
 
 
 def review_panel(
@@ -165,9 +172,11 @@ def review_panel(
     scope: str,
     key: str,
     review: Review | None,
+    seen: int | None = None,
 ) -> None:
     """Send for review, comment, approve or request changes: in an expander under the subject. The
-    state and the comments are drawn by the caller (state_line, comment_list), outside it."""
+    state and the comments are drawn by the caller (state_line, comment_list), outside it.
+    `seen`: a storyboard's draft version as this page shows it (what a decision here is on)."""
     actor = identity.actor()
     said = st.session_state.get(SAID, {}).pop(key, None)
     with st.expander("Review", icon=":material/rate_review:", expanded=said is not None, key=f"{key}:open"):
@@ -176,12 +185,19 @@ def review_panel(
         if review is not None and review.state is State.WAITING and allows(actor, Action.DECIDE_REVIEW):
             # the callback (store.reviews.decide) checks again: whether this person was asked, and
             # their role as it is now, whatever the page drew
+            changed = changed_since_sent(review, seen)
+            if changed is not None:
+                st.warning(plain(changed), icon="⚠️")
             yes, back, _ = st.columns([1, 1, 2])
             yes.button(
-                "Approve", key=f"{key}:approve", type="primary", on_click=_decide, args=(key, review.id, True)
+                "Approve",
+                key=f"{key}:approve",
+                type="primary",
+                on_click=_decide,
+                args=(key, review.id, True, seen),
             )
             back.button(
-                "Request changes", key=f"{key}:changes", on_click=_decide, args=(key, review.id, False)
+                "Request changes", key=f"{key}:changes", on_click=_decide, args=(key, review.id, False, seen)
             )
         if allows(actor, Action.COMMENT):
             st.text_area(

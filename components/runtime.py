@@ -50,6 +50,10 @@ class Runtime:
 
 
 _made: list[Runtime] = []
+# What `_runtime` returned, by data dir: st.cache_resource's own lookup (hashing the argument,
+# reading config) costs about 0.3 ms, and an editor rerun asks a dozen times. `_runtime` still makes
+# each one once, whichever session asks first.
+_opened: dict[str, Runtime] = {}
 
 
 @st.cache_resource(show_spinner=False)
@@ -69,6 +73,7 @@ def _runtime(data_dir: str) -> Runtime:
 
 def shutdown() -> None:
     """Stop every runner this process started and forget them (between tests)."""
+    _opened.clear()
     while _made:
         _made.pop().runner.shutdown(timeout=10)
     _runtime.clear()
@@ -77,7 +82,11 @@ def shutdown() -> None:
 def open_runtime() -> Runtime:
     """The store and runner of the configured data dir, opened (and takes resumed) on first use;
     raises StorageProblem or DataDirBusy when the data dir cannot be used."""
-    return _runtime(str(settings.data_dir()))
+    where = str(settings.data_dir())
+    opened = _opened.get(where)
+    if opened is None:
+        opened = _opened[where] = _runtime(where)
+    return opened
 
 
 def runtime() -> Runtime:

@@ -83,7 +83,7 @@ def gate() -> None:
         st.stop()
     if not state.on:
         return
-    if not st.user.is_logged_in:
+    if st.user.get("is_logged_in") is not True:
         st.session_state.pop(ACTOR, None)
         st.title(TITLE)
         # st.login, coming back after it to the address opened (a storyboard's or take's link)

@@ -14,7 +14,7 @@ from components.exports import exports_panel
 from components.first_frame import first_frame_input
 from components.formats import format_row, frame_fits
 from components.identity import refused
-from components.lengths import LengthFigures, whole_page
+from components.lengths import LengthFigures, figures_alone, whole_page
 from components.menus import close_menu, menu
 from components.offer_picker import model_picker, no_key, no_key_sentence, options_form, provider_picker
 from components.phone import GENERATE_BAR
@@ -38,6 +38,7 @@ from components.runtime import (
     open_storyboard,
     refused_edit,
     runtime,
+    saved_version,
     session_clients,
     unsaved,
 )
@@ -261,8 +262,19 @@ def _latest_takes(sb: Storyboard) -> list[Job]:
     return latest_batch(_recent_takes(sb))
 
 
+# This run's read of each storyboard's latest takes: Present and Generate both show from it. The
+# page's module is made anew on every full run, so is this; a rerun of the figures alone (Generate
+# is among them) reads afresh, as a take may have finished since the full run.
+_read_this_run: dict[str, list[Job]] = {}
+
+
 def _recent_takes(sb: Storyboard) -> list[Job]:
-    return runtime().store.list_jobs(storyboard_id=sb.id, limit=MAX_TAKES_PER_GENERATE * len(formats.FORMATS))
+    if not figures_alone() and sb.id in _read_this_run:
+        return _read_this_run[sb.id]
+    takes = runtime().store.list_jobs(storyboard_id=sb.id, limit=MAX_TAKES_PER_GENERATE * len(formats.FORMATS))
+    if not figures_alone():
+        _read_this_run[sb.id] = takes
+    return takes
 
 
 def _generate_bar(fit_problems: tuple[str, ...]) -> None:
@@ -358,7 +370,8 @@ with side_col:
     if team():  # sent for review, commented on by shot, approved: this storyboard's round
         with st.container(key="editor-review"):
             reviewed = rt.store.reviews.current(Kind.STORYBOARD, sb.id)
-            review.state_line(reviewed)
+            # approved, then saved again: the line says so (the saved version, not this page's)
+            review.state_line(reviewed, rt.store.draft_version(sb.id) if reviewed else None)
             comments = rt.store.reviews.comments(Kind.STORYBOARD, sb.id)
             review.comment_list(comments, "st-key-editor-review", "editor")
             review.review_panel(
@@ -370,6 +383,7 @@ with side_col:
                 scope="st-key-editor-review",
                 key="review:storyboard",
                 review=reviewed,
+                seen=saved_version(sb.id),  # the version this page shows: what Approve here approves
             )
     figures.here(_comparison, tuple(fit_problems))
     unavailable = generate_blocker(sb.provider)

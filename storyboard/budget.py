@@ -51,6 +51,10 @@ class SpendSource(Protocol):
 
     def spend_since(self, since: datetime) -> Decimal: ...
 
+    def spends_since(self, first: datetime | None, second: datetime | None) -> tuple[Decimal, Decimal]:
+        """(spend since `first`, spend since `second`) in one read; 0 for None."""
+        ...
+
 
 @dataclass(frozen=True)
 class Caps:
@@ -177,10 +181,12 @@ class Budget:
     caps: Caps
 
     def spent(self, store: SpendSource, now: datetime | None = None) -> Spent:
-        return Spent(
-            today=spent_today(store, now) if self.caps.daily is not None else Decimal(0),
-            session=spent_in_session(store, self.caps),
+        # both figures in one read: each read of spend is a query over the takes (bench/caps_check.py)
+        today, session = store.spends_since(
+            day_start(now) if self.caps.daily is not None else None,
+            self.caps.session_since if self.caps.session is not None else None,
         )
+        return Spent(today=today, session=session)
 
     def check(
         self,

@@ -49,9 +49,17 @@ class Review:
     decided_by: str | None = None
     decided_by_name: str | None = None
     decided_at: str | None = None
+    # a storyboard's draft version: the one sent, then the one decided on (None: a take, which is a
+    # snapshot, or a review made before versions were recorded)
+    version: int | None = None
 
     def asks(self, email: str) -> bool:
         return any(email == asked for asked, _ in self.reviewers)
+
+    def changed_since(self, now: int | None) -> bool:
+        """Whether the storyboard was saved since the version this review was sent for or decided
+        on; `now`: the draft's version now (None: not known, so nothing is claimed)."""
+        return self.version is not None and now is not None and now != self.version
 
     @property
     def line(self) -> str:
@@ -61,6 +69,15 @@ class Review:
             return f"Waiting for review by {names} (sent by {self.requested_by_name} on {_day(self.requested_at)})"
         said = "Approved" if self.state is State.APPROVED else "Changes requested"
         return f"{said} by {self.decided_by_name or self.decided_by} on {_day(self.decided_at or '')}"
+
+    def line_now(self, now: int | None) -> str:
+        """`line`, saying so when the storyboard was saved since: "Approved by Bo on 2026-12-04 —
+        changed since (now version 5, approved version 3)". `now`: the draft's version now."""
+        if not self.changed_since(now):
+            return self.line
+        what = {State.WAITING: "sent", State.APPROVED: "approved", State.CHANGES: "reviewed"}[self.state]
+        since = "changed since it was sent" if self.state is State.WAITING else "changed since"
+        return f"{self.line} — {since} (now version {now}, {what} version {self.version})"
 
 
 @dataclass(frozen=True)
@@ -89,9 +106,32 @@ def _day(iso: str) -> str:
     return iso[:10]
 
 
-def approval(review: Review | None) -> str | None:
-    """What a brief says of its storyboard or take: "Approved by Bo on 2026-12-04", or nothing."""
-    return review.line if review is not None and review.state is State.APPROVED else None
+def approval(review: Review | None, now: int | None = None) -> str | None:
+    """What a brief says of its storyboard or take: "Approved by Bo on 2026-12-04", or nothing; of
+    a storyboard saved since it was approved (`now`: its draft's version now), that it changed."""
+    return review.line_now(now) if review is not None and review.state is State.APPROVED else None
+
+
+def changed_since_sent(review: Review, seen: int | None) -> str | None:
+    """What a reviewer is told before deciding on a storyboard saved since it was sent (`seen`: the
+    draft version their page shows), or None when it is as sent."""
+    if review.state is not State.WAITING or not review.changed_since(seen):
+        return None
+    return (
+        f"Changed since it was sent: version {review.version} was sent for review and it has been "
+        f"saved since; what you see, and decide on, is version {seen}."
+    )
+
+
+def stale_refusal(seen: int | None, now: int | None) -> str | None:
+    """Why a storyboard cannot be approved as the reviewer's page shows it (saved again since the
+    page read it: an approval would be out of date as it is given), or None."""
+    if seen is None or now is None or seen == now:
+        return None
+    return (
+        f"This storyboard was saved again after your page showed it (now version {now}, you see "
+        f"version {seen}): load the newest version, then approve it."
+    )
 
 
 def checked_comment(typed: str) -> str:

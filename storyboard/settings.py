@@ -84,9 +84,18 @@ class KeyStatus:
 
 
 def data_dir(env: Mapping[str, str] | None = None) -> Path:
-    """Where the data lives (made when the store opens it). Cheap: asked on every rerun."""
+    """Where the data lives (made when the store opens it). Cheap: asked many times on every rerun."""
     env = os.environ if env is None else env
-    return Path(env.get(DATA_DIR_ENV) or "data").expanduser().resolve()
+    where = Path(env.get(DATA_DIR_ENV) or "data").expanduser()
+    return _resolved(where, None if where.is_absolute() else os.getcwd())
+
+
+@functools.lru_cache(maxsize=16)
+def _resolved(where: Path, cwd: str | None) -> Path:
+    """`where` resolved once per setting (and working directory, when relative): resolving walks the
+    path with a system call per part, and an editor rerun asks about 20 times (each system call lets
+    another session's script thread take the interpreter, bench/editor_sessions.py)."""
+    return where.resolve()
 
 
 def media_url(env: Mapping[str, str] | None = None) -> str | None:
@@ -212,6 +221,8 @@ class SignIn:
 def sign_in(secrets_path: Path | None = None) -> SignIn:
     secrets_path = SECRETS_FILE if secrets_path is None else secrets_path
     secrets, unreadable = _secrets(secrets_path)
+    if unreadable and not _may_have_auth(secrets_path):
+        return SignIn(False)  # a file of keys only, broken: the single-person app says so per key
     if unreadable:
         return SignIn(
             False,
@@ -219,6 +230,19 @@ def sign_in(secrets_path: Path | None = None) -> SignIn:
             "fix the file and restart the app.",
         )
     return SignIn(isinstance(secrets.get("auth"), dict))
+
+
+# An `[auth]` table (or `[auth.provider]`, or a dotted `auth.x = ...` key), even half written.
+_AUTH_TABLE = re.compile(r"""(?m)^\s*(\[+\s*["']?auth\b|["']?auth["']?\s*\.)""")
+
+
+def _may_have_auth(path: Path) -> bool:
+    """Whether a secrets file that is not valid TOML may hold sign-in's settings: True unless its
+    text can be read and has nothing like an `auth` table (an unreadable file may have anything)."""
+    try:
+        return _AUTH_TABLE.search(path.read_text(encoding="utf-8", errors="replace")) is not None
+    except OSError:
+        return True
 
 
 def team_mode(secrets_path: Path | None = None) -> bool:

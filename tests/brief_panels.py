@@ -1,10 +1,15 @@
-"""Reading a brief back from its pixels: where its shot panels are, and what colour a spot is."""
+"""Reading a brief back from its pixels (where its shot panels are, and what colour a spot is) and
+from its PDF's text."""
 
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
+from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from storyboard.brief import PANEL_BORDER
@@ -50,3 +55,14 @@ def colour_at(image: Image.Image, x: int, y: int, radius: int = 3) -> tuple[int,
 
 def near(a: tuple[int, ...], b: tuple[int, ...], tolerance: int = 12) -> bool:
     return all(abs(x - y) <= tolerance for x, y in zip(a, b, strict=True))
+
+
+def pdf_text(pdf: bytes, folder: Path) -> str:
+    """The words of a PDF brief, as pdftotext reads them, on one line."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed (apt-get install poppler-utils; .ci/run does)")
+    (folder / "brief.pdf").write_bytes(pdf)
+    subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(folder / "brief.pdf"), str(folder / "brief.txt")], check=True
+    )
+    return " ".join((folder / "brief.txt").read_text(encoding="utf-8").split())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,11 +13,39 @@ from samples import write_mp4
 from servers.postgres import PostgresServer
 from servers.s3 import S3Server
 from stores import OpenStore
+from streamlit.components.v2 import manifest_scanner
 from streamlit.testing.v1 import AppTest
 
 from storyboard.store import Store, schema, tables
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Each new AppTest's first run scans every installed distribution's metadata for Streamlit component
+# manifests (~0.13 s, a few hundred AppTests in the suite); nothing is installed or removed while
+# the tests run, so the scan is made once per test process and its findings handed to each AppTest.
+_scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
+
+
+def _scanned_once(max_workers: int | None = None) -> list[tuple[manifest_scanner.ComponentManifest, Path]]:
+    return list(_scan_component_manifests(max_workers))
+
+
+manifest_scanner.scan_component_manifests = _scanned_once
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Apps and worker processes are forked from a process that imports the app's libraries first
+    (tests/warm_start.py, ~4 s of CPU): when a test here starts any, those imports begin now, beside
+    the first tests, rather than when the first start waits for them."""
+    if any(_starts_processes(item) for item in session.items):
+        import warm_start
+
+        warm_start.warm_up()
+
+
+def _starts_processes(item: pytest.Item) -> bool:
+    module = getattr(item, "module", None)  # a test function's module (its tests start workers)
+    return item.get_closest_marker("e2e") is not None or hasattr(module, "warm_start")
 
 
 @pytest.fixture

@@ -8,11 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from app_steps import set_prompt
+from app_steps import set_prompt, storyboard
+from brief_panels import pdf_text
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
 from components import identity
+from components.brief import brief_data
 from components.runtime import runtime
 from storyboard import settings
 from storyboard.models import JobState, Storyboard
@@ -27,7 +29,8 @@ TEAM = {"ana": Role.OWNER, "ed": Role.EDITOR, "bo": Role.REVIEWER, "cy": Role.RE
 @pytest.fixture
 def team(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], AppTest]:
     """Sign-in configured (an [auth] table in the secrets file), Ana's team in the store; `team(name)`
-    is a browser session of that member, as the sign-in gate leaves it (their Actor in the session)."""
+    is a browser session of that member, signed in (`at.user`: the ID token's claims) and let in by
+    the sign-in gate."""
     secrets = tmp_path / "secrets.toml"
     secrets.write_text('[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\n')
     monkeypatch.setattr(settings, "SECRETS_FILE", secrets)
@@ -43,7 +46,7 @@ def team(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cal
     def session(name: str) -> AppTest:
         os.chdir(ROOT)
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        at.session_state[identity.ACTOR] = Actor(f"{name}@example.com", name.capitalize(), TEAM[name])
+        at.user = {"is_logged_in": True, "email": f"{name}@example.com", "email_verified": True, "name": name.capitalize()}
         at.run()
         assert not at.exception, at.exception
         return at
@@ -101,8 +104,10 @@ def test_a_take_is_sent_commented_at_a_moment_and_sent_back_and_only_the_right_p
     assert any(c.value.startswith("✏️ Changes requested by Bo on ") for c in bo.caption)
     assert not any(s.value == "Waiting for my review" for s in bo.subheader)
 
-    # An admin makes Cy an editor while Cy's page still shows the buttons: the click is refused.
-    cy.session_state[identity.ACTOR] = Actor("cy@example.com", "Cy", Role.EDITOR)  # as the gate reads it now
+    # Ana makes Cy an editor while Cy's page still shows the buttons: the click is refused.
+    ana = runtime().store.people.member("ana@example.com")
+    assert ana is not None
+    runtime().store.people.set_role(ana.actor(), "cy@example.com", Role.EDITOR)
     cy.button(key=f"{key}:approve").click().run()
     assert any(
         "You are an editor here, and only owners, admins and reviewers can approve" in e for e in _said(cy)
@@ -135,8 +140,13 @@ def test_without_sign_in_a_take_shows_nothing_of_review(app: AppTest) -> None:
         app.button(key=f"review:take:{take}:send")
 
 
+def _brief(at: AppTest, folder: Path) -> str:
+    """The words of the editor's PDF brief, as the button would make it when clicked."""
+    return pdf_text(brief_data("pdf", storyboard(at))(), folder)
+
+
 def test_a_storyboard_is_sent_from_the_editor_commented_on_a_shot_and_approved(
-    team: Callable[[str], AppTest],
+    team: Callable[[str], AppTest], tmp_path: Path
 ) -> None:
     ed = team("ed")  # the editor is the first page
     set_prompt(ed, 0, "A paper boat in the rain")  # an empty storyboard is not kept
@@ -146,17 +156,39 @@ def test_a_storyboard_is_sent_from_the_editor_commented_on_a_shot_and_approved(
     assert "Sent for review to Bo." in _said(ed)
     (waiting,) = runtime().store.reviews.waiting_for("bo@example.com")
     assert waiting.kind is Kind.STORYBOARD
+    set_prompt(ed, 0, "A paper boat in the evening rain")  # saved after it was sent: version 2
 
     bo = team("bo")
     bo.query_params["draft"] = waiting.subject_id  # the link from "Waiting for my review"
     bo.run()
+    assert any(  # told before deciding: what Bo sees is not what was sent
+        w.value == "Changed since it was sent: version 1 was sent for review and it has been saved since; "
+        "what you see, and decide on, is version 2."
+        for w in bo.warning
+    )
     bo.text_area(key=f"{key}:text").set_value("Shot 1 needs the logo.")
     bo.selectbox(key=f"{key}:shot").set_value(0)
     bo.button(key=f"{key}:comment").click().run()
     assert "Comment added." in _said(bo)
+    set_prompt(ed, 0, "A paper boat in the evening rain, slow")  # version 3, while Bo's page shows 2
+    bo.button(key=f"{key}:approve").click().run()
+    assert any("saved again after your page showed it (now version 3, you see version 2)" in e for e in _said(bo))
+    assert runtime().store.reviews.current(Kind.STORYBOARD, waiting.subject_id).state is State.WAITING  # type: ignore[union-attr]
+
+    bo = team("bo")  # opened again: the newest version
+    bo.query_params["draft"] = waiting.subject_id
+    bo.run()
     bo.button(key=f"{key}:approve").click().run()
     assert not bo.exception, bo.exception
-    assert any(c.value.startswith("✅ Approved by Bo on ") for c in bo.caption)
+    (approved,) = [c.value for c in bo.caption if c.value.startswith("✅ Approved by Bo on ")]
+    said = approved.removeprefix("✅ ")
+    assert f"{said} · 1 shot" in _brief(bo, tmp_path)  # of the version approved, a plain approval
+
+    set_prompt(ed, 0, "A paper boat in the evening rain, slower")  # version 4: the approval is of 3
+    changed = f"{said} — changed since (now version 4, approved version 3)"
+    assert f"⚠️ {changed}" in [c.value for c in ed.caption]
+    assert f"{changed} · 1 shot" in _brief(ed, tmp_path)
+    assert f"{said} · " not in _brief(ed, tmp_path)  # never a plain "Approved by" of what changed
     [said] = runtime().store.reviews.comments(Kind.STORYBOARD, waiting.subject_id)
     assert (said.where, said.body) == ("Shot 1", "Shot 1 needs the logo.")
     assert [a.action for a in runtime().store.people.activity()][:3] == [

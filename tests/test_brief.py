@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from brief_panels import colour_at, count_panels, near, page_of, panel_boxes
+from brief_panels import colour_at, count_panels, near, page_of, panel_boxes, pdf_text
 from PIL import Image
 from samples import write_mp4
 
@@ -319,16 +318,6 @@ def test_a_draft_edited_since_its_take_shows_the_takes_pictures_not_grey_boxes(d
     )
 
 
-def _pdf_text(pdf: bytes, folder: Path) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext is not installed (apt-get install poppler-utils; .ci/run does)")
-    (folder / "brief.pdf").write_bytes(pdf)
-    subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(folder / "brief.pdf"), str(folder / "brief.txt")], check=True
-    )
-    return " ".join((folder / "brief.txt").read_text(encoding="utf-8").split())
-
-
 def test_the_pdf_is_real_text_with_every_prompt_and_every_providers_price(tmp_path: Path) -> None:
     prompts = [
         "A glass bottle rolls over wet sand as the tide comes in.",
@@ -341,7 +330,7 @@ def test_the_pdf_is_real_text_with_every_prompt_and_every_providers_price(tmp_pa
         shots=[Shot(prompt=p, duration=3) for p in prompts],
         model=ModelId.V3_PRO_T2V,
     )
-    text = _pdf_text(brief_pdf(sb, price(sb)), tmp_path)
+    text = pdf_text(brief_pdf(sb, price(sb)), tmp_path)
     assert "Spring campaign · été 2027" in text
     for prompt in prompts:
         assert prompt in text
@@ -356,7 +345,7 @@ def test_the_pdf_draws_emoji_and_cjk_in_fonts_that_have_them(tmp_path: Path) -> 
     sb = Storyboard(name="Launch 🎬 発売", shots=[Shot(prompt="Fireworks 🎆 over the bay 花火", duration=3)])
     pdf = brief_pdf(sb, price(sb))
     fonts = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True, check=False).stdout.decode()
-    text = _pdf_text(pdf, tmp_path)
+    text = pdf_text(pdf, tmp_path)
     assert "発売" in text and "花火" in text and "Fireworks" in text
     if fonts:  # pdffonts ships with pdftotext: the page embeds a font for each kind of character
         assert "DejaVuSans" in fonts and "DroidSansFallback" in fonts

@@ -146,6 +146,14 @@ def test_a_session_counts_the_takes_started_since_its_cap_was_set(store: Store) 
     budget = Budget(Caps(session=D("5")).with_session(D("5"), now=start))
     assert budget.spent(store, NOW).session == D("1.40")
     assert budget.state(store, NOW) == "This session: $1.40 of $5.00"
+    # with a daily cap too (both read in one query): each figure counts its own takes
+    both = Budget(Caps(daily=D("20")).with_session(D("5"), now=start))
+    assert both.state(store, NOW) == "Today (UTC): $2.10 of $20.00 · This session: $1.40 of $5.00"
+    store.update_caps(lambda _: both.caps)  # as the editor reads them beside Generate
+    assert store.caps_and_spent(NOW) == (both, Spent(today=D("2.10"), session=D("1.40")))
+    _take(store, JobState.DONE, seconds=5, at=day_start(NOW) - timedelta(hours=1), key="yesterday")
+    longer = Budget(Caps(daily=D("20")).with_session(D("5"), now=day_start(NOW) - timedelta(days=1)))
+    assert longer.spent(store, NOW) == Spent(today=D("2.10"), session=D("2.80"))
 
 
 def test_a_new_amount_keeps_the_sessions_start_and_clearing_ends_it() -> None:

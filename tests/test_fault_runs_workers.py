@@ -19,13 +19,13 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import warm_start
 from fakes.base import Fault
 from fakes.evolink import FakeEvoLink
 from servers.postgres import PostgresServer
@@ -77,20 +77,14 @@ class Workers:
     def __init__(self, env: dict[str, str], logs: Path) -> None:
         self.env = env
         self.logs = logs
-        self.alive: list[tuple[subprocess.Popen[bytes], Path]] = []
-        self.all: list[subprocess.Popen[bytes]] = []
+        self.alive: list[tuple[warm_start.Started, Path]] = []
+        self.all: list[warm_start.Started] = []
         self.kills = self.terms = 0
 
     def start(self) -> None:
         path = self.logs / f"worker-{len(self.all)}.log"
-        with path.open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, str(ROOT / "tests" / "worker_process.py")],
-                env=self.env,
-                cwd=self.logs,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        # `python tests/worker_process.py`, forked from a process that has imported it (~1-2 s a start)
+        process = warm_start.start([str(ROOT / "tests" / "worker_process.py")], self.env, self.logs, path)
         self.alive.append((process, path))
         self.all.append(process)
 

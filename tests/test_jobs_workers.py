@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import warm_start
 from callback_server import CallbackServer
 from fakes.fal import FakeFal
 from fakes.wavespeed import FakeWaveSpeed
@@ -76,14 +75,8 @@ def team(
         FAL_QUEUE_BASE_URL=fal.url,
         FAL_REST_BASE_URL=fal.url,
     )
-    with (root / "worker.log").open("wb") as log:
-        worker = subprocess.Popen(
-            [sys.executable, str(ROOT / "tests" / "worker_process.py")],
-            env=env,
-            cwd=root,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    # `python tests/worker_process.py`, forked from a process that has imported it (tests/warm_start.py)
+    worker = warm_start.start([str(ROOT / "tests" / "worker_process.py")], env, root, root / "worker.log")
     store = Store(database)
     clients = {
         ProviderId.WAVESPEED: WaveSpeedClient(wavespeed.key, wavespeed.url),

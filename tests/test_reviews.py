@@ -7,7 +7,7 @@ import pytest
 
 from storyboard.brief import subtitle
 from storyboard.catalog import offer
-from storyboard.models import Storyboard
+from storyboard.models import Shot, Storyboard
 from storyboard.people import Actor, Role
 from storyboard.permissions import Refused
 from storyboard.pricing import quote
@@ -17,6 +17,7 @@ from storyboard.reviews import (
     ReviewProblem,
     State,
     approval,
+    changed_since_sent,
     moment,
     moment_label,
 )
@@ -65,6 +66,7 @@ def test_a_take_sent_for_review_is_commented_at_a_moment_and_changes_are_request
 
 def test_only_a_person_asked_or_an_admin_decides_and_only_once(store: Store) -> None:
     p = _team(store)
+    store.save_draft(Storyboard(id="sb1", name="Launch"), by=p["ed"])
     review = store.reviews.send(p["ed"], Kind.STORYBOARD, "sb1", "sb1", ["bo@example.com"], "Launch")
     with pytest.raises(Refused, match="Only the people asked to review this, or an admin"):
         store.reviews.decide(p["cy"], review.id, approve=True)  # a reviewer, but not asked
@@ -130,3 +132,48 @@ def test_a_moment_is_typed_as_minutes_and_seconds(typed: str, seconds: float | N
 def test_a_moment_that_is_not_one_says_how_to_type_it(typed: str) -> None:
     with pytest.raises(ReviewProblem, match="type minutes and seconds, like 0:03.5"):
         moment(typed)
+
+
+def test_a_storyboards_approval_is_of_the_version_the_reviewer_saw_and_says_when_it_changed_since(
+    store: Store,
+) -> None:
+    p = _team(store)
+    sb = Storyboard(name="Launch", shots=[Shot(prompt="A paper boat", duration=5)])
+    with pytest.raises(ReviewProblem, match="not saved yet"):  # nothing a reviewer could open
+        store.reviews.send(p["ed"], Kind.STORYBOARD, sb.id, sb.id, ["bo@example.com"], "Launch")
+    store.save_draft(sb, by=p["ed"])
+    sent = store.reviews.send(p["ed"], Kind.STORYBOARD, sb.id, sb.id, ["bo@example.com"], "Launch")
+    assert sent.version == 1
+
+    edited = sb.model_copy(update={"name": "Launch v2"})
+    assert store.save_draft(edited, base=1, by=p["ed"]) == 2  # saved after it was sent
+    waiting = store.reviews.current(Kind.STORYBOARD, sb.id)
+    assert waiting is not None
+    assert waiting.line_now(2).endswith("— changed since it was sent (now version 2, sent version 1)")
+    assert changed_since_sent(waiting, 2) == (  # what Bo reads above Approve
+        "Changed since it was sent: version 1 was sent for review and it has been saved since; "
+        "what you see, and decide on, is version 2."
+    )
+    assert changed_since_sent(waiting, 1) is None  # a page still showing what was sent
+
+    assert store.save_draft(edited, base=2, by=p["ed"]) == 3  # saved again while Bo's page shows 2
+    with pytest.raises(ReviewProblem, match=r"saved again after your page showed it \(now version 3, you see version 2\)"):
+        store.reviews.decide(p["bo"], sent.id, approve=True, seen=2)
+    assert store.reviews.current(Kind.STORYBOARD, sb.id).state is State.WAITING  # type: ignore[union-attr]
+
+    approved = store.reviews.decide(p["bo"], sent.id, approve=True, seen=3)
+    day = (approved.decided_at or "")[:10]
+    assert approved.version == 3 and approval(approved, 3) == f"Approved by Bo on {day}"
+
+    assert store.save_draft(edited.model_copy(update={"name": "Launch v4"}), base=3, by=p["ed"]) == 4
+    kept = store.reviews.current(Kind.STORYBOARD, sb.id)  # as read back from the database
+    assert kept is not None and kept.version == 3
+    said = approval(kept, store.draft_version(sb.id))
+    assert said == f"Approved by Bo on {day} — changed since (now version 4, approved version 3)"
+    line = subtitle(edited, quote(edited, offer(edited.provider, edited.model)), None, said)
+    assert line.startswith(f"{said} · 1 shot")  # the brief never says a plain "Approved by" of it
+
+    take = store.reviews.send(p["ed"], Kind.TAKE, "take1", sb.id, ["bo@example.com"], "Launch")
+    take_approved = store.reviews.decide(p["bo"], take.id, approve=True, seen=4)
+    assert take_approved.version is None  # a take is a snapshot: its approval holds as it is
+    assert approval(take_approved, 4) == f"Approved by Bo on {(take_approved.decided_at or '')[:10]}"

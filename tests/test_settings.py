@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from storyboard import settings
 from storyboard.models import ProviderId
 from storyboard.settings import (
     HIDDEN,
@@ -101,3 +102,13 @@ def test_in_a_team_a_key_pasted_in_a_tab_is_ignored_and_the_servers_is_used(tmp_
     assert key == GOOD and status.source == "environment"
     key, status = resolve_key(ProviderId.FAL, typed, env={}, secrets_path=secrets)
     assert key is None and status.source is None
+
+
+def test_a_broken_secrets_file_turns_sign_in_off_only_when_it_cannot_hold_an_auth_table(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('FAL_KEY = "fal-0123\nauthor = 1\n')  # not TOML; keys only
+    assert settings.sign_in(secrets) == settings.SignIn(False)  # the single-person app, which says so per key
+    for text in ('[auth\nclient_id = "x"\n', 'FAL_KEY = "x\n[auth.google]\n', 'auth.client_id = "x\nbad'):
+        secrets.write_text(text)
+        found = settings.sign_in(secrets)
+        assert not found.on and found.problem and "cannot tell who may use it" in found.problem, text

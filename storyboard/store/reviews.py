@@ -29,10 +29,11 @@ from storyboard.reviews import (
     checked_comment,
     decide_refusal,
     reviewer_refusal,
+    stale_refusal,
 )
 from storyboard.store.people import record
 from storyboard.store.problems import FAILURES
-from storyboard.store.tables import comments, members, review_reviewers, reviews
+from storyboard.store.tables import comments, drafts, members, review_reviewers, reviews
 
 if TYPE_CHECKING:
     from storyboard.store.store import Store
@@ -84,6 +85,7 @@ def _built(conn: sa.Connection, rows: Iterable[sa.Row[Any]]) -> list[Review]:
             decided_by=r.decided_by,
             decided_by_name=shown_name(r.decider_name, r.decided_by) if r.decided_by else None,
             decided_at=r.decided_at,
+            version=r.version,
         )
         for r in rows
     ]
@@ -182,7 +184,8 @@ class Reviews:
         reviewer_emails: Sequence[str],
         subject_name: str,
     ) -> Review:
-        """Ask members to review a storyboard or a take. Raises Refused or ReviewProblem (a sentence)."""
+        """Ask members to review a storyboard or a take. Raises Refused or ReviewProblem (a sentence).
+        A storyboard is sent as saved: its draft's version is kept with the review."""
         check(actor, Action.SEND_FOR_REVIEW)
         asked = sorted({email_key(e) for e in reviewer_emails if email_key(e)})
         if not asked:
@@ -202,6 +205,11 @@ class Reviews:
                 if no is not None:
                     raise ReviewProblem(no)
                 names.append(name)
+            version = None
+            if kind is Kind.STORYBOARD:  # what the reviewers will open: the draft as saved now
+                version = conn.execute(sa.select(drafts.c.version).where(drafts.c.id == subject_id)).scalar()
+                if version is None:
+                    raise ReviewProblem("This storyboard is not saved yet: write its first shot, then send it.")
             waiting = [
                 r.id
                 for r in conn.execute(
@@ -221,6 +229,7 @@ class Reviews:
                     requested_by=actor.email,
                     requested_at=now,
                     state=State.WAITING.value,
+                    version=version,
                 )
             )
             conn.execute(sa.insert(review_reviewers), [{"review_id": review_id, "email": e} for e in asked])
@@ -282,9 +291,12 @@ class Reviews:
             record(conn, actor, "commented", f"{actor.name} commented on the {kind.value}{where}", subject_id)
         return Comment(**{**found.__dict__, "review_id": latest})
 
-    def decide(self, actor: Actor, review_id: str, *, approve: bool) -> Review:
+    def decide(self, actor: Actor, review_id: str, *, approve: bool, seen: int | None = None) -> Review:
         """Approve or request changes. Only a person asked, or an admin or owner, decides; a review is
-        decided once (send it again for another round). Raises Refused or ReviewProblem."""
+        decided once (send it again for another round). Raises Refused or ReviewProblem.
+        A storyboard's decision is on the version the reviewer saw (`seen`: the draft version their
+        page shows; None: the saved one) and is kept with it; an approval of a version saved over
+        since is refused, as it would be out of date as it is given."""
         check(actor, Action.DECIDE_REVIEW)
         now = utcnow().isoformat()
         with self._store._tx() as conn:
@@ -299,11 +311,20 @@ class Reviews:
                 if review.state is not State.WAITING:
                     raise ReviewProblem(no)
                 raise Refused(no, Action.DECIDE_REVIEW)
+            version = None
+            if review.kind is Kind.STORYBOARD:
+                saved = conn.execute(
+                    sa.select(drafts.c.version).where(drafts.c.id == review.subject_id)
+                ).scalar()
+                stale = stale_refusal(seen, saved) if approve else None
+                if stale is not None:
+                    raise ReviewProblem(stale)
+                version = seen if seen is not None else saved
             state = State.APPROVED if approve else State.CHANGES
             conn.execute(
                 sa.update(reviews)
                 .where(reviews.c.id == review_id)
-                .values(state=state.value, decided_by=actor.email, decided_at=now)
+                .values(state=state.value, decided_by=actor.email, decided_at=now, version=version)
             )
             said = "approved" if approve else "requested changes to"
             record(

@@ -37,6 +37,7 @@ from storyboard.budget import (
     Budget,
     Caps,
     CapsRecord,
+    Spent,
     caps_from_record,
     caps_to_record,
     day_start,
@@ -180,6 +181,12 @@ def _billable(since: bool, *, author: bool = False, people: bool = False) -> sa.
 # more than running it.
 _SINCE, _EVER = _billable(since=True), _billable(since=False)
 _SPEND_SINCE = sa.select(_decimal_sum(_SINCE.c.cost))
+_SPENDS_SINCE = sa.select(  # two totals in one pass over the takes since the earlier moment
+    *(
+        _decimal_sum(sa.case((_SINCE.c.created_at >= sa.bindparam(name, type_=sa.Text()), _SINCE.c.cost)))
+        for name in ("first", "second")
+    )
+)
 _SPEND_BY_PROVIDER = {
     True: sa.select(_SINCE.c.provider, _decimal_sum(_SINCE.c.cost).label("cost")).group_by(_SINCE.c.provider),
     False: sa.select(_EVER.c.provider, _decimal_sum(_EVER.c.cost).label("cost")).group_by(_EVER.c.provider),
@@ -260,16 +267,41 @@ class _SpendIn:
     def spend_since(self, since: datetime) -> Decimal:
         return _spend_since(self.conn, since)
 
+    def spends_since(self, first: datetime | None, second: datetime | None) -> tuple[Decimal, Decimal]:
+        return _spends_since(self.conn, first, second)
+
+
+def _usd(total: str | None) -> Decimal:
+    return Decimal(total) if total is not None else Decimal(0)
+
 
 def _spend_since(conn: sa.Connection, since: datetime) -> Decimal:
-    total = conn.execute(_SPEND_SINCE, {"since": since.isoformat()}).scalar()
-    return Decimal(total) if total is not None else Decimal(0)
+    return _usd(conn.execute(_SPEND_SINCE, {"since": since.isoformat()}).scalar())
+
+
+def _spends_since(conn: sa.Connection, first: datetime | None, second: datetime | None) -> tuple[Decimal, Decimal]:
+    """(spend since `first`, spend since `second`), 0 for None, in ONE query: the takes since the
+    earlier are read once and each total sums its own (the editor reads today's and the session's
+    spend on every rerun with both caps set; two queries read the session's takes twice)."""
+    moments = [m.isoformat() for m in (first, second) if m is not None]
+    if not moments:
+        return Decimal(0), Decimal(0)
+    earliest = min(moments)  # as the SQL compares them: ISO text
+    params = {
+        "since": earliest,
+        "first": earliest if first is None else first.isoformat(),
+        "second": earliest if second is None else second.isoformat(),
+    }
+    row = conn.execute(_SPENDS_SINCE, params).one()
+    return (
+        _usd(row[0]) if first is not None else Decimal(0),
+        _usd(row[1]) if second is not None else Decimal(0),
+    )
 
 
 def _spend_since_by(conn: sa.Connection, since: datetime, author: str) -> Decimal:
     """What the takes one person started since `since` count for (their own daily cap's figure)."""
-    total = conn.execute(_SPEND_SINCE_BY, {"since": since.isoformat(), "author": author}).scalar()
-    return Decimal(total) if total is not None else Decimal(0)
+    return _usd(conn.execute(_SPEND_SINCE_BY, {"since": since.isoformat(), "author": author}).scalar())
 
 
 def _caps_said(before: Caps, after: Caps) -> str:
@@ -298,6 +330,12 @@ class Store:
         self._engine = engines.engine(self.url)
         self._writer = self._engine.execution_options(**{engines.WRITE: True})
         self._postgres = self._engine.dialect.name == "postgresql"
+        # Reads of one statement each (consistent on its own): on PostgreSQL, no BEGIN before it and
+        # no ROLLBACK after, two round trips fewer per read, and every editor rerun reads several
+        # times (bench/editor_sessions.py). SQLite reads never begin (engines.py).
+        self._reader = (
+            self._engine.execution_options(isolation_level="AUTOCOMMIT") if self._postgres else self._engine
+        )
         self._insert = postgresql.insert if self._postgres else sqlite.insert
         self._holds: Holds | None = None  # made when first needed (storyboard-worker)
         self.people = People(self)  # members, roles and the activity log (store/people.py)
@@ -393,7 +431,7 @@ class Store:
 
     def _read(self, statement: sa.Executable, params: dict[str, Any] | None = None) -> Sequence[sa.Row[Any]]:
         try:
-            with self._engine.connect() as conn:
+            with self._reader.connect() as conn:
                 return conn.execute(statement, params).all()
         except FAILURES as exc:
             raise self._fail(exc) from exc
@@ -563,8 +601,19 @@ class Store:
     def caps(self) -> Caps:
         """The saved caps (`Caps(damaged=True)` when the record holds anything but what was written)."""
         try:
-            with self._engine.connect() as conn:
+            with self._reader.connect() as conn:
                 return self._caps(conn)
+        except FAILURES as exc:
+            raise self._fail(exc) from exc
+
+    def caps_and_spent(self, now: datetime | None = None) -> tuple[Budget, Spent]:
+        """The saved caps and what counts against them, read on ONE connection (the editor's cap
+        state, on every rerun: one pool checkout and its liveness ping instead of two). Shown, not
+        admitted: create_jobs checks again in its own transaction under the spend lock."""
+        try:
+            with self._reader.connect() as conn:
+                budget = Budget(self._caps(conn))
+                return budget, budget.spent(_SpendIn(conn), now)
         except FAILURES as exc:
             raise self._fail(exc) from exc
 
@@ -824,8 +873,18 @@ class Store:
         """What the takes started since `since` count for (the caps' figure); only the takes
         `author` started when given (their own daily cap's figure)."""
         try:
-            with self._engine.connect() as conn:
+            with self._reader.connect() as conn:
                 return _spend_since(conn, since) if author is None else _spend_since_by(conn, since, author)
+        except FAILURES as exc:
+            raise self._fail(exc) from exc
+
+    def spends_since(self, first: datetime | None, second: datetime | None) -> tuple[Decimal, Decimal]:
+        """(spend since `first`, spend since `second`), 0 for None, in one query (`Budget.spent`)."""
+        if first is None and second is None:
+            return Decimal(0), Decimal(0)
+        try:
+            with self._reader.connect() as conn:
+                return _spends_since(conn, first, second)
         except FAILURES as exc:
             raise self._fail(exc) from exc
 

@@ -111,6 +111,8 @@ reviews = sa.Table(
     sa.Column("state", text(), nullable=False),  # "waiting" | "approved" | "changes requested"
     sa.Column("decided_by", text()),
     sa.Column("decided_at", text()),
+    # a storyboard's draft version sent for review, then the one decided on; NULL for a take (0005)
+    sa.Column("version", sa.Integer),
 )
 
 review_reviewers = sa.Table(

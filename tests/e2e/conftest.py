@@ -10,14 +10,13 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from waiting import wait_until
+from warm_start import Started, start, warm_up
 
 from tests.e2e.hosted_app import hosted  # noqa: F401 (a fixture: the app on a loopback WaveSpeed fake)
 
@@ -58,12 +57,19 @@ _home_taken = False
 _ORIGINS: set[str] = set()  # every address a test's page may have stored something for
 
 
+# One client for every health check: httpx.get() makes a client (and its TLS context) per call, ~20 ms
+# of CPU, every 50 ms while an app starts, taken from the app starting beside it. No keep-alive: the
+# next check may meet another process on the same port (a restart).
+_HEALTH = httpx.Client(timeout=1, limits=httpx.Limits(max_keepalive_connections=0))
+
+
 class _PortTaken(Exception):
     """Another process bound the chosen port between `_free_port()` and streamlit binding it."""
 
 
 class Server:
-    """One `streamlit run` process on its own data dir; can be killed and started again."""
+    """One `streamlit run` process on its own data dir; can be killed and started again. Forked
+    from this worker's warm process (tests/warm_start.py): the imports are done once, not per start."""
 
     def __init__(self, data_dir: Path, env: dict[str, str] | None = None, cwd: Path = ROOT) -> None:
         """`cwd`: where the app runs from, whose `.streamlit/` it reads (config and secrets)."""
@@ -77,7 +83,7 @@ class Server:
         for name in ("WAVESPEED_API_KEY", "FAL_KEY", "EVOLINK_API_KEY"):
             if name not in (env or {}):
                 self.env.pop(name, None)
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: Started | None = None
         self.log = data_dir.parent / f"streamlit-{self.port}.log"
 
     @property
@@ -104,16 +110,14 @@ class Server:
 
     def _spawn(self) -> None:
         cmd = [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"),
+            "streamlit", "run", str(ROOT / "serve.py"),
             "--server.headless", "true",
             "--server.address", "127.0.0.1",
             "--server.port", str(self.port),
             "--browser.gatherUsageStats", "false",
             "--server.fileWatcherType", "none",
         ]  # fmt: skip
-        self.proc = subprocess.Popen(
-            cmd, cwd=self.cwd, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT
-        )
+        self.proc = start(cmd, self.env, self.cwd, self.log)
 
     def _healthy(self) -> bool:
         assert self.proc is not None
@@ -123,7 +127,7 @@ class Server:
                 raise _PortTaken(self.port)
             raise RuntimeError(f"streamlit exited: {log[-2000:]}")
         try:
-            return httpx.get(f"{self.url}/_stcore/health", timeout=1).text == "ok"
+            return _HEALTH.get(f"{self.url}/_stcore/health").text == "ok"
         except httpx.HTTPError:
             return False
 
@@ -168,6 +172,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
 def playwright(chromium: str) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
+    warm_up()  # the apps' forkserver imports while Chromium starts
     with sync_playwright() as p:
         yield p
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import warm_start
 from fakes.wavespeed import FakeWaveSpeed
 from playwright.sync_api import Page, expect
 from servers.postgres import PostgresServer
@@ -71,14 +70,10 @@ def replicas(
         k: v for k, v in os.environ.items() if not k.startswith(("STORYBOARD_", "WAVESPEED", "FAL"))
     }
     worker_env.update(team, PYTHONPATH=str(ROOT), STORYBOARD_DATA_DIR=str(tmp_path / "worker"))
-    with (tmp_path / "worker.log").open("wb") as log:  # started first: it loads while the apps do
-        worker = subprocess.Popen(
-            [sys.executable, str(ROOT / "tests" / "worker_process.py")],
-            env=worker_env,
-            cwd=tmp_path,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    # started first: it loads while the apps do (forked as the apps are: tests/warm_start.py)
+    worker = warm_start.start(
+        [str(ROOT / "tests" / "worker_process.py")], worker_env, tmp_path, tmp_path / "worker.log"
+    )
     a, b = Server(tmp_path / "a" / "data", env=team), Server(tmp_path / "b" / "data", env=team)
     store = Store(database)
     try:

@@ -122,7 +122,7 @@ def test_a_full_disk_says_so_beside_the_prompt_and_keeps_it_until_it_can_be_save
     db = DataDir(data_dir).db
     full = problem_sentence(sqlite3.OperationalError("database or disk is full"), db)
 
-    def disk_full(self: Store, sb: Storyboard) -> None:
+    def disk_full(self: Store, sb: Storyboard, **_: object) -> None:
         raise StorageProblem(full)
 
     real_save = Store.save_draft
@@ -155,7 +155,7 @@ def test_generate_on_a_full_disk_says_so_and_sends_nothing(
     set_prompt(app, 0, "A paper boat drifts down a rain-filled gutter")
     full = problem_sentence(sqlite3.OperationalError("database or disk is full"), DataDir(data_dir).db)
 
-    def disk_full(self: Store, jobs: object) -> None:
+    def disk_full(self: Store, jobs: object, *_: object, **__: object) -> None:
         raise StorageProblem(full)
 
     monkeypatch.setattr(Store, "create_jobs", disk_full)
