@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from streamlit.web.server.starlette.starlette_app_utils import create_signed_value
 
 from components.members_only import REFUSED
+from storyboard.models import Storyboard
 from storyboard.people import Actor, Role
 from storyboard.store import Store
 from tests.e2e.conftest import VIEWPORT, Server, screenshot
@@ -102,11 +103,14 @@ def test_a_team_signs_in_and_a_stranger_gets_nothing(
     _stranger_gets_nothing(media_url, {"_streamlit_user": fake})
     screenshot(page, "sign-in-owner")
 
-    # Ana invites Bo (the members page is another part of issue 13: here, the store), and Bo signs
-    # in in another browser; before he does, her storyboard's own address shows him only Sign in
+    # Ana invites Bo (the members page is another part of issue 13: here, the store) and starts
+    # another storyboard (the one "/" opens from now on), and Bo signs in in another browser; before
+    # he does, her storyboard's own address shows him only Sign in
     store = Store.for_data_dir(server.data_dir)
     try:
-        store.people.invite(Actor(ANA.email, ANA.name, Role.OWNER), BO.email, Role.EDITOR)
+        ana = Actor(ANA.email, ANA.name, Role.OWNER)
+        store.people.invite(ana, BO.email, Role.EDITOR)
+        store.save_draft(Storyboard(name="Another storyboard"), base=0, by=ana)
     finally:
         store.close()
     other: BrowserContext = browser.new_context(viewport=VIEWPORT)
@@ -117,7 +121,7 @@ def test_a_team_signs_in_and_a_stranger_gets_nothing(
             bo.goto(address)
             _onlysign_in(bo)
             assert "Secret launch" not in bo.content()
-        # he signs in from the link he was sent, and lands on her storyboard, not on a new one
+        # he signs in from the link he was sent, and lands on that storyboard, not on the last edited
         sign_in(bo, BO, server.url)
         expect(bo.get_by_test_id("stSidebar").get_by_text("Signed in as Bo Berg (Editor)")).to_be_visible()
         expect(prompt_box(bo, 1)).to_have_value(PROMPT)
