@@ -13,12 +13,11 @@ from brief_panels import pdf_text
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from components import identity
 from components.brief import brief_data
 from components.runtime import runtime
 from storyboard import settings
 from storyboard.models import JobState, Storyboard
-from storyboard.people import Actor, Role
+from storyboard.people import Role
 from storyboard.pricing import priced_take
 from storyboard.reviews import Kind, State
 from storyboard.store import Store
