@@ -7,13 +7,18 @@ of what they were sent. Here, under serve.py:
 
 1. the gate's "Sign in" (components/sign_in.py) sends the browser to `/auth/sign-in?next=<address>`
    instead of straight to st.login's `/auth/login`; `<address>` is the page and query the person
-   opened, already checked (`checked`);
+   opened, already checked (`checked`); with nothing to come back to ("/"), no `next`;
 2. that route checks it again (it is just a URL anyone can type), keeps it in a short-lived,
-   HttpOnly cookie signed with the `[auth]` cookie secret, and sends the browser on to st.login's
+   HttpOnly, SameSite=Lax cookie signed with the `[auth]` cookie secret (or deletes an earlier one
+   when there is nothing to keep), and sends the browser on to st.login's
    own `/auth/login?provider=…` (the address st.login itself would have used);
 3. when Streamlit's /oauth2callback answers a successful sign-in (it sets its identity cookie), its
    redirect to the base URL is pointed at the kept address instead, and the cookie is deleted
    (after any callback: it is used at most once).
+
+The cookie holds only the rebuilt address (under 40 characters), on the server's baseUrlPath, for
+a quarter of an hour (its signature's age is checked too, not only the browser's Max-Age); like
+Streamlit's own identity cookie it is not marked Secure (Streamlit avoids that for Safari's sake).
 
 Why a cookie kept by the server, not the browser's sessionStorage read by a script after landing on
 "/": the person lands on their storyboard directly (no first run of the editor at "/", no second
@@ -39,7 +44,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from streamlit import config
-from streamlit.auth_util import validate_auth_credentials
+from streamlit.auth_util import is_authlib_installed, validate_auth_credentials
+from streamlit.errors import StreamlitMissingAuthlibError
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 from streamlit.user_info import generate_login_redirect_url
@@ -55,6 +61,7 @@ PAGES: dict[str, str | None] = {"": "draft", "takes": "take", "settings": None}
 ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # models.new_id is 12 hex digits; room for older ids
 ROUTE = "auth/sign-in"
 COOKIE = "storyboard_after_sign_in"
+LONGEST = 2048  # a link longer than that is not one of ours (ours are under 40 characters)
 COOKIE_SECONDS = 15 * 60  # time enough to sign in at the provider, with a second factor
 PROVIDER = "default"  # the gate's st.login(): the `[auth]` table itself
 _mounted: list[bool] = []
@@ -65,8 +72,8 @@ def checked(address: str) -> str | None:
     may be returned to, or None when there is nothing to return to: another origin or scheme, an
     unknown page, or the editor with no storyboard named (the callback's "/" is that already).
     Query keys other than the page's own, and values not shaped like an id, are dropped."""
-    if "\\" in address or any(ord(c) < 0x21 for c in address):  # browsers read "\" as "/"
-        return None
+    if len(address) > LONGEST or "\\" in address or any(ord(c) < 0x21 for c in address):
+        return None  # (browsers read "\" as "/")
     parts = urlsplit(address)
     if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
         return None
@@ -115,8 +122,14 @@ def served() -> bool:
 
 
 def here() -> str | None:
-    """The address this signed-out page was opened at, as it may be returned to (or None)."""
-    url = st.context.url
+    """The address this signed-out page was opened at, as it may be returned to (or None).
+
+    The page's URL as the browser sent it (its path; the query is st.query_params), not
+    st.context.url, which rewrites the path by the pages st.navigation has registered (none yet
+    for a run the gate stops before it)."""
+    ctx = get_script_run_ctx()
+    info = ctx.context_info if ctx is not None else None
+    url = info.url if info is not None and info.HasField("url") else None
     path = in_app(urlsplit(url).path, _base()) if url else None
     if path is None:
         return None
@@ -125,19 +138,23 @@ def here() -> str | None:
 
 
 def sign_in() -> None:
-    """The gate's "Sign in" (a callback): st.login, by way of /auth/sign-in when there is an address
-    to come back to and serve.py serves that route."""
-    address = here() if served() else None
-    if address is None:
+    """The gate's "Sign in" (a callback): st.login, by way of /auth/sign-in when serve.py serves
+    that route, with the address to come back to if there is one. Without one the route still
+    forgets any address kept by an earlier, abandoned sign-in (signing in from "/" lands on "/")."""
+    if not served():
         st.login()
         return
-    validate_auth_credentials(PROVIDER)  # what st.login checks first: its error, in the page
+    # What st.login checks first, raising its own errors in the page (streamlit/user_info.py)
+    if not is_authlib_installed():
+        raise StreamlitMissingAuthlibError()
+    validate_auth_credentials(PROVIDER)
     ctx = get_script_run_ctx()
     if ctx is None:
         return
-    # What st.login does (streamlit/user_info.py), to our route: the browser goes to the URL.
+    address = here()
+    # What st.login does, to our route: the browser goes to the URL.
     message = ForwardMsg()
-    message.auth_redirect.url = f"{_url('/' + ROUTE)}?next={quote(address, safe='')}"
+    message.auth_redirect.url = _url(f"/{ROUTE}") + (f"?next={quote(address, safe='')}" if address else "")
     ctx.enqueue(message)
 
 
@@ -154,13 +171,18 @@ def _kept(cookies: Mapping[str, str]) -> str | None:
 
 def _signed_in(headers: list[tuple[bytes, bytes]]) -> bool:
     """Whether a callback's answer sets Streamlit's identity cookie (a sign-in that worked), rather
-    than only clearing cookies (a refused or stale callback, or the way back from signing out)."""
-    prefix = f"{USER_COOKIE_NAME}=".encode()
+    than only clearing cookies (a refused or stale callback, the way back from signing out, or the
+    deletion of a legacy root-path cookie Streamlit sends before setting the new one)."""
     for name, value in headers:
-        if name.lower() == b"set-cookie" and value.startswith(prefix):
-            first = value.split(b";", 1)[0][len(prefix) :]
-            if first.strip(b'"') and b"max-age=0" not in value.lower():
-                return True
+        if name.lower() != b"set-cookie":
+            continue
+        pair, *attributes = (part.strip() for part in value.split(b";"))
+        cookie, _, content = pair.partition(b"=")
+        if cookie != USER_COOKIE_NAME.encode() or not content.strip(b'"'):
+            continue
+        ages = [a.partition(b"=")[2].strip() for a in attributes if a.lower().startswith(b"max-age=")]
+        if not any(age.lstrip(b"-").isdigit() and int(age) <= 0 for age in ages):
+            return True
     return False
 
 

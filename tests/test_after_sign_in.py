@@ -6,21 +6,28 @@ tests/e2e/test_e2e_sign_in.py."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from itsdangerous import TimestampSigner
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 from streamlit import config
-from streamlit.web.server.starlette.starlette_app_utils import create_signed_value
+from streamlit.web.server.starlette import starlette_auth_routes
+from streamlit.web.server.starlette.starlette_app_utils import create_signed_value, decode_signed_value
 
 from components import after_sign_in
-from components.after_sign_in import COOKIE, AfterSignIn, checked, in_app
+from components.after_sign_in import COOKIE, COOKIE_SECONDS, ROUTE, AfterSignIn, checked, in_app
 from storyboard.settings import SignIn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +48,7 @@ LOGIN = "/auth/login?provider=a-provider-token"
         ("/", None),
         ("/?draft=<script>", None),  # not shaped like an id
         ("/?draft=ab%0d%0aSet-Cookie:%20x=1", None),
+        ("/takes?take=ab12&x=" + "a" * 3000, None),  # longer than any link of ours
         # another origin, scheme or page: never
         ("https://evil.example/?draft=ab12", None),
         ("//evil.example/takes?take=ab12", None),
@@ -57,7 +65,9 @@ LOGIN = "/auth/login?provider=a-provider-token"
         ("", None),
     ],
 )
-def test_only_this_apps_pages_with_their_own_id_are_returned_to(address: str, returned_to: str | None) -> None:
+def test_only_this_apps_pages_with_their_own_id_are_returned_to(
+    address: str, returned_to: str | None
+) -> None:
     assert checked(address) == returned_to
 
 
@@ -125,27 +135,71 @@ def test_a_sign_in_that_did_not_work_goes_to_the_start_and_forgets_the_link(clie
 
 
 def test_a_crafted_link_keeps_nothing_and_forgets_an_earlier_one(client: TestClient) -> None:
-    client.get("/auth/sign-in", params={"next": "/?draft=ab12cd34ef56"})
     for elsewhere in ("https://evil.example/?draft=ab12", "//evil.example/", "/\\evil.example", "/nowhere"):
+        client.get("/auth/sign-in", params={"next": "/?draft=ab12cd34ef56"})
+        assert COOKIE in client.cookies
         start = client.get("/auth/sign-in", params={"next": elsewhere})
         assert start.headers["location"] == LOGIN  # signing in itself still works
         assert COOKIE not in client.cookies
     assert client.get("/oauth2callback", params={"ok": "1"}).headers["location"] == "/"
 
 
+def test_signing_in_from_the_start_forgets_a_link_whose_sign_in_was_abandoned(client: TestClient) -> None:
+    """The gate at "/" goes through /auth/sign-in with no `next`: an earlier link's cookie (its
+    sign-in left at the provider) must not send this sign-in there."""
+    client.get("/auth/sign-in", params={"next": "/takes?take=ab12cd34ef56"})
+    start = client.get("/auth/sign-in")
+    assert start.headers["location"] == LOGIN
+    assert COOKIE not in client.cookies
+    assert client.get("/oauth2callback", params={"ok": "1"}).headers["location"] == "/"
+
+
 def test_a_cookie_not_signed_by_this_server_is_ignored(client: TestClient) -> None:
     forged = create_signed_value("another-secret", COOKIE, "/takes?take=ab12cd34ef56").decode()
-    client.cookies.set(COOKIE, forged)
+    client.cookies.set(COOKIE, forged, domain="testserver.local")
     back = client.get("/oauth2callback", params={"ok": "1"})
     assert back.headers["location"] == "/"
     assert COOKIE not in client.cookies
 
 
+def test_a_kept_link_older_than_a_quarter_of_an_hour_is_ignored(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The browser drops the cookie after its Max-Age; the server does not take its word for it."""
+    with monkeypatch.context() as then:
+        then.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) - COOKIE_SECONDS - 60)
+        old = create_signed_value(SECRET, COOKIE, "/takes?take=ab12cd34ef56").decode()
+    client.cookies.set(COOKIE, old, domain="testserver.local")
+    assert client.get("/oauth2callback", params={"ok": "1"}).headers["location"] == "/"
+    assert COOKIE not in client.cookies
+    fresh = create_signed_value(SECRET, COOKIE, "/takes?take=ab12cd34ef56").decode()
+    client.cookies.set(COOKIE, fresh, domain="testserver.local")
+    assert client.get("/oauth2callback", params={"ok": "1"}).headers["location"] == "/takes?take=ab12cd34ef56"
+
+
+def test_the_kept_link_is_a_small_signed_http_only_lax_cookie_for_a_quarter_of_an_hour(
+    client: TestClient,
+) -> None:
+    start = client.get("/auth/sign-in", params={"next": "/?draft=ab12cd34ef56"})
+    header = start.headers["set-cookie"]
+    name, value = header.split(";", 1)[0].split("=", 1)
+    attributes = {a.strip().lower() for a in header.split(";")[1:]}
+    assert name == COOKIE and len(header) < 200
+    assert {"httponly", "samesite=lax", f"max-age={COOKIE_SECONDS}", "path=/"} <= attributes
+    assert decode_signed_value(SECRET, COOKIE, value) == b"/?draft=ab12cd34ef56"
+
+
 def test_under_a_base_url_path_it_comes_back_under_it(client: TestClient) -> None:
     config.set_option("server.baseUrlPath", "studio")
     try:
-        assert client.get("/studio/auth/sign-in", params={"next": "/takes?take=ab12"}).headers["location"] == LOGIN
-        assert "path=/studio" in client.get("/studio/auth/sign-in", params={"next": "/takes"}).headers["set-cookie"]
+        assert (
+            client.get("/studio/auth/sign-in", params={"next": "/takes?take=ab12"}).headers["location"]
+            == LOGIN
+        )
+        assert (
+            "path=/studio;"
+            in client.get("/studio/auth/sign-in", params={"next": "/takes"}).headers["set-cookie"].lower()
+        )
         assert client.get("/studio/oauth2callback", params={"ok": "1"}).headers["location"] == "/studio/takes"
     finally:
         config.set_option("server.baseUrlPath", "")
@@ -155,3 +209,59 @@ def test_without_sign_in_nothing_changes(client: TestClient, monkeypatch: pytest
     monkeypatch.setattr(after_sign_in.settings, "sign_in", lambda: SignIn(False))
     assert client.get("/auth/sign-in", params={"next": "/takes"}).text == "page /auth/sign-in"
     assert client.get("/oauth2callback", params={"ok": "1"}).headers["location"] == "/"
+
+
+# ---- Streamlit's own routes and answers, as installed -------------------------------------------------
+
+
+@pytest.mark.parametrize("base", ["", "studio"])
+def test_it_wraps_streamlits_own_callback_and_login_routes(base: str) -> None:
+    """The paths the middleware stands in front of are the ones Streamlit serves its sign-in on,
+    under any baseUrlPath, and its own route is not one of Streamlit's."""
+    paths = {in_app(route.path, base) for route in starlette_auth_routes.create_auth_routes(base)}
+    assert {"/oauth2callback", "/auth/login"} <= paths
+    assert f"/{ROUTE}" not in paths
+
+
+@pytest.mark.parametrize("base", ["", "studio"])
+def test_streamlits_own_sign_in_answer_is_read_as_signed_in(
+    base: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Streamlit's callback sets its identity cookie as it does (under a baseUrlPath, after
+    deleting a legacy one at "/"; split in chunks when large): that is a sign-in that worked; its
+    answer to a refused or stale callback only deletes cookies."""
+    monkeypatch.setattr(starlette_auth_routes, "get_cookie_secret", lambda: SECRET)
+    config.set_option("server.baseUrlPath", base)
+    try:
+        for size in (10, 3000):  # one cookie, and one split in chunks (random: not compressed)
+            answer = RedirectResponse("/", status_code=302)
+            claims = {"email": "ana@example.com", "is_logged_in": True, "big": secrets.token_hex(size)}
+            asyncio.run(starlette_auth_routes._set_auth_cookie(answer, claims, {"id_token": "t"}))
+            names = [v.split(b"=", 1)[0] for k, v in answer.raw_headers if k == b"set-cookie"]
+            assert (b"_streamlit_user_1" in names) == (size > 10)
+            assert after_sign_in._signed_in(answer.raw_headers)
+        refused = RedirectResponse("/", status_code=302)
+        request = Request({"type": "http", "headers": [(b"cookie", b"_streamlit_user=stale")]})
+        starlette_auth_routes._clear_auth_cookie(refused, request)
+        assert refused.raw_headers and not after_sign_in._signed_in(refused.raw_headers)
+    finally:
+        config.set_option("server.baseUrlPath", "")
+
+
+def test_streamlits_own_callback_refusing_a_sign_in_keeps_its_answer_and_forgets_the_link(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Streamlit's real /oauth2callback (an identity provider's refusal: no identity cookie), with
+    the middleware in front as serve.py mounts it: its redirect to the start stands, the link goes."""
+    monkeypatch.setattr(after_sign_in.settings, "sign_in", lambda: SignIn(True))
+    monkeypatch.setattr(after_sign_in, "get_cookie_secret", lambda: SECRET)
+    streamlit = Starlette(
+        routes=starlette_auth_routes.create_auth_routes(""),
+        middleware=[Middleware(SessionMiddleware, secret_key=SECRET)],
+    )
+    with TestClient(AfterSignIn(streamlit), follow_redirects=False) as client:
+        kept = create_signed_value(SECRET, COOKIE, "/takes?take=ab12cd34ef56").decode()
+        client.cookies.set(COOKIE, kept, domain="testserver.local")
+        back = client.get("/oauth2callback", params={"error": "access_denied", "state": "x"})
+        assert (back.status_code, back.headers["location"]) == (302, "/")
+        assert COOKIE not in client.cookies

@@ -71,11 +71,13 @@ class Server:
     """One `streamlit run` process on its own data dir; can be killed and started again. Forked
     from this worker's warm process (tests/warm_start.py): the imports are done once, not per start."""
 
-    def __init__(self, data_dir: Path, env: dict[str, str] | None = None, cwd: Path = ROOT) -> None:
-        """`cwd`: where the app runs from, whose `.streamlit/` it reads (config and secrets)."""
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None, cwd: Path = ROOT, base: str = "") -> None:
+        """`cwd`: where the app runs from, whose `.streamlit/` it reads (config and secrets).
+        `base`: the server's baseUrlPath (the app served under /<base>/, as behind a proxy)."""
         global _home_taken
         self.data_dir = data_dir
         self.cwd = cwd
+        self.base = base.strip("/")
         self.home = not _home_taken
         _home_taken = True
         self.port = _HOME_PORT if self.home else _free_port()
@@ -87,8 +89,13 @@ class Server:
         self.log = data_dir.parent / f"streamlit-{self.port}.log"
 
     @property
-    def url(self) -> str:
+    def origin(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The app's address: its origin, and its baseUrlPath if it has one."""
+        return f"{self.origin}/{self.base}" if self.base else self.origin
 
     def start(self) -> None:
         """Start the app and return once it answers. A first start whose port was taken in the
@@ -99,7 +106,7 @@ class Server:
             self._spawn()
             try:
                 wait_until(self._healthy, timeout=60, every=0.05, what=f"streamlit to answer on {self.url}")
-                _ORIGINS.add(self.url)
+                _ORIGINS.add(self.origin)
                 return
             except _PortTaken:
                 if not first:
@@ -117,6 +124,8 @@ class Server:
             "--browser.gatherUsageStats", "false",
             "--server.fileWatcherType", "none",
         ]  # fmt: skip
+        if self.base:
+            cmd += ["--server.baseUrlPath", self.base]
         self.proc = start(cmd, self.env, self.cwd, self.log)
 
     def _healthy(self) -> bool:

@@ -27,10 +27,11 @@ COOKIE_SECRET = "test-cookie-secret-" + "x" * 24
 
 @contextmanager
 def team_app(
-    tmp_path: Path, users: list[TestUser], seed: Callable[[Store], None] | None = None
+    tmp_path: Path, users: list[TestUser], seed: Callable[[Store], None] | None = None, base: str = ""
 ) -> Iterator[tuple[Server, IdentityProvider]]:
     """The provider with `users`, and the app on a fresh data dir (`seed`: members, drafts put in
-    its store first), started; stopped after, failing if the app logged an uncaught exception."""
+    its store first; `base`: the server's baseUrlPath), started; stopped after, failing if the app
+    logged an uncaught exception."""
     try:
         install()
     except NotInstallable as problem:
@@ -40,7 +41,7 @@ def team_app(
     folder = tmp_path / "team"
     (folder / ".streamlit").mkdir(parents=True)
     shutil.copy(ROOT / ".streamlit" / "config.toml", folder / ".streamlit" / "config.toml")
-    server = Server(tmp_path / "data", cwd=folder)
+    server = Server(tmp_path / "data", cwd=folder, base=base)
     if seed is not None:
         server.data_dir.mkdir(parents=True, exist_ok=True)
         store = Store.for_data_dir(server.data_dir)

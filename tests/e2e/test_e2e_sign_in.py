@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from streamlit.web.server.starlette.starlette_app_utils import create_signed_value
 
 from components.members_only import REFUSED
-from storyboard.models import Storyboard
+from storyboard.models import Shot, Storyboard
 from storyboard.people import Actor, Role
 from storyboard.store import Store
 from tests.e2e.conftest import VIEWPORT, Server, screenshot
@@ -190,3 +190,26 @@ def _claims_of(signed: str) -> str:
     from itsdangerous import URLSafeTimedSerializer
 
     return str(URLSafeTimedSerializer(COOKIE_SECRET, salt="_streamlit_user").loads(signed))
+
+
+def test_under_a_base_url_path_a_storyboards_link_comes_back_to_it(page: Page, tmp_path: Path) -> None:
+    """The app served under /studio/ (server.baseUrlPath, as behind a proxy): signing in from a
+    storyboard's link lands on that storyboard, under /studio/, not on the last one edited."""
+    sent = Storyboard(name="The one sent", shots=[Shot(prompt=PROMPT)])
+
+    def seed(store: Store) -> None:
+        store.people.join(ANA.email, ANA.name)  # the owner, as if she had signed in before
+        ana = Actor(ANA.email, ANA.name, Role.OWNER)
+        store.save_draft(sent, base=0, by=ana)
+        store.save_draft(Storyboard(name="Edited since", shots=[Shot(prompt=BO_PROMPT)]), base=0, by=ana)
+
+    with team_app(tmp_path, [ANA], seed=seed, base="studio") as (server, _idp):
+        link = f"{server.url}/?draft={sent.id}"
+        page.goto(link)
+        _onlysign_in(page)
+        sign_in(page, ANA, server.url)
+        expect(page.get_by_test_id("stSidebar").get_by_text("Signed in as Ana Lima (Owner)")).to_be_visible()
+        expect(prompt_box(page, 1)).to_have_value(PROMPT)
+        assert page.url == link
+        # the kept link was used once: its cookie is gone
+        assert "storyboard_after_sign_in" not in {c["name"] for c in page.context.cookies(server.origin)}
