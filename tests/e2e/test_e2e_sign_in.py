@@ -1,9 +1,11 @@
 """Sign-in for a team in real Chromium (issue 13), against a real OpenID Connect provider (the
 certified oidc-provider, tests/servers/identity_provider.py) on 127.0.0.1: the first person to sign
 in through its login form owns the workspace; a person the owner invited signs in in another
-browser from the storyboard's link and lands on it, where the two edit one storyboard and the later save is refused with the choice; someone signed in who is not a member sees one sentence; signing out is one click; and a
+browser from the storyboard's link and lands on it, where the two edit one storyboard and the
+later save is refused with the choice; someone signed in who is not a member sees one sentence
+(a crafted sign-in link sending her off the app keeps her on it); signing out is one click; and a
 stranger with no session gets nothing from the page, its media or the take-progress route.
-One app server for the whole journey."""
+One app server for the whole journey; another, under a baseUrlPath, for a link's way back there."""
 
 from __future__ import annotations
 
