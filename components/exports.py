@@ -162,13 +162,17 @@ def _script(
 
 def exports_panel() -> None:
     """The editor's export/import expander (in the side column, under Generate)."""
-    sb = current()
-    errors = st.session_state.get(IMPORT_ERROR)
-    done = st.session_state.pop(IMPORT_DONE, None)
     # Its open state is tracked (key, on_change): a rerun that moves it (a provider without a key adds
-    # a notice above it) would otherwise close it.
-    with st.expander("Export or import", icon=":material/swap_vert:", key=PANEL_KEY, on_change="rerun"):
-        _downloads(sb)
+    # a notice above it) would otherwise close it; and what is in it is drawn only while it is open
+    # (every edit of a prompt reruns the page: components/menus.py says what that saves).
+    with st.expander(
+        "Export or import", icon=":material/swap_vert:", key=PANEL_KEY, on_change="rerun"
+    ) as panel:
+        if not panel.open:
+            return
+        errors = st.session_state.get(IMPORT_ERROR)
+        done = st.session_state.pop(IMPORT_DONE, None)
+        _downloads(current())
         st.divider()
         st.file_uploader(
             "Import a storyboard (.json)",

@@ -22,7 +22,8 @@ def actor() -> Actor:
     found = st.session_state.get(ACTOR)
     if isinstance(found, Actor):
         return found
-    if settings.sign_in().on or settings.sign_in().problem:
+    mode = settings.sign_in()
+    if mode.on or mode.problem:
         raise Refused("Sign in to do that.", Action.VIEW)
     return SOLO
 

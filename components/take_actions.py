@@ -4,6 +4,8 @@ not in the menu: a menu is a small floating box, and a rerun may close it."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -87,31 +89,36 @@ def take_controls(job: Job, row: DeltaGenerator) -> None:
         disabled=locked,
     )
     row.checkbox("Compare", key=compare_key(job.id))
-    with menu(
+    menu(
         row,
         "More",
         _menu_key(job.id),
+        partial(_more, job, locked),
         icon=":material/more_horiz:",
         help="Rename, delete, or download its brief",
-    ):
-        st.button(
-            "Rename",
-            key=f"rename:{job.id}",
-            on_click=_open,
-            args=(job.id, "rename"),
-            width="stretch",
-            disabled=locked,
-        )
-        st.button(
-            "Delete",
-            key=f"delete:{job.id}",
-            on_click=_open,
-            args=(job.id, "delete"),
-            width="stretch",
-            disabled=locked,
-        )
-        if job.state.finished:
-            brief_buttons(job.storyboard, key=f"take:{job.id}", job=job, side_by_side=False)
+    )
+
+
+def _more(job: Job, locked: bool) -> None:
+    """What the More menu holds (drawn while it is open)."""
+    st.button(
+        "Rename",
+        key=f"rename:{job.id}",
+        on_click=_open,
+        args=(job.id, "rename"),
+        width="stretch",
+        disabled=locked,
+    )
+    st.button(
+        "Delete",
+        key=f"delete:{job.id}",
+        on_click=_open,
+        args=(job.id, "delete"),
+        width="stretch",
+        disabled=locked,
+    )
+    if job.state.finished:
+        brief_buttons(job.storyboard, key=f"take:{job.id}", job=job, side_by_side=False)
 
 
 def take_questions(job: Job) -> None:

@@ -43,18 +43,21 @@ def _open(template_id: str) -> None:
 
 def templates_menu(where: DeltaGenerator) -> None:
     """A popover listing every template with its description; a click opens it as a new storyboard."""
-    with menu(where, "Templates", MENU_KEY, width="stretch"):
-        st.caption("Start a new storyboard from a template. The one you are editing stays in Open….")
-        for template in _templates():
-            st.button(
-                template.name,
-                key=f"w:template:{template.id}",
-                on_click=_open,
-                args=(template.id,),
-                width="stretch",
-                disabled=read_only(),
-            )
-            about = template.description
-            if template.first_frame:
-                about += f" After opening: {template.first_frame[0].lower()}{template.first_frame[1:]}"
-            st.caption(about)
+    menu(where, "Templates", MENU_KEY, _template_list, width="stretch")
+
+
+def _template_list() -> None:
+    st.caption("Start a new storyboard from a template. The one you are editing stays in Open….")
+    for template in _templates():
+        st.button(
+            template.name,
+            key=f"w:template:{template.id}",
+            on_click=_open,
+            args=(template.id,),
+            width="stretch",
+            disabled=read_only(),
+        )
+        about = template.description
+        if template.first_frame:
+            about += f" After opening: {template.first_frame[0].lower()}{template.first_frame[1:]}"
+        st.caption(about)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 
 import streamlit as st
 
@@ -323,8 +324,7 @@ title.text_input(
 new.button(
     "New storyboard", on_click=_new_storyboard, width="stretch", key="w:new-storyboard", disabled=locked
 )
-with menu(recent, "Open…", OPEN_MENU, width="stretch"):
-    _open_list(sb.id)
+menu(recent, "Open…", OPEN_MENU, partial(_open_list, sb.id), width="stretch")
 templates_menu(starters)
 who_else_is_here(sb.id)
 refused_note()
