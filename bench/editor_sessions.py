@@ -71,9 +71,9 @@ class Session:
     trips: list[tuple[float, float]] = field(default_factory=list)  # (sent at, seconds to finished)
 
 
-def _rerun(session: Session, widgets: dict[str, str | bool | int]) -> bytes:
-    """A rerun as the frontend asks for it; a str is a text value, True a button's press, an int
-    a select_slider's option (by its index, as the frontend sends it)."""
+def _rerun(session: Session, widgets: dict[str, str | bool | list[str]]) -> bytes:
+    """A rerun as the frontend asks for it; a str is a text value, True a button's press, a list a
+    select_slider's option (its label, as the frontend of Streamlit 1.67 sends it: a string array)."""
     msg = BackMsg()
     state = msg.rerun_script
     state.query_string = session.query_string
@@ -83,8 +83,8 @@ def _rerun(session: Session, widgets: dict[str, str | bool | int]) -> bytes:
         w.id = widget_id
         if isinstance(value, bool):
             w.trigger_value = value
-        elif isinstance(value, int):
-            w.double_array_value.data.append(value)
+        elif isinstance(value, list):
+            w.string_array_value.data.extend(value)
         else:
             w.string_value = value
     return msg.SerializeToString()
@@ -152,7 +152,7 @@ async def _session(session: Session, url: str, think: float, phase: Phase) -> No
                 if chosen.get(key) == SECONDS or (key in chosen and SECONDS not in options):
                     continue
                 chosen[key] = SECONDS if SECONDS in options else options[0]
-                await ws.send(_rerun(session, {slider_id: options.index(chosen[key])}))
+                await ws.send(_rerun(session, {slider_id: [chosen[key]]}))
                 await _until_finished(ws, session)
             if len(session.prompt_ids) >= SHOTS:
                 break
