@@ -10,6 +10,8 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button
 from waiting import wait_until
 
+from components.exports import PANEL_KEY
+from components.menus import popover_key
 from components.runtime import STORYBOARD
 from components.take_count import GENERATE_KEY
 from storyboard.models import Storyboard
@@ -76,3 +78,18 @@ def run_until(at: AppTest, done: Callable[[], bool], timeout: float = 90) -> Non
         return done()
 
     wait_until(rerun_and_check, timeout=timeout, every=RERUN_EVERY, what="the page to show it")
+
+
+OPEN_MENU = "open-menu"  # pages/editor.py's OPEN_MENU: a page script, which importing would run
+
+
+def open_menu(at: AppTest, key: str) -> None:
+    """Click a menu (components/menus.py) open: its items are drawn from the rerun that makes."""
+    at.session_state[popover_key(key, at.session_state)] = True
+    at.run()
+
+
+def open_exports(at: AppTest) -> None:
+    """Expand the editor's Export or import panel (drawn only while open)."""
+    at.session_state[PANEL_KEY] = True
+    at.run()

@@ -6,12 +6,13 @@ to `st.download_button`; tests/e2e/test_e2e_brief.py clicks the real button in C
 
 from __future__ import annotations
 
-from app_steps import build, generate_button, run_until, set_prompt, storyboard
+from app_steps import build, generate_button, open_menu, run_until, set_prompt, storyboard
 from brief_panels import colour_at, count_panels, near, page_of, panel_boxes
 from streamlit.testing.v1 import AppTest
 
 from components.brief import brief_data
 from components.runtime import runtime
+from components.take_actions import _menu_key
 from storyboard.animatic import SHOT_COLOURS
 from storyboard.brief import panel_layout
 from storyboard.models import Job, JobState, Storyboard
@@ -59,6 +60,7 @@ def test_a_finished_take_has_the_brief_with_its_own_frames(app: AppTest) -> None
     assert job.state == JobState.DONE
     app.switch_page("pages/takes.py").run()
     assert not app.exception, app.exception
+    open_menu(app, _menu_key(job.id))  # the take's More menu holds its brief
     assert brief_labels(app) == {
         f"take:{job.id}:brief-png": "Brief (PNG)",
         f"take:{job.id}:brief-pdf": "Brief (PDF)",
@@ -85,4 +87,7 @@ def test_a_take_still_running_has_no_brief_yet(app: AppTest) -> None:
     runtime().store.create_job(priced_take(sb, state=JobState.RUNNING, message="Rendering…"))
     app.switch_page("pages/takes.py").run()
     assert not app.exception, app.exception
+    (job,) = runtime().store.list_jobs()
+    open_menu(app, _menu_key(job.id))  # where a finished take's brief would be
+    assert app.button(key=f"rename:{job.id}")  # the menu is open
     assert brief_labels(app) == {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_steps import build, storyboard
+from app_steps import build, open_exports, storyboard
 from export_samples import BAD_FILES
 from streamlit.testing.v1 import AppTest
 
@@ -45,6 +45,7 @@ def test_a_pasted_bad_file_is_refused_in_plain_words_and_changes_nothing(
 ) -> None:
     content, sentences = BAD_FILES[case]
     before = _snapshot(edited, data_dir)
+    open_exports(edited)
     edited.text_area(key="w:import-text").input(str(content)).run()
     edited.button(key="w:import").click().run()
     assert not edited.exception, edited.exception
@@ -58,6 +59,7 @@ def test_an_uploaded_file_that_is_not_a_storyboard_is_refused_and_changes_nothin
 ) -> None:
     content, sentences = BAD_FILES["not text"]
     before = _snapshot(edited, data_dir)
+    open_exports(edited)
     uploader = next(u for u in edited.get("file_uploader") if "storyboard" in u.label)
     uploader.upload("holiday.json", content, "application/json").run()  # type: ignore[attr-defined]
     assert not edited.exception, edited.exception
@@ -72,6 +74,7 @@ def test_an_uploaded_export_opens_as_a_new_storyboard_and_the_original_is_kept(
     text = exports.export_storyboard(original, data_dir)
     edited.text_input(key="w:name").input("Changed after the export").run()  # the draft moves on
 
+    open_exports(edited)
     uploader = next(u for u in edited.get("file_uploader") if "storyboard" in u.label)
     uploader.upload("summer.storyboard.json", text.encode(), "application/json").run()  # type: ignore[attr-defined]
     assert not edited.exception, edited.exception
@@ -89,11 +92,13 @@ def test_an_uploaded_export_opens_as_a_new_storyboard_and_the_original_is_kept(
 
 def test_a_pasted_export_imports_too(edited: AppTest, data_dir: Path) -> None:
     original = storyboard(edited)
+    open_exports(edited)
     edited.text_area(key="w:import-text").input(exports.export_storyboard(original, data_dir)).run()
     edited.button(key="w:import").click().run()
     assert not edited.exception and not edited.error
     assert storyboard(edited).id != original.id
     assert edited.text_area(key="w:import-text").value == ""  # a fresh editor, not the pasted text
+    # (the panel stays open after an import: what it did is said in it)
 
 
 def _export_labels(at: AppTest) -> list[str]:
@@ -103,6 +108,8 @@ def _export_labels(at: AppTest) -> list[str]:
 
 def test_preview_says_it_has_no_request_and_a_hosted_provider_offers_curl_and_python(edited: AppTest) -> None:
     assert storyboard(edited).provider == ProviderId.PREVIEW
+    assert _export_labels(edited) == []  # the panel draws what is in it only while it is open
+    open_exports(edited)
     labels = _export_labels(edited)
     assert labels == ["Storyboard (JSON)", "Every provider's request (.zip)"]
     assert any(c.value == exports.PREVIEW_HAS_NO_REQUEST for c in edited.caption)

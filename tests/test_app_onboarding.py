@@ -4,10 +4,20 @@ address, and Open… without empty entries, its drafts deletable."""
 
 from __future__ import annotations
 
-from app_steps import build, generate_button, run_until, set_prompt, storyboard
+from app_steps import (
+    OPEN_MENU,
+    build,
+    generate_button,
+    open_exports,
+    open_menu,
+    run_until,
+    set_prompt,
+    storyboard,
+)
 from streamlit.testing.v1 import AppTest
 
 from components.runtime import runtime
+from components.templates import MENU_KEY
 from storyboard.catalog import PROVIDERS
 from storyboard.models import ProviderId
 
@@ -44,6 +54,11 @@ def test_no_key_links_settings_and_the_providers_key_page_without_setting_names(
     assert key_link.url == PROVIDERS[ProviderId.FAL].key_url == "https://fal.ai/dashboard/keys"
     assert key_link.label == "Get a fal.ai key"
     editor = _page_text(app)
+    # and in what the editor's menus and export panel draw once opened
+    for open_it in (open_exports, lambda at: open_menu(at, MENU_KEY), lambda at: open_menu(at, OPEN_MENU)):
+        open_it(app)
+        editor += _page_text(app)
+    assert "Start a new storyboard from a template" in editor  # they were open
     assert not any(name in editor for name in SETTING_NAMES)
     button = generate_button(app)
     assert button.disabled
@@ -95,6 +110,7 @@ def test_new_storyboard_leaves_no_empty_entries_in_open(app: AppTest) -> None:
     kept = storyboard(app).id
     for _ in range(3):
         app.button(key="w:new-storyboard").click().run()
+    open_menu(app, OPEN_MENU)
     open_buttons = [b for b in app.button if (b.key or "").startswith("w:open:")]
     assert [b.key for b in open_buttons] == [f"w:open:{storyboard(app).id}", f"w:open:{kept}"]
     assert open_buttons[0].disabled  # the one open now; the two left empty are gone
@@ -110,6 +126,7 @@ def test_a_draft_is_deleted_when_confirmed_and_its_takes_stay(app: AppTest) -> N
     app.button(key="w:new-storyboard").click().run()
     set_prompt(app, 0, "Another")
 
+    open_menu(app, OPEN_MENU)
     app.button(key=f"w:delete:{doomed}").click().run()
     assert any("Its takes stay on Takes" in w.value for w in app.warning)
     assert store.load_draft(doomed) is not None  # asked first: nothing deleted yet
@@ -117,6 +134,7 @@ def test_a_draft_is_deleted_when_confirmed_and_its_takes_stay(app: AppTest) -> N
     assert not app.exception, app.exception
     assert store.load_draft(doomed) is None
     assert not any((b.key or "") == f"w:open:{doomed}" for b in app.button)
+    assert any((b.key or "") == f"w:open:{storyboard(app).id}" for b in app.button)  # Open… is still open
     assert len(store.list_jobs(storyboard_id=doomed)) == 1  # the take stays
 
     app.switch_page("pages/takes.py").run()
@@ -129,6 +147,7 @@ def test_deleting_the_open_storyboard_opens_the_last_edited_other(app: AppTest) 
     app.button(key="w:new-storyboard").click().run()
     set_prompt(app, 0, "Current")
     current = storyboard(app).id
+    open_menu(app, OPEN_MENU)
     app.button(key=f"w:delete:{current}").click().run()
     app.button(key=f"w:delete-yes:{current}").click().run()
     assert not app.exception, app.exception

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app_steps import build, generate_button, run_until, set_prompt, storyboard
+from app_steps import OPEN_MENU, build, generate_button, open_menu, run_until, set_prompt, storyboard
 from streamlit.testing.v1 import AppTest
 
 from components.runtime import runtime
@@ -77,6 +77,7 @@ def test_a_recent_storyboard_can_be_opened_again(app: AppTest) -> None:
     first = storyboard(app).id
     app.button(key="w:new-storyboard").click().run()
     assert storyboard(app).id != first
+    open_menu(app, OPEN_MENU)
     app.button(key=f"w:open:{first}").click().run()
     assert storyboard(app).id == first
     assert storyboard(app).shots[0].prompt == "the first idea"

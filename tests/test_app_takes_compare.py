@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from app_steps import build, generate_button, run_until, set_duration, set_prompt
+from app_steps import build, generate_button, open_menu, run_until, set_duration, set_prompt
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
 from components.runtime import runtime
+from components.take_actions import _menu_key
 from storyboard.models import JobState, ProviderId, Storyboard
 from storyboard.pricing import priced_take
 
@@ -95,6 +96,7 @@ def test_star_and_rename_persist_in_a_new_session(app: AppTest) -> None:
     (job,) = runtime().store.list_jobs()
     app.switch_page("pages/takes.py").run()
     app.button(key=f"star:{job.id}").click().run()
+    open_menu(app, _menu_key(job.id))
     app.button(key=f"rename:{job.id}").click().run()
     app.text_input(key=f"title:{job.id}").input("Keeper, warm light").run()
     assert not app.exception, app.exception
@@ -110,10 +112,12 @@ def test_delete_asks_first_then_removes_the_row_and_its_files(app: AppTest, data
     files = [data_dir / job.video_path, data_dir / job.poster_path]
     app.switch_page("pages/takes.py").run()
     assert all(f.exists() for f in files)
+    open_menu(app, _menu_key(job.id))
     app.button(key=f"delete:{job.id}").click().run()
     assert any("Delete this take" in w.value for w in app.warning)
     app.button(key=f"delete-no:{job.id}").click().run()
     assert runtime().store.get_job(job.id) is not None
+    open_menu(app, _menu_key(job.id))  # picking Delete closed it
     app.button(key=f"delete:{job.id}").click().run()
     app.button(key=f"delete-yes:{job.id}").click().run()
     assert not app.exception, app.exception
@@ -129,6 +133,7 @@ def test_a_running_take_is_not_deleted(app: AppTest) -> None:
     running = priced_take(sb, state=JobState.RUNNING, message="Rendering the animatic… 40%")
     runtime().store.create_job(running)
     app.switch_page("pages/takes.py").run()
+    open_menu(app, _menu_key(running.id))
     app.button(key=f"delete:{running.id}").click().run()
     app.button(key=f"delete-yes:{running.id}").click().run()
     assert any("still being made" in e.value for e in app.error)

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from app_steps import generate_button, storyboard
+from app_steps import generate_button, open_menu, storyboard
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Widget
 
 from components import runtime
+from components.take_actions import _menu_key
 from storyboard.layout import DataDir
 from storyboard.models import JobState, ProviderId, Shot, Storyboard
 from storyboard.people import Actor, Role
@@ -159,8 +160,12 @@ def test_each_role_does_what_it_may_and_is_refused_the_rest_even_through_a_disab
         assert team.get_job(eds.id) == eds
         _stale_page(at, team, person, Role.ADMIN)
     at.button(key=f"star:{eds.id}").click().run()
+    open_menu(at, _menu_key(eds.id))  # Delete is in the take's More menu
+    assert at.button(key=f"delete:{eds.id}").disabled is not may_change
     if not may_change:
-        _stale_page(at, team, person, Role.ADMIN)
+        crafted(at.button(key=f"delete:{eds.id}")).click().run()
+        assert not any(w for w in at.warning if "Delete this take" in str(w.value))  # not even asked
+        _stale_page(at, team, person, Role.ADMIN)  # the menu stays open: Delete drawn enabled
     at.button(key=f"delete:{eds.id}").click().run()  # opens "Delete this take?"
     if not may_change:
         _stale_page(at, team, person, Role.ADMIN)
