@@ -25,9 +25,12 @@ from pathlib import Path
 
 # What `streamlit run serve.py` imports before it answers (python -X importtime): Streamlit's
 # command line and server, and the modules serve.py imports (the store, runner and providers,
-# SQLAlchemy, procrastinate, PyAV); then what the store's first opening (Alembic) and the pages'
-# first runs (pandas and pyarrow, for Streamlit's tables) import; and the worker. None reads the
-# environment or a file when imported.
+# SQLAlchemy, procrastinate, PyAV); then what the store's first opening (Alembic) imports; and the
+# worker. None reads the environment or a file when imported, and none starts a thread: the
+# forkserver must have one thread when it forks (a child forked while another thread held a lock,
+# of malloc or of a library, waits on it for ever). pandas and pyarrow each start two native threads
+# when imported: with them here, 3 of 5 workers forked in one fault run never wrote a line of log
+# (tests/test_fault_runs_workers.py hung to its guard); test_one_thread_when_forking says so.
 PRELOAD = [
     "streamlit.web.cli",
     "streamlit.web.bootstrap",
@@ -37,8 +40,6 @@ PRELOAD = [
     "components.take_watch",
     "alembic.command",
     "alembic.config",
-    "pandas",
-    "pyarrow",
     "storyboard.worker",
 ]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_steps import build, storyboard
+from app_steps import build, open_exports, storyboard
 from export_samples import valid
 from streamlit.testing.v1 import AppTest
 
@@ -107,6 +107,7 @@ def test_the_import_shows_the_sentence_and_writes_nothing(app: AppTest, data_dir
     content, sentences = HOSTILE[case]
     build(app, [4, 6])
     before = _snapshot(app, data_dir)
+    open_exports(app)
     app.text_area(key="w:import-text").input(content).run()
     app.button(key="w:import").click().run()
     assert not app.exception, app.exception
