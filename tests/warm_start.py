@@ -19,6 +19,7 @@ import runpy
 import signal
 import subprocess
 import sys
+import types
 from multiprocessing.forkserver import set_forkserver_preload
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -106,7 +107,16 @@ def start(program: list[str], env: dict[str, str], cwd: Path, log: Path) -> Star
     (program = [script, *args]) with `env`, in `cwd`, its output appended to `log`."""
     log.touch()  # the program appends to it (a crash before its first line leaves it empty)
     process = _forks.Process(target=_run, args=(program, env, str(cwd), str(log)), daemon=True)
-    process.start()
+    # multiprocessing runs the parent's __main__ again in the child before the target. After an
+    # AppTest in this test worker, __main__ is the app's page script (Streamlit puts each script run
+    # there), so the child ran app.py bare and died before starting the program. Nothing from
+    # __main__ is needed: the target is warm_start._run.
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        process.start()
+    finally:
+        sys.modules["__main__"] = main
     return Started(process)
 
 
