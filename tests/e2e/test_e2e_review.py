@@ -142,6 +142,7 @@ def test_review_round_trip(page: Page, browser: Browser, team_server: Server, tm
             })"""
         )
         _review(bo, first)
+        settle(bo)  # the panel's opening run has finished: the click is not one a redraw replaces
         card.get_by_role("button", name="⏱ Player's time").click()
         expect(bo.locator(f".st-key-review-take-{first}-at input")).to_have_value("0:03.5")
         settle(bo)
