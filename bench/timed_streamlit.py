@@ -1,4 +1,5 @@
-"""`python -m streamlit`, with the time of each page script run appended to $BENCH_RUN_TIMES (one
+"""`python -m streamlit`, with the time of each page script run, and of each fragment rerun (page
+"fragment": a widget drawn in a fragment changed, so only it runs), appended to $BENCH_RUN_TIMES (one
 line each: wall-clock start, seconds, page, how it ended, CPU seconds of the script's thread: on a
 shared machine, what the run itself cost apart from waiting for a core or the GIL), for bench/editor_sessions.py: the server's
 own figure, taken in the server process, as bench/page_timing.py takes it under AppTest.
@@ -13,13 +14,16 @@ import pstats
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 from streamlit.navigation.page import StreamlitPage
+from streamlit.runtime.fragment import Fragment, MemoryFragmentStorage
 from streamlit.web import cli
 
 _out = open(os.environ["BENCH_RUN_TIMES"], "a", buffering=1)  # noqa: SIM115 (open for the process' life)
 _lock = threading.Lock()
 _original_run = StreamlitPage.run
+_original_lookup = MemoryFragmentStorage.lookup
 
 
 _profile_to = os.environ.get("BENCH_PROFILE")
@@ -30,21 +34,21 @@ _profiled: dict[str, pstats.Stats] = {}  # "total": the sum so far
 _count = [0]
 
 
-def _timed_run(self: StreamlitPage) -> None:
+def _timed(page: str, run: Callable[[], None]) -> None:
     profile = (cProfile.Profile(time.thread_time) if _cpu_clock else cProfile.Profile()) if _profile_to else None
     started, start, cpu = time.time(), time.perf_counter(), time.thread_time()
     ended = "interrupted"  # a rerun request stops the run with an exception (RerunException)
     try:
         if profile is not None:
             profile.enable()
-        _original_run(self)
+        run()
         ended = "done"
     finally:
         seconds, cpu = time.perf_counter() - start, time.thread_time() - cpu
         if profile is not None:
             profile.disable()
         with _lock:
-            _out.write(f"{started:.6f} {seconds:.6f} {self.url_path or 'editor'} {ended} {cpu:.6f}\n")
+            _out.write(f"{started:.6f} {seconds:.6f} {page} {ended} {cpu:.6f}\n")
             if profile is not None and _profile_to:
                 if "total" in _profiled:
                     _profiled["total"].add(profile)
@@ -55,6 +59,18 @@ def _timed_run(self: StreamlitPage) -> None:
                     _profiled["total"].dump_stats(_profile_to)
 
 
+def _timed_run(self: StreamlitPage) -> None:
+    _timed(self.url_path or "editor", lambda: _original_run(self))
+
+
+def _timed_lookup(self: MemoryFragmentStorage, key: str) -> Fragment:
+    """A fragment rerun (a widget drawn in a fragment changed): the run is the fragment's alone,
+    not the page's, and is timed as one ("fragment")."""
+    fragment = _original_lookup(self, key)
+    return lambda: _timed("fragment", fragment)
+
+
+MemoryFragmentStorage.lookup = _timed_lookup  # type: ignore[method-assign]
 StreamlitPage.run = _timed_run  # type: ignore[method-assign]
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from components.lengths import LengthFigures, commit_lengths, whole_page
+from components.lengths import LengthFigures, commit_in_place, whole_page
 from components.prompt_helper import prompt_helper
 from components.roles import read_only
 from components.runtime import commit, current
@@ -61,7 +61,7 @@ def _set_length(shot_id: str, key: str) -> None:
     sb = current()
     index = _index(sb, shot_id)
     if index is not None:
-        commit_lengths(editing.set_duration(sb, index, st.session_state[key]))
+        commit_in_place(editing.set_duration(sb, index, st.session_state[key]))
 
 
 def _counter(length: int, limit: int, why: str | None = None) -> str:
@@ -113,18 +113,37 @@ def shot_card(sb: Storyboard, index: int, figures: LengthFigures) -> None:
                 disabled=(n <= 1) or read_only(),
                 on_click=_edit(shot.id, editing.delete_shot),
             )
-        pkey = prompt_key(shot.id)
-        st.session_state[pkey] = shot.prompt
-        st.text_area(
-            f"What happens in shot {index + 1}",
-            key=pkey,
-            height=90,
-            placeholder="Subject, action, camera, light. E.g. 'Close-up of the bottle on wet sand, waves roll in, golden hour.'",
-            on_change=lambda: _edit(shot.id, lambda s, i: editing.set_prompt(s, i, st.session_state[pkey]))(),
-            disabled=read_only(),
-        )
+        figures.here(_prompt, index)
         figures.here(_length, index)
         prompt_helper(sb, index, figures)  # last: Tab still goes from the prompt to the length slider
+
+
+def _prompt(index: int) -> None:
+    """The prompt, drawn in a LengthFigures place: what an edit of it changes (the counter, the
+    timeline's labels, whether Generate can go) is drawn in places too, so typing in a prompt reruns
+    the figures alone, not the whole page (python -m bench.editor_sessions)."""
+    sb = current()
+    if index >= len(sb.shots):  # a shot deleted in this instant: the whole page is on its way
+        return
+    shot = sb.shots[index]
+    pkey = prompt_key(shot.id)
+    st.session_state[pkey] = shot.prompt
+    st.text_area(
+        f"What happens in shot {index + 1}",
+        key=pkey,
+        height=90,
+        placeholder="Subject, action, camera, light. E.g. 'Close-up of the bottle on wet sand, waves roll in, golden hour.'",
+        on_change=_set_prompt,
+        args=(shot.id, pkey),
+        disabled=read_only(),
+    )
+
+
+def _set_prompt(shot_id: str, key: str) -> None:
+    sb = current()
+    index = _index(sb, shot_id)
+    if index is not None:
+        commit_in_place(editing.set_prompt(sb, index, st.session_state[key]))
 
 
 def _heading(index: int) -> None:

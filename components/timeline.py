@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from components.lengths import commit_lengths
+from components.lengths import commit_in_place
 from components.roles import read_only
 from components.runtime import current
 from components.take_count import takes_wanted
@@ -67,7 +67,7 @@ def _commit_durations() -> None:
         sb = current()
         changed = editing.set_durations(sb, durations)
         if changed != sb:
-            commit_lengths(changed)
+            commit_in_place(changed)
 
 
 def timeline() -> None:
