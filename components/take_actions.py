@@ -100,23 +100,17 @@ def take_controls(job: Job, row: DeltaGenerator) -> None:
 
 
 def _more(job: Job, locked: bool) -> None:
-    """What the More menu holds (drawn while it is open)."""
-    st.button(
-        "Rename",
-        key=f"rename:{job.id}",
-        on_click=_open,
-        args=(job.id, "rename"),
-        width="stretch",
-        disabled=locked,
-    )
-    st.button(
-        "Delete",
-        key=f"delete:{job.id}",
-        on_click=_open,
-        args=(job.id, "delete"),
-        width="stretch",
-        disabled=locked,
-    )
+    """What the More menu holds (drawn while it is open): Rename and Delete ask their question
+    under the take; then the brief."""
+    for label, asked in (("Rename", "rename"), ("Delete", "delete")):
+        st.button(
+            label,
+            key=f"{asked}:{job.id}",
+            on_click=_open,
+            args=(job.id, asked),
+            width="stretch",
+            disabled=locked,
+        )
     if job.state.finished:
         brief_buttons(job.storyboard, key=f"take:{job.id}", job=job, side_by_side=False)
 
