@@ -245,7 +245,10 @@ def test_a_paid_two_shot_take_survives_a_reload_and_a_crash_sent_once_and_its_ke
     button.click()
     expect(progress(page)).to_be_visible()
     ((job_id, _),) = wait_for_state(server.data_dir, {"running"})
-    lengthen(hosted.fake, 60)
+    # 20 s: EvoLink's fake says "pending" for its first fifth (4 s), then a percentage; the app's poll
+    # after its first comes near the 6 s estimate, so the card moves on by then, and the kill that
+    # follows comes some 14 s before the job would end. (60 s held it "pending" for 12 s: 8 s idle.)
+    lengthen(hosted.fake, 20)
 
     page.reload()
     expect(prompt_box(page, 2)).to_have_value(SHOTS[1][0])  # the draft is back (?draft= in the URL)
