@@ -96,10 +96,7 @@ def _outcome(page: Page, hosted: HostedApp, seen: str, sent_before: int) -> str:
 def test_sound_or_count_changed_as_generate_is_clicked_charges_what_the_button_said(
     page: Page, hosted: HostedApp
 ) -> None:
-    # What a take costs is the point here, not how its job runs: each take sent is done at the app's
-    # first status call (no 0.2 s on the fake, no phase it must be seen in first: ~1.5 s of polls each)
-    hosted.fake.job_seconds = 0
-    hosted.fake.every_phase = False
+    hosted.jobs_end_at_once()  # what a take costs is the point, not how its job runs
     open_editor(page, hosted.server.url)
     write_prompt(page, 1, PROMPT)
     _choose_v3_pro(page)
