@@ -36,6 +36,13 @@ class HostedApp:
     def store(self) -> Store:
         return Store(self.server.data_dir / "studio.db")
 
+    def jobs_end_at_once(self) -> None:
+        """For a test about something other than how a job runs: each job sent from now on is
+        completed at the app's first status call. (With the fixture's 0.2 s jobs, answered in every
+        phase, the app polls created, then processing a second later, then completed: ~2 s a take.)"""
+        self.fake.job_seconds = 0
+        self.fake.every_phase = False
+
 
 def mp4(path: Path, seconds: int) -> bytes:
     """A real H.264 MP4 (64×64, 24 fps) lasting `seconds`: what the fake hands back as the take."""

@@ -48,6 +48,7 @@ def set_daily_cap(page: Page, dollars: str) -> None:
 def test_a_daily_cap_below_the_price_refuses_generate_before_any_request_then_clearing_it_lets_it_through(
     page: Page, hosted: HostedApp, tmp_path: Path
 ) -> None:
+    hosted.jobs_end_at_once()  # the cap is the point, not how the take's job runs
     open_editor(page, hosted.server.url)
     write_prompt(page, 1, PROMPT)
     upload(page, photo(tmp_path))  # the first request of a take would be this image's upload

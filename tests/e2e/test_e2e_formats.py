@@ -64,6 +64,7 @@ def test_a_landscape_photo_in_three_formats_makes_three_takes_each_sent_and_play
     takes from one Generate at the price of three; the vertical one's first frame is cropped to 9:16
     before it is sent, and each take comes back (and plays) in its own shape."""
     _videos_by_shape(hosted, tmp_path)
+    hosted.jobs_end_at_once()  # the takes' shapes are the point, not how their jobs run
     open_editor(page, hosted.server.url)
     write_prompt(page, 1, PROMPT)
     upload(page, photo(tmp_path, (1600, 900)))

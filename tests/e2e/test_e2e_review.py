@@ -20,8 +20,8 @@ from tests.e2e.steps import (
     choose_720p,
     generate_and_wait,
     length_slider,
-    open_editor,
     open_more,
+    prompt_box,
     settle,
     write_prompt,
 )
@@ -108,8 +108,9 @@ def _again(page: Page) -> None:
 def test_review_round_trip(page: Page, browser: Browser, team_server: Server, tmp_path: Path) -> None:
     url = team_server.url
     page.goto(url)
-    sign_in(page, ED, url)  # Ed, an editor
-    open_editor(page, url)
+    sign_in(page, ED, url)  # Ed, an editor, back on the page he opened: the editor
+    expect(prompt_box(page, 1)).to_be_visible()
+    settle(page)
     write_prompt(page, 1, PROMPT)
     expect(length_slider(page, 1)).to_have_attribute("aria-valuetext", "5 s")  # a new shot's length
     choose_720p(page)

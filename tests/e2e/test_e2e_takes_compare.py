@@ -49,6 +49,7 @@ def test_two_paid_takes_of_different_lengths_compared_with_what_changed_and_both
     page: Page, hosted: HostedApp
 ) -> None:
     """The Chromium side of test_app_takes_compare.py, on a paid provider: real, different costs."""
+    hosted.jobs_end_at_once()  # the takes compared are the point, not how their jobs ran
     open_editor(page, hosted.server.url)
     write_shot(page, 1, PROMPT, 5)
     generate(page, hosted, 5)
