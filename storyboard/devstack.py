@@ -190,6 +190,24 @@ CREDENTIALS = {
 }
 
 
+def said_port(process: subprocess.Popen[str]) -> int | None:
+    """The port a child server says on its first line of output once it listens (None: it did not)."""
+    assert process.stdout is not None
+    port = process.stdout.readline().strip()
+    return int(port) if port.isdigit() else None
+
+
+def stop_by_stdin(process: subprocess.Popen[str]) -> None:
+    """Stop a child server that ends when its stdin closes (killed if it has not within 10 s)."""
+    assert process.stdin is not None
+    process.stdin.close()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 class S3Server:
     def __init__(self) -> None:
         self.process: subprocess.Popen[str] | None = None
@@ -205,9 +223,8 @@ class S3Server:
             text=True,
             start_new_session=True,  # stopped by its owner (stdin closed), not by the terminal's Ctrl-C
         )
-        assert self.process.stdout is not None
-        port = self.process.stdout.readline().strip()
-        if not port.isdigit():
+        port = said_port(self.process)
+        if port is None:
             self.__exit__()
             raise RuntimeError("The S3 emulator did not start: install it with pip install -e '.[team]'.")
         self.url = f"http://127.0.0.1:{port}"
@@ -215,13 +232,7 @@ class S3Server:
 
     def __exit__(self, *exc: object) -> None:
         if self.process is not None:
-            assert self.process.stdin is not None
-            self.process.stdin.close()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            stop_by_stdin(self.process)
             self.process = None
 
     def client(self) -> Any:

@@ -111,9 +111,10 @@ class IdentityProvider:
             text=True,
             start_new_session=True,
         )
-        assert self.process.stdout is not None
-        port = self.process.stdout.readline().strip()
-        if not port.isdigit():
+        from storyboard.devstack import said_port  # not at import: .ci/run runs this before the venv
+
+        port = said_port(self.process)
+        if port is None:
             said = self.log.read_text()[-2000:]
             self.__exit__()
             raise RuntimeError(f"the test identity provider did not start: {said}")
@@ -121,14 +122,10 @@ class IdentityProvider:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        from storyboard.devstack import stop_by_stdin
+
         if self.process is not None:
-            assert self.process.stdin is not None
-            self.process.stdin.close()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            stop_by_stdin(self.process)
             self.process = None
         if self.log is not None:
             self.log.unlink(missing_ok=True)
