@@ -8,6 +8,7 @@ shot's current length into the widget's key before creating it; the callback wri
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
@@ -57,11 +58,13 @@ def _edit(shot_id: str, change: Callable[[Storyboard, int], Storyboard]) -> Call
     return callback
 
 
-def _set_length(shot_id: str, key: str) -> None:
+def _set_in_place(shot_id: str, key: str, change: Callable[[Storyboard, int, Any], Storyboard]) -> None:
+    """A widget drawn in a LengthFigures place (a prompt, a length) changed: apply its value to the
+    shot, wherever it has moved to; the figures rerun (commit_in_place)."""
     sb = current()
     index = _index(sb, shot_id)
     if index is not None:
-        commit_in_place(editing.set_duration(sb, index, st.session_state[key]))
+        commit_in_place(change(sb, index, st.session_state[key]))
 
 
 def _counter(length: int, limit: int, why: str | None = None) -> str:
@@ -133,17 +136,10 @@ def _prompt(index: int) -> None:
         key=pkey,
         height=90,
         placeholder="Subject, action, camera, light. E.g. 'Close-up of the bottle on wet sand, waves roll in, golden hour.'",
-        on_change=_set_prompt,
-        args=(shot.id, pkey),
+        on_change=_set_in_place,
+        args=(shot.id, pkey, editing.set_prompt),
         disabled=read_only(),
     )
-
-
-def _set_prompt(shot_id: str, key: str) -> None:
-    sb = current()
-    index = _index(sb, shot_id)
-    if index is not None:
-        commit_in_place(editing.set_prompt(sb, index, st.session_state[key]))
 
 
 def _heading(index: int) -> None:
@@ -201,6 +197,6 @@ def _length(index: int) -> None:
         format_func=lambda s: f"{s} s",
         disabled=(low == high) or read_only(),
         help=None if low < high else "No seconds left: shorten another shot first.",
-        on_change=_set_length,
-        args=(shot.id, dkey),
+        on_change=_set_in_place,
+        args=(shot.id, dkey, editing.set_duration),
     )
