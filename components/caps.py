@@ -17,13 +17,10 @@ from components.identity import actor
 from components.roles import acting, may
 from components.runtime import GENERATE_ERROR, runtime
 from storyboard.budget import (
-    Budget,
     CapProblem,
     Caps,
     day_start,
     person_refusal,
-    spent_in_session,
-    spent_today,
     to_cap,
 )
 from storyboard.models import Quote, format_usd
@@ -132,8 +129,8 @@ def cap_inputs() -> None:
     """Settings: the two caps, empty for none."""
     st.subheader("Spending caps")
     if not may(Action.SET_CAPS):  # the caps as they are; only admins change them
-        store = runtime().store
-        state = Budget(store.caps()).state(store)
+        budget, now_spent = runtime().store.caps_and_spent()  # one connection
+        state = budget.describe(now_spent)
         st.caption(f"{state or 'No workspace caps.'} Only admins change the caps.")
         return
     st.caption(
@@ -163,11 +160,10 @@ def cap_inputs() -> None:
         "tab, through reloads and restarts. Clear it when the demo is over; setting it again starts "
         "a new session.",
     )
-    store = runtime().store
-    spent = f"Spent today (UTC): {format_usd(spent_today(store))}"
+    today, in_session = runtime().store.spends_since(  # both in one query
+        day_start(), caps.session_since if caps.session is not None else None
+    )
+    spent = f"Spent today (UTC): {format_usd(today)}"
     if caps.session_since is not None:
-        spent += (
-            f" · in this session (since {caps.session_since:%d %b %H:%M} UTC): "
-            f"{format_usd(spent_in_session(store, caps))}"
-        )
+        spent += f" · in this session (since {caps.session_since:%d %b %H:%M} UTC): {format_usd(in_session)}"
     st.caption(spent)

@@ -22,8 +22,7 @@ def actor() -> Actor:
     found = st.session_state.get(ACTOR)
     if isinstance(found, Actor):
         return found
-    mode = settings.sign_in()
-    if mode.on or mode.problem:
+    if settings.team_mode():
         raise Refused("Sign in to do that.", Action.VIEW)
     return SOLO
 

@@ -79,14 +79,12 @@ class MembersOnly:
         self.people = people
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and _guarded(scope["path"]):
-            state = settings.sign_in()
-            if state.on or state.problem:
-                cookies = Request(scope).cookies
-                if await run_in_threadpool(lambda: signed_in_member(cookies, self.people())) is None:
-                    answer = PlainTextResponse(REFUSED, status_code=403, headers={"Cache-Control": "no-store"})
-                    await answer(scope, receive, send)
-                    return
+        if scope["type"] == "http" and _guarded(scope["path"]) and settings.team_mode():
+            cookies = Request(scope).cookies
+            if await run_in_threadpool(lambda: signed_in_member(cookies, self.people())) is None:
+                answer = PlainTextResponse(REFUSED, status_code=403, headers={"Cache-Control": "no-store"})
+                await answer(scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
 

@@ -12,8 +12,8 @@ from components.runtime import conflict, load_newest, runtime, saved_version
 from components.text import plain
 from storyboard import settings
 from storyboard.people import shown_name
+from storyboard.store.presence import RENEW
 
-RENEW_SECONDS = 10  # storyboard/store/presence.py counts a session gone after three missed renewals
 SESSION = "presence_session"  # this browser session's id in the presence table
 
 
@@ -21,7 +21,7 @@ def _session() -> str:
     return st.session_state.setdefault(SESSION, uuid.uuid4().hex)
 
 
-@st.fragment(run_every=RENEW_SECONDS)
+@st.fragment(run_every=RENEW.total_seconds())
 def _who_else(draft_id: str) -> None:
     store = runtime().store
     others = store.presence.here(_session(), draft_id, actor())

@@ -10,7 +10,7 @@ Streamlit renders goes through components/text.py.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from urllib.parse import urljoin
@@ -21,6 +21,7 @@ from components import identity
 from components.roles import acting
 from components.runtime import runtime
 from components.text import plain
+from storyboard.people import Member
 from storyboard.permissions import Action, Refused, allows
 from storyboard.reviews import (
     Comment,
@@ -173,10 +174,12 @@ def review_panel(
     key: str,
     review: Review | None,
     seen: int | None = None,
+    members: Sequence[Member] | None = None,
 ) -> None:
     """Send for review, comment, approve or request changes: in an expander under the subject. The
     state and the comments are drawn by the caller (state_line, comment_list), outside it.
-    `seen`: a storyboard's draft version as this page shows it (what a decision here is on)."""
+    `seen`: a storyboard's draft version as this page shows it (what a decision here is on).
+    `members`: the workspace's, when the page has read them already (Takes: once, not per take)."""
     actor = identity.actor()
     said = st.session_state.get(SAID, {}).pop(key, None)
     with st.expander("Review", icon=":material/rate_review:", expanded=said is not None, key=f"{key}:open"):
@@ -223,7 +226,7 @@ def review_panel(
         if allows(actor, Action.SEND_FOR_REVIEW):
             could = [
                 m
-                for m in runtime().store.people.members()
+                for m in (runtime().store.people.members() if members is None else members)
                 if m.email != actor.email and reviewer_refusal(m.role, m.email) is None
             ]
             names = {m.email: m.actor().name for m in could}

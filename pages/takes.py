@@ -22,6 +22,7 @@ from components.take_details import details_expander
 from components.text import plain
 from storyboard.catalog import PROVIDERS
 from storyboard.models import Job, JobState, format_usd, utcnow
+from storyboard.people import Member
 from storyboard.reviews import Comment, Kind, Review
 from storyboard.store import Store
 from storyboard.takes import TakeGroup, group_by_storyboard, title
@@ -146,6 +147,7 @@ def _take(job: Job, label: str, data_dir: Path) -> None:
                 scope=f"st-key-take-{job.id}",
                 key=f"review:take:{job.id}",
                 review=REVIEWS.get(job.id),
+                members=_members,
             )
         details_expander(job, "take")
 
@@ -224,11 +226,13 @@ st.title("Takes")
 rt = runtime()
 store = rt.store
 _names: dict[str, str] = {}  # a take's author's email -> the name shown (team mode)
+_members: list[Member] = []  # read once a run: the names, and whom each Review panel may ask
 mine_only = False
 if team():  # whose takes, and whose spend the figures below are: one's own, or the workspace's
     _arrive(store)
     _waiting(store)
-    _names = {m.email: m.actor().name for m in store.people.members()}
+    _members = store.people.members()
+    _names = {m.email: m.actor().name for m in _members}
     whose = st.segmented_control("Whose takes", [MINE, EVERYONES], default=EVERYONES, key=WHOSE)
     mine_only = whose == MINE
 me = actor().email if mine_only else None

@@ -167,13 +167,6 @@ def days_back(days: int, now: datetime | None = None) -> datetime:
     return day_start(now) - timedelta(days=days - 1)
 
 
-def spent_in_session(store: SpendSource, caps: Caps) -> Decimal:
-    """What the takes started since the session cap was set count for (0 with no session)."""
-    if caps.session is None or caps.session_since is None:
-        return Decimal(0)
-    return store.spend_since(caps.session_since)
-
-
 @dataclass(frozen=True)
 class Budget:
     """The caps that apply to one Generate."""

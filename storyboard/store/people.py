@@ -11,8 +11,7 @@ in the activity log in the same transaction: a change is never made without bein
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -76,8 +75,7 @@ class People:
         self._store = store
 
     def _lock(self, conn: sa.Connection) -> None:
-        if self._store.postgres:  # SQLite: the write transaction already serialises
-            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MEMBERS_LOCK)))
+        self._store.advisory_lock(conn, MEMBERS_LOCK)
 
     # ---- reading ----------------------------------------------------------------------------------
 
@@ -146,15 +144,7 @@ class People:
                         f"{shown_name(name, email)} joined as {found.role.value}",
                         email,
                     )
-                return Member(
-                    email,
-                    changes["name"],
-                    found.role,
-                    found.added_by,
-                    found.added_at,
-                    changes["joined_at"],
-                    found.daily_cap,
-                )
+                return replace(found, name=changes["name"], joined_at=changes["joined_at"])
             return found
 
     # ---- changing the members (admins) ------------------------------------------------------------
@@ -164,8 +154,7 @@ class People:
         or MemberProblem, each with one sentence."""
         check(actor, Action.MANAGE_MEMBERS)
         email = checked_email(typed_email)
-        if role is Role.OWNER and actor.role is not Role.OWNER:
-            raise Refused("Only an owner can make someone an owner.", Action.MANAGE_MEMBERS)
+        _may_give(actor, role)
         now = utcnow().isoformat()
         with self._store._tx() as conn:
             self._lock(conn)
@@ -188,8 +177,7 @@ class People:
             self._may_change(
                 conn, actor, found, leaving_owner=found.role is Role.OWNER and role is not Role.OWNER
             )
-            if role is Role.OWNER and actor.role is not Role.OWNER:
-                raise Refused("Only an owner can make someone an owner.", Action.MANAGE_MEMBERS)
+            _may_give(actor, role)
             if role is found.role:
                 return found
             conn.execute(sa.update(members).where(members.c.email == email).values(role=role.value))
@@ -200,9 +188,7 @@ class People:
                 f"{actor.name} made {email} {role.value} (was {found.role.value})",
                 email,
             )
-        return Member(
-            found.email, found.name, role, found.added_by, found.added_at, found.joined_at, found.daily_cap
-        )
+        return replace(found, role=role)
 
     def remove(self, actor: Actor, email: str) -> None:
         check(actor, Action.MANAGE_MEMBERS)
@@ -227,9 +213,7 @@ class People:
             conn.execute(sa.update(members).where(members.c.email == email).values(daily_cap=value))
             said = "no daily cap" if cap is None else f"a daily cap of {format_usd(cap)}"
             record(conn, actor, "changed a cap", f"{actor.name} gave {email} {said}", email)
-        return Member(
-            found.email, found.name, found.role, found.added_by, found.added_at, found.joined_at, value
-        )
+        return replace(found, daily_cap=value)
 
     def log(self, actor: Actor, action: str, summary: str, subject: str = "") -> None:
         """Append a line to the activity log on its own (for changes made outside this module)."""
@@ -250,8 +234,13 @@ class People:
         if found.role is Role.OWNER and actor.role is not Role.OWNER:
             raise Refused("Only an owner can change or remove an owner.", Action.MANAGE_MEMBERS)
         if leaving_owner:
-            owners: Sequence[object] = conn.execute(
-                sa.select(members.c.email).where(members.c.role == Role.OWNER.value)
-            ).all()
-            if len(owners) <= 1:
+            owners = conn.execute(
+                sa.select(sa.func.count()).select_from(members).where(members.c.role == Role.OWNER.value)
+            ).scalar_one()
+            if owners <= 1:
                 raise MemberProblem("The workspace needs an owner: make someone else an owner first.")
+
+
+def _may_give(actor: Actor, role: Role) -> None:
+    if role is Role.OWNER and actor.role is not Role.OWNER:
+        raise Refused("Only an owner can make someone an owner.", Action.MANAGE_MEMBERS)

@@ -17,7 +17,8 @@ from storyboard.store.tables import presence
 if TYPE_CHECKING:
     from storyboard.store.store import Store
 
-STALE = timedelta(seconds=30)  # three missed renewals (components/presence.py renews every 10 s)
+RENEW = timedelta(seconds=10)  # how often an open page says it is still there (components/presence.py)
+STALE = 3 * RENEW  # three missed renewals: no one any more
 FORGET = timedelta(hours=1)  # rows older than this are deleted by the next renewal
 
 

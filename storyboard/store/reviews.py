@@ -114,7 +114,7 @@ class Reviews:
     def _reading(self) -> Iterator[sa.Connection]:
         """A read of several queries (reviews, then who was asked) on one connection, no write lock."""
         try:
-            with self._store._engine.connect() as conn:
+            with self._store._reader.connect() as conn:
                 yield conn
         except FAILURES as exc:
             raise self._store._fail(exc) from exc
@@ -193,11 +193,12 @@ class Reviews:
         now = utcnow().isoformat()
         review_id = new_id()
         with self._store._tx() as conn:
-            if self._store.postgres:  # two sends of one subject at once: the second replaces the first
-                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(REVIEWS_LOCK)))
+            # two sends of one subject at once: the second replaces the first
+            self._store.advisory_lock(conn, REVIEWS_LOCK)
+            found = {r.email: r for r in conn.execute(sa.select(members).where(members.c.email.in_(asked)))}
             names: list[str] = []
             for email in asked:
-                row = conn.execute(sa.select(members).where(members.c.email == email)).first()
+                row = found.get(email)
                 if row is None:
                     raise ReviewProblem(f"{email} is not a member of this workspace: invite them first.")
                 name = shown_name(row.name, email)

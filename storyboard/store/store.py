@@ -446,10 +446,14 @@ class Store:
             raise self._fail(exc) from exc
 
     def _lock_spend(self, conn: sa.Connection) -> None:
-        """Whoever checks or changes the caps waits here for whoever does now (SQLite: the
-        transaction's write lock already does)."""
+        """Whoever checks or changes the caps waits here for whoever does now."""
+        self.advisory_lock(conn, SPEND_LOCK)
+
+    def advisory_lock(self, conn: sa.Connection, key: int) -> None:
+        """Wait, until this transaction ends, for whoever holds `key` (PostgreSQL; SQLite's write
+        transaction already serialises every writer)."""
         if self._postgres:
-            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(SPEND_LOCK)))
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
 
     # ---- schema --------------------------------------------------------------------------------
 
@@ -518,7 +522,7 @@ class Store:
         """A draft (the last edited one when `draft_id` is None), or None if there is none. A draft
         that no longer validates opens with what could be read, and the problem named."""
         try:
-            with self._engine.connect() as conn:
+            with self._reader.connect() as conn:
                 return self._opened(conn, draft_id)
         except FAILURES as exc:
             raise self._fail(exc) from exc
