@@ -116,6 +116,9 @@ def test_a_take_ends_on_its_providers_call_with_one_status_request_and_one_submi
         # well under that was woken by the call, and the poll counts below say so too.
         job = runner.wait(runner.generate(_storyboard(provider)).id, timeout=20)
         details = runner.store.details(job.id)
+        # the fake notes its call once the app has answered it, and the app answers after waking the
+        # take: on a loaded machine the take can end first
+        wait_until(lambda: fake.callbacks, timeout=10, what="the provider's call to be noted")
     finally:
         runner.shutdown()
         fake.stop()
